@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+#ifndef PYKKA_COMPILATION
+# error "This is a private header of pykka-glib."
+#endif
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/*
+ * Stackful coroutines on shared ("copied") stacks.
+ *
+ * A #PykkaStackPool owns a small number of real execution stacks. Every
+ * coroutine is assigned one of them (round robin) when it is created. At any
+ * time a stack has at most one "occupant": the coroutine whose live frames
+ * are physically on it. Resuming a coroutine whose stack is occupied by
+ * another suspended coroutine first copies the occupant's used stack area
+ * (from its saved stack pointer up to the stack top) into a heap buffer of the
+ * occupant, then copies the resumed coroutine's own saved bytes back onto the
+ * stack, and only then switches to it. Resuming the current occupant is a
+ * pure register switch (no copying).
+ *
+ * This lets hundreds of thousands of coroutines be suspended at the same time
+ * with only a few hundred bytes each and a handful of memory mappings in
+ * total.
+ *
+ * TRAP: because the stack contents of a suspended coroutine are moved around,
+ * NOTHING may hold a pointer into the stack of a coroutine across a yield
+ * when another coroutine could run on the same stack meanwhile. In
+ * particular:
+ *   - do not pass the address of a local variable of coroutine A to
+ *     coroutine B (or to the main loop, a GSource, another thread, ...) and
+ *     let it be dereferenced while A is suspended;
+ *   - do not keep pointers to stack-allocated data of A in A's own heap
+ *     objects and use them from outside while A is suspended.
+ * Pointers that A itself keeps into its own stack (e.g. a local pointing to
+ * another local of A) stay valid, because A's bytes are always restored at
+ * the very same addresses before A runs again. Heap-allocate anything shared.
+ *
+ * Threading: all coroutines of one pool must only ever be resumed from one
+ * thread at a time (the scheduler of one GMainContext). Different pools may
+ * be used concurrently from different threads.
+ *
+ * Nesting: pykka_coroutine_resume() must be called from a native
+ * (non-coroutine) stack only; a coroutine must never resume another
+ * coroutine. pykka_coroutine_yield() must be called from inside a
+ * coroutine only.
+ *
+ * Sanitizers: under AddressSanitizer the switches are annotated for ASan's
+ * fiber support and the copy routines are not instrumented; ASan redzones of
+ * frames that are live across a copy are lost (false negatives only). Under
+ * ThreadSanitizer every coroutine is a TSan fiber. Under valgrind the
+ * stacks are registered with VALGRIND_STACK_REGISTER.
+ */
+
+typedef struct _PykkaStackPool PykkaStackPool;
+typedef struct _PykkaCoroutine PykkaCoroutine;
+
+typedef void (*PykkaCoroutineFunc) (gpointer user_data);
+
+/* A pool of @n_stacks shared execution stacks of @stack_size bytes each
+ * (rounded up to whole pages), each mmap'ed lazily with MAP_NORESERVE and a
+ * PROT_NONE guard page below it. */
+PykkaStackPool *pykka_stack_pool_new  (guint           n_stacks,
+                                       gsize           stack_size);
+/* All coroutines of the pool must have been freed before. */
+void            pykka_stack_pool_free (PykkaStackPool *pool);
+
+/* Creates a coroutine that will run func (user_data) on one of the pool's
+ * stacks. Cheap: one small allocation, no mmap. */
+PykkaCoroutine *pykka_coroutine_new    (PykkaStackPool    *pool,
+                                        PykkaCoroutineFunc func,
+                                        gpointer           user_data);
+/* Runs @co (from its start, or from where it yielded) until it yields or its
+ * function returns. Returns %TRUE when the function has returned. Must only
+ * be called from a native (non-coroutine) stack. */
+gboolean        pykka_coroutine_resume (PykkaCoroutine    *co);
+/* Called from inside a coroutine: suspends it and returns to the
+ * pykka_coroutine_resume() that ran it. */
+void            pykka_coroutine_yield  (void);
+/* The coroutine running on this thread, or %NULL on a native stack. */
+PykkaCoroutine *pykka_coroutine_self   (void);
+/* Frees a finished, never started or suspended coroutine. A suspended
+ * coroutine's stack is simply dropped: no unwinding, no destructors, so
+ * anything it owned is leaked unless someone else frees it. */
+void            pykka_coroutine_free   (PykkaCoroutine    *co);
+/* Bytes of memory currently held by @co (struct + saved stack copy). */
+gsize           pykka_coroutine_get_memory_size (PykkaCoroutine *co);
+gboolean        pykka_coroutine_is_finished     (PykkaCoroutine *co);
+
+G_END_DECLS

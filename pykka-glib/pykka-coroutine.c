@@ -1,0 +1,635 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Stackful coroutines on shared ("copied") stacks; see
+ * pykka-coroutine-private.h for the semantics and the traps.
+ *
+ * Two context switch back ends:
+ *   - x86-64 SysV: a hand-written register switch (pykka_coroutine_switch,
+ *     top-level asm below) that saves rbx, rbp, r12-r15, MXCSR and the x87
+ *     control word on the stack being left and stores rsp in a slot;
+ *   - everything else, or when PYKKA_COROUTINE_FORCE_UCONTEXT is defined:
+ *     getcontext/makecontext/swapcontext.
+ */
+
+#ifdef HAVE_CONFIG_H
+# include "config.h"
+#endif
+
+#include "pykka-coroutine-private.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+
+#if defined(__x86_64__) && defined(__ELF__) && !defined(_WIN32) && \
+    !defined(PYKKA_COROUTINE_FORCE_UCONTEXT)
+# define PYKKA_COROUTINE_ASM_X86_64 1
+#else
+# define PYKKA_COROUTINE_UCONTEXT 1
+# include <ucontext.h>
+#endif
+
+#ifndef MAP_NORESERVE
+# define MAP_NORESERVE 0
+#endif
+#ifndef MAP_STACK
+# define MAP_STACK 0
+#endif
+#if !defined(MAP_ANONYMOUS) && defined(MAP_ANON)
+# define MAP_ANONYMOUS MAP_ANON
+#endif
+
+/* ---- sanitizer / valgrind detection ------------------------------------ */
+
+#if defined(__SANITIZE_ADDRESS__)
+# define PYKKA_ASAN 1
+#elif defined(__has_feature)
+# if __has_feature(address_sanitizer)
+#  define PYKKA_ASAN 1
+# endif
+#endif
+
+#if defined(__SANITIZE_THREAD__)
+# define PYKKA_TSAN 1
+#elif defined(__has_feature)
+# if __has_feature(thread_sanitizer)
+#  define PYKKA_TSAN 1
+# endif
+#endif
+
+#ifdef PYKKA_ASAN
+# include <sanitizer/common_interface_defs.h>
+# include <sanitizer/asan_interface.h>
+#endif
+#ifdef PYKKA_TSAN
+# include <sanitizer/tsan_interface.h>
+#endif
+
+#if defined(__has_include)
+# if __has_include(<valgrind/valgrind.h>)
+#  include <valgrind/valgrind.h>
+#  define PYKKA_VALGRIND 1
+# endif
+#endif
+
+/* ---- data structures --------------------------------------------------- */
+
+typedef struct
+{
+  /* Start of the mmap (the guard page); NULL until the stack is first used. */
+  guint8 *mapping;
+  /* Lowest usable byte, just above the guard page. */
+  guint8 *base;
+  /* One past the highest usable byte; 16-byte aligned. base < top. */
+  guint8 *top;
+  /* The coroutine whose frames are physically on this stack, or NULL.
+   * Invariant: occupant is started, not finished, and its saved_size is 0
+   * (its bytes are on the stack, not in its buffer). */
+  PykkaCoroutine *occupant;
+#ifdef PYKKA_ASAN
+  /* Lowest stack address that may carry stale ASan poisoning from frames
+   * that were live at some suspension point; [asan_dirty_low, top) is
+   * unpoisoned whenever the occupant changes. */
+  guint8 *asan_dirty_low;
+#endif
+#ifdef PYKKA_VALGRIND
+  guint valgrind_id;
+#endif
+} PykkaStack;
+
+struct _PykkaStackPool
+{
+  PykkaStack *stacks;    /* n_stacks entries, mapped lazily */
+  guint n_stacks;        /* > 0 */
+  guint next_stack;      /* round-robin index into stacks, < n_stacks */
+  gsize stack_size;      /* usable bytes per stack, multiple of page_size */
+  gsize page_size;
+  guint n_coroutines;    /* live (not freed) coroutines of this pool */
+
+  /* Context of the native stack that called pykka_coroutine_resume(), valid
+   * while one of our coroutines runs. Only one coroutine of a pool runs at a
+   * time and resume is never nested, so one slot per pool suffices. */
+#ifdef PYKKA_COROUTINE_ASM_X86_64
+  void *native_sp;
+#else
+  ucontext_t native_uc;
+#endif
+#ifdef PYKKA_ASAN
+  void *asan_native_fake_stack;
+  const void *asan_native_bottom;
+  gsize asan_native_size;
+#endif
+#ifdef PYKKA_TSAN
+  void *tsan_native_fiber;
+#endif
+};
+
+struct _PykkaCoroutine
+{
+  PykkaStackPool *pool;
+  /* Stack assigned at creation; never changes. */
+  PykkaStack *stack;
+  PykkaCoroutineFunc func;
+  gpointer user_data;
+  /* While suspended: lowest stack address holding live data of the
+   * coroutine (the saved rsp for the asm back end), so [sp, stack->top) is
+   * what needs to be preserved. NULL before the start and after the end. */
+  guint8 *sp;
+  /* Copy of [sp, stack->top) while the coroutine is suspended and not the
+   * occupant of its stack (saved_size > 0 then); kept allocated for reuse
+   * afterwards. saved_size <= saved_capacity. */
+  guint8 *saved;
+  gsize saved_size;
+  gsize saved_capacity;
+  guint started : 1;     /* has been resumed at least once */
+  guint finished : 1;    /* func has returned; implies !occupant */
+#ifdef PYKKA_COROUTINE_UCONTEXT
+  ucontext_t uc;
+#endif
+#ifdef PYKKA_ASAN
+  void *asan_fake_stack;
+#endif
+#ifdef PYKKA_TSAN
+  void *tsan_fiber;
+#endif
+};
+
+/* The coroutine running on this thread, NULL on a native stack. */
+static __thread PykkaCoroutine *pykka_current;
+
+/* ---- the register switch ------------------------------------------------ */
+
+#ifdef PYKKA_COROUTINE_ASM_X86_64
+
+/* void pykka_coroutine_switch (void **from_sp, void **to_sp);
+ *
+ * Pushes the callee-saved registers and the FPU control words on the current
+ * stack, stores rsp in *from_sp, loads rsp from *to_sp and pops the same
+ * layout from there. Frame layout, from the saved rsp upwards:
+ *   [MXCSR (4) | x87 CW (4)] r15 r14 r13 r12 rbx rbp <return address>
+ */
+G_GNUC_INTERNAL void pykka_coroutine_switch (void **from_sp,
+                                             void **to_sp);
+
+__asm__ (
+  ".text\n"
+  ".globl pykka_coroutine_switch\n"
+  ".hidden pykka_coroutine_switch\n"
+  ".type pykka_coroutine_switch,@function\n"
+  ".p2align 4\n"
+  "pykka_coroutine_switch:\n"
+  "  .cfi_startproc\n"
+  "  pushq %rbp\n"
+  "  pushq %rbx\n"
+  "  pushq %r12\n"
+  "  pushq %r13\n"
+  "  pushq %r14\n"
+  "  pushq %r15\n"
+  "  subq $8, %rsp\n"
+  "  stmxcsr (%rsp)\n"
+  "  fnstcw 4(%rsp)\n"
+  "  movq %rsp, (%rdi)\n"
+  "  movq (%rsi), %rsp\n"
+  "  ldmxcsr (%rsp)\n"
+  "  fldcw 4(%rsp)\n"
+  "  addq $8, %rsp\n"
+  "  popq %r15\n"
+  "  popq %r14\n"
+  "  popq %r13\n"
+  "  popq %r12\n"
+  "  popq %rbx\n"
+  "  popq %rbp\n"
+  "  ret\n"
+  "  .cfi_endproc\n"
+  ".size pykka_coroutine_switch,.-pykka_coroutine_switch\n"
+);
+
+#define PYKKA_INIT_FRAME_SIZE (9 * sizeof (guint64))
+
+#endif /* PYKKA_COROUTINE_ASM_X86_64 */
+
+/* ---- stack copying ------------------------------------------------------ */
+
+#ifdef PYKKA_ASAN
+/* The stack area contains ASan redzones; read it without instrumentation
+ * and without memcpy (which ASan intercepts and checks). Both pointers and
+ * n are multiples of 8. */
+__attribute__((no_sanitize_address)) G_GNUC_NO_INLINE static void
+pykka_stack_copy (void       *dest,
+                  const void *src,
+                  gsize       n)
+{
+  volatile guint64 *d = dest;
+  const volatile guint64 *s = src;
+  gsize i;
+
+  for (i = 0; i < n / sizeof (guint64); i++)
+    d[i] = s[i];
+}
+#else
+# define pykka_stack_copy(d, s, n) memcpy ((d), (s), (n))
+#endif
+
+/* Moves the live part of the suspended occupant @co into its buffer. */
+static void
+pykka_coroutine_save (PykkaCoroutine *co)
+{
+  PykkaStack *stack = co->stack;
+  gsize size = stack->top - co->sp;
+
+  if (size > co->saved_capacity || co->saved_capacity > 4 * size + 4096)
+    {
+      g_free (co->saved);
+      co->saved_capacity = (size + 63) & ~(gsize) 63;
+      co->saved = g_malloc (co->saved_capacity);
+    }
+
+  pykka_stack_copy (co->saved, co->sp, size);
+  co->saved_size = size;
+}
+
+/* Puts the saved bytes of @co back at their original addresses. */
+static void
+pykka_coroutine_restore (PykkaCoroutine *co)
+{
+  pykka_stack_copy (co->sp, co->saved, co->saved_size);
+#if defined(PYKKA_VALGRIND) && !defined(PYKKA_ASAN)
+  /* Memcheck propagates definedness through the copy already; nothing
+   * to do here. */
+#endif
+  co->saved_size = 0;
+}
+
+/* ---- pool --------------------------------------------------------------- */
+
+PykkaStackPool *
+pykka_stack_pool_new (guint n_stacks,
+                      gsize stack_size)
+{
+  PykkaStackPool *pool;
+  long page_size;
+
+  g_return_val_if_fail (n_stacks > 0, NULL);
+  g_return_val_if_fail (stack_size > 0, NULL);
+
+  page_size = sysconf (_SC_PAGESIZE);
+  if (page_size <= 0)
+    page_size = 4096;
+
+  pool = g_new0 (PykkaStackPool, 1);
+  pool->page_size = page_size;
+  pool->stack_size = (stack_size + page_size - 1) & ~((gsize) page_size - 1);
+  if (pool->stack_size < 4 * (gsize) page_size)
+    pool->stack_size = 4 * (gsize) page_size;
+  pool->n_stacks = n_stacks;
+  pool->stacks = g_new0 (PykkaStack, n_stacks);
+
+  return pool;
+}
+
+static void
+pykka_stack_map (PykkaStackPool *pool,
+                 PykkaStack     *stack)
+{
+  gsize total = pool->stack_size + pool->page_size;
+  void *mapping;
+
+  mapping = mmap (NULL, total, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
+                  -1, 0);
+  if (mapping == MAP_FAILED)
+    g_error ("pykka: failed to map a coroutine stack of %" G_GSIZE_FORMAT
+             " bytes: %s", total, g_strerror (errno));
+
+  /* Guard page at the low end: the stack grows down into it. */
+  if (mprotect (mapping, pool->page_size, PROT_NONE) != 0)
+    g_error ("pykka: failed to protect a coroutine stack guard page: %s",
+             g_strerror (errno));
+
+  stack->mapping = mapping;
+  stack->base = stack->mapping + pool->page_size;
+  stack->top = stack->base + pool->stack_size;
+#ifdef PYKKA_ASAN
+  stack->asan_dirty_low = stack->top;
+#endif
+#ifdef PYKKA_VALGRIND
+  stack->valgrind_id = VALGRIND_STACK_REGISTER (stack->base, stack->top);
+#endif
+}
+
+void
+pykka_stack_pool_free (PykkaStackPool *pool)
+{
+  guint i;
+
+  g_return_if_fail (pool != NULL);
+  g_return_if_fail (pool->n_coroutines == 0);
+
+  for (i = 0; i < pool->n_stacks; i++)
+    {
+      PykkaStack *stack = &pool->stacks[i];
+
+      if (stack->mapping == NULL)
+        continue;
+#ifdef PYKKA_VALGRIND
+      VALGRIND_STACK_DEREGISTER (stack->valgrind_id);
+#endif
+#ifdef PYKKA_ASAN
+      __asan_unpoison_memory_region (stack->base, stack->top - stack->base);
+#endif
+      munmap (stack->mapping, pool->stack_size + pool->page_size);
+    }
+
+  g_free (pool->stacks);
+  g_free (pool);
+}
+
+/* ---- coroutines --------------------------------------------------------- */
+
+PykkaCoroutine *
+pykka_coroutine_new (PykkaStackPool    *pool,
+                     PykkaCoroutineFunc func,
+                     gpointer           user_data)
+{
+  PykkaCoroutine *co;
+
+  g_return_val_if_fail (pool != NULL, NULL);
+  g_return_val_if_fail (func != NULL, NULL);
+
+  co = g_new0 (PykkaCoroutine, 1);
+  co->pool = pool;
+  co->stack = &pool->stacks[pool->next_stack];
+  co->func = func;
+  co->user_data = user_data;
+  if (++pool->next_stack == pool->n_stacks)
+    pool->next_stack = 0;
+  pool->n_coroutines++;
+#ifdef PYKKA_TSAN
+  co->tsan_fiber = __tsan_create_fiber (0);
+#endif
+
+  return co;
+}
+
+/* Switches from the native stack into @co (which is the occupant of its
+ * stack, with its bytes in place) and back. */
+static inline void
+pykka_coroutine_switch_in (PykkaStackPool *pool,
+                           PykkaCoroutine *co)
+{
+#ifdef PYKKA_TSAN
+  pool->tsan_native_fiber = __tsan_get_current_fiber ();
+  __tsan_switch_to_fiber (co->tsan_fiber, 0);
+#endif
+#ifdef PYKKA_ASAN
+  __sanitizer_start_switch_fiber (&pool->asan_native_fake_stack,
+                                  co->stack->base,
+                                  co->stack->top - co->stack->base);
+#endif
+
+#ifdef PYKKA_COROUTINE_ASM_X86_64
+  pykka_coroutine_switch (&pool->native_sp, (void **) &co->sp);
+#else
+  if (swapcontext (&pool->native_uc, &co->uc) != 0)
+    g_error ("pykka: swapcontext() failed: %s", g_strerror (errno));
+#endif
+
+#ifdef PYKKA_ASAN
+  __sanitizer_finish_switch_fiber (pool->asan_native_fake_stack, NULL, NULL);
+#endif
+}
+
+#ifdef PYKKA_COROUTINE_UCONTEXT
+G_GNUC_NO_INLINE static guint8 *
+pykka_coroutine_get_sp (void)
+{
+  return __builtin_frame_address (0);
+}
+
+/* With ucontext we do not know the exact stack pointer at the switch;
+ * take one a safe margin below the current frame. */
+static guint8 *
+pykka_coroutine_approx_sp (PykkaCoroutine *co)
+{
+  guint8 *sp = pykka_coroutine_get_sp () - 256;
+
+  sp = (guint8 *) ((guintptr) sp & ~(guintptr) 15);
+  if (sp < co->stack->base)
+    sp = co->stack->base;
+  return sp;
+}
+#endif
+
+/* Leaves the running coroutine @co for the native stack of its resumer. If
+ * @finished, the fake stack of ASan is released and this never returns. */
+static inline void
+pykka_coroutine_switch_out (PykkaStackPool *pool,
+                            PykkaCoroutine *co,
+                            gboolean        finished)
+{
+#ifdef PYKKA_ASAN
+  __sanitizer_start_switch_fiber (finished ? NULL : &co->asan_fake_stack,
+                                  pool->asan_native_bottom,
+                                  pool->asan_native_size);
+#endif
+#ifdef PYKKA_TSAN
+  __tsan_switch_to_fiber (pool->tsan_native_fiber, 0);
+#endif
+
+#ifdef PYKKA_COROUTINE_ASM_X86_64
+  pykka_coroutine_switch ((void **) &co->sp, &pool->native_sp);
+#else
+  co->sp = pykka_coroutine_approx_sp (co);
+  if (finished)
+    setcontext (&pool->native_uc);
+  else if (swapcontext (&co->uc, &pool->native_uc) != 0)
+    g_error ("pykka: swapcontext() failed: %s", g_strerror (errno));
+#endif
+
+#ifdef PYKKA_ASAN
+  if (!finished)
+    __sanitizer_finish_switch_fiber (co->asan_fake_stack,
+                                     &pool->asan_native_bottom,
+                                     &pool->asan_native_size);
+#endif
+}
+
+G_GNUC_NORETURN static void
+pykka_coroutine_entry (void)
+{
+  PykkaCoroutine *co = pykka_current;
+  PykkaStackPool *pool = co->pool;
+
+#ifdef PYKKA_ASAN
+  __sanitizer_finish_switch_fiber (NULL,
+                                   &pool->asan_native_bottom,
+                                   &pool->asan_native_size);
+#endif
+
+  co->func (co->user_data);
+
+  co->finished = TRUE;
+  pykka_coroutine_switch_out (pool, co, TRUE);
+
+  /* Never resumed after finishing. */
+  g_assert_not_reached ();
+  abort ();
+}
+
+/* Writes the initial frame of @co on its stack, so that switching in starts
+ * pykka_coroutine_entry(). */
+static void
+pykka_coroutine_init_frame (PykkaCoroutine *co)
+{
+  PykkaStack *stack = co->stack;
+
+#ifdef PYKKA_COROUTINE_ASM_X86_64
+  guint64 *frame = (guint64 *) (stack->top - PYKKA_INIT_FRAME_SIZE);
+  guint32 mxcsr;
+  guint16 fpucw;
+
+  /* Start with the FPU modes of the resuming thread. */
+  __asm__ volatile ("stmxcsr %0" : "=m" (mxcsr));
+  __asm__ volatile ("fnstcw %0" : "=m" (fpucw));
+
+  frame[0] = (guint64) mxcsr | ((guint64) fpucw << 32);
+  frame[1] = 0;                                  /* r15 */
+  frame[2] = 0;                                  /* r14 */
+  frame[3] = 0;                                  /* r13 */
+  frame[4] = 0;                                  /* r12 */
+  frame[5] = 0;                                  /* rbx */
+  frame[6] = 0;                                  /* rbp */
+  frame[7] = (guint64) (guintptr) pykka_coroutine_entry; /* ret target */
+  frame[8] = 0;   /* fake return address of entry: ends backtraces, and
+                   * leaves rsp == 8 mod 16 at entry as after a call */
+  co->sp = (guint8 *) frame;
+#else
+  if (getcontext (&co->uc) != 0)
+    g_error ("pykka: getcontext() failed: %s", g_strerror (errno));
+  co->uc.uc_stack.ss_sp = stack->base;
+  co->uc.uc_stack.ss_size = stack->top - stack->base;
+  co->uc.uc_link = NULL;
+  makecontext (&co->uc, pykka_coroutine_entry, 0);
+  co->sp = stack->base;
+#endif
+
+  co->started = TRUE;
+}
+
+/* Slow path of resume: makes @co the occupant of its stack. */
+G_GNUC_NO_INLINE static void
+pykka_coroutine_install (PykkaStackPool *pool,
+                         PykkaCoroutine *co)
+{
+  PykkaStack *stack = co->stack;
+
+  if (G_UNLIKELY (stack->mapping == NULL))
+    pykka_stack_map (pool, stack);
+
+  if (stack->occupant != NULL)
+    pykka_coroutine_save (stack->occupant);
+  stack->occupant = NULL;
+
+#ifdef PYKKA_ASAN
+  if (stack->asan_dirty_low < stack->top)
+    __asan_unpoison_memory_region (stack->asan_dirty_low,
+                                   stack->top - stack->asan_dirty_low);
+  stack->asan_dirty_low = stack->top;
+#endif
+
+  if (co->started)
+    pykka_coroutine_restore (co);
+  else
+    pykka_coroutine_init_frame (co);
+
+  stack->occupant = co;
+}
+
+gboolean
+pykka_coroutine_resume (PykkaCoroutine *co)
+{
+  PykkaStackPool *pool;
+  PykkaStack *stack;
+
+  g_return_val_if_fail (co != NULL, FALSE);
+  g_return_val_if_fail (!co->finished, TRUE);
+  g_return_val_if_fail (pykka_current == NULL, FALSE);
+
+  pool = co->pool;
+  stack = co->stack;
+
+  if (G_UNLIKELY (stack->occupant != co))
+    pykka_coroutine_install (pool, co);
+
+  pykka_current = co;
+  pykka_coroutine_switch_in (pool, co);
+  pykka_current = NULL;
+
+#ifdef PYKKA_ASAN
+  if (co->sp < stack->asan_dirty_low)
+    stack->asan_dirty_low = co->sp;
+#endif
+
+  if (G_UNLIKELY (co->finished))
+    {
+      stack->occupant = NULL;
+      co->sp = NULL;
+      g_clear_pointer (&co->saved, g_free);
+      co->saved_capacity = 0;
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
+void
+pykka_coroutine_yield (void)
+{
+  PykkaCoroutine *co = pykka_current;
+
+  g_return_if_fail (co != NULL);
+
+  pykka_coroutine_switch_out (co->pool, co, FALSE);
+}
+
+PykkaCoroutine *
+pykka_coroutine_self (void)
+{
+  return pykka_current;
+}
+
+void
+pykka_coroutine_free (PykkaCoroutine *co)
+{
+  if (co == NULL)
+    return;
+
+  g_return_if_fail (co != pykka_current);
+
+  if (co->stack->occupant == co)
+    co->stack->occupant = NULL;
+  co->pool->n_coroutines--;
+#ifdef PYKKA_TSAN
+  __tsan_destroy_fiber (co->tsan_fiber);
+#endif
+  g_free (co->saved);
+  g_free (co);
+}
+
+gsize
+pykka_coroutine_get_memory_size (PykkaCoroutine *co)
+{
+  g_return_val_if_fail (co != NULL, 0);
+
+  return sizeof (PykkaCoroutine) + co->saved_capacity;
+}
+
+gboolean
+pykka_coroutine_is_finished (PykkaCoroutine *co)
+{
+  g_return_val_if_fail (co != NULL, FALSE);
+
+  return co->finished;
+}
