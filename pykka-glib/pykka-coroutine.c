@@ -72,6 +72,20 @@
 #  include <valgrind/valgrind.h>
 #  define PYKKA_VALGRIND 1
 # endif
+# if __has_include(<valgrind/memcheck.h>)
+#  include <valgrind/memcheck.h>
+# endif
+#endif
+
+/* Memcheck marks the part of a stack below its stack pointer as
+ * inaccessible whenever the stack shrinks, so stack bytes written from the
+ * outside (restoring a copy, writing an initial frame) must be made
+ * addressable first. No-op when not running on valgrind. */
+#ifdef VALGRIND_MAKE_MEM_UNDEFINED
+# define PYKKA_MAKE_WRITABLE(p, n) \
+  ((void) VALGRIND_MAKE_MEM_UNDEFINED ((p), (n)))
+#else
+# define PYKKA_MAKE_WRITABLE(p, n) ((void) 0)
 #endif
 
 /* ---- data structures --------------------------------------------------- */
@@ -147,6 +161,9 @@ struct _PykkaCoroutine
   guint finished : 1;    /* func has returned; implies !occupant */
 #ifdef PYKKA_COROUTINE_UCONTEXT
   ucontext_t uc;
+  /* [sp, sp + sp_slack) is a safety margin below the real stack pointer
+   * at the last yield: saved along, but not live data. */
+  gsize sp_slack;
 #endif
 #ifdef PYKKA_ASAN
   void *asan_fake_stack;
@@ -246,6 +263,11 @@ pykka_coroutine_save (PykkaCoroutine *co)
       co->saved = g_malloc (co->saved_capacity);
     }
 
+#ifdef PYKKA_COROUTINE_UCONTEXT
+  /* The slack below the stack pointer may be marked inaccessible by
+   * memcheck; it holds no live data. */
+  PYKKA_MAKE_WRITABLE (co->sp, MIN (co->sp_slack, size));
+#endif
   pykka_stack_copy (co->saved, co->sp, size);
   co->saved_size = size;
 }
@@ -254,11 +276,9 @@ pykka_coroutine_save (PykkaCoroutine *co)
 static void
 pykka_coroutine_restore (PykkaCoroutine *co)
 {
+  /* Memcheck then propagates definedness through the copy itself. */
+  PYKKA_MAKE_WRITABLE (co->sp, co->saved_size);
   pykka_stack_copy (co->sp, co->saved, co->saved_size);
-#if defined(PYKKA_VALGRIND) && !defined(PYKKA_ASAN)
-  /* Memcheck propagates definedness through the copy already; nothing
-   * to do here. */
-#endif
   co->saved_size = 0;
 }
 
@@ -413,11 +433,12 @@ pykka_coroutine_get_sp (void)
 static guint8 *
 pykka_coroutine_approx_sp (PykkaCoroutine *co)
 {
-  guint8 *sp = pykka_coroutine_get_sp () - 256;
+  guint8 *real = pykka_coroutine_get_sp ();
+  guint8 *sp = (guint8 *) ((guintptr) (real - 256) & ~(guintptr) 15);
 
-  sp = (guint8 *) ((guintptr) sp & ~(guintptr) 15);
   if (sp < co->stack->base)
     sp = co->stack->base;
+  co->sp_slack = real > sp ? (gsize) (real - sp) : 0;
   return sp;
 }
 #endif
@@ -494,6 +515,7 @@ pykka_coroutine_init_frame (PykkaCoroutine *co)
   __asm__ volatile ("stmxcsr %0" : "=m" (mxcsr));
   __asm__ volatile ("fnstcw %0" : "=m" (fpucw));
 
+  PYKKA_MAKE_WRITABLE (frame, PYKKA_INIT_FRAME_SIZE);
   frame[0] = (guint64) mxcsr | ((guint64) fpucw << 32);
   frame[1] = 0;                                  /* r15 */
   frame[2] = 0;                                  /* r14 */
