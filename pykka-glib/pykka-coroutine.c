@@ -169,6 +169,8 @@ struct _PykkaCoroutine
   void *asan_fake_stack;
 #endif
 #ifdef PYKKA_TSAN
+  /* TSan fiber, only while started and not finished: GCC's libtsan
+   * limits the number of live fibers (threads) to about 8000. */
   void *tsan_fiber;
 #endif
 };
@@ -191,7 +193,7 @@ G_GNUC_INTERNAL void pykka_coroutine_switch (void **from_sp,
                                              void **to_sp);
 
 __asm__ (
-  ".text\n"
+  ".pushsection .text\n"
   ".globl pykka_coroutine_switch\n"
   ".hidden pykka_coroutine_switch\n"
   ".type pykka_coroutine_switch,@function\n"
@@ -199,28 +201,56 @@ __asm__ (
   "pykka_coroutine_switch:\n"
   "  .cfi_startproc\n"
   "  pushq %rbp\n"
+  "  .cfi_adjust_cfa_offset 8\n"
+  "  .cfi_rel_offset %rbp, 0\n"
   "  pushq %rbx\n"
+  "  .cfi_adjust_cfa_offset 8\n"
+  "  .cfi_rel_offset %rbx, 0\n"
   "  pushq %r12\n"
+  "  .cfi_adjust_cfa_offset 8\n"
+  "  .cfi_rel_offset %r12, 0\n"
   "  pushq %r13\n"
+  "  .cfi_adjust_cfa_offset 8\n"
+  "  .cfi_rel_offset %r13, 0\n"
   "  pushq %r14\n"
+  "  .cfi_adjust_cfa_offset 8\n"
+  "  .cfi_rel_offset %r14, 0\n"
   "  pushq %r15\n"
+  "  .cfi_adjust_cfa_offset 8\n"
+  "  .cfi_rel_offset %r15, 0\n"
   "  subq $8, %rsp\n"
+  "  .cfi_adjust_cfa_offset 8\n"
   "  stmxcsr (%rsp)\n"
   "  fnstcw 4(%rsp)\n"
   "  movq %rsp, (%rdi)\n"
+  /* The target stack has the same layout, so the CFI stays valid. */
   "  movq (%rsi), %rsp\n"
   "  ldmxcsr (%rsp)\n"
   "  fldcw 4(%rsp)\n"
   "  addq $8, %rsp\n"
+  "  .cfi_adjust_cfa_offset -8\n"
   "  popq %r15\n"
+  "  .cfi_adjust_cfa_offset -8\n"
+  "  .cfi_restore %r15\n"
   "  popq %r14\n"
+  "  .cfi_adjust_cfa_offset -8\n"
+  "  .cfi_restore %r14\n"
   "  popq %r13\n"
+  "  .cfi_adjust_cfa_offset -8\n"
+  "  .cfi_restore %r13\n"
   "  popq %r12\n"
+  "  .cfi_adjust_cfa_offset -8\n"
+  "  .cfi_restore %r12\n"
   "  popq %rbx\n"
+  "  .cfi_adjust_cfa_offset -8\n"
+  "  .cfi_restore %rbx\n"
   "  popq %rbp\n"
+  "  .cfi_adjust_cfa_offset -8\n"
+  "  .cfi_restore %rbp\n"
   "  ret\n"
   "  .cfi_endproc\n"
   ".size pykka_coroutine_switch,.-pykka_coroutine_switch\n"
+  ".popsection\n"
 );
 
 #define PYKKA_INIT_FRAME_SIZE (9 * sizeof (guint64))
@@ -386,9 +416,6 @@ pykka_coroutine_new (PykkaStackPool    *pool,
   if (++pool->next_stack == pool->n_stacks)
     pool->next_stack = 0;
   pool->n_coroutines++;
-#ifdef PYKKA_TSAN
-  co->tsan_fiber = __tsan_create_fiber (0);
-#endif
 
   return co;
 }
@@ -564,7 +591,12 @@ pykka_coroutine_install (PykkaStackPool *pool,
   if (co->started)
     pykka_coroutine_restore (co);
   else
-    pykka_coroutine_init_frame (co);
+    {
+      pykka_coroutine_init_frame (co);
+#ifdef PYKKA_TSAN
+      co->tsan_fiber = __tsan_create_fiber (0);
+#endif
+    }
 
   stack->occupant = co;
 }
@@ -600,6 +632,9 @@ pykka_coroutine_resume (PykkaCoroutine *co)
       co->sp = NULL;
       g_clear_pointer (&co->saved, g_free);
       co->saved_capacity = 0;
+#ifdef PYKKA_TSAN
+      g_clear_pointer (&co->tsan_fiber, __tsan_destroy_fiber);
+#endif
       return TRUE;
     }
 
@@ -634,7 +669,7 @@ pykka_coroutine_free (PykkaCoroutine *co)
     co->stack->occupant = NULL;
   co->pool->n_coroutines--;
 #ifdef PYKKA_TSAN
-  __tsan_destroy_fiber (co->tsan_fiber);
+  g_clear_pointer (&co->tsan_fiber, __tsan_destroy_fiber);
 #endif
   g_free (co->saved);
   g_free (co);

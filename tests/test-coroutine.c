@@ -666,6 +666,52 @@ test_memory_size (void)
   pykka_stack_pool_free (pool);
 }
 
+/* ---- programmer errors -------------------------------------------------- */
+
+static void
+resume_other (gpointer user_data)
+{
+  PykkaCoroutine *other = user_data;
+
+  /* Not allowed: resume is only for native stacks. */
+  g_assert_false (pykka_coroutine_resume (other));
+}
+
+static void
+test_misuse (void)
+{
+  g_test_summary ("Resuming from inside a coroutine and yielding outside "
+                  "of one are reported as programmer errors");
+
+  if (g_test_subprocess ())
+    {
+      PykkaStackPool *pool = pykka_stack_pool_new (1, STACK_SIZE);
+      PykkaCoroutine *other = pykka_coroutine_new (pool, shallow_main, NULL);
+      PykkaCoroutine *co = pykka_coroutine_new (pool, resume_other, other);
+
+      pykka_coroutine_resume (co);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stderr ("*CRITICAL*pykka_coroutine_resume*");
+}
+
+static void
+test_misuse_yield (void)
+{
+  g_test_summary ("Yielding from a native stack is a programmer error");
+
+  if (g_test_subprocess ())
+    {
+      pykka_coroutine_yield ();
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stderr ("*CRITICAL*pykka_coroutine_yield*");
+}
+
 /* ---- timing (informational only) ---------------------------------------- */
 
 static void
@@ -740,6 +786,9 @@ main (int   argc,
   g_test_add_func ("/Pykka/Coroutine/float", test_float);
   g_test_add_func ("/Pykka/Coroutine/deep-recursion", test_deep_recursion);
   g_test_add_func ("/Pykka/Coroutine/memory-size", test_memory_size);
+  g_test_add_func ("/Pykka/Coroutine/misuse/resume-inside", test_misuse);
+  g_test_add_func ("/Pykka/Coroutine/misuse/yield-outside",
+                   test_misuse_yield);
   g_test_add_func ("/Pykka/Coroutine/timing", test_timing);
 
   return g_test_run ();

@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "config.h"
+
+#include "pykka-actor-ref.h"
+
+#include "pykka-private.h"
+
+/**
+ * PykkaActorRef:
+ *
+ * The handle through which other code talks to an actor.
+ *
+ * A ref is all you hold of an actor: [method@Pykka.ActorRef.tell] sends a
+ * message and returns at once; [method@Pykka.ActorRef.ask] sends one and
+ * returns a [class@Pykka.Future] of the reply;
+ * [method@Pykka.ActorRef.stop] queues a stop behind everything sent
+ * before. Messages are #GValues, copied on sending, so any binding can
+ * send its own values: a Python object arrives as the same object.
+ *
+ * ```c
+ * GValue message = G_VALUE_INIT;
+ * g_autoptr(GError) error = NULL;
+ *
+ * g_value_init (&message, G_TYPE_INT);
+ * g_value_set_int (&message, 1);
+ * if (!pykka_actor_ref_tell (ref, &message, &error))
+ *   g_printerr ("%s\n", error->message);  // the actor is dead
+ * ```
+ *
+ * A ref does not keep its actor alive once the actor has stopped: the
+ * runtime holds a running actor, and lets it go when it dies.
+ *
+ * ## Thread safety
+ *
+ * Every method may be called from any thread.
+ */
+
+struct _PykkaActorRef
+{
+  GObject    parent_instance;
+  PykkaCell *cell;  /* (owned) immutable */
+};
+
+enum {
+  PROP_0,
+  PROP_URN,
+  PROP_ACTOR_TYPE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (PykkaActorRef, pykka_actor_ref, G_TYPE_OBJECT)
+
+static void
+pykka_actor_ref_finalize (GObject *object)
+{
+  PykkaActorRef *self = PYKKA_ACTOR_REF (object);
+
+  g_clear_pointer (&self->cell, pykka_cell_unref);
+
+  G_OBJECT_CLASS (pykka_actor_ref_parent_class)->finalize (object);
+}
+
+static void
+pykka_actor_ref_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  PykkaActorRef *self = PYKKA_ACTOR_REF (object);
+
+  switch (prop_id)
+    {
+    case PROP_URN:
+      g_value_set_string (value, pykka_actor_ref_get_urn (self));
+      break;
+    case PROP_ACTOR_TYPE:
+      g_value_set_gtype (value, pykka_actor_ref_get_actor_type (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pykka_actor_ref_class_init (PykkaActorRefClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = pykka_actor_ref_finalize;
+  object_class->get_property = pykka_actor_ref_get_property;
+
+  /**
+   * PykkaActorRef:urn:
+   *
+   * The `urn:uuid:` identifier of the actor.
+   */
+  properties[PROP_URN] =
+    g_param_spec_string ("urn", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * PykkaActorRef:actor-type:
+   *
+   * The #GType of the actor.
+   */
+  properties[PROP_ACTOR_TYPE] =
+    g_param_spec_gtype ("actor-type", NULL, NULL, PYKKA_TYPE_ACTOR,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+pykka_actor_ref_init (PykkaActorRef *self)
+{
+}
+
+PykkaActorRef *
+pykka_actor_ref_new (PykkaCell *cell)
+{
+  PykkaActorRef *self = g_object_new (PYKKA_TYPE_ACTOR_REF, NULL);
+
+  self->cell = pykka_cell_ref (cell);
+  return self;
+}
+
+PykkaCell *
+pykka_actor_ref_get_cell (PykkaActorRef *self)
+{
+  return self->cell;
+}
+
+/**
+ * pykka_actor_ref_tell:
+ * @self: a [class@Pykka.ActorRef]
+ * @message: the message, copied
+ * @error: return location for an error
+ *
+ * Sends @message to the actor without waiting for it to be handled. If
+ * the handler fails, the actor logs the error, runs
+ * [vfunc@Pykka.Actor.on_failure] and stops.
+ *
+ * Returns: %TRUE if the message was queued, %FALSE with
+ *   %PYKKA_ERROR_ACTOR_DEAD if the actor is dead
+ */
+gboolean
+pykka_actor_ref_tell (PykkaActorRef  *self,
+                      const GValue   *message,
+                      GError        **error)
+{
+  PykkaMessage *m;
+
+  g_return_val_if_fail (PYKKA_IS_ACTOR_REF (self), FALSE);
+  g_return_val_if_fail (message != NULL && G_IS_VALUE (message), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  m = pykka_message_new (PYKKA_MESSAGE_USER, message, NULL);
+  if (!pykka_cell_push (self->cell, m))
+    {
+      pykka_message_free (m);
+      g_propagate_error (error, pykka_cell_dead_error (self->cell));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Sends a message of @kind with a reply future; a dead actor fails the
+ * future at once with ACTOR_DEAD (or FALSE for a stop). */
+static PykkaFuture *
+send_with_reply (PykkaActorRef    *self,
+                 PykkaMessageKind  kind,
+                 const GValue     *message)
+{
+  PykkaFuture *future = pykka_future_new ();
+  PykkaMessage *m;
+
+  pykka_future_set_source (future, self->cell);
+  m = pykka_message_new (kind, message, future);
+  if (!pykka_cell_push (self->cell, m))
+    {
+      pykka_message_free (m);
+      if (kind == PYKKA_MESSAGE_STOP)
+        {
+          GValue no = G_VALUE_INIT;
+
+          g_value_init (&no, G_TYPE_BOOLEAN);
+          pykka_future_take_value (future, &no);
+        }
+      else
+        pykka_future_take_error (future, pykka_cell_dead_error (self->cell));
+    }
+  return future;
+}
+
+/**
+ * pykka_actor_ref_ask:
+ * @self: a [class@Pykka.ActorRef]
+ * @message: the message, copied
+ *
+ * Sends @message to the actor and returns a future of the reply: the
+ * value the handler sets, the handler's error, or
+ * %PYKKA_ERROR_ACTOR_DEAD if the actor is dead or stops before handling
+ * the message. Never %NULL: asking a dead actor gives a future that has
+ * already failed.
+ *
+ * Returns: (transfer full): a [class@Pykka.Future] of the reply
+ */
+PykkaFuture *
+pykka_actor_ref_ask (PykkaActorRef *self,
+                     const GValue  *message)
+{
+  g_return_val_if_fail (PYKKA_IS_ACTOR_REF (self), NULL);
+  g_return_val_if_fail (message != NULL && G_IS_VALUE (message), NULL);
+
+  return send_with_reply (self, PYKKA_MESSAGE_USER, message);
+}
+
+/**
+ * pykka_actor_ref_ask_sync:
+ * @self: a [class@Pykka.ActorRef]
+ * @message: the message, copied
+ * @timeout_msec: how long to wait in milliseconds, -1 for ever
+ * @reply: (out caller-allocates) (optional): where to copy the reply
+ * @error: return location for an error
+ *
+ * Asks the actor and waits for the reply, as [method@Pykka.ActorRef.ask]
+ * followed by [method@Pykka.Future.get]. A convenience for C; bindings
+ * should ask and get, which keeps the reply owned by the future.
+ *
+ * Returns: %TRUE with @reply set, or %FALSE with @error set
+ */
+gboolean
+pykka_actor_ref_ask_sync (PykkaActorRef  *self,
+                          const GValue   *message,
+                          gint            timeout_msec,
+                          GValue         *reply,
+                          GError        **error)
+{
+  g_autoptr(PykkaFuture) future = NULL;
+  const GValue *value;
+
+  g_return_val_if_fail (PYKKA_IS_ACTOR_REF (self), FALSE);
+  g_return_val_if_fail (message != NULL && G_IS_VALUE (message), FALSE);
+  g_return_val_if_fail (timeout_msec >= -1, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  future = send_with_reply (self, PYKKA_MESSAGE_USER, message);
+  value = pykka_future_get (future, timeout_msec, error);
+  if (value == NULL)
+    return FALSE;
+
+  if (reply != NULL && G_IS_VALUE (value))
+    {
+      g_value_init (reply, G_VALUE_TYPE (value));
+      g_value_copy (value, reply);
+    }
+  return TRUE;
+}
+
+/**
+ * pykka_actor_ref_stop:
+ * @self: a [class@Pykka.ActorRef]
+ *
+ * Queues a stop behind the messages already sent. The returned future
+ * gets %TRUE once this stop has stopped the actor, or %FALSE if the actor
+ * was already dead (or stopped by an earlier request).
+ *
+ * Returns: (transfer full): a [class@Pykka.Future] of a #gboolean
+ */
+PykkaFuture *
+pykka_actor_ref_stop (PykkaActorRef *self)
+{
+  g_return_val_if_fail (PYKKA_IS_ACTOR_REF (self), NULL);
+
+  return send_with_reply (self, PYKKA_MESSAGE_STOP, NULL);
+}
+
+/**
+ * pykka_actor_ref_stop_sync:
+ * @self: a [class@Pykka.ActorRef]
+ * @timeout_msec: how long to wait in milliseconds, -1 for ever
+ * @error: return location for an error
+ *
+ * Stops the actor and waits until it is dead: every message sent before
+ * is handled first, then [vfunc@Pykka.Actor.on_stop] runs.
+ *
+ * Returns: %TRUE if this call stopped a live actor, %FALSE if it was
+ *   already dead, or %FALSE with %PYKKA_ERROR_TIMEOUT set
+ */
+gboolean
+pykka_actor_ref_stop_sync (PykkaActorRef  *self,
+                           gint            timeout_msec,
+                           GError        **error)
+{
+  g_autoptr(PykkaFuture) future = NULL;
+  const GValue *value;
+
+  g_return_val_if_fail (PYKKA_IS_ACTOR_REF (self), FALSE);
+  g_return_val_if_fail (timeout_msec >= -1, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  future = send_with_reply (self, PYKKA_MESSAGE_STOP, NULL);
+  value = pykka_future_get (future, timeout_msec, error);
+  return value != NULL && g_value_get_boolean (value);
+}
+
+/**
+ * pykka_actor_ref_is_alive:
+ * @self: a [class@Pykka.ActorRef]
+ *
+ * Whether the actor is started and not yet dead. The answer may be stale
+ * by the time you act on it; [method@Pykka.ActorRef.tell] and
+ * [method@Pykka.ActorRef.ask] report a dead actor themselves.
+ *
+ * Returns: %TRUE if the actor accepts messages
+ */
+gboolean
+pykka_actor_ref_is_alive (PykkaActorRef *self)
+{
+  g_return_val_if_fail (PYKKA_IS_ACTOR_REF (self), FALSE);
+
+  return pykka_cell_is_alive (self->cell);
+}
+
+/**
+ * pykka_actor_ref_get_urn:
+ * @self: a [class@Pykka.ActorRef]
+ *
+ * Gets the actor's identifier, the same as [property@Pykka.Actor:urn].
+ *
+ * Returns: (transfer none): a `urn:uuid:` string
+ */
+const char *
+pykka_actor_ref_get_urn (PykkaActorRef *self)
+{
+  g_return_val_if_fail (PYKKA_IS_ACTOR_REF (self), NULL);
+
+  return pykka_cell_get_urn (self->cell);
+}
+
+/**
+ * pykka_actor_ref_get_actor_type:
+ * @self: a [class@Pykka.ActorRef]
+ *
+ * Gets the #GType of the actor, a subtype of [class@Pykka.Actor].
+ *
+ * Returns: the actor's type
+ */
+GType
+pykka_actor_ref_get_actor_type (PykkaActorRef *self)
+{
+  g_return_val_if_fail (PYKKA_IS_ACTOR_REF (self), G_TYPE_INVALID);
+
+  return self->cell->type;
+}
+
+/**
+ * pykka_actor_ref_dup_actor:
+ * @self: a [class@Pykka.ActorRef]
+ *
+ * Gets the actor itself while it runs. Only code on the actor's own
+ * thread may touch its state; this is meant for bindings and debugging.
+ *
+ * Returns: (transfer full) (nullable): the actor, or %NULL if it is not
+ *   started or already dead
+ */
+PykkaActor *
+pykka_actor_ref_dup_actor (PykkaActorRef *self)
+{
+  PykkaActor *actor;
+
+  g_return_val_if_fail (PYKKA_IS_ACTOR_REF (self), NULL);
+
+  g_mutex_lock (&self->cell->mutex);
+  actor = self->cell->actor != NULL ? g_object_ref (self->cell->actor) : NULL;
+  g_mutex_unlock (&self->cell->mutex);
+
+  return actor;
+}

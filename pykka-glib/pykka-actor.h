@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#pragma once
+
+#if !defined (PYKKA_INSIDE) && !defined (PYKKA_COMPILATION)
+# error "Only <pykka-glib/pykka.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+#include "pykka-version-macros.h"
+
+G_BEGIN_DECLS
+
+typedef struct _PykkaActorRef PykkaActorRef;
+
+#define PYKKA_TYPE_ACTOR (pykka_actor_get_type ())
+
+PYKKA_AVAILABLE_IN_ALL
+G_DECLARE_DERIVABLE_TYPE (PykkaActor, pykka_actor, PYKKA, ACTOR, GObject)
+
+/**
+ * PykkaActorClass:
+ * @parent_class: the parent class
+ * @on_start: runs in the actor's context before any message; failing
+ *   logs the error and stops the actor (without [vfunc@Pykka.Actor.on_stop]
+ *   or [vfunc@Pykka.Actor.on_failure])
+ * @on_stop: runs after the stop message, once every earlier message is
+ *   handled; a failure is logged and the actor stops anyway
+ * @on_failure: runs when the handler of a told message fails, just before
+ *   the actor stops without [vfunc@Pykka.Actor.on_stop]
+ * @on_receive: handles one message; for an ask, @reply is the answer
+ *
+ * The class of [class@Pykka.Actor]. Subclasses override the virtual
+ * methods they need; the defaults do nothing, and the default
+ * [vfunc@Pykka.Actor.on_receive] logs a warning about the unhandled
+ * message and replies with an unset value.
+ */
+/**
+ * PykkaActorClass::on_start:
+ * @self: the actor
+ * @error: return location for an error
+ *
+ * Runs in the actor's context before any message is handled.
+ *
+ * Returns: %TRUE, or %FALSE with @error set to stop the actor
+ */
+/**
+ * PykkaActorClass::on_stop:
+ * @self: the actor
+ * @error: return location for an error
+ *
+ * Runs once the stop message is reached, after every earlier message.
+ *
+ * Returns: %TRUE, or %FALSE with @error set (logged; the actor stops anyway)
+ */
+/**
+ * PykkaActorClass::on_failure:
+ * @self: the actor
+ * @error: the error of the failed handler
+ *
+ * Runs when the handler of a told message fails, just before the actor
+ * stops (without [vfunc@Pykka.Actor.on_stop]).
+ */
+/**
+ * PykkaActorClass::on_receive:
+ * @self: the actor
+ * @message: the message, as sent
+ * @reply: (out caller-allocates): the reply to an ask; leave it unset for
+ *   no value, or set a [class@Pykka.Future] to answer with its outcome
+ *   once it completes (the actor takes no other message until then)
+ * @error: return location for an error
+ *
+ * Handles one message. For an ask, @reply (or @error) is the answer; for a
+ * tell, an error stops the actor after [vfunc@Pykka.Actor.on_failure].
+ *
+ * Returns: %TRUE with @reply set as wanted, or %FALSE with @error set
+ */
+struct _PykkaActorClass
+{
+  GObjectClass parent_class;
+
+  gboolean (*on_start)   (PykkaActor    *self,
+                          GError       **error);
+  gboolean (*on_stop)    (PykkaActor    *self,
+                          GError       **error);
+  void     (*on_failure) (PykkaActor    *self,
+                          const GError  *error);
+  gboolean (*on_receive) (PykkaActor    *self,
+                          const GValue  *message,
+                          GValue        *reply,
+                          GError       **error);
+
+  /*< private >*/
+  gpointer padding[12];
+};
+
+PYKKA_AVAILABLE_IN_ALL
+void           pykka_actor_class_set_stackful (PykkaActorClass  *klass,
+                                               gboolean          stackful);
+PYKKA_AVAILABLE_IN_ALL
+gboolean       pykka_actor_class_get_stackful (PykkaActorClass  *klass);
+
+PYKKA_AVAILABLE_IN_ALL
+PykkaActorRef *pykka_actor_start              (PykkaActor       *self,
+                                               GError          **error);
+PYKKA_AVAILABLE_IN_ALL
+void           pykka_actor_stop               (PykkaActor       *self);
+PYKKA_AVAILABLE_IN_ALL
+const char    *pykka_actor_get_urn            (PykkaActor       *self);
+PYKKA_AVAILABLE_IN_ALL
+PykkaActorRef *pykka_actor_get_actor_ref      (PykkaActor       *self);
+PYKKA_AVAILABLE_IN_ALL
+GMainContext  *pykka_actor_get_context        (PykkaActor       *self);
+PYKKA_AVAILABLE_IN_ALL
+gboolean       pykka_actor_get_use_own_thread (PykkaActor       *self);
+
+G_END_DECLS

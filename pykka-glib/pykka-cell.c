@@ -1,0 +1,506 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "config.h"
+
+#include "pykka-private.h"
+
+/*
+ * PykkaCell: the mailbox and life of one actor.
+ *
+ * Any thread pushes messages; the thread that runs the actor's context
+ * pops them in turns (pykka_cell_run_turn(), called by the scheduler).
+ * A cell is on its scheduler's run queue exactly when ->scheduled is set
+ * and ->running is not, so it is never queued twice and never runs on two
+ * threads. A suspended cell (a coroutine or a reply future pending) is not
+ * scheduled until something wakes it.
+ */
+
+PykkaCell *
+pykka_cell_new (void)
+{
+  PykkaCell *self = g_new0 (PykkaCell, 1);
+
+  g_atomic_ref_count_init (&self->ref_count);
+  g_mutex_init (&self->mutex);
+  return self;
+}
+
+PykkaCell *
+pykka_cell_ref (PykkaCell *self)
+{
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+void
+pykka_cell_unref (PykkaCell *self)
+{
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    return;
+
+  g_assert (self->actor == NULL);
+  while (self->head != NULL)
+    {
+      PykkaMessage *m = self->head;
+      self->head = m->next;
+      pykka_message_free (m);
+    }
+  g_clear_pointer (&self->scheduler, pykka_scheduler_unref);
+  g_free (self->urn);
+  g_mutex_clear (&self->mutex);
+  g_free (self);
+}
+
+PykkaMessage *
+pykka_message_new (PykkaMessageKind  kind,
+                   const GValue     *value,
+                   PykkaFuture      *reply)
+{
+  PykkaMessage *m = g_new0 (PykkaMessage, 1);
+
+  m->kind = kind;
+  m->reply = reply != NULL ? g_object_ref (reply) : NULL;
+  if (value != NULL && G_IS_VALUE (value))
+    {
+      g_value_init (&m->value, G_VALUE_TYPE (value));
+      g_value_copy (value, &m->value);
+    }
+  return m;
+}
+
+void
+pykka_message_free (PykkaMessage *m)
+{
+  if (G_IS_VALUE (&m->value))
+    g_value_unset (&m->value);
+  g_clear_object (&m->reply);
+  g_free (m);
+}
+
+const char *
+pykka_cell_get_urn (PykkaCell *self)
+{
+  char *urn = g_atomic_pointer_get (&self->urn);
+
+  if (urn == NULL)
+    {
+      urn = pykka_registry_make_urn (self->id);
+      if (!g_atomic_pointer_compare_and_exchange (&self->urn, NULL, urn))
+        {
+          g_free (urn);
+          urn = g_atomic_pointer_get (&self->urn);
+        }
+    }
+  return urn;
+}
+
+char *
+pykka_cell_describe (PykkaCell *self)
+{
+  return g_strdup_printf ("%s (%s)", g_type_name (self->type), pykka_cell_get_urn (self));
+}
+
+GError *
+pykka_cell_dead_error (PykkaCell *self)
+{
+  g_autofree char *who = pykka_cell_describe (self);
+
+  return g_error_new (PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD,
+                      P_("Actor %s is dead"), who);
+}
+
+gboolean
+pykka_cell_is_alive (PykkaCell *self)
+{
+  return g_atomic_int_get ((gint *) &self->state) == PYKKA_CELL_ALIVE;
+}
+
+/* Takes @m: on failure (the actor is not alive) @m is left to the caller. */
+gboolean
+pykka_cell_push (PykkaCell    *self,
+                 PykkaMessage *m)
+{
+  gboolean schedule = FALSE;
+
+  g_mutex_lock (&self->mutex);
+  if (self->state != PYKKA_CELL_ALIVE)
+    {
+      g_mutex_unlock (&self->mutex);
+      return FALSE;
+    }
+  if (self->tail != NULL)
+    self->tail->next = m;
+  else
+    self->head = m;
+  self->tail = m;
+  self->length++;
+  if (!self->scheduled && !self->suspended)
+    schedule = self->scheduled = TRUE;
+  g_mutex_unlock (&self->mutex);
+
+  if (schedule)
+    pykka_scheduler_enqueue (self->scheduler, self);
+  return TRUE;
+}
+
+/* Something a suspended cell waits for happened: give it a turn. */
+void
+pykka_cell_wake (PykkaCell *self)
+{
+  gboolean schedule = FALSE;
+
+  g_mutex_lock (&self->mutex);
+  if (self->running)
+    self->wake_pending = TRUE;
+  else if (!self->scheduled)
+    schedule = self->scheduled = TRUE;
+  g_mutex_unlock (&self->mutex);
+
+  if (schedule)
+    pykka_scheduler_enqueue (self->scheduler, self);
+}
+
+static PykkaMessage *
+cell_pop (PykkaCell *self)
+{
+  PykkaMessage *m;
+
+  g_mutex_lock (&self->mutex);
+  m = self->head;
+  if (m != NULL)
+    {
+      self->head = m->next;
+      if (self->head == NULL)
+        self->tail = NULL;
+      self->length--;
+      m->next = NULL;
+    }
+  g_mutex_unlock (&self->mutex);
+
+  return m;
+}
+
+/* Normalises the outcome of a handler written in any language: TRUE with
+ * an error is a failure, FALSE without one a generic failure. */
+static gboolean
+normalize_outcome (PykkaCell   *self,
+                   gboolean     ok,
+                   GError     **error,
+                   const char  *hook)
+{
+  if (ok && *error == NULL)
+    return TRUE;
+
+  if (*error == NULL)
+    {
+      g_autofree char *who = pykka_cell_describe (self);
+
+      g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_FAILED,
+                   P_("%s of actor %s failed without giving a reason"),
+                   hook, who);
+    }
+  return FALSE;
+}
+
+/* The actor is dead from here on: no hook runs again, every message
+ * still queued is answered. Runs on the actor's thread. */
+static void
+cell_die (PykkaCell *self)
+{
+  PykkaMessage *m;
+  PykkaActor *actor;
+
+  g_mutex_lock (&self->mutex);
+  g_atomic_int_set ((gint *) &self->state, PYKKA_CELL_DEAD);
+  m = g_steal_pointer (&self->head);
+  self->tail = NULL;
+  self->length = 0;
+  actor = g_steal_pointer (&self->actor);
+  g_mutex_unlock (&self->mutex);
+
+  pykka_registry_remove (self);
+  pykka_scheduler_remove_cell (self->scheduler);
+
+  while (m != NULL)
+    {
+      PykkaMessage *next = m->next;
+
+      if (m->reply != NULL)
+        {
+          if (m->kind == PYKKA_MESSAGE_STOP)
+            {
+              GValue no = G_VALUE_INIT;
+
+              g_value_init (&no, G_TYPE_BOOLEAN);
+              pykka_future_take_value (m->reply, &no);
+            }
+          else
+            pykka_future_take_error (m->reply, pykka_cell_dead_error (self));
+        }
+      pykka_message_free (m);
+      m = next;
+    }
+
+  if (self->own_loop != NULL)
+    g_main_loop_quit (self->own_loop);
+
+  g_debug ("Stopped actor %s (%s)", g_type_name (self->type), pykka_cell_get_urn (self));
+
+  g_clear_object (&actor);
+}
+
+static void
+cell_fail (PykkaCell  *self,
+           PykkaActor *actor,
+           GError     *error)
+{
+  g_autofree char *who = pykka_cell_describe (self);
+
+  g_message ("Unhandled error in actor %s; stopping it: %s", who, error->message);
+  PYKKA_ACTOR_GET_CLASS (actor)->on_failure (actor, error);
+  g_error_free (error);
+  cell_die (self);
+}
+
+static void
+reply_future_done_hook (PykkaFuture *future,
+                        gpointer     data)
+{
+  pykka_cell_wake (data);
+}
+
+static void
+cell_suspend_on (PykkaCell   *self,
+                 PykkaFuture *future,
+                 PykkaFuture *reply)
+{
+  self->suspended_on = g_object_ref (future);
+  self->suspended_reply = reply;
+  pykka_future_add_hook (future, reply_future_done_hook,
+                         pykka_cell_ref (self), (GDestroyNotify) pykka_cell_unref);
+}
+
+static void
+cell_finish_suspension (PykkaCell  *self,
+                        PykkaActor *actor)
+{
+  g_autoptr(PykkaFuture) future = g_steal_pointer (&self->suspended_on);
+  g_autoptr(PykkaFuture) reply = g_steal_pointer (&self->suspended_reply);
+  const GError *error = pykka_future_peek_error (future);
+
+  if (reply != NULL)
+    {
+      if (error != NULL)
+        g_info ("Error returned to the asker of %s: %s", g_type_name (self->type), error->message);
+      pykka_future_copy_outcome (reply, future);
+    }
+  else if (error != NULL && actor != NULL)
+    cell_fail (self, actor, g_error_copy (error));
+}
+
+static void
+handle_user_message (PykkaCell    *self,
+                     PykkaActor   *actor,
+                     PykkaMessage *m)
+{
+  GValue reply = G_VALUE_INIT;
+  GError *error = NULL;
+  gboolean ok;
+
+  ok = PYKKA_ACTOR_GET_CLASS (actor)->on_receive (actor, &m->value, &reply, &error);
+  if (!normalize_outcome (self, ok, &error, "on_receive"))
+    {
+      if (G_IS_VALUE (&reply))
+        g_value_unset (&reply);
+      if (m->reply != NULL)
+        {
+          g_info ("Error returned to the asker of %s: %s", g_type_name (self->type), error->message);
+          pykka_future_take_error (m->reply, error);
+        }
+      else
+        cell_fail (self, actor, error);
+      return;
+    }
+
+  if (G_VALUE_HOLDS (&reply, PYKKA_TYPE_FUTURE) && g_value_get_object (&reply) != NULL)
+    {
+      cell_suspend_on (self, g_value_get_object (&reply), g_steal_pointer (&m->reply));
+      g_value_unset (&reply);
+      if (pykka_future_is_done (self->suspended_on))
+        cell_finish_suspension (self, actor);
+      return;
+    }
+
+  if (m->reply != NULL)
+    pykka_future_take_value (m->reply, &reply);
+  else if (G_IS_VALUE (&reply))
+    g_value_unset (&reply);
+}
+
+/* Handles @m (and frees it). May suspend, on a coroutine stack. */
+static void
+handle_message (PykkaCell    *self,
+                PykkaMessage *m)
+{
+  PykkaActor *actor;
+  GError *error = NULL;
+  gboolean ok;
+
+  g_mutex_lock (&self->mutex);
+  actor = self->actor != NULL ? g_object_ref (self->actor) : NULL;
+  g_mutex_unlock (&self->mutex);
+
+  if (actor == NULL)
+    {
+      /* Died earlier in this turn. */
+      if (m->reply != NULL)
+        pykka_future_take_error (m->reply, pykka_cell_dead_error (self));
+      pykka_message_free (m);
+      return;
+    }
+
+  switch (m->kind)
+    {
+    case PYKKA_MESSAGE_START:
+      g_debug ("Starting actor %s (%s)", g_type_name (self->type), pykka_cell_get_urn (self));
+      ok = PYKKA_ACTOR_GET_CLASS (actor)->on_start (actor, &error);
+      if (!normalize_outcome (self, ok, &error, "on_start"))
+        {
+          g_autofree char *who = pykka_cell_describe (self);
+
+          g_message ("Actor %s failed to start; stopping it: %s", who, error->message);
+          g_error_free (error);
+          cell_die (self);
+        }
+      break;
+
+    case PYKKA_MESSAGE_STOP:
+      ok = PYKKA_ACTOR_GET_CLASS (actor)->on_stop (actor, &error);
+      if (!normalize_outcome (self, ok, &error, "on_stop"))
+        {
+          g_autofree char *who = pykka_cell_describe (self);
+
+          g_message ("on_stop of actor %s failed: %s", who, error->message);
+          g_error_free (error);
+        }
+      cell_die (self);
+      if (m->reply != NULL)
+        {
+          GValue yes = G_VALUE_INIT;
+
+          g_value_init (&yes, G_TYPE_BOOLEAN);
+          g_value_set_boolean (&yes, TRUE);
+          pykka_future_take_value (m->reply, &yes);
+        }
+      break;
+
+    case PYKKA_MESSAGE_USER:
+    default:
+      handle_user_message (self, actor, m);
+      break;
+    }
+
+  pykka_message_free (m);
+  g_object_unref (actor);
+}
+
+static void
+coroutine_main (gpointer data)
+{
+  PykkaCell *self = data;
+
+  handle_message (self, g_steal_pointer (&self->co_message));
+}
+
+/* Returns TRUE when the coroutine finished. */
+static gboolean
+cell_resume_coroutine (PykkaCell *self)
+{
+  if (!pykka_coroutine_resume (self->co))
+    return FALSE;
+
+  g_clear_pointer (&self->co, pykka_coroutine_free);
+  return TRUE;
+}
+
+static gboolean
+cell_is_suspended (PykkaCell *self)
+{
+  return self->co != NULL || self->suspended_on != NULL;
+}
+
+/*
+ * pykka_cell_run_turn:
+ *
+ * Handles at most @budget messages of the cell, resuming first whatever it
+ * was suspended on. Runs on the thread that runs the cell's context.
+ * Returns how many messages were handled.
+ */
+guint
+pykka_cell_run_turn (PykkaCell *self,
+                     guint      budget)
+{
+  guint used = 0;
+  gboolean requeue;
+
+  g_mutex_lock (&self->mutex);
+  self->running = TRUE;
+  self->suspended = FALSE;
+  self->wake_pending = FALSE;
+  g_mutex_unlock (&self->mutex);
+
+  if (self->co != NULL && !cell_resume_coroutine (self))
+    goto out;
+
+  if (self->suspended_on != NULL)
+    {
+      PykkaActor *actor;
+
+      if (!pykka_future_is_done (self->suspended_on))
+        goto out;
+
+      g_mutex_lock (&self->mutex);
+      actor = self->actor != NULL ? g_object_ref (self->actor) : NULL;
+      g_mutex_unlock (&self->mutex);
+      cell_finish_suspension (self, actor);
+      g_clear_object (&actor);
+    }
+
+  while (used < budget && !cell_is_suspended (self))
+    {
+      PykkaMessage *m = cell_pop (self);
+
+      if (m == NULL)
+        break;
+      used++;
+
+      if (self->stackful)
+        {
+          self->co_message = m;
+          self->co = pykka_coroutine_new (pykka_scheduler_get_stack_pool (self->scheduler),
+                                          coroutine_main, self);
+          cell_resume_coroutine (self);
+        }
+      else
+        handle_message (self, m);
+    }
+
+out:
+  g_mutex_lock (&self->mutex);
+  self->running = FALSE;
+  if (cell_is_suspended (self) && !self->wake_pending)
+    {
+      self->suspended = TRUE;
+      requeue = FALSE;
+    }
+  else
+    requeue = self->wake_pending || (self->head != NULL && self->state == PYKKA_CELL_ALIVE);
+  self->wake_pending = FALSE;
+  self->scheduled = requeue;
+  g_mutex_unlock (&self->mutex);
+
+  if (requeue)
+    pykka_scheduler_enqueue (self->scheduler, self);
+
+  return MAX (used, 1);
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "config.h"
+
+#include <locale.h>
+
+#include "pykka-error.h"
+
+#include "pykka-private.h"
+
+G_DEFINE_QUARK (pykka-error-quark, pykka_error)
+
+/* Binds the text domain on first use, so the library needs no
+ * constructor. */
+const char *
+pykka_gettext (const char *msgid)
+{
+  static gsize initialized = 0;
+
+  if (g_once_init_enter (&initialized))
+    {
+      bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+#ifdef HAVE_BIND_TEXTDOMAIN_CODESET
+      bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+#endif
+      g_once_init_leave (&initialized, 1);
+    }
+
+  return g_dgettext (GETTEXT_PACKAGE, msgid);
+}

@@ -1,0 +1,1044 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "config.h"
+
+#include "pykka-future.h"
+
+#include "pykka-private.h"
+
+/**
+ * PykkaFuture:
+ *
+ * A value, or an error, that arrives once.
+ *
+ * Asking an actor ([method@Pykka.ActorRef.ask]) gives a future of its
+ * reply. You can also make futures yourself with [ctor@Pykka.Future.new]
+ * and complete them from any thread with [method@Pykka.Future.set_value]
+ * or [method@Pykka.Future.set_error]. A future completes exactly once: a
+ * second completion fails with %PYKKA_ERROR_ALREADY_SET and changes
+ * nothing.
+ *
+ * There are three ways to wait for the outcome:
+ *
+ * - [method@Pykka.Future.get] blocks, up to a timeout. What blocking means
+ *   depends on where you call it: inside the handler of a stackful actor
+ *   (see [method@Pykka.ActorClass.set_stackful]) only that actor
+ *   suspends; on a thread that runs the context the answer comes from, the
+ *   context is iterated until the value arrives, so a plain program
+ *   without a main loop can ask an actor on the default context; on any
+ *   other thread the caller sleeps on a condition variable.
+ * - [method@Pykka.Future.get_async] calls back in the thread-default main
+ *   context of the caller, as GIO does. It suits Vala's `yield`, GJS
+ *   promises and GTK applications.
+ * - A handler may reply with the future itself: the actor takes no other
+ *   message until the future completes, and the ask is answered with its
+ *   outcome.
+ *
+ * ```c
+ * g_autoptr(PykkaFuture) future = pykka_actor_ref_ask (ref, &message);
+ * g_autoptr(GError) error = NULL;
+ * const GValue *reply = pykka_future_get (future, 1000, &error);
+ *
+ * if (reply == NULL)
+ *   g_printerr ("No answer: %s\n", error->message);
+ * ```
+ *
+ * [method@Pykka.Future.map], [method@Pykka.Future.filter],
+ * [method@Pykka.Future.reduce] and [func@Pykka.Future.join] make new
+ * futures from old ones, as in Pykka. A list value is a #GPtrArray of
+ * `GValue *` held in a %G_TYPE_PTR_ARRAY value.
+ *
+ * ## Thread safety
+ *
+ * Every method may be called from any thread. The value returned by
+ * [method@Pykka.Future.get] is owned by the future and never changes once
+ * set, so it stays valid as long as you hold the future.
+ *
+ * ## Traps
+ *
+ * A timed-out get leaves the future as it was: a later get may still
+ * succeed. A handler that blocks on a reply from an actor further down its
+ * own call stack gets %PYKKA_ERROR_DEADLOCK instead of hanging.
+ */
+
+typedef struct
+{
+  PykkaFutureHook func;
+  gpointer        data;
+  GDestroyNotify  destroy;
+} Hook;
+
+struct _PykkaFuture
+{
+  GObject       parent_instance;
+
+  GMutex        mutex;
+  GCond         cond;      /* broadcast under ->mutex when done, if ->sleepers */
+  GValue        value;     /* immutable once ->done, unless ->error */
+  GError       *error;     /* (owned) (nullable) immutable once ->done */
+  GSList       *hooks;     /* (owned) Hook*, run once when done; under ->mutex */
+  PykkaWaiter  *waiters;   /* under ->mutex */
+  guint         sleepers;  /* under ->mutex */
+  PykkaCell    *source;    /* (owned) (nullable) the actor that answers */
+  gint          done;      /* atomic; set under ->mutex */
+};
+
+G_DEFINE_FINAL_TYPE (PykkaFuture, pykka_future, G_TYPE_OBJECT)
+
+static void
+hook_free (gpointer data)
+{
+  Hook *hook = data;
+
+  if (hook->destroy != NULL)
+    hook->destroy (hook->data);
+  g_free (hook);
+}
+
+static gboolean
+future_is_ready (gpointer object)
+{
+  return PYKKA_FUTURE (object)->done;
+}
+
+static void
+future_init_waitable (PykkaFuture   *self,
+                      PykkaWaitable *w)
+{
+  w->mutex = &self->mutex;
+  w->cond = &self->cond;
+  w->waiters = &self->waiters;
+  w->sleepers = &self->sleepers;
+  w->is_ready = future_is_ready;
+  w->object = self;
+  w->source_cell = self->source;
+  w->source_context = self->source != NULL && self->source->scheduler != NULL ?
+    pykka_scheduler_get_context (self->source->scheduler) : NULL;
+  w->what = "future";
+}
+
+/* Completes the future with the stolen @value or @error. */
+static gboolean
+future_complete (PykkaFuture *self,
+                 GValue      *value,
+                 GError      *error)
+{
+  GSList *hooks;
+
+  g_mutex_lock (&self->mutex);
+  if (self->done)
+    {
+      g_mutex_unlock (&self->mutex);
+      if (value != NULL && G_IS_VALUE (value))
+        g_value_unset (value);
+      g_clear_error (&error);
+      return FALSE;
+    }
+
+  if (error != NULL)
+    self->error = error;
+  else if (value != NULL && G_IS_VALUE (value))
+    {
+      self->value = *value;
+      memset (value, 0, sizeof *value);
+    }
+  g_atomic_int_set (&self->done, TRUE);
+
+  hooks = g_steal_pointer (&self->hooks);
+  pykka_waiters_wake_all (&self->waiters);
+  if (self->sleepers > 0)
+    g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->mutex);
+
+  if (hooks != NULL)
+    {
+      /* Keep self alive: a hook may drop the last other reference. */
+      g_object_ref (self);
+      hooks = g_slist_reverse (hooks);
+      for (GSList *l = hooks; l != NULL; l = l->next)
+        {
+          Hook *hook = l->data;
+          hook->func (self, hook->data);
+        }
+      g_slist_free_full (hooks, hook_free);
+      g_object_unref (self);
+    }
+
+  return TRUE;
+}
+
+static void
+set_already_set_error (GError **error)
+{
+  g_set_error_literal (error, PYKKA_ERROR, PYKKA_ERROR_ALREADY_SET,
+                       P_("The future is already completed"));
+}
+
+static void
+pykka_future_finalize (GObject *object)
+{
+  PykkaFuture *self = PYKKA_FUTURE (object);
+
+  g_slist_free_full (self->hooks, hook_free);
+  if (G_IS_VALUE (&self->value))
+    g_value_unset (&self->value);
+  g_clear_error (&self->error);
+  g_clear_pointer (&self->source, pykka_cell_unref);
+  g_mutex_clear (&self->mutex);
+  g_cond_clear (&self->cond);
+
+  G_OBJECT_CLASS (pykka_future_parent_class)->finalize (object);
+}
+
+static void
+pykka_future_class_init (PykkaFutureClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = pykka_future_finalize;
+}
+
+static void
+pykka_future_init (PykkaFuture *self)
+{
+  g_mutex_init (&self->mutex);
+  g_cond_init (&self->cond);
+}
+
+/* Internal API */
+
+void
+pykka_future_add_hook (PykkaFuture     *self,
+                       PykkaFutureHook  func,
+                       gpointer         data,
+                       GDestroyNotify   destroy)
+{
+  Hook *hook = g_new (Hook, 1);
+
+  hook->func = func;
+  hook->data = data;
+  hook->destroy = destroy;
+
+  g_mutex_lock (&self->mutex);
+  if (!self->done)
+    {
+      self->hooks = g_slist_prepend (self->hooks, hook);
+      g_mutex_unlock (&self->mutex);
+      return;
+    }
+  g_mutex_unlock (&self->mutex);
+
+  func (self, data);
+  hook_free (hook);
+}
+
+void
+pykka_future_set_source (PykkaFuture *self,
+                         PykkaCell   *cell)
+{
+  g_assert (self->source == NULL);
+  self->source = pykka_cell_ref (cell);
+}
+
+gboolean
+pykka_future_take_value (PykkaFuture *self,
+                         GValue      *value)
+{
+  return future_complete (self, value, NULL);
+}
+
+gboolean
+pykka_future_take_error (PykkaFuture *self,
+                         GError      *error)
+{
+  return future_complete (self, NULL, error);
+}
+
+/* Completes @self with the outcome of the completed @source. */
+gboolean
+pykka_future_copy_outcome (PykkaFuture *self,
+                           PykkaFuture *source)
+{
+  GValue copy = G_VALUE_INIT;
+
+  g_assert (source->done);
+  if (source->error != NULL)
+    return future_complete (self, NULL, g_error_copy (source->error));
+  if (G_IS_VALUE (&source->value))
+    {
+      g_value_init (&copy, G_VALUE_TYPE (&source->value));
+      g_value_copy (&source->value, &copy);
+    }
+  return future_complete (self, &copy, NULL);
+}
+
+const GValue *
+pykka_future_peek_value (PykkaFuture *self)
+{
+  return &self->value;
+}
+
+const GError *
+pykka_future_peek_error (PykkaFuture *self)
+{
+  return self->error;
+}
+
+static void
+value_free (gpointer data)
+{
+  GValue *value = data;
+
+  if (G_IS_VALUE (value))
+    g_value_unset (value);
+  g_free (value);
+}
+
+GPtrArray *
+pykka_value_list_new (guint reserved)
+{
+  return g_ptr_array_new_full (reserved, value_free);
+}
+
+void
+pykka_value_list_add (GPtrArray    *list,
+                      const GValue *value)
+{
+  GValue *copy = g_new0 (GValue, 1);
+
+  if (value != NULL && G_IS_VALUE (value))
+    {
+      g_value_init (copy, G_VALUE_TYPE (value));
+      g_value_copy (value, copy);
+    }
+  g_ptr_array_add (list, copy);
+}
+
+/* Public API */
+
+/**
+ * pykka_future_new:
+ *
+ * Creates a future that is not completed yet. Complete it with
+ * [method@Pykka.Future.set_value] or [method@Pykka.Future.set_error].
+ *
+ * Returns: (transfer full): a new [class@Pykka.Future]
+ */
+PykkaFuture *
+pykka_future_new (void)
+{
+  return g_object_new (PYKKA_TYPE_FUTURE, NULL);
+}
+
+/**
+ * pykka_future_new_for_value:
+ * @value: (nullable): the value, copied; %NULL for an unset value
+ *
+ * Creates a future that is already completed with @value.
+ *
+ * Returns: (transfer full): a new [class@Pykka.Future]
+ */
+PykkaFuture *
+pykka_future_new_for_value (const GValue *value)
+{
+  PykkaFuture *self = pykka_future_new ();
+
+  pykka_future_set_value (self, value, NULL);
+  return self;
+}
+
+/**
+ * pykka_future_new_for_error:
+ * @error: the error, copied
+ *
+ * Creates a future that has already failed with @error.
+ *
+ * Returns: (transfer full): a new [class@Pykka.Future]
+ */
+PykkaFuture *
+pykka_future_new_for_error (const GError *error)
+{
+  PykkaFuture *self;
+
+  g_return_val_if_fail (error != NULL, NULL);
+
+  self = pykka_future_new ();
+  pykka_future_take_error (self, g_error_copy (error));
+  return self;
+}
+
+/**
+ * pykka_future_set_value:
+ * @self: a [class@Pykka.Future]
+ * @value: (nullable): the value, copied; %NULL for an unset value
+ * @error: return location for an error
+ *
+ * Completes the future with @value and wakes everyone waiting on it.
+ *
+ * Returns: %TRUE, or %FALSE with %PYKKA_ERROR_ALREADY_SET if the future
+ *   was completed before (its outcome does not change)
+ */
+gboolean
+pykka_future_set_value (PykkaFuture   *self,
+                        const GValue  *value,
+                        GError       **error)
+{
+  GValue copy = G_VALUE_INIT;
+
+  g_return_val_if_fail (PYKKA_IS_FUTURE (self), FALSE);
+  g_return_val_if_fail (value == NULL || G_IS_VALUE (value), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (g_atomic_int_get (&self->done))
+    {
+      set_already_set_error (error);
+      return FALSE;
+    }
+
+  if (value != NULL)
+    {
+      g_value_init (&copy, G_VALUE_TYPE (value));
+      g_value_copy (value, &copy);
+    }
+
+  if (!future_complete (self, &copy, NULL))
+    {
+      set_already_set_error (error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * pykka_future_set_error:
+ * @self: a [class@Pykka.Future]
+ * @failure: the error to complete the future with, copied
+ * @error: return location for an error
+ *
+ * Completes the future with an error: every get of it fails with a copy
+ * of @failure.
+ *
+ * Returns: %TRUE, or %FALSE with %PYKKA_ERROR_ALREADY_SET if the future
+ *   was completed before (its outcome does not change)
+ */
+gboolean
+pykka_future_set_error (PykkaFuture   *self,
+                        const GError  *failure,
+                        GError       **error)
+{
+  g_return_val_if_fail (PYKKA_IS_FUTURE (self), FALSE);
+  g_return_val_if_fail (failure != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!future_complete (self, NULL, g_error_copy (failure)))
+    {
+      set_already_set_error (error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * pykka_future_is_done:
+ * @self: a [class@Pykka.Future]
+ *
+ * Whether the future has a value or an error. Never blocks.
+ *
+ * Returns: %TRUE if the future is completed
+ */
+gboolean
+pykka_future_is_done (PykkaFuture *self)
+{
+  g_return_val_if_fail (PYKKA_IS_FUTURE (self), FALSE);
+
+  return g_atomic_int_get (&self->done);
+}
+
+/**
+ * pykka_future_get:
+ * @self: a [class@Pykka.Future]
+ * @timeout_msec: how long to wait in milliseconds: -1 waits forever, 0
+ *   only looks
+ * @error: return location for an error
+ *
+ * Waits for the future's outcome, at most @timeout_msec milliseconds.
+ *
+ * Inside a handler of a stackful actor only that actor waits. On the
+ * thread that runs the context the answer comes from, that context is
+ * iterated while waiting, so other actors and sources keep running.
+ * Elsewhere the thread sleeps.
+ *
+ * The value can be fetched any number of times. A timeout changes nothing:
+ * a later call may succeed.
+ *
+ * Returns: (transfer none) (nullable): the value, owned by the future and
+ *   valid as long as the future is, or %NULL with the future's error,
+ *   %PYKKA_ERROR_TIMEOUT or %PYKKA_ERROR_DEADLOCK set
+ */
+const GValue *
+pykka_future_get (PykkaFuture  *self,
+                  gint          timeout_msec,
+                  GError      **error)
+{
+  g_return_val_if_fail (PYKKA_IS_FUTURE (self), NULL);
+  g_return_val_if_fail (timeout_msec >= -1, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!g_atomic_int_get (&self->done))
+    {
+      PykkaWaitable w;
+      GError *deadlock;
+
+      future_init_waitable (self, &w);
+      deadlock = pykka_wait_check_deadlock (&w);
+      if (deadlock != NULL)
+        {
+          g_propagate_error (error, deadlock);
+          return NULL;
+        }
+      if (!pykka_wait (&w, timeout_msec))
+        {
+          g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_TIMEOUT,
+                       P_("Timed out after %d ms waiting for a future"),
+                       timeout_msec);
+          return NULL;
+        }
+    }
+
+  if (self->error != NULL)
+    {
+      g_propagate_error (error, g_error_copy (self->error));
+      return NULL;
+    }
+
+  return &self->value;
+}
+
+typedef struct
+{
+  GTask        *task;       /* (owned) */
+  GCancellable *cancellable; /* (owned) (nullable) */
+  gulong        cancelled_id;
+  gint          returned;   /* atomic: the task got its outcome */
+} AsyncGet;
+
+static void
+async_get_clear (gpointer data)
+{
+  AsyncGet *ag = data;
+
+  g_clear_object (&ag->task);
+  g_clear_object (&ag->cancellable);
+}
+
+static void
+async_get_unref (gpointer data)
+{
+  g_atomic_rc_box_release_full (data, async_get_clear);
+}
+
+static void
+async_get_done_hook (PykkaFuture *future,
+                     gpointer     data)
+{
+  AsyncGet *ag = data;
+
+  if (!g_atomic_int_compare_and_exchange (&ag->returned, FALSE, TRUE))
+    return;
+  if (ag->cancellable != NULL && ag->cancelled_id != 0)
+    g_cancellable_disconnect (ag->cancellable, ag->cancelled_id);
+  g_task_return_boolean (ag->task, TRUE);
+}
+
+static void
+async_get_cancelled_cb (GCancellable *cancellable,
+                        gpointer      data)
+{
+  AsyncGet *ag = data;
+
+  if (!g_atomic_int_compare_and_exchange (&ag->returned, FALSE, TRUE))
+    return;
+  g_task_return_new_error (ag->task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                           "%s", P_("The wait was cancelled"));
+}
+
+/* Shared by futures and events: a GTask of @source_object that returns
+ * TRUE once @self completes. */
+void
+pykka_future_watch_async (PykkaFuture         *self,
+                           gpointer             source_object,
+                           gpointer             source_tag,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  AsyncGet *ag = g_atomic_rc_box_new0 (AsyncGet);
+
+  ag->task = g_task_new (source_object, cancellable, callback, user_data);
+  g_task_set_source_tag (ag->task, source_tag);
+  g_task_set_name (ag->task, "[pykka-future-get]");
+  if (cancellable != NULL)
+    {
+      ag->cancellable = g_object_ref (cancellable);
+      ag->cancelled_id = g_cancellable_connect (cancellable,
+                                                G_CALLBACK (async_get_cancelled_cb),
+                                                g_atomic_rc_box_acquire (ag),
+                                                async_get_unref);
+      if (g_atomic_int_get (&ag->returned))
+        {
+          async_get_unref (ag);
+          return;
+        }
+    }
+
+  pykka_future_add_hook (self, async_get_done_hook, ag, async_get_unref);
+}
+
+/**
+ * pykka_future_get_async:
+ * @self: a [class@Pykka.Future]
+ * @cancellable: (nullable): a #GCancellable to stop waiting
+ * @callback: (scope async): called when the future completes
+ * @user_data: (closure): data for @callback
+ *
+ * Waits for the future without blocking. @callback runs in the
+ * thread-default main context of the calling thread once the future is
+ * completed (never before this function returns); call
+ * [method@Pykka.Future.get_finish] there.
+ *
+ * Cancelling stops the wait, not the future.
+ */
+void
+pykka_future_get_async (PykkaFuture         *self,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_return_if_fail (PYKKA_IS_FUTURE (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  pykka_future_watch_async (self, self, pykka_future_get_async,
+                             cancellable, callback, user_data);
+}
+
+/**
+ * pykka_future_get_finish:
+ * @self: a [class@Pykka.Future]
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Pykka.Future.get_async].
+ *
+ * Returns: (transfer none) (nullable): the value, owned by the future, or
+ *   %NULL with the future's error (or %G_IO_ERROR_CANCELLED) set
+ */
+const GValue *
+pykka_future_get_finish (PykkaFuture   *self,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (PYKKA_IS_FUTURE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return NULL;
+
+  return pykka_future_get (self, 0, error);
+}
+
+typedef struct
+{
+  PykkaFuture           *result;   /* (owned) */
+  PykkaFutureMapFunc     map;
+  PykkaFutureFilterFunc  filter;
+  PykkaFutureReduceFunc  reduce;
+  GValue                 initial;  /* unset when reduce has none */
+  gpointer               user_data;
+  GDestroyNotify         destroy;
+} Derived;
+
+static void
+derived_free (Derived *d)
+{
+  if (d->destroy != NULL)
+    d->destroy (d->user_data);
+  if (G_IS_VALUE (&d->initial))
+    g_value_unset (&d->initial);
+  g_object_unref (d->result);
+  g_free (d);
+}
+
+static GPtrArray *
+value_as_list (const GValue  *value,
+               GError       **error)
+{
+  if (G_VALUE_HOLDS (value, G_TYPE_PTR_ARRAY) && g_value_get_boxed (value) != NULL)
+    return g_value_get_boxed (value);
+
+  g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT,
+               P_("Expected a list of values (GPtrArray of GValue), got %s"),
+               G_IS_VALUE (value) ? G_VALUE_TYPE_NAME (value) : "nothing");
+  return NULL;
+}
+
+static gboolean
+derived_compute (Derived       *d,
+                 const GValue  *value,
+                 GValue        *out,
+                 GError       **error)
+{
+  GPtrArray *list;
+
+  if (d->map != NULL)
+    return d->map (value, out, d->user_data, error);
+
+  if ((list = value_as_list (value, error)) == NULL)
+    return FALSE;
+
+  if (d->filter != NULL)
+    {
+      GPtrArray *kept = pykka_value_list_new (list->len);
+
+      for (guint i = 0; i < list->len; i++)
+        if (d->filter (list->pdata[i], d->user_data))
+          pykka_value_list_add (kept, list->pdata[i]);
+      g_value_init (out, G_TYPE_PTR_ARRAY);
+      g_value_take_boxed (out, kept);
+      return TRUE;
+    }
+
+  /* reduce */
+  {
+    GValue acc = G_VALUE_INIT;
+    guint i = 0;
+
+    if (G_IS_VALUE (&d->initial))
+      {
+        g_value_init (&acc, G_VALUE_TYPE (&d->initial));
+        g_value_copy (&d->initial, &acc);
+      }
+    else if (list->len > 0)
+      {
+        const GValue *first = list->pdata[0];
+        g_value_init (&acc, G_VALUE_TYPE (first));
+        g_value_copy (first, &acc);
+        i = 1;
+      }
+    else
+      {
+        g_set_error_literal (error, PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT,
+                             P_("Cannot reduce an empty list without an initial value"));
+        return FALSE;
+      }
+
+    for (; i < list->len; i++)
+      {
+        GValue next = G_VALUE_INIT;
+
+        if (!d->reduce (&acc, list->pdata[i], &next, d->user_data, error))
+          {
+            g_value_unset (&acc);
+            if (G_IS_VALUE (&next))
+              g_value_unset (&next);
+            return FALSE;
+          }
+        g_value_unset (&acc);
+        acc = next;
+      }
+    *out = acc;
+    return TRUE;
+  }
+}
+
+static void
+derived_ready_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      data)
+{
+  Derived *d = data;
+  GError *error = NULL;
+  const GValue *value = pykka_future_get_finish (PYKKA_FUTURE (source), result, &error);
+  GValue out = G_VALUE_INIT;
+
+  if (value == NULL)
+    pykka_future_take_error (d->result, error);
+  else if (derived_compute (d, value, &out, &error))
+    pykka_future_take_value (d->result, &out);
+  else
+    {
+      if (G_IS_VALUE (&out))
+        g_value_unset (&out);
+      if (error == NULL)
+        error = g_error_new_literal (PYKKA_ERROR, PYKKA_ERROR_FAILED,
+                                     P_("The callback failed without an error"));
+      pykka_future_take_error (d->result, error);
+    }
+
+  derived_free (d);
+}
+
+static PykkaFuture *
+derived_new (PykkaFuture *self,
+             Derived     *d)
+{
+  PykkaFuture *result = pykka_future_new ();
+
+  d->result = g_object_ref (result);
+  pykka_future_get_async (self, NULL, derived_ready_cb, d);
+  return result;
+}
+
+/**
+ * pykka_future_map:
+ * @self: a [class@Pykka.Future]
+ * @func: (scope notified) (closure user_data) (destroy destroy): computes
+ *   the new value
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data
+ *
+ * Makes a future whose value is @func applied to the value of @self. An
+ * error of @self, or of @func, becomes the error of the new future.
+ * @func runs in the thread-default main context of the calling thread.
+ *
+ * Returns: (transfer full): a new [class@Pykka.Future]
+ */
+PykkaFuture *
+pykka_future_map (PykkaFuture        *self,
+                  PykkaFutureMapFunc  func,
+                  gpointer            user_data,
+                  GDestroyNotify      destroy)
+{
+  Derived *d;
+
+  g_return_val_if_fail (PYKKA_IS_FUTURE (self), NULL);
+  g_return_val_if_fail (func != NULL, NULL);
+
+  d = g_new0 (Derived, 1);
+  d->map = func;
+  d->user_data = user_data;
+  d->destroy = destroy;
+  return derived_new (self, d);
+}
+
+/**
+ * pykka_future_filter:
+ * @self: a [class@Pykka.Future] whose value is a list (a %G_TYPE_PTR_ARRAY
+ *   of `GValue *`)
+ * @func: (scope notified) (closure user_data) (destroy destroy): decides
+ *   which elements to keep
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data
+ *
+ * Makes a future of the elements of @self's list for which @func returns
+ * %TRUE, in order. A value that is not a list fails the new future with
+ * %PYKKA_ERROR_INVALID_ARGUMENT.
+ *
+ * Returns: (transfer full): a new [class@Pykka.Future]
+ */
+PykkaFuture *
+pykka_future_filter (PykkaFuture           *self,
+                     PykkaFutureFilterFunc  func,
+                     gpointer               user_data,
+                     GDestroyNotify         destroy)
+{
+  Derived *d;
+
+  g_return_val_if_fail (PYKKA_IS_FUTURE (self), NULL);
+  g_return_val_if_fail (func != NULL, NULL);
+
+  d = g_new0 (Derived, 1);
+  d->filter = func;
+  d->user_data = user_data;
+  d->destroy = destroy;
+  return derived_new (self, d);
+}
+
+/**
+ * pykka_future_reduce:
+ * @self: a [class@Pykka.Future] whose value is a list (a %G_TYPE_PTR_ARRAY
+ *   of `GValue *`)
+ * @func: (scope notified) (closure user_data) (destroy destroy): folds one
+ *   element into the accumulated value
+ * @initial: (nullable): the first accumulated value, or %NULL to start
+ *   with the list's first element
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data
+ *
+ * Makes a future of @self's list folded from the left with @func, like
+ * Python's `functools.reduce()`. An empty list without @initial fails
+ * with %PYKKA_ERROR_INVALID_ARGUMENT.
+ *
+ * Returns: (transfer full): a new [class@Pykka.Future]
+ */
+PykkaFuture *
+pykka_future_reduce (PykkaFuture           *self,
+                     PykkaFutureReduceFunc  func,
+                     const GValue          *initial,
+                     gpointer               user_data,
+                     GDestroyNotify         destroy)
+{
+  Derived *d;
+
+  g_return_val_if_fail (PYKKA_IS_FUTURE (self), NULL);
+  g_return_val_if_fail (func != NULL, NULL);
+  g_return_val_if_fail (initial == NULL || G_IS_VALUE (initial), NULL);
+
+  d = g_new0 (Derived, 1);
+  d->reduce = func;
+  if (initial != NULL)
+    {
+      g_value_init (&d->initial, G_VALUE_TYPE (initial));
+      g_value_copy (initial, &d->initial);
+    }
+  d->user_data = user_data;
+  d->destroy = destroy;
+  return derived_new (self, d);
+}
+
+typedef struct
+{
+  PykkaFuture  *result;    /* (owned) */
+  PykkaFuture **sources;   /* (owned) in argument order */
+  guint         n_sources;
+  gint          remaining; /* atomic */
+} Join;
+
+static void
+join_clear (gpointer data)
+{
+  Join *j = data;
+
+  for (guint i = 0; i < j->n_sources; i++)
+    g_object_unref (j->sources[i]);
+  g_free (j->sources);
+  g_object_unref (j->result);
+}
+
+static void
+join_unref (gpointer data)
+{
+  g_atomic_rc_box_release_full (data, join_clear);
+}
+
+static void
+join_done_hook (PykkaFuture *future,
+                gpointer     data)
+{
+  Join *j = data;
+
+  if (future->error != NULL)
+    {
+      /* The first error wins; later ones find the result completed. */
+      future_complete (j->result, NULL, g_error_copy (future->error));
+      return;
+    }
+
+  if (g_atomic_int_dec_and_test (&j->remaining))
+    {
+      GPtrArray *list = pykka_value_list_new (j->n_sources);
+      GValue out = G_VALUE_INIT;
+
+      for (guint i = 0; i < j->n_sources; i++)
+        pykka_value_list_add (list, &j->sources[i]->value);
+      g_value_init (&out, G_TYPE_PTR_ARRAY);
+      g_value_take_boxed (&out, list);
+      future_complete (j->result, &out, NULL);
+    }
+}
+
+/**
+ * pykka_future_join:
+ * @futures: (array length=n_futures): the futures to join
+ * @n_futures: how many
+ *
+ * Makes a future of the values of all @futures, as a list in argument
+ * order (a %G_TYPE_PTR_ARRAY of `GValue *`). The first error among them
+ * becomes the error of the new future.
+ *
+ * Returns: (transfer full): a new [class@Pykka.Future]
+ */
+PykkaFuture *
+pykka_future_join (PykkaFuture **futures,
+                   guint         n_futures)
+{
+  Join *j;
+  PykkaFuture *result;
+
+  g_return_val_if_fail (futures != NULL || n_futures == 0, NULL);
+  for (guint i = 0; i < n_futures; i++)
+    g_return_val_if_fail (PYKKA_IS_FUTURE (futures[i]), NULL);
+
+  result = pykka_future_new ();
+  if (n_futures == 0)
+    {
+      GValue out = G_VALUE_INIT;
+
+      g_value_init (&out, G_TYPE_PTR_ARRAY);
+      g_value_take_boxed (&out, pykka_value_list_new (0));
+      future_complete (result, &out, NULL);
+      return result;
+    }
+
+  j = g_atomic_rc_box_new0 (Join);
+  j->result = g_object_ref (result);
+  j->n_sources = n_futures;
+  j->remaining = n_futures;
+  j->sources = g_new (PykkaFuture *, n_futures);
+  for (guint i = 0; i < n_futures; i++)
+    j->sources[i] = g_object_ref (futures[i]);
+
+  for (guint i = 0; i < n_futures; i++)
+    pykka_future_add_hook (futures[i], join_done_hook,
+                           g_atomic_rc_box_acquire (j), join_unref);
+  join_unref (j);
+
+  return result;
+}
+
+/**
+ * pykka_future_get_all:
+ * @futures: (array length=n_futures): the futures to wait for
+ * @n_futures: how many
+ * @timeout_msec: how long to wait for all of them together, in
+ *   milliseconds; -1 waits forever
+ * @error: return location for an error
+ *
+ * Waits for every future in turn and collects their values in argument
+ * order, as Pykka's `get_all()`.
+ *
+ * Returns: (transfer full) (element-type GValue) (nullable): the values,
+ *   or %NULL with the first error met (or %PYKKA_ERROR_TIMEOUT) set
+ */
+GPtrArray *
+pykka_future_get_all (PykkaFuture **futures,
+                      guint         n_futures,
+                      gint          timeout_msec,
+                      GError      **error)
+{
+  g_autoptr(GPtrArray) values = NULL;
+  gint64 end;
+
+  g_return_val_if_fail (futures != NULL || n_futures == 0, NULL);
+  g_return_val_if_fail (timeout_msec >= -1, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  for (guint i = 0; i < n_futures; i++)
+    g_return_val_if_fail (PYKKA_IS_FUTURE (futures[i]), NULL);
+
+  end = g_get_monotonic_time () + (gint64) timeout_msec * G_TIME_SPAN_MILLISECOND;
+  values = pykka_value_list_new (n_futures);
+  for (guint i = 0; i < n_futures; i++)
+    {
+      gint remaining = -1;
+      const GValue *value;
+
+      if (timeout_msec >= 0)
+        remaining = (gint) CLAMP ((end - g_get_monotonic_time ()) / G_TIME_SPAN_MILLISECOND, 0, G_MAXINT);
+      value = pykka_future_get (futures[i], remaining, error);
+      if (value == NULL)
+        return NULL;
+      pykka_value_list_add (values, value);
+    }
+
+  return g_steal_pointer (&values);
+}

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* Internals shared by the files of the runtime. Nothing here is API. */
+
+#pragma once
+
+#ifndef PYKKA_COMPILATION
+# error "This is a private header of pykka-glib."
+#endif
+
+#include <glib/gi18n-lib.h>
+
+#include "pykka.h"
+#include "pykka-coroutine-private.h"
+
+G_BEGIN_DECLS
+
+/* i18n: user-facing GError messages go through P_(), which binds the
+ * text domain on first use (no library constructor). */
+const char *pykka_gettext (const char *msgid) G_GNUC_FORMAT (1);
+#undef _
+#define P_(String) pykka_gettext (String)
+
+typedef struct _PykkaScheduler PykkaScheduler;
+typedef struct _PykkaCell      PykkaCell;
+typedef struct _PykkaMessage   PykkaMessage;
+
+/* Messages a turn handles per actor before the next actor gets its turn. */
+#define PYKKA_TURN_BUDGET     64
+/* Messages one dispatch of a scheduler handles before it returns to the
+ * main context, so that other sources of the same priority run. */
+#define PYKKA_DISPATCH_BUDGET 1024
+
+typedef enum
+{
+  PYKKA_MESSAGE_START,
+  PYKKA_MESSAGE_USER,
+  PYKKA_MESSAGE_STOP,
+} PykkaMessageKind;
+
+struct _PykkaMessage
+{
+  PykkaMessage     *next;   /* in the mailbox, protected by the cell's mutex */
+  PykkaMessageKind  kind;
+  PykkaFuture      *reply;  /* (owned) (nullable): NULL for a tell */
+  GValue            value;  /* unset for START and STOP */
+};
+
+typedef enum
+{
+  PYKKA_CELL_NEW,     /* constructed, not started */
+  PYKKA_CELL_ALIVE,   /* started: accepts messages */
+  PYKKA_CELL_DEAD,    /* stopped or failed: accepts nothing, ever again */
+} PykkaCellState;
+
+/* The runtime half of an actor, shared by the actor and its refs so that a
+ * ref can fail fast on a dead actor without keeping it alive. */
+struct _PykkaCell
+{
+  gatomicrefcount  ref_count;
+  GMutex           mutex;
+
+  /* Protected by ->mutex */
+  PykkaMessage    *head;           /* mailbox, oldest first */
+  PykkaMessage    *tail;
+  guint            length;
+  PykkaCellState   state;          /* also read atomically by is_alive */
+  guint            scheduled : 1;  /* on the run queue or in a turn */
+  guint            running : 1;    /* in a turn right now */
+  guint            wake_pending : 1; /* woken while running: turn again */
+  guint            suspended : 1;  /* waits for a wake, not for mail */
+  PykkaActor      *actor;          /* (owned) from start until death */
+
+  /* Immutable once started */
+  PykkaScheduler  *scheduler;      /* (owned) (nullable until start) */
+  guint64          id;             /* urn = base uuid + id */
+  guint64          serial;         /* start order, for LIFO stop_all */
+  GType            type;
+  guint            stackful : 1;
+  guint            own_thread : 1;
+  char            *urn;            /* (owned) */
+
+  /* Protected by the scheduler's mutex */
+  PykkaCell       *run_next;
+
+  /* Only touched by the thread running the actor's context */
+  PykkaFuture     *suspended_on;   /* (owned) (nullable) reply future awaited */
+  PykkaFuture     *suspended_reply;/* (owned) (nullable) ask answered by it */
+  PykkaCoroutine  *co;             /* (nullable) coroutine in progress */
+  PykkaMessage    *co_message;     /* (owned) message the coroutine handles */
+  const char      *waiting_for;    /* (nullable) what a suspended coroutine waits on, for debugging */
+  GMainLoop       *own_loop;       /* (owned) (nullable) own-thread actors */
+  PykkaCell       *running_outer;  /* the cell whose turn this one nests in */
+};
+
+/* pykka-scheduler.c */
+PykkaScheduler *pykka_scheduler_ref_for_context (GMainContext   *context);
+void            pykka_scheduler_unref           (PykkaScheduler *self);
+GMainContext   *pykka_scheduler_get_context     (PykkaScheduler *self);
+PykkaCell      *pykka_scheduler_get_current_cell (void);
+gboolean        pykka_scheduler_has_actors      (GMainContext   *context);
+gboolean        pykka_scheduler_is_running_cell (PykkaCell      *cell);
+PykkaStackPool *pykka_scheduler_get_stack_pool  (PykkaScheduler *self);
+void            pykka_scheduler_add_cell        (PykkaScheduler *self);
+void            pykka_scheduler_remove_cell     (PykkaScheduler *self);
+void            pykka_scheduler_enqueue         (PykkaScheduler *self,
+                                                 PykkaCell      *cell);
+
+/* Shared stacks per context for stackful actors, and their size. */
+#define PYKKA_N_SHARED_STACKS 32
+#define PYKKA_STACK_SIZE      (256 * 1024)
+
+/* pykka-cell.c */
+PykkaCell      *pykka_cell_new          (void);
+PykkaCell      *pykka_cell_ref          (PykkaCell      *self);
+void            pykka_cell_unref        (PykkaCell      *self);
+gboolean        pykka_cell_push         (PykkaCell      *self,
+                                         PykkaMessage   *message);
+void            pykka_cell_wake         (PykkaCell      *self);
+gboolean        pykka_cell_is_alive     (PykkaCell      *self);
+guint           pykka_cell_run_turn     (PykkaCell      *self,
+                                         guint           budget);
+GError         *pykka_cell_dead_error   (PykkaCell      *self);
+const char     *pykka_cell_get_urn      (PykkaCell      *self);
+char           *pykka_cell_describe     (PykkaCell      *self);
+PykkaMessage   *pykka_message_new       (PykkaMessageKind kind,
+                                         const GValue   *value,
+                                         PykkaFuture    *reply);
+void            pykka_message_free      (PykkaMessage   *message);
+
+/* pykka-actor.c */
+PykkaCell      *pykka_actor_get_cell    (PykkaActor     *self);
+
+/* pykka-actor-ref.c */
+PykkaActorRef  *pykka_actor_ref_new     (PykkaCell      *cell);
+PykkaCell      *pykka_actor_ref_get_cell (PykkaActorRef *self);
+
+/* pykka-registry.c */
+void            pykka_registry_add      (PykkaCell      *cell);
+void            pykka_registry_remove   (PykkaCell      *cell);
+guint64         pykka_registry_next_serial (void);
+char           *pykka_registry_make_urn (guint64         id);
+GPtrArray      *pykka_registry_dup_cells (GType          type);
+
+/* pykka-future.c */
+typedef void (*PykkaFutureHook) (PykkaFuture *future,
+                                 gpointer     user_data);
+
+void            pykka_future_add_hook    (PykkaFuture    *self,
+                                          PykkaFutureHook hook,
+                                          gpointer        user_data,
+                                          GDestroyNotify  destroy);
+GPtrArray      *pykka_value_list_new     (guint           reserved);
+void            pykka_value_list_add     (GPtrArray      *list,
+                                          const GValue   *value);
+void            pykka_future_set_source  (PykkaFuture    *self,
+                                          PykkaCell      *cell);
+gboolean        pykka_future_take_value  (PykkaFuture    *self,
+                                          GValue         *value);
+gboolean        pykka_future_take_error  (PykkaFuture    *self,
+                                          GError         *error);
+gboolean        pykka_future_copy_outcome (PykkaFuture   *self,
+                                          PykkaFuture    *source);
+const GValue   *pykka_future_peek_value  (PykkaFuture    *self);
+void            pykka_future_watch_async (PykkaFuture         *self,
+                                          gpointer             source_object,
+                                          gpointer             source_tag,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+const GError   *pykka_future_peek_error  (PykkaFuture    *self);
+
+/* pykka-wait.c: blocking waits shared by futures and events.
+ *
+ * A waiter is registered with the object under the object's mutex and
+ * woken (still under that mutex) when the object becomes ready. How the
+ * waiting thread sleeps depends on where it runs: a coroutine yields, a
+ * thread that runs the context the answer comes from iterates it, any
+ * other thread sleeps on the object's condition variable. */
+typedef struct _PykkaWaiter PykkaWaiter;
+struct _PykkaWaiter
+{
+  PykkaWaiter  *next;      /* protected by the object's mutex */
+  GMainContext *context;   /* (nullable) iterated by the waiting thread */
+  PykkaCell    *cell;      /* (nullable) whose coroutine waits */
+  gboolean      fired;     /* protected by the object's mutex */
+};
+
+typedef struct
+{
+  GMutex       *mutex;
+  GCond        *cond;
+  PykkaWaiter **waiters;
+  guint        *sleepers;      /* threads in g_cond_wait, under ->mutex */
+  gboolean    (*is_ready) (gpointer object); /* called under ->mutex */
+  gpointer      object;
+  GMainContext *source_context; /* (nullable) where the answer comes from */
+  PykkaCell    *source_cell;    /* (nullable) who answers */
+  const char   *what;           /* "future" or "event", for debugging */
+} PykkaWaitable;
+
+gboolean        pykka_wait               (const PykkaWaitable *waitable,
+                                          gint                 timeout_msec);
+void            pykka_waiters_wake_all   (PykkaWaiter        **waiters);
+GError         *pykka_wait_check_deadlock (const PykkaWaitable *waitable);
+
+G_END_DECLS

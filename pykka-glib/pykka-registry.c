@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "pykka-registry.h"
+
+#include "pykka-private.h"
+
+/**
+ * PykkaRegistry:
+ *
+ * Every running actor of the process, as Pykka's `ActorRegistry`.
+ *
+ * An actor is in the registry from [method@Pykka.Actor.start] until it is
+ * dead. The registry is never instantiated: use its functions, such as
+ * [func@Pykka.Registry.get_all], [func@Pykka.Registry.get_by_type],
+ * [func@Pykka.Registry.broadcast] and [func@Pykka.Registry.stop_all].
+ * Lists are in start order.
+ *
+ * ## Thread safety
+ *
+ * Every function may be called from any thread. What it returns is a
+ * snapshot: actors may start and stop at any time.
+ */
+
+struct _PykkaRegistry
+{
+  GObject parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (PykkaRegistry, pykka_registry, G_TYPE_OBJECT)
+
+G_LOCK_DEFINE_STATIC (registry);
+static GHashTable *cells;       /* guint64 id -> PykkaCell* (owned); under registry */
+static guint64 next_serial = 1; /* atomic */
+static guint64 urn_base[2];     /* random bits of every urn, set once */
+
+static void
+pykka_registry_class_init (PykkaRegistryClass *klass)
+{
+}
+
+static void
+pykka_registry_init (PykkaRegistry *self)
+{
+}
+
+guint64
+pykka_registry_next_serial (void)
+{
+  return __atomic_fetch_add (&next_serial, 1, __ATOMIC_RELAXED);
+}
+
+static void
+ensure_urn_base (void)
+{
+  static gsize initialized = 0;
+
+  if (g_once_init_enter (&initialized))
+    {
+      for (guint i = 0; i < 2; i++)
+        urn_base[i] = ((guint64) g_random_int () << 32) | g_random_int ();
+      /* Version 4, RFC 4122 variant. */
+      urn_base[0] = (urn_base[0] & ~G_GUINT64_CONSTANT (0xf000)) | 0x4000;
+      urn_base[1] = (urn_base[1] & ~(G_GUINT64_CONSTANT (0xc) << 60)) | (G_GUINT64_CONSTANT (0x8) << 60);
+      g_once_init_leave (&initialized, 1);
+    }
+}
+
+/* The low 48 bits of a urn are the random base plus the actor's id, so
+ * urns are unique in the process and random across processes, and cost
+ * no random numbers per actor. */
+char *
+pykka_registry_make_urn (guint64 id)
+{
+  guint64 hi, lo;
+
+  ensure_urn_base ();
+  hi = urn_base[0];
+  lo = (urn_base[1] & ~G_GUINT64_CONSTANT (0xffffffffffff)) |
+       ((urn_base[1] + id) & G_GUINT64_CONSTANT (0xffffffffffff));
+
+  return g_strdup_printf ("urn:uuid:%08x-%04x-%04x-%04x-%012" G_GINT64_MODIFIER "x",
+                          (guint) (hi >> 32), (guint) ((hi >> 16) & 0xffff), (guint) (hi & 0xffff),
+                          (guint) (lo >> 48), lo & G_GUINT64_CONSTANT (0xffffffffffff));
+}
+
+static gboolean
+parse_urn_id (const char *urn,
+              guint64    *id)
+{
+  g_autofree char *expected_prefix = NULL;
+  guint64 low, base_low;
+  char *end;
+
+  ensure_urn_base ();
+  expected_prefix = pykka_registry_make_urn (0);
+  /* Everything but the last 12 hex digits must match. */
+  if (strlen (urn) != strlen (expected_prefix) ||
+      g_ascii_strncasecmp (urn, expected_prefix, strlen (expected_prefix) - 12) != 0)
+    return FALSE;
+
+  low = g_ascii_strtoull (urn + strlen (expected_prefix) - 12, &end, 16);
+  if (*end != '\0')
+    return FALSE;
+  base_low = urn_base[1] & G_GUINT64_CONSTANT (0xffffffffffff);
+  *id = (low - base_low) & G_GUINT64_CONSTANT (0xffffffffffff);
+  return TRUE;
+}
+
+void
+pykka_registry_add (PykkaCell *cell)
+{
+  G_LOCK (registry);
+  if (cells == NULL)
+    cells = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
+                                   (GDestroyNotify) pykka_cell_unref);
+  g_hash_table_insert (cells, &cell->id, pykka_cell_ref (cell));
+  G_UNLOCK (registry);
+}
+
+void
+pykka_registry_remove (PykkaCell *cell)
+{
+  PykkaCell *removed = NULL;
+
+  G_LOCK (registry);
+  if (cells != NULL && g_hash_table_lookup (cells, &cell->id) == cell)
+    g_hash_table_steal_extended (cells, &cell->id, NULL, (gpointer *) &removed);
+  G_UNLOCK (registry);
+
+  if (removed != NULL)
+    pykka_cell_unref (removed);
+}
+
+static gint
+compare_serial (gconstpointer a,
+                gconstpointer b)
+{
+  const PykkaCell *ca = *(PykkaCell **) a;
+  const PykkaCell *cb = *(PykkaCell **) b;
+
+  return ca->serial < cb->serial ? -1 : ca->serial > cb->serial;
+}
+
+/* Live cells of @type (0 for all), in start order, each referenced. */
+GPtrArray *
+pykka_registry_dup_cells (GType type)
+{
+  GPtrArray *result = g_ptr_array_new_with_free_func ((GDestroyNotify) pykka_cell_unref);
+  GHashTableIter iter;
+  PykkaCell *cell;
+
+  G_LOCK (registry);
+  if (cells != NULL)
+    {
+      g_hash_table_iter_init (&iter, cells);
+      while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &cell))
+        if (type == 0 || g_type_is_a (cell->type, type))
+          g_ptr_array_add (result, pykka_cell_ref (cell));
+    }
+  G_UNLOCK (registry);
+
+  g_ptr_array_sort (result, compare_serial);
+  return result;
+}
+
+static PykkaActorRef *
+cell_dup_ref (PykkaCell *cell)
+{
+  PykkaActorRef *ref = NULL;
+
+  g_mutex_lock (&cell->mutex);
+  if (cell->actor != NULL)
+    ref = g_object_ref (pykka_actor_get_actor_ref (cell->actor));
+  g_mutex_unlock (&cell->mutex);
+
+  return ref;
+}
+
+static GList *
+refs_of_type (GType type)
+{
+  g_autoptr(GPtrArray) found = pykka_registry_dup_cells (type);
+  GList *refs = NULL;
+
+  for (guint i = found->len; i > 0; i--)
+    {
+      PykkaActorRef *ref = cell_dup_ref (found->pdata[i - 1]);
+      if (ref != NULL)
+        refs = g_list_prepend (refs, ref);
+    }
+  return refs;
+}
+
+/**
+ * pykka_registry_get_all:
+ *
+ * Lists the refs of every running actor, in start order.
+ *
+ * Returns: (transfer full) (element-type PykkaActorRef): the refs
+ */
+GList *
+pykka_registry_get_all (void)
+{
+  return refs_of_type (0);
+}
+
+/**
+ * pykka_registry_get_by_type:
+ * @actor_type: a subtype of [class@Pykka.Actor]
+ *
+ * Lists the refs of the running actors of @actor_type or of its
+ * subtypes, in start order.
+ *
+ * Returns: (transfer full) (element-type PykkaActorRef): the refs
+ */
+GList *
+pykka_registry_get_by_type (GType actor_type)
+{
+  g_return_val_if_fail (g_type_is_a (actor_type, PYKKA_TYPE_ACTOR), NULL);
+
+  return refs_of_type (actor_type);
+}
+
+/**
+ * pykka_registry_get_by_type_name:
+ * @type_name: the name of a #GType, such as `"MyCounter"`
+ *
+ * Lists the refs of the running actors whose type, or one of its parents,
+ * is called @type_name. An unknown name gives an empty list.
+ *
+ * Returns: (transfer full) (element-type PykkaActorRef): the refs
+ */
+GList *
+pykka_registry_get_by_type_name (const char *type_name)
+{
+  GType type;
+
+  g_return_val_if_fail (type_name != NULL, NULL);
+
+  type = g_type_from_name (type_name);
+  if (type == 0 || !g_type_is_a (type, PYKKA_TYPE_ACTOR))
+    return NULL;
+  return refs_of_type (type);
+}
+
+/**
+ * pykka_registry_get_by_urn:
+ * @urn: an actor's `urn:uuid:` identifier
+ *
+ * Finds a running actor by its identifier.
+ *
+ * Returns: (transfer full) (nullable): the actor's ref, or %NULL if no
+ *   running actor has @urn
+ */
+PykkaActorRef *
+pykka_registry_get_by_urn (const char *urn)
+{
+  PykkaCell *cell = NULL;
+  PykkaActorRef *ref = NULL;
+  guint64 id;
+
+  g_return_val_if_fail (urn != NULL, NULL);
+
+  if (!parse_urn_id (urn, &id))
+    return NULL;
+
+  G_LOCK (registry);
+  if (cells != NULL && (cell = g_hash_table_lookup (cells, &id)) != NULL)
+    pykka_cell_ref (cell);
+  G_UNLOCK (registry);
+
+  if (cell != NULL)
+    {
+      ref = cell_dup_ref (cell);
+      pykka_cell_unref (cell);
+    }
+  return ref;
+}
+
+/**
+ * pykka_registry_broadcast:
+ * @message: the message, copied for each actor
+ * @target_type: the type of actors to tell (subtypes included), or
+ *   %G_TYPE_INVALID for all
+ *
+ * Tells @message to every running actor of @target_type.
+ *
+ * Returns: how many actors the message was sent to
+ */
+guint
+pykka_registry_broadcast (const GValue *message,
+                          GType         target_type)
+{
+  g_autoptr(GPtrArray) found = NULL;
+  guint sent = 0;
+
+  g_return_val_if_fail (message != NULL && G_IS_VALUE (message), 0);
+  g_return_val_if_fail (target_type == G_TYPE_INVALID || g_type_is_a (target_type, PYKKA_TYPE_ACTOR), 0);
+
+  found = pykka_registry_dup_cells (target_type);
+  for (guint i = 0; i < found->len; i++)
+    {
+      PykkaMessage *m = pykka_message_new (PYKKA_MESSAGE_USER, message, NULL);
+
+      if (pykka_cell_push (found->pdata[i], m))
+        sent++;
+      else
+        pykka_message_free (m);
+    }
+  return sent;
+}
+
+/**
+ * pykka_registry_stop_all:
+ * @timeout_msec: how long to wait for each actor in milliseconds, -1 for
+ *   ever
+ * @error: return location for an error
+ *
+ * Stops every running actor, last started first, waiting for each to be
+ * dead before stopping the next (Pykka's `stop_all(block=True)`).
+ *
+ * Returns: %TRUE, or %FALSE with the first error (such as
+ *   %PYKKA_ERROR_TIMEOUT) set once every actor was asked to stop
+ */
+gboolean
+pykka_registry_stop_all (gint     timeout_msec,
+                         GError **error)
+{
+  g_autolist(PykkaActorRef) refs = NULL;
+  GError *first_error = NULL;
+
+  g_return_val_if_fail (timeout_msec >= -1, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  refs = g_list_reverse (pykka_registry_get_all ());
+  for (GList *l = refs; l != NULL; l = l->next)
+    {
+      GError *local_error = NULL;
+
+      if (!pykka_actor_ref_stop_sync (l->data, timeout_msec, &local_error) &&
+          local_error != NULL)
+        {
+          if (first_error == NULL)
+            first_error = local_error;
+          else
+            g_error_free (local_error);
+        }
+    }
+
+  if (first_error != NULL)
+    {
+      g_propagate_error (error, first_error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * pykka_registry_stop_all_futures:
+ *
+ * Asks every running actor to stop, last started first, without waiting
+ * (Pykka's `stop_all(block=False)`).
+ *
+ * Returns: (transfer full) (element-type PykkaFuture): a future of a
+ *   #gboolean per actor, in the order they were asked to stop
+ */
+GList *
+pykka_registry_stop_all_futures (void)
+{
+  g_autolist(PykkaActorRef) refs = g_list_reverse (pykka_registry_get_all ());
+  GList *futures = NULL;
+
+  for (GList *l = refs; l != NULL; l = l->next)
+    futures = g_list_prepend (futures, pykka_actor_ref_stop (l->data));
+
+  return g_list_reverse (futures);
+}

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#define PYKKA_INSIDE
+# include "pykka-version.h"
+# include "pykka-version-macros.h"
+# include "pykka-error.h"
+# include "pykka-enums.h"
+# include "pykka-future.h"
+# include "pykka-event.h"
+# include "pykka-actor.h"
+# include "pykka-actor-ref.h"
+# include "pykka-registry.h"
+# include "pykka-debug.h"
+#undef PYKKA_INSIDE
