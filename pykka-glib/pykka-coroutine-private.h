@@ -47,10 +47,16 @@ G_BEGIN_DECLS
  * coroutine only.
  *
  * Sanitizers: under AddressSanitizer the switches are annotated for ASan's
- * fiber support and the copy routines are not instrumented; ASan redzones of
- * frames that are live across a copy are lost (false negatives only). Under
- * ThreadSanitizer every coroutine is a TSan fiber. Under valgrind the
- * stacks are registered with VALGRIND_STACK_REGISTER.
+ * fiber support, the copy routines are not instrumented and the ASan shadow
+ * of a saved stack area is saved and restored along with it (so redzones
+ * keep working across copies). Under ThreadSanitizer every started,
+ * unfinished coroutine is a TSan fiber; note that GCC 12's libtsan dies
+ * beyond about 8000 live fibers ("Thread limit exceeded"), clang's does not.
+ * Under valgrind the stacks are registered with VALGRIND_STACK_REGISTER and
+ * stack areas written from outside are made addressable for memcheck.
+ *
+ * Overflowing a stack hits a PROT_NONE guard page (SIGSEGV); coroutine
+ * code must not use more than the pool's stack_size.
  */
 
 typedef struct _PykkaStackPool PykkaStackPool;

@@ -131,6 +131,8 @@ struct _PykkaStackPool
   ucontext_t native_uc;
 #endif
 #ifdef PYKKA_ASAN
+  gsize asan_shadow_scale;     /* from __asan_get_shadow_mapping() */
+  gsize asan_shadow_offset;
   void *asan_native_fake_stack;
   const void *asan_native_bottom;
   gsize asan_native_size;
@@ -279,19 +281,72 @@ pykka_stack_copy (void       *dest,
 # define pykka_stack_copy(d, s, n) memcpy ((d), (s), (n))
 #endif
 
+#ifdef PYKKA_ASAN
+/* ASan's shadow bytes of a saved stack area are saved and restored along
+ * with it (after the stack bytes in the same buffer), so that the redzones
+ * of frames that are live across a copy keep being checked. Returns the
+ * number of shadow bytes covering [sp, sp + size), or 0 when the area is not
+ * granule-aligned (then the area is just left unpoisoned). */
+static gsize
+pykka_asan_shadow_len (PykkaStackPool *pool,
+                       const guint8   *sp,
+                       gsize           size)
+{
+  gsize granule = (gsize) 1 << pool->asan_shadow_scale;
+
+  if (pool->asan_shadow_scale == 0 ||
+      ((guintptr) sp & (granule - 1)) != 0 || (size & (granule - 1)) != 0)
+    return 0;
+  return size >> pool->asan_shadow_scale;
+}
+
+static guint8 *
+pykka_asan_shadow_addr (PykkaStackPool *pool,
+                        const guint8   *addr)
+{
+  return (guint8 *) (((guintptr) addr >> pool->asan_shadow_scale) +
+                     pool->asan_shadow_offset);
+}
+
+__attribute__((no_sanitize_address)) G_GNUC_NO_INLINE static void
+pykka_asan_copy_bytes (guint8       *dest,
+                       const guint8 *src,
+                       gsize         n)
+{
+  volatile guint8 *d = dest;
+  const volatile guint8 *s = src;
+  gsize i;
+
+  for (i = 0; i < n; i++)
+    d[i] = s[i];
+}
+#endif
+
 /* Moves the live part of the suspended occupant @co into its buffer. */
 static void
 pykka_coroutine_save (PykkaCoroutine *co)
 {
   PykkaStack *stack = co->stack;
   gsize size = stack->top - co->sp;
+  gsize needed = size;
+#ifdef PYKKA_ASAN
+  gsize shadow_len = pykka_asan_shadow_len (co->pool, co->sp, size);
 
-  if (size > co->saved_capacity || co->saved_capacity > 4 * size + 4096)
+  needed += shadow_len;
+#endif
+
+  if (needed > co->saved_capacity || co->saved_capacity > 4 * needed + 4096)
     {
       g_free (co->saved);
-      co->saved_capacity = (size + 63) & ~(gsize) 63;
+      co->saved_capacity = (needed + 63) & ~(gsize) 63;
       co->saved = g_malloc (co->saved_capacity);
     }
+
+#ifdef PYKKA_ASAN
+  pykka_asan_copy_bytes (co->saved + size,
+                         pykka_asan_shadow_addr (co->pool, co->sp),
+                         shadow_len);
+#endif
 
 #ifdef PYKKA_COROUTINE_UCONTEXT
   /* The slack below the stack pointer may be marked inaccessible by
@@ -309,6 +364,13 @@ pykka_coroutine_restore (PykkaCoroutine *co)
   /* Memcheck then propagates definedness through the copy itself. */
   PYKKA_MAKE_WRITABLE (co->sp, co->saved_size);
   pykka_stack_copy (co->sp, co->saved, co->saved_size);
+#ifdef PYKKA_ASAN
+  /* Must come after the unpoisoning of the stack in install(). */
+  pykka_asan_copy_bytes (pykka_asan_shadow_addr (co->pool, co->sp),
+                         co->saved + co->saved_size,
+                         pykka_asan_shadow_len (co->pool, co->sp,
+                                                co->saved_size));
+#endif
   co->saved_size = 0;
 }
 
@@ -335,6 +397,15 @@ pykka_stack_pool_new (guint n_stacks,
     pool->stack_size = 4 * (gsize) page_size;
   pool->n_stacks = n_stacks;
   pool->stacks = g_new0 (PykkaStack, n_stacks);
+#ifdef PYKKA_ASAN
+  {
+    size_t scale = 0, offset = 0;
+
+    __asan_get_shadow_mapping (&scale, &offset);
+    pool->asan_shadow_scale = scale;
+    pool->asan_shadow_offset = offset;
+  }
+#endif
 
   return pool;
 }
