@@ -145,6 +145,19 @@ pykka_actor_finalize (GObject *object)
 }
 
 static void
+pykka_actor_constructed (GObject *object)
+{
+  PykkaActor *self = PYKKA_ACTOR (object);
+  PykkaActorPrivate *priv = pykka_actor_get_instance_private (self);
+
+  G_OBJECT_CLASS (pykka_actor_parent_class)->constructed (object);
+
+  /* In pykka_actor_init() the instance still looks like a PykkaActor:
+   * only now is its type the subclass's. */
+  priv->cell->type = G_OBJECT_TYPE (self);
+}
+
+static void
 pykka_actor_get_property (GObject    *object,
                           guint       prop_id,
                           GValue     *value,
@@ -200,6 +213,7 @@ pykka_actor_class_init (PykkaActorClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->constructed = pykka_actor_constructed;
   object_class->finalize = pykka_actor_finalize;
   object_class->get_property = pykka_actor_get_property;
   object_class->set_property = pykka_actor_set_property;
