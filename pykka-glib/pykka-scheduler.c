@@ -118,9 +118,17 @@ scheduler_dispatch (GSource     *source,
 {
   PykkaScheduler *self = (PykkaScheduler *) source;
   guint budget = PYKKA_DISPATCH_BUDGET;
+  GMainContext *thread_default = g_main_context_get_thread_default ();
+  gboolean push;
   PykkaCell *cell;
 
   g_atomic_int_set (&self->sleeping, FALSE);
+
+  /* Handlers see their own context as thread-default, so what they start
+   * (a GTask, a get_async) calls back into the actor's context. */
+  push = (thread_default != NULL ? thread_default : g_main_context_default ()) != self->context;
+  if (push)
+    g_main_context_push_thread_default (self->context);
 
   while (budget > 0 && (cell = run_queue_pop (self)) != NULL)
     {
@@ -135,6 +143,9 @@ scheduler_dispatch (GSource     *source,
       budget -= MIN (used, budget);
       pykka_cell_unref (cell);
     }
+
+  if (push)
+    g_main_context_pop_thread_default (self->context);
 
   return G_SOURCE_CONTINUE;
 }

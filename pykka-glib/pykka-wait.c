@@ -168,7 +168,10 @@ choose_context_to_iterate (const PykkaWaitable *w,
     {
       if (g_main_context_is_owner (ctx))
         return g_main_context_ref (ctx);
-      if (g_main_context_acquire (ctx))
+      /* The context of an own-thread actor belongs to that thread, even
+       * before its loop has started. */
+      if ((w->source_cell == NULL || !w->source_cell->own_thread) &&
+          g_main_context_acquire (ctx))
         {
           *acquired = TRUE;
           return g_main_context_ref (ctx);

@@ -4,35 +4,473 @@
 
 #include "test-util.h"
 
+static gboolean
+record_start (TestActor *self, GError **error)
+{
+  TestRecord *r = test_actor_get_record (self);
+  gint marker = -1;
+
+  g_mutex_lock (&r->mutex);
+  g_array_append_val (r->ints, marker);
+  g_mutex_unlock (&r->mutex);
+  return TRUE;
+}
+
+static gboolean
+fail_start (TestActor *self, GError **error)
+{
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot start");
+  return FALSE;
+}
+
+static PykkaActorRef *
+start_actor (TestActor *actor)
+{
+  g_autoptr(GError) error = NULL;
+  PykkaActorRef *ref = pykka_actor_start (PYKKA_ACTOR (actor), &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (ref);
+  return ref;
+}
+
+static void
+tell_int (PykkaActorRef *ref, gint v)
+{
+  g_autoptr(GError) error = NULL;
+  GValue value = G_VALUE_INIT;
+
+  g_assert_true (pykka_actor_ref_tell (ref, test_value_int (&value, v), &error));
+  g_assert_no_error (error);
+  g_value_unset (&value);
+}
+
+static PykkaFuture *
+ask_int (PykkaActorRef *ref, gint v)
+{
+  GValue value = G_VALUE_INIT;
+  PykkaFuture *f = pykka_actor_ref_ask (ref, test_value_int (&value, v));
+
+  g_value_unset (&value);
+  return f;
+}
+
+static gint
+get_int (PykkaFuture *f)
+{
+  g_autoptr(GError) error = NULL;
+  const GValue *v = pykka_future_get (f, TEST_TIMEOUT_MSEC, &error);
+
+  g_assert_no_error (error);
+  return g_value_get_int (v);
+}
+
 static void
 test_ask_on_default_context (void)
 {
   TestRecord *record;
   g_autoptr(PykkaActorRef) ref = NULL;
   g_autoptr(PykkaFuture) future = NULL;
-  g_autoptr(GError) error = NULL;
-  GValue msg = G_VALUE_INIT;
-  const GValue *reply;
 
   g_test_summary ("A plain program without a main loop can start an actor on the default context and ask it");
 
   ref = test_start (0, test_echo, NULL, &record);
-  future = pykka_actor_ref_ask (ref, test_value_int (&msg, 42));
-  reply = pykka_future_get (future, TEST_TIMEOUT_MSEC, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (g_value_get_int (reply), ==, 42);
+  future = ask_int (ref, 42);
+  g_assert_cmpint (get_int (future), ==, 42);
   g_assert_cmpint (record->n_started, ==, 1);
   g_assert_cmpint (record->n_received, ==, 1);
   g_assert_true (record->thread == g_thread_self ());
+  g_assert_true (pykka_actor_ref_stop_sync (ref, TEST_TIMEOUT_MSEC, NULL));
+  test_record_free (record);
+}
 
+static void
+test_on_start_first (void)
+{
+  g_autoptr(TestActor) actor = test_actor_new (test_record_int, NULL);
+  TestRecord *r = test_actor_get_record (actor);
+  g_autoptr(PykkaActorRef) ref = NULL;
+  g_autoptr(PykkaFuture) last = NULL;
+
+  g_test_summary ("on_start runs before any message, even messages sent right after start");
+
+  test_actor_set_on_start (actor, record_start);
+  ref = start_actor (actor);
+  for (gint i = 0; i < 10; i++)
+    tell_int (ref, i);
+  last = ask_int (ref, 10);
+  g_assert_cmpint (get_int (last), ==, 10);
+  g_assert_cmpuint (r->ints->len, ==, 12);
+  g_assert_cmpint (g_array_index (r->ints, gint, 0), ==, -1);
+  for (gint i = 0; i <= 10; i++)
+    g_assert_cmpint (g_array_index (r->ints, gint, i + 1), ==, i);
+  test_stop_all ();
+  test_record_free (r);
+}
+
+static void
+test_on_start_error_stops (void)
+{
+  g_autoptr(TestActor) actor = test_actor_new (test_record_int, NULL);
+  TestRecord *r = test_actor_get_record (actor);
+  g_autoptr(PykkaActorRef) ref = NULL;
+  g_autoptr(PykkaFuture) queued = NULL;
+  g_autoptr(PykkaFuture) later = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("An error in on_start is logged and stops the actor without on_failure or on_stop; queued asks fail with ACTOR_DEAD");
+
+  test_actor_set_on_start (actor, fail_start);
+  ref = start_actor (actor);
+  queued = ask_int (ref, 1);
+  g_test_expect_message ("Pykka", G_LOG_LEVEL_MESSAGE, "*failed to start*cannot start*");
+  g_assert_null (pykka_future_get (queued, TEST_TIMEOUT_MSEC, &error));
+  g_test_assert_expected_messages ();
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_clear_error (&error);
+  g_assert_false (pykka_actor_ref_is_alive (ref));
+  g_assert_cmpint (r->n_failures, ==, 0);
+  g_assert_cmpint (r->n_stopped, ==, 0);
+  g_assert_cmpint (r->n_received, ==, 0);
+  g_assert_null (pykka_registry_get_by_urn (pykka_actor_ref_get_urn (ref)));
+
+  later = ask_int (ref, 2);
+  g_assert_true (pykka_future_is_done (later));
+  g_assert_null (pykka_future_get (later, 0, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  test_record_free (r);
+}
+
+static void
+test_stop_after_earlier_messages (void)
+{
+  TestRecord *r;
+  g_autoptr(PykkaActorRef) ref = test_start (0, test_record_int, NULL, &r);
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("stop is queued behind earlier messages, which are all handled first; then on_stop runs once");
+
+  for (gint i = 0; i < 100; i++)
+    tell_int (ref, i);
   g_assert_true (pykka_actor_ref_stop_sync (ref, TEST_TIMEOUT_MSEC, &error));
   g_assert_no_error (error);
+  g_assert_cmpuint (r->ints->len, ==, 100);
+  for (gint i = 0; i < 100; i++)
+    g_assert_cmpint (g_array_index (r->ints, gint, i), ==, i);
+  g_assert_cmpint (r->n_stopped, ==, 1);
   g_assert_false (pykka_actor_ref_is_alive (ref));
-  g_assert_cmpint (record->n_stopped, ==, 1);
+  test_record_free (r);
+}
+
+static void
+test_messages_after_stop_fail (void)
+{
+  TestRecord *r;
+  g_autoptr(PykkaActorRef) ref = test_start (0, test_record_int, NULL, &r);
+  g_autoptr(PykkaFuture) f = NULL;
+  g_autoptr(GError) error = NULL;
+  GValue v = G_VALUE_INIT;
+
+  g_test_summary ("tell and ask on a dead actor fail at once with ACTOR_DEAD naming the actor; a second stop reports FALSE");
+
+  g_assert_true (pykka_actor_ref_stop_sync (ref, TEST_TIMEOUT_MSEC, NULL));
+  g_assert_false (pykka_actor_ref_tell (ref, test_value_int (&v, 1), &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_assert_nonnull (strstr (error->message, "TestActor"));
+  g_assert_nonnull (strstr (error->message, pykka_actor_ref_get_urn (ref)));
+  g_clear_error (&error);
+  g_value_unset (&v);
+
+  f = ask_int (ref, 2);
+  g_assert_nonnull (f);
+  g_assert_true (pykka_future_is_done (f));
+  g_assert_null (pykka_future_get (f, 0, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_clear_error (&error);
+
   g_assert_false (pykka_actor_ref_stop_sync (ref, TEST_TIMEOUT_MSEC, &error));
   g_assert_no_error (error);
-  g_value_unset (&msg);
-  test_record_free (record);
+  g_assert_cmpuint (r->ints->len, ==, 0);
+  test_record_free (r);
+}
+
+static void
+test_queued_asks_at_stop_fail (void)
+{
+  g_autoptr(GMainContext) ctx = g_main_context_new ();
+  g_autoptr(TestActor) actor = g_object_new (TEST_TYPE_ACTOR, "context", ctx, NULL);
+  g_autoptr(PykkaActorRef) ref = NULL;
+  g_autoptr(PykkaFuture) before = NULL;
+  g_autoptr(PykkaFuture) stop1 = NULL;
+  g_autoptr(PykkaFuture) stop2 = NULL;
+  g_autoptr(PykkaFuture) after = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("Asks queued behind a stop fail with ACTOR_DEAD; of two queued stops the first reports TRUE and the second FALSE");
+
+  ref = start_actor (actor);
+  before = ask_int (ref, 1);
+  stop1 = pykka_actor_ref_stop (ref);
+  stop2 = pykka_actor_ref_stop (ref);
+  after = ask_int (ref, 2);
+  g_assert_true (pykka_actor_ref_is_alive (ref));
+  g_assert_false (pykka_future_is_done (before));
+
+  /* Run the actor's context only now. */
+  test_iterate_until (ctx, pykka_future_is_done (after));
+  /* A TestActor without receive func replies with no value. */
+  g_assert_nonnull (pykka_future_get (before, 0, &error));
+  g_assert_no_error (error);
+  g_assert_false (G_IS_VALUE (pykka_future_get (before, 0, NULL)));
+  g_assert_true (g_value_get_boolean (pykka_future_get (stop1, 0, &error)));
+  g_assert_false (g_value_get_boolean (pykka_future_get (stop2, 0, &error)));
+  g_assert_no_error (error);
+  g_assert_null (pykka_future_get (after, 0, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  test_record_free (test_actor_get_record (actor));
+}
+
+static void
+test_ask_error_keeps_actor (void)
+{
+  TestRecord *r;
+  g_autoptr(PykkaActorRef) ref = test_start (0, test_fail, NULL, &r);
+  g_autoptr(PykkaFuture) f = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("An error from the handler of an ask goes to the asker and the actor lives on");
+
+  f = ask_int (ref, 1);
+  g_assert_null (pykka_future_get (f, TEST_TIMEOUT_MSEC, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_assert_cmpstr (error->message, ==, "handler failed on purpose");
+  g_clear_error (&error);
+  g_assert_true (pykka_actor_ref_is_alive (ref));
+  g_assert_cmpint (r->n_failures, ==, 0);
+  g_clear_object (&f);
+  f = ask_int (ref, 2);
+  g_assert_null (pykka_future_get (f, TEST_TIMEOUT_MSEC, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_assert_cmpint (r->n_received, ==, 2);
+  test_stop_all ();
+  test_record_free (r);
+}
+
+static void
+test_tell_error_stops (void)
+{
+  TestRecord *r;
+  g_autoptr(PykkaActorRef) ref = test_start (0, test_fail, NULL, &r);
+  g_autoptr(PykkaFuture) queued = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("An error from the handler of a tell is logged, on_failure runs with it, and the actor stops without on_stop");
+
+  tell_int (ref, 1);
+  queued = ask_int (ref, 2);
+  g_test_expect_message ("Pykka", G_LOG_LEVEL_MESSAGE, "*Unhandled error in actor TestActor*handler failed on purpose*");
+  g_assert_null (pykka_future_get (queued, TEST_TIMEOUT_MSEC, &error));
+  g_test_assert_expected_messages ();
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_assert_cmpint (r->n_failures, ==, 1);
+  g_assert_cmpstr (r->last_failure, ==, "handler failed on purpose");
+  g_assert_cmpint (r->n_stopped, ==, 0);
+  g_assert_cmpint (r->n_received, ==, 1);
+  g_assert_false (pykka_actor_ref_is_alive (ref));
+  test_record_free (r);
+}
+
+static void
+test_unhandled_message_warns (void)
+{
+  g_autoptr(PykkaActor) actor = g_object_new (PYKKA_TYPE_ACTOR, NULL);
+  g_autoptr(PykkaActorRef) ref = start_actor ((TestActor *) actor);
+  g_autoptr(PykkaFuture) f = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("The default on_receive logs a warning naming the actor and replies with no value");
+
+  f = ask_int (ref, 1);
+  g_test_expect_message ("Pykka", G_LOG_LEVEL_WARNING, "*Unexpected message of type gint received by actor PykkaActor (urn:uuid:*");
+  g_assert_nonnull (pykka_future_get (f, TEST_TIMEOUT_MSEC, &error));
+  g_test_assert_expected_messages ();
+  g_assert_no_error (error);
+  g_assert_false (G_IS_VALUE (pykka_future_get (f, 0, NULL)));
+  test_stop_all ();
+}
+
+static void
+test_ref_does_not_keep_actor (void)
+{
+  TestActor *actor = test_actor_new (test_echo, NULL);
+  TestRecord *r = test_actor_get_record (actor);
+  g_autoptr(PykkaActorRef) ref = start_actor (actor);
+  g_autoptr(PykkaActor) dup = NULL;
+
+  g_test_summary ("The runtime keeps a running actor alive; once stopped, the ref does not keep it alive");
+
+  g_object_add_weak_pointer (G_OBJECT (actor), (gpointer *) &actor);
+  g_object_unref (actor);
+  g_assert_nonnull (actor);
+  dup = pykka_actor_ref_dup_actor (ref);
+  g_assert_true (dup == (PykkaActor *) actor);
+  g_clear_object (&dup);
+
+  g_assert_true (pykka_actor_ref_stop_sync (ref, TEST_TIMEOUT_MSEC, NULL));
+  g_assert_null (actor);
+  g_assert_null (pykka_actor_ref_dup_actor (ref));
+  g_assert_false (pykka_actor_ref_is_alive (ref));
+  g_assert_true (pykka_actor_ref_get_actor_type (ref) == TEST_TYPE_ACTOR);
+  test_record_free (r);
+}
+
+static void
+test_thread_default_context (void)
+{
+  g_autoptr(GMainContext) ctx = g_main_context_new ();
+  TestRecord *r;
+  g_autoptr(PykkaActorRef) ref = NULL;
+  g_autoptr(PykkaActor) actor = NULL;
+  g_autoptr(PykkaFuture) f = NULL;
+
+  g_test_summary ("An actor runs in the thread-default context of the thread that starts it");
+
+  g_main_context_push_thread_default (ctx);
+  ref = test_start (0, test_echo, NULL, &r);
+  actor = pykka_actor_ref_dup_actor (ref);
+  g_assert_true (pykka_actor_get_context (actor) == ctx);
+  f = ask_int (ref, 3);
+  g_assert_cmpint (get_int (f), ==, 3);
+  g_assert_true (r->handler_context == ctx);
+  g_assert_true (r->thread == g_thread_self ());
+  g_clear_object (&actor);
+  test_stop_all ();
+  g_main_context_pop_thread_default (ctx);
+  test_record_free (r);
+}
+
+static void
+test_given_context (void)
+{
+  g_autoptr(GMainContext) ctx = g_main_context_new ();
+  g_autoptr(TestActor) actor = g_object_new (TEST_TYPE_ACTOR, "context", ctx, NULL);
+  TestRecord *r = test_actor_get_record (actor);
+  g_autoptr(PykkaActorRef) ref = NULL;
+  g_autoptr(PykkaFuture) f = NULL;
+  GMainContext *prop = NULL;
+
+  g_test_summary ("An actor given a context runs there, not in the caller's context");
+
+  g_object_get (actor, "context", &prop, NULL);
+  g_assert_true (prop == ctx);
+  g_main_context_unref (prop);
+  ref = start_actor (actor);
+  f = ask_int (ref, 5);
+  /* The default context does not run it... */
+  for (guint i = 0; i < 5; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_false (pykka_future_is_done (f));
+  /* ...its own context does. */
+  test_iterate_until (ctx, pykka_future_is_done (f));
+  g_assert_true (r->handler_context == ctx);
+  g_assert_true (pykka_actor_get_context (PYKKA_ACTOR (actor)) == ctx);
+  g_assert_true (pykka_actor_ref_stop_sync (ref, TEST_TIMEOUT_MSEC, NULL));
+  test_record_free (r);
+}
+
+static void
+test_own_thread (void)
+{
+  g_autoptr(TestActor) actor = g_object_new (TEST_TYPE_ACTOR, "use-own-thread", TRUE, NULL);
+  TestRecord *r = test_actor_get_record (actor);
+  g_autoptr(PykkaActorRef) ref = NULL;
+  g_autoptr(PykkaFuture) f = NULL;
+  g_autoptr(GMainContext) ctx = NULL;
+  gint64 end;
+
+  g_test_summary ("An own-thread actor runs on a thread of its own with its own context, and the thread's loop ends when the actor stops");
+
+  test_actor_get_data (actor);
+  g_assert_true (pykka_actor_get_use_own_thread (PYKKA_ACTOR (actor)));
+  ref = start_actor (actor);
+  ctx = g_main_context_ref (pykka_actor_get_context (PYKKA_ACTOR (actor)));
+  g_assert_true (ctx != g_main_context_default ());
+  f = ask_int (ref, 9);
+  g_assert_true (pykka_future_get (f, TEST_TIMEOUT_MSEC, NULL) != NULL);
+  g_assert_true (r->thread != g_thread_self ());
+  g_assert_true (r->handler_context == ctx);
+  g_assert_true (pykka_actor_ref_stop_sync (ref, TEST_TIMEOUT_MSEC, NULL));
+
+  /* The loop ends and gives the context up. */
+  end = g_get_monotonic_time () + TEST_TIMEOUT_MSEC * 1000;
+  while (!g_main_context_acquire (ctx))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_usleep (1000);
+    }
+  g_main_context_release (ctx);
+  test_record_free (r);
+}
+
+static void
+test_urn_and_properties (void)
+{
+  g_autoptr(TestActor) a = test_actor_new (NULL, NULL);
+  g_autoptr(TestActor) b = test_actor_new (NULL, NULL);
+  g_autofree char *urn = NULL;
+  PykkaActorRef *prop_ref = NULL;
+  g_autoptr(PykkaActorRef) ref = NULL;
+  g_autoptr(PykkaActorRef) found = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("Each actor has a unique urn:uuid set at construction, the same through the actor, its ref and properties; the ref exists from construction; an actor cannot be started twice");
+
+  g_object_get (a, "urn", &urn, "actor-ref", &prop_ref, NULL);
+  g_assert_true (g_str_has_prefix (urn, "urn:uuid:"));
+  g_assert_true (g_uuid_string_is_valid (urn + strlen ("urn:uuid:")));
+  g_assert_cmpstr (urn, ==, pykka_actor_get_urn (PYKKA_ACTOR (a)));
+  g_assert_cmpstr (urn, !=, pykka_actor_get_urn (PYKKA_ACTOR (b)));
+  g_assert_true (prop_ref == pykka_actor_get_actor_ref (PYKKA_ACTOR (a)));
+  g_assert_cmpstr (pykka_actor_ref_get_urn (prop_ref), ==, urn);
+  g_object_unref (prop_ref);
+
+  ref = start_actor (a);
+  g_assert_true (ref == pykka_actor_get_actor_ref (PYKKA_ACTOR (a)));
+  found = pykka_registry_get_by_urn (urn);
+  g_assert_true (found == ref);
+  g_assert_null (pykka_actor_start (PYKKA_ACTOR (a), &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_FAILED);
+  test_stop_all ();
+  test_record_free (test_actor_get_record (a));
+  test_record_free (test_actor_get_record (b));
+}
+
+static gboolean
+stop_self_then_echo (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  if (g_value_get_int (message) == 0)
+    pykka_actor_stop (PYKKA_ACTOR (self));
+  return test_record_int (self, message, reply, error);
+}
+
+static void
+test_stop_from_inside (void)
+{
+  TestRecord *r;
+  g_autoptr(PykkaActorRef) ref = test_start (0, stop_self_then_echo, NULL, &r);
+  g_autoptr(PykkaFuture) first = NULL;
+  g_autoptr(PykkaFuture) second = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("An actor stopping itself from a handler finishes that handler, handles what was queued before the stop, then stops");
+
+  first = ask_int (ref, 0);
+  second = ask_int (ref, 1);  /* queued before the stop */
+  g_assert_cmpint (get_int (first), ==, 0);
+  g_assert_cmpint (get_int (second), ==, 1);
+  test_iterate_until (NULL, !pykka_actor_ref_is_alive (ref));
+  g_assert_cmpint (r->n_stopped, ==, 1);
+  test_record_free (r);
 }
 
 int
@@ -41,6 +479,20 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/Pykka/Actor/ask-on-default-context", test_ask_on_default_context);
+  g_test_add_func ("/Pykka/Actor/on-start-first", test_on_start_first);
+  g_test_add_func ("/Pykka/Actor/on-start-error-stops", test_on_start_error_stops);
+  g_test_add_func ("/Pykka/Actor/stop-after-earlier-messages", test_stop_after_earlier_messages);
+  g_test_add_func ("/Pykka/Actor/messages-after-stop-fail", test_messages_after_stop_fail);
+  g_test_add_func ("/Pykka/Actor/queued-asks-at-stop-fail", test_queued_asks_at_stop_fail);
+  g_test_add_func ("/Pykka/Actor/ask-error-keeps-actor", test_ask_error_keeps_actor);
+  g_test_add_func ("/Pykka/Actor/tell-error-stops", test_tell_error_stops);
+  g_test_add_func ("/Pykka/Actor/unhandled-message-warns", test_unhandled_message_warns);
+  g_test_add_func ("/Pykka/Actor/ref-does-not-keep-actor", test_ref_does_not_keep_actor);
+  g_test_add_func ("/Pykka/Actor/thread-default-context", test_thread_default_context);
+  g_test_add_func ("/Pykka/Actor/given-context", test_given_context);
+  g_test_add_func ("/Pykka/Actor/own-thread", test_own_thread);
+  g_test_add_func ("/Pykka/Actor/urn-and-properties", test_urn_and_properties);
+  g_test_add_func ("/Pykka/Actor/stop-from-inside", test_stop_from_inside);
 
   return g_test_run ();
 }

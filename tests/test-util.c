@@ -95,11 +95,6 @@ test_actor_class_init (TestActorClass *klass)
   actor_class->on_receive = test_actor_on_receive;
 }
 
-static void
-test_actor_init (TestActor *self)
-{
-}
-
 static TestRecord *
 test_record_new (void)
 {
@@ -108,6 +103,14 @@ test_record_new (void)
   g_mutex_init (&r->mutex);
   r->ints = g_array_new (FALSE, FALSE, sizeof (gint));
   return r;
+}
+
+static void
+test_actor_init (TestActor *self)
+{
+  TestActorPrivate *priv = test_actor_get_instance_private (self);
+
+  priv->record = test_record_new ();
 }
 
 void
@@ -132,7 +135,6 @@ test_actor_new_of_type (GType type, TestReceiveFunc receive, gpointer data, cons
   priv = test_actor_get_instance_private (self);
   priv->receive = receive;
   priv->data = data;
-  priv->record = test_record_new ();
   return self;
 }
 
