@@ -11,18 +11,31 @@
  *
  * An object that owns its state and is reached only through messages.
  *
- * Subclass it and override [vfunc@Pykka.Actor.on_receive] (and, where you
+ * An actor keeps its state to itself and changes it only in its handlers,
+ * which the runtime calls one message at a time, in the order the
+ * messages arrived, always in the actor's main context. Other code never
+ * calls the actor: it holds the actor's [class@Pykka.ActorRef] and sends
+ * messages through it. Since no two handlers of an actor ever run at the
+ * same time, the actor's fields need no lock.
+ *
+ * Subclass it and override [vfunc@Pykka.Actor.on_receive] and, where you
  * need them, [vfunc@Pykka.Actor.on_start], [vfunc@Pykka.Actor.on_stop]
- * and [vfunc@Pykka.Actor.on_failure]). [method@Pykka.Actor.start]
- * registers the actor, schedules it and returns the
- * [class@Pykka.ActorRef] that other code uses to talk to it. From then on
- * only the runtime calls the actor's methods, one message at a time, in
- * the order the messages arrived, so the actor's fields need no lock.
+ * and [vfunc@Pykka.Actor.on_failure]. [method@Pykka.Actor.start] then
+ * registers the actor in the [class@Pykka.Registry], schedules it in its
+ * context and returns its ref:
  *
  * ```c
+ * struct _MyCounter
+ * {
+ *   PykkaActor parent_instance;
+ *   int        count;  // only the actor touches it: no lock
+ * };
+ *
+ * G_DEFINE_FINAL_TYPE (MyCounter, my_counter, PYKKA_TYPE_ACTOR)
+ * ...
  * static gboolean
- * counter_on_receive (PykkaActor *actor, const GValue *message,
- *                     GValue *reply, GError **error)
+ * my_counter_on_receive (PykkaActor *actor, const GValue *message,
+ *                        GValue *reply, GError **error)
  * {
  *   MyCounter *self = MY_COUNTER (actor);
  *
@@ -31,20 +44,40 @@
  *   g_value_set_int (reply, self->count);
  *   return TRUE;
  * }
- *
- * g_autoptr(PykkaActor) actor = g_object_new (MY_TYPE_COUNTER, NULL);
- * g_autoptr(PykkaActorRef) ref = pykka_actor_start (actor, NULL);
  * ```
+ *
+ * ```c
+ *   g_autoptr(PykkaActor) actor = g_object_new (MY_TYPE_COUNTER, NULL);
+ *   g_autoptr(PykkaActorRef) ref = pykka_actor_start (actor, &error);
+ *   g_clear_object (&actor);  // the runtime keeps it alive until it stops
+ *
+ *   g_value_set_int (g_value_init (&one, G_TYPE_INT), 1);
+ *   pykka_actor_ref_tell (ref, &one, NULL);  // returns at once
+ *   pykka_actor_ref_tell (ref, &one, NULL);
+ *   if (!pykka_actor_ref_ask_sync (ref, &one, 5000, &reply, &error))
+ *     g_error ("%s", error->message);
+ *   g_print ("count: %d\n", g_value_get_int (&reply));  // count: 3
+ * ```
+ *
+ * ## Messages and replies
+ *
+ * A message is a #GValue of any type, copied when it is sent. The handler
+ * of an ask sets @reply, the (out caller-allocates) value that the asker's
+ * [class@Pykka.Future] gets; leaving it unset answers with an unset
+ * value. The reply to a tell is dropped. A handler fails by returning
+ * %FALSE with @error set: the error goes to the asker, or, for a tell,
+ * stops the actor (see below).
  *
  * ## Where an actor runs
  *
  * By default in the thread-default main context of the thread that starts
  * it: in an application, the main context, next to the widgets. Set
  * [property@Pykka.Actor:context] to place it in another context, or
- * [property@Pykka.Actor:use-own-thread] to give it a thread and context of
- * its own (Pykka's `ThreadingActor`); the thread ends when the actor
- * stops. Every actor of a context shares one scheduler source, so idle
- * actors cost nothing.
+ * [property@Pykka.Actor:use-own-thread] to give it a thread, context and
+ * loop of its own (Pykka's `ThreadingActor`); that thread ends when the
+ * actor stops. Every actor of a context shares one scheduler source, so
+ * idle actors cost nothing, and takes turns among them: a busy actor
+ * cannot starve the other actors and sources of its context.
  *
  * ## Lifecycle
  *
@@ -52,27 +85,45 @@
  * logged and stops the actor. Stopping ([method@Pykka.ActorRef.stop]) is
  * itself a message: everything sent before it is handled first, then
  * [vfunc@Pykka.Actor.on_stop] runs, the actor leaves the registry and is
- * dead. Asks still queued then fail with %PYKKA_ERROR_ACTOR_DEAD. An error
- * from the handler of an ask goes back to the asker and the actor lives
- * on; an error from the handler of a tell is logged,
- * [vfunc@Pykka.Actor.on_failure] runs and the actor stops without
- * [vfunc@Pykka.Actor.on_stop]. An actor cannot be restarted.
+ * dead. Asks still queued then fail with %PYKKA_ERROR_ACTOR_DEAD, and so
+ * does every later tell or ask, at once. An error from the handler of an
+ * ask goes back to the asker and the actor lives on; an error from the
+ * handler of a tell is logged, [vfunc@Pykka.Actor.on_failure] runs and
+ * the actor stops without [vfunc@Pykka.Actor.on_stop]. An actor cannot be
+ * restarted: make a new one.
  *
  * ## Suspending
  *
  * A handler may reply with a [class@Pykka.Future]: the actor takes no
  * other message until that future completes, and the ask is answered with
- * its outcome. C classes may also call
+ * its outcome. This works in every language. C classes may also call
  * [method@Pykka.ActorClass.set_stackful] in their class_init: their
  * handlers then run on a coroutine, where [method@Pykka.Future.get] and
  * [method@Pykka.Event.wait] suspend just this actor.
  *
  * ## Thread safety
  *
- * The hooks run only on the thread that runs the actor's context. The
- * getters may be called from any thread. Keep no pointers into the stack
- * of a suspended stackful handler: the stack may be copied away while it
- * waits.
+ * The virtual methods run only on the thread that runs the actor's
+ * context, one at a time: even while a stackful handler is suspended the
+ * actor takes no other message. [method@Pykka.Actor.start],
+ * [method@Pykka.Actor.stop] and the getters may be called from any
+ * thread.
+ *
+ * ## Traps
+ *
+ * - A handler that is not stackful and blocks in [method@Pykka.Future.get]
+ *   iterates its own context while it waits: the handlers of other actors
+ *   of the context then run nested inside it, and it cannot return before
+ *   they do. For long waits, reply with a future or make the class
+ *   stackful.
+ * - A blocking wait for an actor that is busy further down the same call
+ *   stack (an actor asking itself, or two actors asking each other) fails
+ *   at once with %PYKKA_ERROR_DEADLOCK instead of hanging.
+ * - Keep no pointers into the stack of a suspended stackful handler: the
+ *   stack may be copied away while it waits.
+ * - The runtime drops its reference when the actor dies. Keep your own
+ *   reference if you look at the actor after that, or better, ask it
+ *   before it stops.
  */
 
 typedef struct

@@ -11,13 +11,36 @@
 /**
  * pykka_debug_dump_actors:
  *
- * Describes the state of every running actor, one line each: its type,
- * urn, the main context it runs in (and whether on a thread of its own),
- * how many messages wait in its mailbox, whether it is running, suspended
- * (and on what) or idle. The equivalent, for actors, of Pykka's
- * `log_thread_tracebacks()`; see [func@Pykka.debug_log_actors].
+ * Describes every running actor, one line each, for debugging: what
+ * Pykka's `log_thread_tracebacks()` is to threads. A line gives the
+ * actor's type and urn, the main context it runs in (`default` for the
+ * global default context, `own thread` for an actor with
+ * [property@Pykka.Actor:use-own-thread]), how many messages wait in its
+ * mailbox, and its state:
  *
- * Returns: (transfer full): the description, one line per actor
+ * - `running`: a handler of the actor runs right now;
+ * - `suspended on a reply future`: a handler replied with a future that
+ *   is not complete yet, and the actor takes no message until it is;
+ * - `suspended on a future`, `suspended on an event`: a stackful handler
+ *   waits in [method@Pykka.Future.get] or [method@Pykka.Event.wait];
+ * - `scheduled`: mail is waiting and the actor is on its context's run
+ *   queue: if it stays there, nothing iterates that context;
+ * - `idle`: nothing to do.
+ *
+ * Stackful actors are marked `(stackful)`.
+ *
+ * ```
+ * 2 running actor(s)
+ *   MyPeer urn:uuid:3ff9be42-…-df context=0x55fd456fbe70 (default) mailbox=0 running
+ *   MyLoader urn:uuid:3ff9be42-…-e1 context=0x7f3a38000b70 (own thread) mailbox=3 suspended on a reply future
+ * ```
+ *
+ * The states are read without stopping the actors, so the dump is a
+ * snapshot that may be slightly stale. It may be called from any thread,
+ * even while every actor is stuck.
+ *
+ * Returns: (transfer full): the description, one line per actor after a
+ *   first line that counts them
  */
 char *
 pykka_debug_dump_actors (void)
@@ -29,6 +52,7 @@ pykka_debug_dump_actors (void)
   for (guint i = 0; i < found->len; i++)
     {
       PykkaCell *cell = found->pdata[i];
+      GMainContext *context;
       const char *state;
       guint length;
 
@@ -47,10 +71,12 @@ pykka_debug_dump_actors (void)
         state = "idle";
       g_mutex_unlock (&cell->mutex);
 
+      context = pykka_scheduler_get_context (cell->scheduler);
       g_string_append_printf (out, "  %s %s context=%p%s mailbox=%u %s%s\n",
                               g_type_name (cell->type), pykka_cell_get_urn (cell),
-                              (gpointer) pykka_scheduler_get_context (cell->scheduler),
-                              cell->own_thread ? " (own thread)" : "",
+                              (gpointer) context,
+                              cell->own_thread ? " (own thread)" :
+                              context == g_main_context_default () ? " (default)" : "",
                               length, state, cell->stackful ? " (stackful)" : "");
     }
 
@@ -60,8 +86,9 @@ pykka_debug_dump_actors (void)
 /**
  * pykka_debug_log_actors:
  *
- * Logs [func@Pykka.debug_dump_actors] as a message in the `Pykka` log
- * domain. Callable from any thread and any language.
+ * Logs the description of [func@Pykka.debug_dump_actors] as a message in
+ * the `Pykka` log domain. It may be called from any thread and any
+ * language: `Pykka.debug_log_actors()` in Python and JavaScript.
  */
 void
 pykka_debug_log_actors (void)
@@ -80,14 +107,19 @@ signal_cb (gpointer data)
 
 /**
  * pykka_debug_install_signal_handler:
- * @signum: a signal [func@GLibUnix.signal_add] supports, usually `SIGUSR1`
+ * @signum: a signal that g_unix_signal_add() supports, usually `SIGUSR1`
  *
  * Logs the state of every actor ([func@Pykka.debug_log_actors]) each time
- * the process receives @signum, through a source in the global default
- * main context: `kill -USR1 <pid>` then shows what every actor does. The
- * default main context must be running for the log to appear.
+ * the process receives @signum, so that `kill -USR1 <pid>` shows what a
+ * stuck program's actors are doing.
  *
- * Returns: the source ID, for g_source_remove()
+ * The handler is a source of the global default main context, added with
+ * g_unix_signal_add(): the log appears only while something iterates that
+ * context. If the main thread itself is stuck, call
+ * [func@Pykka.debug_log_actors] from another thread instead, or from a
+ * debugger: `call pykka_debug_log_actors ()`.
+ *
+ * Returns: the ID of the source, for g_source_remove()
  */
 guint
 pykka_debug_install_signal_handler (int signum)

@@ -8,6 +8,13 @@
 
 #include "pykka-private.h"
 
+/**
+ * pykka_error_quark:
+ *
+ * Gets the error domain of pykka-glib. Use %PYKKA_ERROR in C.
+ *
+ * Returns: the #GQuark of the %PYKKA_ERROR domain
+ */
 G_DEFINE_QUARK (pykka-error-quark, pykka_error)
 
 /* Binds the text domain on first use, so the library needs no

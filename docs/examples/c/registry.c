@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* registry.c: finding running actors, broadcasting, and stopping them
+ * all (last started, first stopped) before the program exits. */
+
+#include <pykka-glib/pykka.h>
+
+#define MY_TYPE_WORKER (my_worker_get_type ())
+G_DECLARE_FINAL_TYPE (MyWorker, my_worker, MY, WORKER, PykkaActor)
+
+struct _MyWorker
+{
+  PykkaActor parent_instance;
+  guint      n_pings;
+};
+
+G_DEFINE_FINAL_TYPE (MyWorker, my_worker, PYKKA_TYPE_ACTOR)
+
+static gboolean
+my_worker_on_receive (PykkaActor *actor, const GValue *message,
+                      GValue *reply, GError **error)
+{
+  MyWorker *self = MY_WORKER (actor);
+
+  if (g_strcmp0 (g_value_get_string (message), "ping") == 0)
+    self->n_pings++;
+  g_value_set_uint (g_value_init (reply, G_TYPE_UINT), self->n_pings);
+  return TRUE;
+}
+
+static gboolean
+my_worker_on_stop (PykkaActor *actor, GError **error)
+{
+  g_print ("%s stops after %u ping(s)\n", pykka_actor_get_urn (actor),
+           MY_WORKER (actor)->n_pings);
+  return TRUE;
+}
+
+static void
+my_worker_class_init (MyWorkerClass *klass)
+{
+  PYKKA_ACTOR_CLASS (klass)->on_receive = my_worker_on_receive;
+  PYKKA_ACTOR_CLASS (klass)->on_stop = my_worker_on_stop;
+}
+
+static void
+my_worker_init (MyWorker *self)
+{
+}
+
+int
+main (void)
+{
+  g_auto(GValue) ping = G_VALUE_INIT;
+  g_autoptr(GError) error = NULL;
+
+  for (int i = 0; i < 3; i++)
+    {
+      g_autoptr(PykkaActor) worker = g_object_new (MY_TYPE_WORKER, NULL);
+      g_autoptr(PykkaActorRef) ref = pykka_actor_start (worker, NULL);
+      /* Dropping both references is fine: the registry knows the actor. */
+    }
+
+  g_value_set_static_string (g_value_init (&ping, G_TYPE_STRING), "ping");
+  guint sent = pykka_registry_broadcast (&ping, MY_TYPE_WORKER);
+  g_print ("pinged %u workers\n", sent);  /* pinged 3 workers */
+
+  g_autolist(PykkaActorRef) workers = pykka_registry_get_by_type (MY_TYPE_WORKER);
+  PykkaActorRef *first = workers->data;
+  g_autoptr(PykkaActorRef) found = pykka_registry_get_by_urn (pykka_actor_ref_get_urn (first));
+  g_assert_true (found == first);
+
+  /* Before the program exits: stop every actor, newest first. */
+  if (!pykka_registry_stop_all (5000, &error))
+    g_error ("%s", error->message);
+  g_assert_null (pykka_registry_get_all ());
+  return 0;
+}
