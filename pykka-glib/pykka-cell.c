@@ -46,6 +46,7 @@ pykka_cell_unref (PykkaCell *self)
       pykka_message_free (m);
     }
   g_clear_pointer (&self->scheduler, pykka_scheduler_unref);
+  g_clear_pointer (&self->own_loop, g_main_loop_unref);
   g_free (self->urn);
   g_mutex_clear (&self->mutex);
   g_free (self);
@@ -106,6 +107,8 @@ pykka_cell_dead_error (PykkaCell *self)
   g_autofree char *who = pykka_cell_describe (self);
 
   return g_error_new (PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD,
+                      /* Translators: %s is an actor such as
+                       * "MyCounter (urn:uuid:…)". */
                       P_("Actor %s is dead"), who);
 }
 
@@ -196,6 +199,9 @@ normalize_outcome (PykkaCell   *self,
       g_autofree char *who = pykka_cell_describe (self);
 
       g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_FAILED,
+                   /* Translators: the first %s is a handler such as
+                    * on_receive, the second an actor such as
+                    * "MyCounter (urn:uuid:…)". */
                    P_("%s of actor %s failed without giving a reason"),
                    hook, who);
     }
