@@ -435,6 +435,7 @@ pykka_actor_start (PykkaActor  *self,
       g_mutex_unlock (&cell->mutex);
       who = pykka_cell_describe (cell);
       g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_FAILED,
+                   /* Translators: %s is an actor, such as "MyCounter (urn:uuid:…)". */
                    P_("Actor %s was already started; an actor cannot be restarted"), who);
       return NULL;
     }

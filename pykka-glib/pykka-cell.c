@@ -107,8 +107,7 @@ pykka_cell_dead_error (PykkaCell *self)
   g_autofree char *who = pykka_cell_describe (self);
 
   return g_error_new (PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD,
-                      /* Translators: %s is an actor such as
-                       * "MyCounter (urn:uuid:…)". */
+                      /* Translators: %s is an actor, such as "MyCounter (urn:uuid:…)". */
                       P_("Actor %s is dead"), who);
 }
 
@@ -199,9 +198,7 @@ normalize_outcome (PykkaCell   *self,
       g_autofree char *who = pykka_cell_describe (self);
 
       g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_FAILED,
-                   /* Translators: the first %s is a handler such as
-                    * on_receive, the second an actor such as
-                    * "MyCounter (urn:uuid:…)". */
+                   /* Translators: the first %s is a handler, such as on_receive; the second an actor, such as "MyCounter (urn:uuid:…)". */
                    P_("%s of actor %s failed without giving a reason"),
                    hook, who);
     }

@@ -18,7 +18,10 @@
 G_DEFINE_QUARK (pykka-error-quark, pykka_error)
 
 /* Binds the text domain on first use, so the library needs no
- * constructor. */
+ * constructor. GError messages are UTF-8 whatever the locale's codeset.
+ * A program that runs uninstalled may call bindtextdomain() for
+ * GETTEXT_PACKAGE after the first translated message to use other
+ * catalogs, as tests/test-i18n.c does. */
 const char *
 pykka_gettext (const char *msgid)
 {
@@ -27,9 +30,7 @@ pykka_gettext (const char *msgid)
   if (g_once_init_enter (&initialized))
     {
       bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-#ifdef HAVE_BIND_TEXTDOMAIN_CODESET
       bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-#endif
       g_once_init_leave (&initialized, 1);
     }
 

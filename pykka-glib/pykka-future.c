@@ -499,6 +499,7 @@ pykka_future_get (PykkaFuture  *self,
       if (!pykka_wait (&w, timeout_msec))
         {
           g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_TIMEOUT,
+                       /* Translators: %d is a number of milliseconds. */
                        P_("Timed out after %d ms waiting for a future"),
                        timeout_msec);
           return NULL;
@@ -677,6 +678,7 @@ value_as_list (const GValue  *value,
     return g_value_get_boxed (value);
 
   g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT,
+               /* Translators: %s is the name of a type, such as gint. */
                P_("Expected a list of values (GPtrArray of GValue), got %s"),
                G_IS_VALUE (value) ? G_VALUE_TYPE_NAME (value) : "nothing");
   return NULL;

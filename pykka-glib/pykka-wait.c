@@ -59,6 +59,7 @@ pykka_wait_check_deadlock (const PykkaWaitable *waitable)
       g_autofree char *who = pykka_cell_describe (source);
 
       return g_error_new (PYKKA_ERROR, PYKKA_ERROR_DEADLOCK,
+                          /* Translators: %s is an actor, such as "MyCounter (urn:uuid:…)". */
                           P_("Waiting for a reply from %s, which is busy running the current handler: this wait could never finish"),
                           who);
     }
