@@ -94,6 +94,15 @@ struct _PykkaCell
 };
 
 /* pykka-scheduler.c */
+typedef struct
+{
+  guint64 prepares;    /* calls of prepare: once per iteration of the context */
+  guint64 dispatches;  /* dispatches of the scheduler source */
+  guint64 turns;       /* actor turns run */
+} PykkaSchedulerStats;
+
+gboolean        pykka_scheduler_get_stats       (GMainContext        *context,
+                                                 PykkaSchedulerStats *stats);
 PykkaScheduler *pykka_scheduler_ref_for_context (GMainContext   *context);
 void            pykka_scheduler_unref           (PykkaScheduler *self);
 GMainContext   *pykka_scheduler_get_context     (PykkaScheduler *self);

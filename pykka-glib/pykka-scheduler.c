@@ -31,6 +31,7 @@ struct _PykkaScheduler
   gint             n_cells;    /* atomic: live actors on this context */
   GMainContext    *context;    /* (unowned) valid while the source is attached */
   PykkaStackPool  *stack_pool; /* (owned) (nullable) created on first use */
+  PykkaSchedulerStats stats;   /* only touched by the context's thread */
 };
 
 G_LOCK_DEFINE_STATIC (schedulers);
@@ -89,6 +90,7 @@ scheduler_prepare (GSource *source,
   PykkaScheduler *self = (PykkaScheduler *) source;
 
   *timeout = -1;
+  self->stats.prepares++;
   g_atomic_int_set (&self->sleeping, TRUE);
   if (g_atomic_pointer_get (&self->head) != NULL)
     {
@@ -123,6 +125,7 @@ scheduler_dispatch (GSource     *source,
   PykkaCell *cell;
 
   g_atomic_int_set (&self->sleeping, FALSE);
+  self->stats.dispatches++;
 
   /* Handlers see their own context as thread-default, so what they start
    * (a GTask, a get_async) calls back into the actor's context. */
@@ -137,6 +140,7 @@ scheduler_dispatch (GSource     *source,
       cell->running_outer = current_cell;
       current_cell = cell;
       used = pykka_cell_run_turn (cell, MIN (budget, PYKKA_TURN_BUDGET));
+      self->stats.turns++;
       current_cell = cell->running_outer;
       cell->running_outer = NULL;
 
@@ -282,4 +286,20 @@ pykka_scheduler_is_running_cell (PykkaCell *cell)
     if (c == cell)
       return TRUE;
   return FALSE;
+}
+
+/* For white-box tests: what the scheduler of @context did so far. */
+gboolean
+pykka_scheduler_get_stats (GMainContext        *context,
+                           PykkaSchedulerStats *stats)
+{
+  PykkaScheduler *self;
+
+  G_LOCK (schedulers);
+  self = schedulers != NULL ? g_hash_table_lookup (schedulers, context) : NULL;
+  if (self != NULL)
+    *stats = self->stats;
+  G_UNLOCK (schedulers);
+
+  return self != NULL;
 }

@@ -105,7 +105,6 @@ test_on_start_first (void)
   for (gint i = 0; i <= 10; i++)
     g_assert_cmpint (g_array_index (r->ints, gint, i + 1), ==, i);
   test_stop_all ();
-  test_record_free (r);
 }
 
 static void
@@ -138,7 +137,6 @@ test_on_start_error_stops (void)
   g_assert_true (pykka_future_is_done (later));
   g_assert_null (pykka_future_get (later, 0, &error));
   g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
-  test_record_free (r);
 }
 
 static void
@@ -227,7 +225,6 @@ test_queued_asks_at_stop_fail (void)
   g_assert_no_error (error);
   g_assert_null (pykka_future_get (after, 0, &error));
   g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
-  test_record_free (test_actor_get_record (actor));
 }
 
 static void
@@ -321,7 +318,6 @@ test_ref_does_not_keep_actor (void)
   g_assert_null (pykka_actor_ref_dup_actor (ref));
   g_assert_false (pykka_actor_ref_is_alive (ref));
   g_assert_true (pykka_actor_ref_get_actor_type (ref) == TEST_TYPE_ACTOR);
-  test_record_free (r);
 }
 
 static void
@@ -375,7 +371,6 @@ test_given_context (void)
   g_assert_true (r->handler_context == ctx);
   g_assert_true (pykka_actor_get_context (PYKKA_ACTOR (actor)) == ctx);
   g_assert_true (pykka_actor_ref_stop_sync (ref, TEST_TIMEOUT_MSEC, NULL));
-  test_record_free (r);
 }
 
 static void
@@ -409,7 +404,6 @@ test_own_thread (void)
       g_usleep (1000);
     }
   g_main_context_release (ctx);
-  test_record_free (r);
 }
 
 static void
@@ -441,8 +435,6 @@ test_urn_and_properties (void)
   g_assert_null (pykka_actor_start (PYKKA_ACTOR (a), &error));
   g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_FAILED);
   test_stop_all ();
-  test_record_free (test_actor_get_record (a));
-  test_record_free (test_actor_get_record (b));
 }
 
 static gboolean

@@ -194,7 +194,7 @@ start_many (gpointer data)
                                                  NULL);
       g_ptr_array_add (refs, pykka_actor_start (PYKKA_ACTOR (actor), NULL));
       G_LOCK (records);
-      g_ptr_array_add (records, test_actor_get_record (actor));
+      g_ptr_array_add (records, test_record_ref (test_actor_get_record (actor)));
       G_UNLOCK (records);
     }
   return refs;

@@ -85,10 +85,20 @@ test_actor_on_receive (PykkaActor *actor, const GValue *message, GValue *reply, 
 }
 
 static void
+test_actor_finalize (GObject *object)
+{
+  TestActorPrivate *priv = test_actor_get_instance_private (TEST_ACTOR (object));
+
+  test_record_free (priv->record);
+  G_OBJECT_CLASS (test_actor_parent_class)->finalize (object);
+}
+
+static void
 test_actor_class_init (TestActorClass *klass)
 {
   PykkaActorClass *actor_class = PYKKA_ACTOR_CLASS (klass);
 
+  G_OBJECT_CLASS (klass)->finalize = test_actor_finalize;
   actor_class->on_start = test_actor_on_start;
   actor_class->on_stop = test_actor_on_stop;
   actor_class->on_failure = test_actor_on_failure;
@@ -100,6 +110,7 @@ test_record_new (void)
 {
   TestRecord *r = g_new0 (TestRecord, 1);
 
+  r->ref_count = 1;
   g_mutex_init (&r->mutex);
   r->ints = g_array_new (FALSE, FALSE, sizeof (gint));
   return r;
@@ -113,9 +124,18 @@ test_actor_init (TestActor *self)
   priv->record = test_record_new ();
 }
 
+TestRecord *
+test_record_ref (TestRecord *r)
+{
+  g_atomic_int_inc (&r->ref_count);
+  return r;
+}
+
 void
 test_record_free (TestRecord *r)
 {
+  if (!g_atomic_int_dec_and_test (&r->ref_count))
+    return;
   g_array_unref (r->ints);
   g_free (r->last_failure);
   g_mutex_clear (&r->mutex);
@@ -180,7 +200,7 @@ test_start (GType type, TestReceiveFunc receive, gpointer data, TestRecord **rec
   PykkaActorRef *ref;
 
   if (record != NULL)
-    *record = test_actor_get_record (actor);
+    *record = test_record_ref (test_actor_get_record (actor));
   ref = pykka_actor_start (PYKKA_ACTOR (actor), &error);
   g_assert_no_error (error);
   g_assert_nonnull (ref);

@@ -42,6 +42,7 @@ struct _TestActorClass
 
 typedef struct
 {
+  gint             ref_count;   /* atomic */
   gint             n_started;   /* atomic */
   gint             n_stopped;   /* atomic */
   gint             n_failures;  /* atomic */
@@ -55,12 +56,14 @@ typedef struct
 
 TestActor  *test_actor_new           (TestReceiveFunc receive,
                                       gpointer        data);
+/* Borrowed: valid while the actor lives, or longer with test_record_ref(). */
 TestRecord *test_actor_get_record    (TestActor *self);
+TestRecord *test_record_ref          (TestRecord *record);
 gpointer    test_actor_get_data      (TestActor *self);
 void        test_actor_set_on_start  (TestActor *self, TestHookFunc func);
 void        test_actor_set_on_stop   (TestActor *self, TestHookFunc func);
-/* Starts a new TestActor (or subtype @type) and returns its ref; the
- * record stays valid until test_record_free(). */
+/* Starts a new TestActor (or subtype @type) and returns its ref; *record
+ * is a reference of the caller's, dropped with test_record_free(). */
 PykkaActorRef *test_start            (GType           type,
                                       TestReceiveFunc receive,
                                       gpointer        data,

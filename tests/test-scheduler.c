@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "config.h"
+
+#include "test-util.h"
+
+#include "pykka-private.h"
+
+static guint
+count_scheduler_sources (GMainContext *ctx)
+{
+  GSource *probe = g_idle_source_new ();
+  guint max_id = g_source_attach (probe, ctx);
+  guint n = 0;
+
+  g_source_destroy (probe);
+  g_source_unref (probe);
+  for (guint id = 1; id < max_id; id++)
+    {
+      GSource *s = g_main_context_find_source_by_id (ctx, id);
+      if (s != NULL && g_strcmp0 (g_source_get_name (s), "[pykka-scheduler]") == 0)
+        n++;
+    }
+  return n;
+}
+
+static void
+test_one_source_per_context (void)
+{
+  g_autoptr(GMainContext) ctx = g_main_context_new ();
+  g_autoptr(GPtrArray) refs = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("All actors of a context share ONE scheduler source, named [pykka-scheduler]");
+
+  g_assert_cmpuint (count_scheduler_sources (ctx), ==, 0);
+  for (guint i = 0; i < 1000; i++)
+    {
+      g_autoptr(TestActor) actor = g_object_new (TEST_TYPE_ACTOR, "context", ctx, NULL);
+      g_ptr_array_add (refs, pykka_actor_start (PYKKA_ACTOR (actor), NULL));
+    }
+  g_assert_cmpuint (count_scheduler_sources (ctx), ==, 1);
+  for (guint i = 1; i < refs->len; i++)
+    g_assert_true (pykka_actor_ref_get_cell (refs->pdata[i])->scheduler ==
+                   pykka_actor_ref_get_cell (refs->pdata[0])->scheduler);
+
+  /* Stop them all; iterate ctx from this thread meanwhile. */
+  {
+    GList *futures = pykka_registry_stop_all_futures ();
+    for (GList *l = futures; l != NULL; l = l->next)
+      test_iterate_until (ctx, pykka_future_is_done (l->data));
+    g_list_free_full (futures, g_object_unref);
+  }
+  g_assert_null (pykka_registry_get_all ());
+}
+
+static gint idle_calls;
+
+static gboolean
+count_idle (gpointer data)
+{
+  idle_calls++;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+test_idle_actors_cost_nothing (void)
+{
+  g_autoptr(GMainContext) ctx = g_main_context_new ();
+  g_autoptr(GPtrArray) refs = g_ptr_array_new_with_free_func (g_object_unref);
+  PykkaSchedulerStats before, after;
+  GSource *idle;
+  gint64 start;
+  gint with_none, with_many;
+
+  g_test_summary ("100 000 idle actors on a context cost its iterations nothing: the scheduler runs no turn and is not dispatched while an unrelated idle source runs");
+
+  idle = g_idle_source_new ();
+  g_source_set_callback (idle, count_idle, NULL, NULL);
+  g_source_attach (idle, ctx);
+
+  /* Iterations per 50 ms with no actor, for the log only: timing is the
+   * benchmark's business. */
+  idle_calls = 0;
+  start = g_get_monotonic_time ();
+  while (g_get_monotonic_time () - start < 50000)
+    g_main_context_iteration (ctx, FALSE);
+  with_none = idle_calls;
+
+  for (guint i = 0; i < 100000; i++)
+    {
+      g_autoptr(PykkaActor) actor = g_object_new (PYKKA_TYPE_ACTOR, "context", ctx, NULL);
+      g_ptr_array_add (refs, pykka_actor_start (actor, NULL));
+    }
+  g_assert_cmpuint (count_scheduler_sources (ctx), ==, 1);
+
+  /* Let every actor run on_start; then they are idle. */
+  g_assert_true (pykka_scheduler_get_stats (ctx, &before));
+  test_iterate_until (ctx, pykka_scheduler_get_stats (ctx, &after) && after.turns >= 100000);
+
+  g_assert_true (pykka_scheduler_get_stats (ctx, &before));
+  idle_calls = 0;
+  for (guint i = 0; i < 1000; i++)
+    g_main_context_iteration (ctx, FALSE);
+  g_assert_true (pykka_scheduler_get_stats (ctx, &after));
+  g_assert_cmpint (idle_calls, ==, 1000);
+  g_assert_cmpuint (after.turns, ==, before.turns);
+  g_assert_cmpuint (after.dispatches, ==, before.dispatches);
+  g_assert_cmpuint (after.prepares - before.prepares, ==, 1000);
+
+  idle_calls = 0;
+  start = g_get_monotonic_time ();
+  while (g_get_monotonic_time () - start < 50000)
+    g_main_context_iteration (ctx, FALSE);
+  with_many = idle_calls;
+  g_test_message ("idle iterations in 50 ms: %d with no actor, %d with 100 000 idle actors", with_none, with_many);
+
+  g_source_destroy (idle);
+  g_source_unref (idle);
+
+  {
+    GList *futures = pykka_registry_stop_all_futures ();
+    test_iterate_until (ctx, pykka_registry_get_all () == NULL);
+    g_list_free_full (futures, g_object_unref);
+  }
+}
+
+typedef struct
+{
+  gint first_seen;  /* idle_calls when the first message was handled */
+  gint last_seen;   /* idle_calls when the last message was handled */
+  gint handled;
+  gint total;
+} Flood;
+
+static gboolean
+flood_receive (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  Flood *f = test_actor_get_data (self);
+
+  if (f->handled == 0)
+    f->first_seen = idle_calls;
+  if (++f->handled == f->total)
+    f->last_seen = idle_calls;
+  return TRUE;
+}
+
+static void
+test_flooded_actor_yields (void)
+{
+  g_autoptr(GMainContext) ctx = g_main_context_new ();
+  Flood flood = { -1, -1, 0, 100000 };
+  TestRecord *r;
+  g_autoptr(PykkaActorRef) ref = NULL;
+  GSource *idle;
+  GValue v = G_VALUE_INIT;
+
+  g_test_summary ("An actor flooded with messages lets an idle source of the same priority run between its turns");
+
+  g_main_context_push_thread_default (ctx);
+  ref = test_start (0, flood_receive, &flood, &r);
+  g_main_context_pop_thread_default (ctx);
+
+  test_value_int (&v, 1);
+  for (gint i = 0; i < flood.total; i++)
+    g_assert_true (pykka_actor_ref_tell (ref, &v, NULL));
+  g_value_unset (&v);
+
+  idle_calls = 0;
+  idle = g_idle_source_new ();
+  g_source_set_priority (idle, G_PRIORITY_DEFAULT);
+  g_source_set_callback (idle, count_idle, NULL, NULL);
+  g_source_attach (idle, ctx);
+
+  test_iterate_until (ctx, flood.handled == flood.total);
+  g_test_message ("idle ran %d times while %d messages were handled", flood.last_seen - flood.first_seen, flood.total);
+  g_assert_cmpint (flood.last_seen - flood.first_seen, >=, flood.total / PYKKA_DISPATCH_BUDGET - 1);
+
+  g_source_destroy (idle);
+  g_source_unref (idle);
+  {
+    g_autoptr(PykkaFuture) stopped = pykka_actor_ref_stop (ref);
+    test_iterate_until (ctx, pykka_future_is_done (stopped));
+  }
+  test_record_free (r);
+}
+
+typedef struct
+{
+  PykkaActorRef *peer;  /* (unowned) */
+} Ping;
+
+static gboolean
+ping_receive (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  Ping *ping = test_actor_get_data (self);
+
+  /* Bounce for ever; the peer's death ends it. */
+  pykka_actor_ref_tell (ping->peer, message, NULL);
+  return TRUE;
+}
+
+static void
+test_fair_turns (void)
+{
+  g_autoptr(GMainContext) ctx = g_main_context_new ();
+  Ping ping_a = { NULL }, ping_b = { NULL };
+  TestRecord *ra, *rb, *rc;
+  g_autoptr(PykkaActorRef) a = NULL;
+  g_autoptr(PykkaActorRef) b = NULL;
+  g_autoptr(PykkaActorRef) c = NULL;
+  g_autoptr(GError) error = NULL;
+  GValue v = G_VALUE_INIT;
+
+  g_test_summary ("Actors on one context take turns: a pair bouncing a message for ever does not starve a third actor");
+
+  g_main_context_push_thread_default (ctx);
+  a = test_start (0, ping_receive, &ping_a, &ra);
+  b = test_start (0, ping_receive, &ping_b, &rb);
+  c = test_start (0, test_record_int, NULL, &rc);
+  g_main_context_pop_thread_default (ctx);
+  ping_a.peer = b;
+  ping_b.peer = a;
+
+  g_assert_true (pykka_actor_ref_tell (a, test_value_int (&v, 1), NULL));
+  test_iterate_until (ctx, rb->n_received > 10000);
+  g_assert_true (pykka_actor_ref_tell (c, &v, NULL));
+  g_value_unset (&v);
+  test_iterate_until (ctx, rc->ints->len == 1);
+  g_assert_cmpint (ra->n_received + rb->n_received, >, 10000);
+
+  {
+    GList *futures = pykka_registry_stop_all_futures ();
+    test_iterate_until (ctx, pykka_registry_get_all () == NULL);
+    g_list_free_full (futures, g_object_unref);
+  }
+  test_record_free (ra);
+  test_record_free (rb);
+  test_record_free (rc);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/Pykka/Scheduler/one-source-per-context", test_one_source_per_context);
+  g_test_add_func ("/Pykka/Scheduler/idle-actors-cost-nothing", test_idle_actors_cost_nothing);
+  g_test_add_func ("/Pykka/Scheduler/flooded-actor-yields", test_flooded_actor_yields);
+  g_test_add_func ("/Pykka/Scheduler/fair-turns", test_fair_turns);
+
+  return g_test_run ();
+}
