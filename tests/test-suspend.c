@@ -1,0 +1,453 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "config.h"
+
+#include "test-util.h"
+
+#include "pykka-private.h"
+
+static PykkaFuture *
+ask_int (PykkaActorRef *ref, gint v)
+{
+  GValue value = G_VALUE_INIT;
+  PykkaFuture *f = pykka_actor_ref_ask (ref, test_value_int (&value, v));
+
+  g_value_unset (&value);
+  return f;
+}
+
+static PykkaFuture *
+ask_object (PykkaActorRef *ref, gpointer object)
+{
+  GValue value = G_VALUE_INIT;
+  PykkaFuture *f;
+
+  g_value_init (&value, G_TYPE_OBJECT);
+  g_value_set_object (&value, object);
+  f = pykka_actor_ref_ask (ref, &value);
+  g_value_unset (&value);
+  return f;
+}
+
+static gint
+get_int (PykkaFuture *f)
+{
+  g_autoptr(GError) error = NULL;
+  const GValue *v = pykka_future_get (f, TEST_TIMEOUT_MSEC, &error);
+
+  g_assert_no_error (error);
+  return g_value_get_int (v);
+}
+
+/* Keeper: an object message is a future to keep; an int completes the
+ * kept future with that int. */
+static gboolean
+keeper_receive (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  PykkaFuture **kept = test_actor_get_data (self);
+
+  if (G_VALUE_HOLDS_OBJECT (message))
+    *kept = g_value_dup_object (message);
+  else
+    {
+      pykka_future_set_value (*kept, message, NULL);
+      g_clear_object (kept);
+    }
+  return TRUE;
+}
+
+/* Deferrer: for an int message, makes a future, hands it to the keeper and
+ * replies with it. */
+static gboolean
+deferrer_receive (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  PykkaActorRef *keeper = test_actor_get_data (self);
+  g_autoptr(PykkaFuture) later = pykka_future_new ();
+  GValue v = G_VALUE_INIT;
+
+  g_value_init (&v, G_TYPE_OBJECT);
+  g_value_set_object (&v, later);
+  pykka_actor_ref_tell (keeper, &v, NULL);
+  g_value_unset (&v);
+
+  g_value_init (reply, PYKKA_TYPE_FUTURE);
+  g_value_set_object (reply, later);
+  return TRUE;
+}
+
+static void
+test_reply_with_future (void)
+{
+  PykkaFuture *kept = NULL;
+  TestRecord *rk, *rd;
+  g_autoptr(PykkaActorRef) keeper = test_start (0, keeper_receive, &kept, &rk);
+  g_autoptr(PykkaActorRef) deferrer = test_start (0, deferrer_receive, keeper, &rd);
+  g_autoptr(PykkaFuture) first = NULL;
+  g_autoptr(PykkaFuture) second = NULL;
+  GValue v = G_VALUE_INIT;
+
+  g_test_summary ("A handler replying with a future suspends its actor until another actor completes the future; the ask gets its value and the next message waits until then");
+
+  first = ask_int (deferrer, 1);
+  second = ask_int (deferrer, 2);
+  test_iterate_until (NULL, kept != NULL);
+  for (guint i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_false (pykka_future_is_done (first));
+  g_assert_false (pykka_future_is_done (second));
+  g_assert_cmpint (rd->n_received, ==, 1);
+
+  g_assert_true (pykka_actor_ref_tell (keeper, test_value_int (&v, 99), NULL));
+  g_value_unset (&v);
+  g_assert_cmpint (get_int (first), ==, 99);
+  /* Now the second message runs and suspends in turn. */
+  test_iterate_until (NULL, kept != NULL && rd->n_received == 2);
+  g_assert_false (pykka_future_is_done (second));
+  g_assert_true (pykka_actor_ref_tell (keeper, test_value_int (&v, 100), NULL));
+  g_value_unset (&v);
+  g_assert_cmpint (get_int (second), ==, 100);
+
+  test_stop_all ();
+  test_record_free (rk);
+  test_record_free (rd);
+}
+
+static gboolean
+fail_later_receive (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  g_autoptr(GError) failure = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "late failure");
+
+  g_value_init (reply, PYKKA_TYPE_FUTURE);
+  g_value_take_object (reply, pykka_future_new_for_error (failure));
+  return TRUE;
+}
+
+static void
+test_reply_with_failed_future (void)
+{
+  TestRecord *r;
+  g_autoptr(PykkaActorRef) ref = test_start (0, fail_later_receive, NULL, &r);
+  g_autoptr(PykkaFuture) f = ask_int (ref, 1);
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("A reply future that fails answers the ask with its error; the actor lives on");
+
+  g_assert_null (pykka_future_get (f, TEST_TIMEOUT_MSEC, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_assert_true (pykka_actor_ref_is_alive (ref));
+  test_stop_all ();
+  test_record_free (r);
+}
+
+/* Chain: a stackful actor whose data is the next ref asks it and waits;
+ * the last one (data NULL) replies with its message + 1. */
+static gboolean
+chain_receive (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  PykkaActorRef *next = test_actor_get_data (self);
+  g_autoptr(PykkaFuture) f = NULL;
+  const GValue *v;
+
+  g_value_init (reply, G_TYPE_INT);
+  if (next == NULL)
+    {
+      g_value_set_int (reply, g_value_get_int (message) + 1);
+      return TRUE;
+    }
+  f = pykka_actor_ref_ask (next, message);
+  g_assert_nonnull (pykka_coroutine_self ());
+  v = pykka_future_get (f, TEST_TIMEOUT_MSEC, error);
+  if (v == NULL)
+    return FALSE;
+  g_value_set_int (reply, g_value_get_int (v) + 1);
+  return TRUE;
+}
+
+static void
+test_stackful_chain (void)
+{
+  TestRecord *ra, *rb, *rc;
+  g_autoptr(PykkaActorRef) c = test_start (TEST_TYPE_STACKFUL_ACTOR, chain_receive, NULL, &rc);
+  g_autoptr(PykkaActorRef) b = test_start (TEST_TYPE_STACKFUL_ACTOR, chain_receive, c, &rb);
+  g_autoptr(PykkaActorRef) a = test_start (TEST_TYPE_STACKFUL_ACTOR, chain_receive, b, &ra);
+  g_autoptr(PykkaFuture) f = NULL;
+
+  g_test_summary ("Stackful actors on one context ask each other in a chain (A asks B, which asks C) with blocking gets, and everything completes");
+
+  for (gint round = 0; round < 100; round++)
+    {
+      g_clear_object (&f);
+      f = ask_int (a, round);
+      g_assert_cmpint (get_int (f), ==, round + 3);
+    }
+  g_assert_true (ra->thread == g_thread_self ());
+  g_assert_true (rc->thread == g_thread_self ());
+  test_stop_all ();
+  test_record_free (ra);
+  test_record_free (rb);
+  test_record_free (rc);
+}
+
+static gboolean
+plain_chain_receive (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  PykkaActorRef *next = test_actor_get_data (self);
+  g_autoptr(PykkaFuture) f = NULL;
+  const GValue *v;
+
+  g_value_init (reply, G_TYPE_INT);
+  if (next == NULL)
+    {
+      g_value_set_int (reply, g_value_get_int (message) + 1);
+      return TRUE;
+    }
+  g_assert_null (pykka_coroutine_self ());
+  f = pykka_actor_ref_ask (next, message);
+  v = pykka_future_get (f, TEST_TIMEOUT_MSEC, error);
+  if (v == NULL)
+    return FALSE;
+  g_value_set_int (reply, g_value_get_int (v) + 1);
+  return TRUE;
+}
+
+static void
+test_plain_handler_blocking_get (void)
+{
+  TestRecord *ra, *rb;
+  g_autoptr(PykkaActorRef) b = test_start (0, plain_chain_receive, NULL, &rb);
+  g_autoptr(PykkaActorRef) a = test_start (0, plain_chain_receive, b, &ra);
+  g_autoptr(PykkaFuture) f = ask_int (a, 10);
+
+  g_test_summary ("A plain (not stackful) handler blocking on an actor of its own context iterates the context, so the other actor answers");
+
+  g_assert_cmpint (get_int (f), ==, 12);
+  test_stop_all ();
+  test_record_free (ra);
+  test_record_free (rb);
+}
+
+static gboolean
+self_ask_receive (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  PykkaActorRef *me = pykka_actor_get_actor_ref (PYKKA_ACTOR (self));
+  g_autoptr(PykkaFuture) f = NULL;
+
+  if (g_value_get_int (message) == 0)
+    {
+      g_value_init (reply, G_TYPE_INT);
+      return TRUE;
+    }
+  f = ask_int (me, 0);
+  return pykka_future_get (f, TEST_TIMEOUT_MSEC, error) != NULL;
+}
+
+static void
+test_deadlock_detected (void)
+{
+  TestRecord *r;
+  g_autoptr(PykkaActorRef) ref = test_start (0, self_ask_receive, NULL, &r);
+  g_autoptr(PykkaFuture) f = ask_int (ref, 1);
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("A plain handler blocking on a reply from its own actor fails at once with DEADLOCK instead of hanging");
+
+  g_assert_null (pykka_future_get (f, TEST_TIMEOUT_MSEC, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_DEADLOCK);
+  g_assert_nonnull (strstr (error->message, "TestActor"));
+  g_assert_true (pykka_actor_ref_is_alive (ref));
+  test_stop_all ();
+  test_record_free (r);
+}
+
+/* Waiter: a stackful actor that waits on the future (or event) it gets. */
+static gboolean
+waiter_receive (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  GObject *object = g_value_get_object (message);
+
+  g_value_init (reply, G_TYPE_INT);
+  if (PYKKA_IS_EVENT (object))
+    {
+      g_value_set_int (reply, pykka_event_wait (PYKKA_EVENT (object), TEST_TIMEOUT_MSEC) ? 1 : -1);
+      return TRUE;
+    }
+  else
+    {
+      const GValue *v = pykka_future_get (PYKKA_FUTURE (object), GPOINTER_TO_INT (test_actor_get_data (self)), error);
+      if (v == NULL)
+        return FALSE;
+      g_value_set_int (reply, g_value_get_int (v) * 2);
+      return TRUE;
+    }
+}
+
+static gboolean
+setter_receive (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  pykka_event_set (g_value_get_object (message));
+  return TRUE;
+}
+
+static void
+test_stackful_event_wait (void)
+{
+  TestRecord *rw, *rs;
+  g_autoptr(PykkaActorRef) waiter = test_start (TEST_TYPE_STACKFUL_ACTOR, waiter_receive, GINT_TO_POINTER (-1), &rw);
+  g_autoptr(PykkaActorRef) setter = test_start (0, setter_receive, NULL, &rs);
+  g_autoptr(PykkaEvent) event = pykka_event_new ();
+  g_autoptr(PykkaFuture) waited = ask_object (waiter, event);
+  g_autoptr(PykkaFuture) set = NULL;
+
+  g_test_summary ("A stackful actor waiting on an event suspends; another actor of the same context sets it and the waiter resumes");
+
+  for (guint i = 0; i < 10; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_false (pykka_future_is_done (waited));
+  set = ask_object (setter, event);
+  g_assert_cmpint (get_int (waited), ==, 1);
+  test_stop_all ();
+  test_record_free (rw);
+  test_record_free (rs);
+}
+
+static void
+test_coroutine_timeout (void)
+{
+  TestRecord *r;
+  g_autoptr(PykkaActorRef) waiter = test_start (TEST_TYPE_STACKFUL_ACTOR, waiter_receive, GINT_TO_POINTER (20), &r);
+  g_autoptr(PykkaFuture) never = pykka_future_new ();
+  g_autoptr(PykkaFuture) f = ask_object (waiter, never);
+  g_autoptr(PykkaFuture) again = NULL;
+  g_autoptr(GError) error = NULL;
+  GValue v = G_VALUE_INIT;
+
+  g_test_summary ("A get with a timeout inside a stackful handler fails with TIMEOUT after the timeout; the actor goes on and a later get succeeds");
+
+  g_assert_null (pykka_future_get (f, TEST_TIMEOUT_MSEC, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_TIMEOUT);
+  pykka_future_set_value (never, test_value_int (&v, 21), NULL);
+  g_value_unset (&v);
+  again = ask_object (waiter, never);
+  g_assert_cmpint (get_int (again), ==, 42);
+  test_stop_all ();
+  test_record_free (r);
+}
+
+static void
+test_many_suspended (void)
+{
+  const guint n = 10000;
+  g_autoptr(GPtrArray) refs = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) gates = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) answers = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) test_record_free);
+  gsize memory = 0;
+  guint suspended = 0;
+
+  g_test_summary ("10 000 stackful actors suspended on futures at the same time, then all resumed with their own values, in bounded memory");
+
+  for (guint i = 0; i < n; i++)
+    {
+      TestRecord *r;
+      PykkaActorRef *ref = test_start (TEST_TYPE_STACKFUL_ACTOR, waiter_receive, GINT_TO_POINTER (-1), &r);
+      PykkaFuture *gate = pykka_future_new ();
+
+      g_ptr_array_add (refs, ref);
+      g_ptr_array_add (records, r);
+      g_ptr_array_add (gates, gate);
+      g_ptr_array_add (answers, ask_object (ref, gate));
+    }
+
+  /* Run until every actor is suspended in its handler. */
+  test_iterate_until (NULL, ({
+    guint k = 0;
+    for (guint i = 0; i < n; i++)
+      k += ((TestRecord *) records->pdata[i])->n_received;
+    k == n;
+  }));
+  for (guint i = 0; i < n; i++)
+    {
+      PykkaCell *cell = pykka_actor_ref_get_cell (refs->pdata[i]);
+
+      if (cell->co != NULL && cell->suspended)
+        {
+          suspended++;
+          memory += pykka_coroutine_get_memory_size (cell->co);
+        }
+      g_assert_false (pykka_future_is_done (answers->pdata[i]));
+    }
+  g_assert_cmpuint (suspended, ==, n);
+  g_test_message ("%u coroutines suspended, %" G_GSIZE_FORMAT " bytes in all, %" G_GSIZE_FORMAT " per coroutine",
+                  suspended, memory, memory / n);
+  g_assert_cmpuint (memory / n, <, 16 * 1024);
+
+  for (guint i = 0; i < n; i++)
+    {
+      GValue v = G_VALUE_INIT;
+
+      pykka_future_set_value (gates->pdata[i], test_value_int (&v, (gint) i), NULL);
+      g_value_unset (&v);
+    }
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpint (get_int (answers->pdata[i]), ==, 2 * (gint) i);
+
+  test_stop_all ();
+}
+
+typedef struct
+{
+  PykkaActorRef *ref;
+  gint           result;
+  gint           done;  /* atomic */
+} CrossThread;
+
+static gpointer
+ask_from_thread (gpointer data)
+{
+  CrossThread *ct = data;
+  g_autoptr(PykkaFuture) f = ask_int (ct->ref, 5);
+
+  ct->result = get_int (f);
+  g_atomic_int_set (&ct->done, 1);
+  return NULL;
+}
+
+static void
+test_get_from_other_thread (void)
+{
+  TestRecord *r;
+  g_autoptr(PykkaActorRef) ref = test_start (0, test_echo, NULL, &r);
+  CrossThread ct = { ref, 0, 0 };
+  GThread *thread;
+
+  g_test_summary ("A thread that does not run the actor's context waits for the reply while the context's own thread runs the actor");
+
+  /* Own the default context so the asking thread cannot iterate it. */
+  g_assert_true (g_main_context_acquire (NULL));
+  thread = g_thread_new ("asker", ask_from_thread, &ct);
+  test_iterate_until (NULL, g_atomic_int_get (&ct.done));
+  g_thread_join (thread);
+  g_main_context_release (NULL);
+  g_assert_cmpint (ct.result, ==, 5);
+  g_assert_true (r->thread == g_thread_self ());
+  test_stop_all ();
+  test_record_free (r);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/Pykka/Suspend/reply-with-future", test_reply_with_future);
+  g_test_add_func ("/Pykka/Suspend/reply-with-failed-future", test_reply_with_failed_future);
+  g_test_add_func ("/Pykka/Suspend/stackful-chain", test_stackful_chain);
+  g_test_add_func ("/Pykka/Suspend/plain-handler-blocking-get", test_plain_handler_blocking_get);
+  g_test_add_func ("/Pykka/Suspend/deadlock-detected", test_deadlock_detected);
+  g_test_add_func ("/Pykka/Suspend/stackful-event-wait", test_stackful_event_wait);
+  g_test_add_func ("/Pykka/Suspend/coroutine-timeout", test_coroutine_timeout);
+  g_test_add_func ("/Pykka/Suspend/many-suspended", test_many_suspended);
+  g_test_add_func ("/Pykka/Suspend/get-from-other-thread", test_get_from_other_thread);
+
+  return g_test_run ();
+}
