@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Python layer of pykka-glib.
+
+Use it through PyGObject::
+
+    import gi
+    gi.require_version("Pykka", "1.0")
+    from gi.repository import Pykka
+
+    class Greeter(Pykka.Actor):
+        def on_receive(self, message):
+            return "Hi there!"
+
+The PyGObject override (``gi/overrides/Pykka.py``) holds the API; this
+package holds the actor base classes (``pykka_glib._actor``), which
+register GTypes of their own and therefore cannot be defined in the
+override module. ``pykka_glib.Actor`` is ``Pykka.Actor``.
+"""
+
+__all__ = ['Actor', 'ThreadingActor']
+
+
+def __getattr__(name):
+    # Lazy, so that the override (which imports pykka_glib._actor while it
+    # loads) and this package can be imported in either order.
+    if name in __all__:
+        import gi
+        gi.require_version('Pykka', '1.0')
+        from gi.repository import Pykka
+        return getattr(Pykka, name)
+    raise AttributeError('module %r has no attribute %r' % (__name__, name))

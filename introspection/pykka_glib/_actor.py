@@ -1,0 +1,187 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The Python base classes of actors: ``Pykka.Actor`` and
+``Pykka.ThreadingActor``.
+
+They register GTypes (``PykkaPyActor``, ``PykkaPyThreadingActor``) whose
+virtual methods run the Python hooks, so they must not be defined in the
+override module (classes there get no GType of their own and would patch
+``PykkaActor`` itself). This module is imported by the override, at its
+end, and uses the override's internals.
+"""
+
+import functools
+import logging
+import sys
+
+from gi.module import get_introspection_module
+from gi.repository import GObject
+
+import gi.overrides.Pykka as _rt
+
+_Pykka = get_introspection_module('Pykka')
+
+_c_start = _Pykka.Actor.start
+_c_stop = _Pykka.Actor.stop
+_c_get_urn = _Pykka.Actor.get_urn
+_c_get_actor_ref = _Pykka.Actor.get_actor_ref
+
+_Worker = _rt._Worker
+_tls = _rt._tls
+_getcurrent = _rt._getcurrent
+_main_depth = _rt._main_depth
+_reply_value = _rt._reply_value
+_stash_exception = _rt._stash_exception
+_take_exception = _rt._take_exception
+_run_hook = _rt._run_hook
+_Value = _rt._Value
+_Future = _rt.Future
+_NONE_REPLY = _rt._NONE_REPLY
+_MAX_IDLE_WORKERS = _rt._MAX_IDLE_WORKERS
+
+logger = logging.getLogger('pykka')
+
+
+def _start_new(cls, *args, **kwargs):
+    return _c_start(cls(*args, **kwargs))
+
+
+class _Start:
+    """``MyActor.start(*args, **kwargs)`` constructs and starts an actor
+    (Pykka's class method); ``actor.start()`` starts one already
+    constructed (the GObject way)."""
+
+    def __get__(self, obj, cls):
+        if obj is None:
+            return functools.partial(_start_new, cls)
+        return functools.partial(_c_start, obj)
+
+
+class Actor(_Pykka.Actor):
+    """Base class of Python actors (Pykka's ``Actor``).
+
+    Subclass it, call ``super().__init__()`` from ``__init__``, and
+    override the hooks you need: ``on_start()``, ``on_stop()``,
+    ``on_failure(exception_type, exception_value, traceback)`` and
+    ``on_receive(message)`` (or use proxies and plain methods). Hooks and
+    methods may be ``async def``.
+
+    ``MyActor.start(*args, **kwargs)`` constructs the actor with those
+    arguments, starts it and returns its ``Pykka.ActorRef``. The actor runs
+    in the thread-default main context of the thread that starts it, or, if
+    the class sets ``use_own_thread = True``, on a thread of its own
+    (``Pykka.ThreadingActor`` does).
+
+    Inside a handler, ``future.get()``, ``ref.ask()``, ``proxy.x().get()``,
+    ``event.wait()`` and ``await future`` suspend only this actor.
+    """
+
+    __gtype_name__ = 'PykkaPyActor'
+
+    #: Whether the actor gets a thread (and main context) of its own.
+    use_own_thread = False
+
+    # Names of this class that proxies do not expose.
+    _pykka_hidden = frozenset(('do_on_start', 'do_on_stop', 'do_on_failure',
+                               'do_on_receive', 'start'))
+
+    start = _Start()
+
+    def __init__(self, *args, **kwargs):
+        if self.use_own_thread:
+            super().__init__(use_own_thread=True)
+        else:
+            super().__init__()
+
+    @property
+    def actor_ref(self):
+        """The actor's ``Pykka.ActorRef``."""
+        return _c_get_actor_ref(self)
+
+    @property
+    def actor_urn(self):
+        """The actor's ``urn:uuid:`` identifier."""
+        return _c_get_urn(self)
+
+    def stop(self):
+        """Stops the actor once the messages already sent are handled."""
+        _c_stop(self)
+
+    def __str__(self):
+        return '%s (%s)' % (self.__class__.__name__, _c_get_urn(self))
+
+    # Hooks, as in Pykka
+
+    def on_start(self):
+        """Runs in the actor's context before any message."""
+
+    def on_stop(self):
+        """Runs in the actor's context after the stop message."""
+
+    def on_failure(self, exception_type, exception_value, traceback):
+        """Runs when the handler of a told message raised, just before the
+        actor stops (without on_stop)."""
+
+    def on_receive(self, message):
+        """Handles a message that is not a proxy call; the return value
+        answers an ask."""
+        logger.warning('Unexpected message received by %s: %s', self, message)
+
+    # Virtual methods of PykkaActor
+
+    def do_on_receive(self, message):
+        try:
+            pool = _tls.pool
+        except AttributeError:
+            pool = _tls.pool = []
+        worker = pool.pop() if pool else _Worker()
+        worker.caller = _getcurrent()
+        worker.actor = self
+        worker.depth = _main_depth()
+        result = worker.switch(self, message)
+        if result.__class__ is tuple:
+            if len(pool) < _MAX_IDLE_WORKERS:
+                pool.append(worker)
+            ok, value = result
+            if ok:
+                if value is None:
+                    return True, _NONE_REPLY
+                cls = value.__class__
+                if cls is int or cls is _Future or cls is _Value:
+                    return True, _reply_value(value)
+                return True, value
+            raise _stash_exception(value)
+        # Suspended: C waits on this future.
+        return True, result
+
+    def do_on_start(self):
+        try:
+            _run_hook(self.on_start)
+        except Exception as exc:
+            logger.error('Unhandled exception in %s:', self, exc_info=(exc.__class__, exc, exc.__traceback__))
+            raise _rt.GLib.Error(_rt._exception_text(exc), _rt._PYTHON_DOMAIN, 0) from None
+        return True
+
+    def do_on_stop(self):
+        try:
+            _run_hook(self.on_stop)
+        except Exception as exc:
+            logger.error('Unhandled exception in %s:', self, exc_info=(exc.__class__, exc, exc.__traceback__))
+            raise _rt.GLib.Error(_rt._exception_text(exc), _rt._PYTHON_DOMAIN, 0) from None
+        return True
+
+    def do_on_failure(self, error):
+        exc = _take_exception(error)
+        exc_info = (exc.__class__, exc, exc.__traceback__)
+        logger.error('Unhandled exception in %s:', self, exc_info=exc_info)
+        try:
+            _run_hook(self.on_failure, *exc_info)
+        except Exception:
+            logger.error('Unhandled exception in %s.on_failure:', self, exc_info=sys.exc_info())
+
+
+class ThreadingActor(Actor):
+    """An actor on a thread of its own (Pykka's ``ThreadingActor``)."""
+
+    __gtype_name__ = 'PykkaPyThreadingActor'
+
+    use_own_thread = True
