@@ -61,19 +61,15 @@ pykka_message_new (PykkaMessageKind  kind,
 
   m->kind = kind;
   m->reply = reply != NULL ? g_object_ref (reply) : NULL;
-  if (value != NULL && G_IS_VALUE (value))
-    {
-      g_value_init (&m->value, G_VALUE_TYPE (value));
-      g_value_copy (value, &m->value);
-    }
+  if (value != NULL && G_VALUE_TYPE (value) != G_TYPE_INVALID)
+    pykka_value_init_copy (&m->value, value);
   return m;
 }
 
 void
 pykka_message_free (PykkaMessage *m)
 {
-  if (G_IS_VALUE (&m->value))
-    g_value_unset (&m->value);
+  pykka_value_clear (&m->value);
   g_clear_object (&m->reply);
   g_free (m);
 }
@@ -313,8 +309,7 @@ handle_user_message (PykkaCell    *self,
   ok = PYKKA_ACTOR_GET_CLASS (actor)->on_receive (actor, &m->value, &reply, &error);
   if (!normalize_outcome (self, ok, &error, "on_receive"))
     {
-      if (G_IS_VALUE (&reply))
-        g_value_unset (&reply);
+      pykka_value_clear (&reply);
       if (m->reply != NULL)
         {
           g_info ("Error returned to the asker of %s: %s", g_type_name (self->type), error->message);
@@ -325,7 +320,9 @@ handle_user_message (PykkaCell    *self,
       return;
     }
 
-  if (G_VALUE_HOLDS (&reply, PYKKA_TYPE_FUTURE) && g_value_get_object (&reply) != NULL)
+  /* (Not G_VALUE_HOLDS: on an unset value it takes the type lock.) */
+  if (G_VALUE_TYPE (&reply) != G_TYPE_INVALID &&
+      G_VALUE_TYPE (&reply) == PYKKA_TYPE_FUTURE && g_value_get_object (&reply) != NULL)
     {
       cell_suspend_on (self, g_value_get_object (&reply), g_steal_pointer (&m->reply));
       g_value_unset (&reply);
@@ -336,8 +333,8 @@ handle_user_message (PykkaCell    *self,
 
   if (m->reply != NULL)
     pykka_future_take_value (m->reply, &reply);
-  else if (G_IS_VALUE (&reply))
-    g_value_unset (&reply);
+  else
+    pykka_value_clear (&reply);
 }
 
 /* Handles @m (and frees it). May suspend, on a coroutine stack. */
@@ -345,13 +342,11 @@ static void
 handle_message (PykkaCell    *self,
                 PykkaMessage *m)
 {
-  PykkaActor *actor;
+  /* No lock, no reference: only this thread changes ->actor after the
+   * start, and only in cell_die(), after the hooks that use it. */
+  PykkaActor *actor = self->actor;
   GError *error = NULL;
   gboolean ok;
-
-  g_mutex_lock (&self->mutex);
-  actor = self->actor != NULL ? g_object_ref (self->actor) : NULL;
-  g_mutex_unlock (&self->mutex);
 
   if (actor == NULL)
     {
@@ -404,7 +399,6 @@ handle_message (PykkaCell    *self,
     }
 
   pykka_message_free (m);
-  g_object_unref (actor);
 }
 
 static void

@@ -137,6 +137,44 @@ PykkaMessage   *pykka_message_new       (PykkaMessageKind kind,
                                          PykkaFuture    *reply);
 void            pykka_message_free      (PykkaMessage   *message);
 
+/* GValues of the fundamental number types and of G_TYPE_POINTER are plain
+ * data: a struct copy copies them and nothing needs unsetting. These
+ * helpers skip the type system (and its locks: G_IS_VALUE on an unset
+ * value takes a read lock) for them, which matters per message. */
+static inline gboolean
+pykka_value_is_plain (const GValue *value)
+{
+  GType type = G_VALUE_TYPE (value);
+
+  return (type >= G_TYPE_CHAR && type <= G_TYPE_DOUBLE) || type == G_TYPE_POINTER;
+}
+
+/* @dest must be zeroed; @src set. */
+static inline void
+pykka_value_init_copy (GValue       *dest,
+                       const GValue *src)
+{
+  if (pykka_value_is_plain (src))
+    *dest = *src;
+  else
+    {
+      g_value_init (dest, G_VALUE_TYPE (src));
+      g_value_copy (src, dest);
+    }
+}
+
+/* @value must be zeroed or set; it is zeroed after. */
+static inline void
+pykka_value_clear (GValue *value)
+{
+  if (G_VALUE_TYPE (value) == G_TYPE_INVALID)
+    return;
+  if (pykka_value_is_plain (value))
+    memset (value, 0, sizeof *value);
+  else
+    g_value_unset (value);
+}
+
 /* pykka-actor.c */
 PykkaCell      *pykka_actor_get_cell    (PykkaActor     *self);
 
