@@ -11,29 +11,58 @@
  *
  * The handle through which other code talks to an actor.
  *
- * A ref is all you hold of an actor: [method@Pykka.ActorRef.tell] sends a
- * message and returns at once; [method@Pykka.ActorRef.ask] sends one and
- * returns a [class@Pykka.Future] of the reply;
- * [method@Pykka.ActorRef.stop] queues a stop behind everything sent
- * before. Messages are #GValues, copied on sending, so any binding can
- * send its own values: a Python object arrives as the same object.
+ * A ref is all that other code holds of an actor. It is what
+ * [method@Pykka.Actor.start] returns, what the [class@Pykka.Registry]
+ * lists, and what you give to whoever should talk to the actor:
+ *
+ * - [method@Pykka.ActorRef.tell] sends a message and returns at once;
+ * - [method@Pykka.ActorRef.ask] sends a message and returns a
+ *   [class@Pykka.Future] of the reply, and
+ *   [method@Pykka.ActorRef.ask_sync] waits for it;
+ * - [method@Pykka.ActorRef.stop] queues a stop behind everything sent
+ *   before, and [method@Pykka.ActorRef.stop_sync] waits for it.
+ *
+ * Messages are #GValues, copied when sent, so any binding can send its own
+ * values: a Python object arrives as the same object.
  *
  * ```c
- * GValue message = G_VALUE_INIT;
- * g_autoptr(GError) error = NULL;
- *
- * g_value_init (&message, G_TYPE_INT);
- * g_value_set_int (&message, 1);
- * if (!pykka_actor_ref_tell (ref, &message, &error))
- *   g_printerr ("%s\n", error->message);  // the actor is dead
+ *   g_value_set_int (g_value_init (&one, G_TYPE_INT), 1);
+ *   pykka_actor_ref_tell (ref, &one, NULL);  // returns at once
+ *   pykka_actor_ref_tell (ref, &one, NULL);
+ *   if (!pykka_actor_ref_ask_sync (ref, &one, 5000, &reply, &error))
+ *     g_error ("%s", error->message);
+ *   g_print ("count: %d\n", g_value_get_int (&reply));  // count: 3
  * ```
  *
- * A ref does not keep its actor alive once the actor has stopped: the
- * runtime holds a running actor, and lets it go when it dies.
+ * A ref outlives its actor: once the actor is dead, the ref still knows its
+ * urn and type, [method@Pykka.ActorRef.is_alive] returns %FALSE, and every
+ * tell or ask fails at once with %PYKKA_ERROR_ACTOR_DEAD:
+ *
+ * ```c
+ *   // A dead actor refuses everything, at once.
+ *   g_autoptr(PykkaFuture) late = pykka_actor_ref_ask (ref, &one);
+ *   if (pykka_future_get (late, 0, &error) != NULL ||
+ *       !g_error_matches (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD))
+ *     g_error ("A dead actor answered");
+ * ```
+ *
+ * A ref does not keep its actor alive: the runtime holds a running actor,
+ * and lets it go when it dies.
  *
  * ## Thread safety
  *
- * Every method may be called from any thread.
+ * Every method may be called from any thread, and a ref may be shared
+ * between threads freely.
+ *
+ * ## Traps
+ *
+ * - [method@Pykka.ActorRef.ask_sync] and [method@Pykka.ActorRef.stop_sync]
+ *   block like [method@Pykka.Future.get]: in a handler that is not
+ *   stackful they iterate the context nested inside the handler. In
+ *   handlers and GUI callbacks prefer [method@Pykka.ActorRef.ask] with
+ *   [method@Pykka.Future.get_async], or reply with the future.
+ * - [method@Pykka.ActorRef.dup_actor] returns the actor itself, but only the
+ *   actor's own context may touch its state.
  */
 
 struct _PykkaActorRef

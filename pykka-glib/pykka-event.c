@@ -18,18 +18,38 @@
  * [method@Pykka.Future.get]: inside a stackful actor only that actor
  * suspends; on a thread whose context has actors, that context keeps
  * running while it waits; elsewhere the thread sleeps.
- * [method@Pykka.Event.wait_async] waits without blocking.
+ * [method@Pykka.Event.wait_async] waits without blocking and calls back
+ * in the caller's thread-default main context.
+ *
+ * Here an actor on a thread of its own raises an event that the main
+ * thread waits for. The actor's handler:
  *
  * ```c
- * g_autoptr(PykkaEvent) ready = pykka_event_new ();
- * // give @ready to an actor, which calls pykka_event_set() when done
- * if (!pykka_event_wait (ready, 5000))
- *   g_printerr ("Not ready after 5 s\n");
+ *   PykkaEvent *done = g_value_get_object (message);
+ *   ...
+ *   pykka_event_set (done);
+ * ```
+ *
+ * and the main thread:
+ *
+ * ```c
+ *   g_autoptr(PykkaEvent) ready = pykka_event_new ();
+ *   g_value_set_object (g_value_init (&message, PYKKA_TYPE_EVENT), ready);
+ *   pykka_actor_ref_tell (ref, &message, NULL);
+ *   if (!pykka_event_wait (ready, 5000))
+ *     g_error ("Not ready after 5 s");
  * ```
  *
  * ## Thread safety
  *
  * Every method may be called from any thread.
+ *
+ * ## Traps
+ *
+ * An event has no owner: a wait cannot tell who is supposed to set it,
+ * so, unlike a reply, it cannot detect a deadlock. Give every wait a
+ * timeout, and see [func@Pykka.debug_dump_actors] for the actors that
+ * wait on an event.
  */
 
 struct _PykkaEvent

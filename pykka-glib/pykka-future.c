@@ -18,6 +18,14 @@
  * second completion fails with %PYKKA_ERROR_ALREADY_SET and changes
  * nothing.
  *
+ * ```c
+ *   g_autoptr(PykkaFuture) future = pykka_future_new ();
+ *   g_thread_unref (g_thread_new ("compute", compute_in_thread, g_object_ref (future)));
+ *   const GValue *value = pykka_future_get (future, 5000, &error);
+ *   if (value == NULL)
+ *     g_error ("%s", error->message);
+ * ```
+ *
  * There are three ways to wait for the outcome:
  *
  * - [method@Pykka.Future.get] blocks, up to a timeout. What blocking means
@@ -26,27 +34,34 @@
  *   suspends; on a thread that runs the context the answer comes from, the
  *   context is iterated until the value arrives, so a plain program
  *   without a main loop can ask an actor on the default context; on any
- *   other thread the caller sleeps on a condition variable.
+ *   other thread the caller sleeps.
  * - [method@Pykka.Future.get_async] calls back in the thread-default main
- *   context of the caller, as GIO does. It suits Vala's `yield`, GJS
- *   promises and GTK applications.
+ *   context of the caller, as GIO does. It suits GTK applications, Vala's
+ *   `yield` and JavaScript's `await`.
  * - A handler may reply with the future itself: the actor takes no other
  *   message until the future completes, and the ask is answered with its
  *   outcome.
  *
  * ```c
- * g_autoptr(PykkaFuture) future = pykka_actor_ref_ask (ref, &message);
- * g_autoptr(GError) error = NULL;
- * const GValue *reply = pykka_future_get (future, 1000, &error);
+ * static void
+ * print_and_quit (GObject *source, GAsyncResult *result, gpointer user_data)
+ * {
+ *   GMainLoop *loop = user_data;
+ *   g_autoptr(GError) error = NULL;
+ *   const GValue *value = pykka_future_get_finish (PYKKA_FUTURE (source), result, &error);
  *
- * if (reply == NULL)
- *   g_printerr ("No answer: %s\n", error->message);
+ *   if (value == NULL)
+ *     g_error ("%s", error->message);
+ *   g_print ("%d\n", g_value_get_int (value));
+ *   g_main_loop_quit (loop);
+ * }
  * ```
  *
  * [method@Pykka.Future.map], [method@Pykka.Future.filter],
  * [method@Pykka.Future.reduce] and [func@Pykka.Future.join] make new
- * futures from old ones, as in Pykka. A list value is a #GPtrArray of
- * `GValue *` held in a %G_TYPE_PTR_ARRAY value.
+ * futures from old ones, and [func@Pykka.Future.get_all] waits for several,
+ * as in Pykka. A list value is a #GPtrArray of `GValue *` held in a
+ * %G_TYPE_PTR_ARRAY value.
  *
  * ## Thread safety
  *
@@ -56,9 +71,17 @@
  *
  * ## Traps
  *
- * A timed-out get leaves the future as it was: a later get may still
- * succeed. A handler that blocks on a reply from an actor further down its
- * own call stack gets %PYKKA_ERROR_DEADLOCK instead of hanging.
+ * - A timed-out get leaves the future as it was: a later get may still
+ *   succeed.
+ * - A handler that blocks on a reply from an actor further down its own
+ *   call stack gets %PYKKA_ERROR_DEADLOCK instead of hanging; a stackful
+ *   handler that waits for its own actor's reply waits until its timeout.
+ * - The functions of [method@Pykka.Future.map],
+ *   [method@Pykka.Future.filter] and [method@Pykka.Future.reduce] run in
+ *   the thread-default main context of the thread that called them: that
+ *   context must be iterated for the derived future to complete.
+ * - An unset value is a valid outcome: a handler that sets no reply
+ *   answers with a #GValue for which G_IS_VALUE() is %FALSE.
  */
 
 typedef struct

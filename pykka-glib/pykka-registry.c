@@ -15,10 +15,28 @@
  * Every running actor of the process, as Pykka's `ActorRegistry`.
  *
  * An actor is in the registry from [method@Pykka.Actor.start] until it is
- * dead. The registry is never instantiated: use its functions, such as
- * [func@Pykka.Registry.get_all], [func@Pykka.Registry.get_by_type],
- * [func@Pykka.Registry.broadcast] and [func@Pykka.Registry.stop_all].
- * Lists are in start order.
+ * dead. The registry is never instantiated: use its functions to list the
+ * running actors ([func@Pykka.Registry.get_all]), to find them by type,
+ * subtypes included ([func@Pykka.Registry.get_by_type],
+ * [func@Pykka.Registry.get_by_type_name]) or by urn
+ * ([func@Pykka.Registry.get_by_urn]), to tell a message to many at once
+ * ([func@Pykka.Registry.broadcast]), and to stop them all
+ * ([func@Pykka.Registry.stop_all]). Lists are in start order.
+ *
+ * ```c
+ *   g_autolist(PykkaActorRef) workers = pykka_registry_get_by_type (MY_TYPE_WORKER);
+ *   PykkaActorRef *first = workers->data;
+ *   g_autoptr(PykkaActorRef) found = pykka_registry_get_by_urn (pykka_actor_ref_get_urn (first));
+ * ```
+ *
+ * Before a program exits, stop every actor, last started first, so that
+ * actors that use older ones stop before them:
+ *
+ * ```c
+ *   // Before the program exits: stop every actor, newest first.
+ *   if (!pykka_registry_stop_all (5000, &error))
+ *     g_error ("%s", error->message);
+ * ```
  *
  * ## Thread safety
  *

@@ -58,19 +58,19 @@ main (void)
     {
       g_autoptr(PykkaActor) worker = g_object_new (MY_TYPE_WORKER, NULL);
       g_autoptr(PykkaActorRef) ref = pykka_actor_start (worker, NULL);
-      /* Dropping both references is fine: the registry knows the actor. */
+      // Dropping both references is fine: the registry knows the actor.
     }
 
   g_value_set_static_string (g_value_init (&ping, G_TYPE_STRING), "ping");
   guint sent = pykka_registry_broadcast (&ping, MY_TYPE_WORKER);
-  g_print ("pinged %u workers\n", sent);  /* pinged 3 workers */
+  g_print ("pinged %u workers\n", sent);  // pinged 3 workers
 
   g_autolist(PykkaActorRef) workers = pykka_registry_get_by_type (MY_TYPE_WORKER);
   PykkaActorRef *first = workers->data;
   g_autoptr(PykkaActorRef) found = pykka_registry_get_by_urn (pykka_actor_ref_get_urn (first));
   g_assert_true (found == first);
 
-  /* Before the program exits: stop every actor, newest first. */
+  // Before the program exits: stop every actor, newest first.
   if (!pykka_registry_stop_all (5000, &error))
     g_error ("%s", error->message);
   g_assert_null (pykka_registry_get_all ());
