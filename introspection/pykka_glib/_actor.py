@@ -34,6 +34,7 @@ _stash_exception = _rt._stash_exception
 _take_exception = _rt._take_exception
 _run_hook = _rt._run_hook
 _Value = _rt._Value
+_GError = _rt._GError
 _Future = _rt.Future
 _NONE_REPLY = _rt._NONE_REPLY
 _MAX_IDLE_WORKERS = _rt._MAX_IDLE_WORKERS
@@ -146,7 +147,7 @@ class Actor(_Pykka.Actor):
                 if value is None:
                     return True, _NONE_REPLY
                 cls = value.__class__
-                if cls is int or cls is _Future or cls is _Value:
+                if cls is int or cls is _Future or cls is _Value or isinstance(value, _GError):
                     return True, _reply_value(value)
                 return True, value
             raise _stash_exception(value)

@@ -104,6 +104,7 @@ _CoroutineType = types.CoroutineType
 
 _PYOBJECT = GObject.TYPE_PYOBJECT
 _Value = GObject.Value
+_GError = GLib.Error
 
 # ---------------------------------------------------------------------------
 # Values
@@ -135,25 +136,21 @@ def _message_value(value):
     """The argument to give C for a message or a future's value."""
     if value is None:
         return _NONE_VALUE
-    if value.__class__ is int and not _INT_MIN <= value <= _INT_MAX:
+    if value.__class__ is int:
+        if not _INT_MIN <= value <= _INT_MAX:
+            return _Value(_PYOBJECT, value)
+    elif isinstance(value, _GError):
+        # Would travel as a copied GError, not as itself.
         return _Value(_PYOBJECT, value)
     return value
 
 
 def _reply_value(value):
-    """What a handler's vfunc returns for @value."""
+    """What a handler's vfunc returns for @value (not None)."""
     cls = value.__class__
     if cls is int:
         if _INT_MIN <= value <= _INT_MAX:
             return value
-        if -0x8000000000000000 <= value <= 0x7fffffffffffffff:
-            return _Value(GObject.TYPE_INT64, value)
-        return _Box(value)
-    if value is None:
-        return _NONE_REPLY
-    if isinstance(value, Pykka.Future):
-        # A future is a value like any other for Python (Pykka's
-        # semantics), not a suspension.
         return _Box(value)
     if cls is _Value:
         # Returned as is, PyGObject would free its contents too early:
@@ -161,6 +158,10 @@ def _reply_value(value):
         future = Future()
         _c_future_set_value(future, value)
         return future
+    if isinstance(value, (Pykka.Future, _GError)):
+        # A future is a value like any other for Python (Pykka's
+        # semantics), not a suspension; a GLib.Error would be copied.
+        return _Box(value)
     return value
 
 
@@ -673,7 +674,10 @@ class ActorRef(Pykka.ActorRef):
         actor is dead."""
         if message is None:
             message = _NONE_VALUE
-        elif message.__class__ is int and not _INT_MIN <= message <= _INT_MAX:
+        elif message.__class__ is int:
+            if not _INT_MIN <= message <= _INT_MAX:
+                message = _Value(_PYOBJECT, message)
+        elif isinstance(message, _GError):
             message = _Value(_PYOBJECT, message)
         try:
             _c_tell(self, message)
@@ -685,7 +689,10 @@ class ActorRef(Pykka.ActorRef):
         most @timeout seconds) or a ``Future`` of it (block=False)."""
         if message is None:
             message = _NONE_VALUE
-        elif message.__class__ is int and not _INT_MIN <= message <= _INT_MAX:
+        elif message.__class__ is int:
+            if not _INT_MIN <= message <= _INT_MAX:
+                message = _Value(_PYOBJECT, message)
+        elif isinstance(message, _GError):
             message = _Value(_PYOBJECT, message)
         future = _c_ask(self, message)
         if block:

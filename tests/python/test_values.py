@@ -1,0 +1,201 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Any Python value is a valid message and reply, and arrives as itself;
+exceptions cross to Python callers as themselves and to C callers as
+GErrors with their text."""
+
+import enum
+import fractions
+
+from gi.module import get_introspection_module
+from gi.repository import GLib, GObject, Pykka
+
+import pytest
+
+from conftest import TIMEOUT
+
+# The C API as a C, GJS or Vala caller sees it (no override).
+C = get_introspection_module('Pykka')
+
+
+class Echo(Pykka.Actor):
+    def __init__(self):
+        super().__init__()
+        self.received = []
+
+    def on_receive(self, message):
+        self.received.append(message)
+        return message
+
+
+class Color(enum.Enum):
+    RED = 1
+
+
+class Point:
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+
+IDENTICAL = [
+    None,
+    2 ** 31,
+    -2 ** 31 - 1,
+    2 ** 40,
+    2 ** 63 - 1,
+    -2 ** 63,
+    2 ** 64,
+    2 ** 200,
+    -2 ** 200,
+    {'a': [1, 2, {'b': None}]},
+    [1, 'two', 3.0],
+    (1, 2),
+    set([1, 2]),
+    frozenset([3]),
+    b'bytes\0with nul',
+    bytearray(b'x'),
+    Point(1, 2),
+    Color.RED,
+    fractions.Fraction(1, 3),
+    1j,
+    Echo,
+    len,
+    object(),
+    ValueError('an exception as a value'),
+    GLib.Error('a GLib.Error as a value', 'some-domain', 3),
+    True,
+    False,
+]
+
+EQUAL = [0, 1, -1, 2 ** 31 - 1, -2 ** 31, 1.5, float('inf'), 'text', 'unicode \u00e9\u4e2d', '']
+
+
+@pytest.mark.parametrize('value', IDENTICAL, ids=repr)
+def test_message_and_reply_arrive_as_the_same_object(value):
+    ref = Echo.start()
+    reply = ref.ask(value, timeout=TIMEOUT)
+    assert reply is value
+    assert ref.proxy().received.get(TIMEOUT)[0] is value
+    ref.tell(value)
+    assert ref.proxy().received.get(TIMEOUT)[1] is value
+
+
+@pytest.mark.parametrize('value', EQUAL, ids=repr)
+def test_scalars_arrive_equal_and_of_the_same_type(value):
+    ref = Echo.start()
+    reply = ref.ask(value, timeout=TIMEOUT)
+    assert reply == value
+    assert type(reply) is type(value)
+
+
+def test_reply_none_is_none():
+    class Nothing(Pykka.Actor):
+        def on_receive(self, message):
+            pass
+
+    assert Nothing.start().ask('anything', timeout=TIMEOUT) is None
+
+
+def test_a_future_is_a_reply_like_any_other():
+    # As in Pykka: returning a future answers with the future itself.
+    inner = Pykka.Future()
+    inner.set('inner value')
+
+    class Returner(Pykka.Actor):
+        def on_receive(self, message):
+            return inner
+
+    reply = Returner.start().ask('x', timeout=TIMEOUT)
+    assert reply is inner
+    assert reply.get(TIMEOUT) == 'inner value'
+
+
+def test_a_gvalue_reply_keeps_its_gtype_for_c_callers():
+    class Typed(Pykka.Actor):
+        def on_receive(self, message):
+            return GObject.Value(GObject.TYPE_UINT64, 2 ** 60)
+
+    ref = Typed.start()
+    assert ref.ask(None, timeout=TIMEOUT) == 2 ** 60
+    assert C.Future.get(C.ActorRef.ask(ref, 1), TIMEOUT * 1000) == 2 ** 60
+
+
+def test_values_from_c_callers():
+    # What C code sends (plain GValues) arrives as plain Python values.
+    ref = Echo.start()
+    C.ActorRef.tell(ref, GObject.Value(GObject.TYPE_INT64, -2 ** 50))
+    assert ref.proxy().received.get(TIMEOUT) == [-2 ** 50]
+    assert C.Future.get(C.ActorRef.ask(ref, GObject.Value(GObject.TYPE_INT, -7)), TIMEOUT * 1000) == -7
+    assert C.Future.get(C.ActorRef.ask(ref, GObject.Value(GObject.TYPE_STRING, 'hi')), TIMEOUT * 1000) == 'hi'
+    variant = GLib.Variant('(si)', ('x', 1))
+    assert ref.ask(variant, timeout=TIMEOUT).unpack() == ('x', 1)
+
+
+def test_many_messages_arrive_in_order():
+    ref = Echo.start()
+    for i in range(1000):
+        ref.tell(i * 2 ** 40)
+    assert ref.proxy().received.get(TIMEOUT) == [i * 2 ** 40 for i in range(1000)]
+
+
+class Failing(Pykka.Actor):
+    def on_receive(self, message):
+        raise message
+
+
+def test_exception_reaches_python_caller_as_the_same_object():
+    exc = KeyError('the key')
+    ref = Failing.start()
+    with pytest.raises(KeyError) as info:
+        ref.ask(exc, timeout=TIMEOUT)
+    assert info.value is exc
+    # The actor lives on after an ask failed.
+    assert ref.is_alive()
+    future = ref.ask(exc, block=False)
+    for _ in range(2):
+        with pytest.raises(KeyError) as info:
+            future.get(TIMEOUT)
+        assert info.value is exc
+
+
+def test_custom_exception_keeps_its_attributes():
+    class MyError(Exception):
+        def __init__(self, detail):
+            super().__init__('my error')
+            self.detail = detail
+
+    exc = MyError({'some': 'detail'})
+    with pytest.raises(MyError) as info:
+        Failing.start().ask(exc, timeout=TIMEOUT)
+    assert info.value is exc
+    assert info.value.detail == {'some': 'detail'}
+    assert info.value.__traceback__ is not None
+
+
+def test_exception_reaches_c_caller_as_gerror_with_its_text():
+    ref = Failing.start()
+    future = C.ActorRef.ask(ref, GObject.Value(GObject.TYPE_PYOBJECT, ValueError('bad value 42')))
+    with pytest.raises(GLib.Error) as info:
+        C.Future.get(future, TIMEOUT * 1000)
+    assert 'bad value 42' in info.value.message
+    assert 'ValueError' in info.value.message
+
+
+def test_glib_error_from_handler_keeps_domain_and_code():
+    exc = GLib.Error('custom failure', 'my-test-domain', 7)
+    ref = Failing.start()
+    with pytest.raises(GLib.Error) as info:
+        ref.ask(exc, timeout=TIMEOUT)
+    assert info.value is exc
+    future = C.ActorRef.ask(ref, GObject.Value(GObject.TYPE_PYOBJECT, GLib.Error('again', 'my-test-domain', 8)))
+    with pytest.raises(GLib.Error) as info:
+        C.Future.get(future, TIMEOUT * 1000)
+    assert (info.value.domain, info.value.code, info.value.message) == ('my-test-domain', 8, 'again')
+
+
+def test_errors_of_c_actors_reach_python():
+    # A plain PykkaActor replies nothing (and logs a warning).
+    ref = C.Actor().start()
+    assert ref.ask(1, timeout=TIMEOUT) is None
+    ref.stop()
+    with pytest.raises(Pykka.ActorDeadError):
+        ref.ask(1, timeout=TIMEOUT)
