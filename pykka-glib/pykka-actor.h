@@ -41,7 +41,14 @@ G_DECLARE_DERIVABLE_TYPE (PykkaActor, pykka_actor, PYKKA, ACTOR, GObject)
  * @self: the actor
  * @error: return location for an error
  *
- * Runs in the actor's context before any message is handled.
+ * Runs in the actor's context before any message is handled, even one
+ * sent right after [method@Pykka.Actor.start] returned: the place to
+ * acquire what the handlers need. The default does nothing.
+ *
+ * A failure is logged as a message in the `Pykka` log domain and stops
+ * the actor without [vfunc@Pykka.Actor.on_stop] or
+ * [vfunc@Pykka.Actor.on_failure]; asks already queued fail with
+ * %PYKKA_ERROR_ACTOR_DEAD.
  *
  * Returns: %TRUE, or %FALSE with @error set to stop the actor
  */
@@ -50,7 +57,10 @@ G_DECLARE_DERIVABLE_TYPE (PykkaActor, pykka_actor, PYKKA, ACTOR, GObject)
  * @self: the actor
  * @error: return location for an error
  *
- * Runs once the stop message is reached, after every earlier message.
+ * Runs once the stop message is reached, after every message sent before
+ * it: the place to release what [vfunc@Pykka.Actor.on_start] acquired.
+ * It does not run when the actor stops because of a failure. The default
+ * does nothing.
  *
  * Returns: %TRUE, or %FALSE with @error set (logged; the actor stops anyway)
  */
@@ -59,20 +69,33 @@ G_DECLARE_DERIVABLE_TYPE (PykkaActor, pykka_actor, PYKKA, ACTOR, GObject)
  * @self: the actor
  * @error: the error of the failed handler
  *
- * Runs when the handler of a told message fails, just before the actor
- * stops (without [vfunc@Pykka.Actor.on_stop]).
+ * Runs when the handler of a told message fails (nobody waits for its
+ * answer), after the error is logged and just before the actor stops
+ * without [vfunc@Pykka.Actor.on_stop]: the place to clean up after a
+ * crash. The failure of an ask goes to the asker instead, and the actor
+ * lives on. The default does nothing.
  */
 /**
  * PykkaActorClass::on_receive:
  * @self: the actor
- * @message: the message, as sent
- * @reply: (out caller-allocates): the reply to an ask; leave it unset for
- *   no value, or set a [class@Pykka.Future] to answer with its outcome
- *   once it completes (the actor takes no other message until then)
+ * @message: the message, as sent (a copy, owned by the runtime)
+ * @reply: (out caller-allocates): the reply to an ask, an unset #GValue
+ *   to initialise; leave it unset for no value, or set a
+ *   [class@Pykka.Future] to answer with its outcome once it completes
+ *   (the actor takes no other message until then)
  * @error: return location for an error
  *
- * Handles one message. For an ask, @reply (or @error) is the answer; for a
- * tell, an error stops the actor after [vfunc@Pykka.Actor.on_failure].
+ * Handles one message, in the actor's context, in the order messages
+ * arrived. For an ask, @reply (or @error) is the answer; the reply to a
+ * tell is dropped, and its error stops the actor after
+ * [vfunc@Pykka.Actor.on_failure].
+ *
+ * The outcome is normalised for handlers written in any language:
+ * returning %TRUE with @error set is a failure, and returning %FALSE
+ * without an error fails with %PYKKA_ERROR_FAILED.
+ *
+ * The default logs a warning about the unexpected message and replies
+ * with an unset value.
  *
  * Returns: %TRUE with @reply set as wanted, or %FALSE with @error set
  */
