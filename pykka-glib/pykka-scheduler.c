@@ -29,7 +29,8 @@ struct _PykkaScheduler
   PykkaCell       *tail;       /* under ->mutex */
   gint             sleeping;   /* atomic: prepare found nothing to do */
   gint             n_cells;    /* atomic: live actors on this context */
-  GMainContext    *context;    /* (unowned) valid while the source is attached */
+  GMainContext    *context;    /* (unowned) valid while the source is attached;
+                                * owned while ->n_cells > 0 */
   PykkaStackPool  *stack_pool; /* (owned) (nullable) created on first use */
   PykkaSchedulerStats stats;   /* only touched by the context's thread */
 };
@@ -243,13 +244,17 @@ pykka_scheduler_get_stack_pool (PykkaScheduler *self)
 void
 pykka_scheduler_add_cell (PykkaScheduler *self)
 {
-  g_atomic_int_inc (&self->n_cells);
+  /* Live actors keep their context alive: a thread that drops its context
+   * (or ends) under them must not leave them a dangling one. */
+  if (g_atomic_int_add (&self->n_cells, 1) == 0)
+    g_main_context_ref (self->context);
 }
 
 void
 pykka_scheduler_remove_cell (PykkaScheduler *self)
 {
-  g_atomic_int_dec_and_test (&self->n_cells);
+  if (g_atomic_int_dec_and_test (&self->n_cells))
+    g_main_context_unref (self->context);
 }
 
 void
