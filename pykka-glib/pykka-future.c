@@ -103,6 +103,7 @@ struct _PykkaFuture
   PykkaWaiter  *waiters;   /* under ->mutex */
   guint         sleepers;  /* under ->mutex */
   PykkaCell    *source;    /* (owned) (nullable) the actor that answers */
+  GMainContext *home;      /* (owned) (nullable) context whose iteration completes a derived future */
   gint          done;      /* atomic; set under ->mutex */
 };
 
@@ -136,7 +137,7 @@ future_init_waitable (PykkaFuture   *self,
   w->object = self;
   w->source_cell = self->source;
   w->source_context = self->source != NULL && self->source->scheduler != NULL ?
-    pykka_scheduler_get_context (self->source->scheduler) : NULL;
+    pykka_scheduler_get_context (self->source->scheduler) : self->home;
   w->what = "future";
 }
 
@@ -207,6 +208,7 @@ pykka_future_finalize (GObject *object)
     g_value_unset (&self->value);
   g_clear_error (&self->error);
   g_clear_pointer (&self->source, pykka_cell_unref);
+  g_clear_pointer (&self->home, g_main_context_unref);
   g_mutex_clear (&self->mutex);
   g_cond_clear (&self->cond);
 
@@ -810,6 +812,9 @@ derived_new (PykkaFuture *self,
   PykkaFuture *result = pykka_future_new ();
 
   d->result = g_object_ref (result);
+  /* A blocking get of the result iterates the context the callback runs
+   * in, instead of sleeping through it. */
+  result->home = g_main_context_ref_thread_default ();
   pykka_future_get_async (self, NULL, derived_ready_cb, d);
   return result;
 }
