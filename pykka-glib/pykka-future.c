@@ -523,10 +523,20 @@ pykka_future_get (PykkaFuture  *self,
         }
       if (!pykka_wait (&w, timeout_msec))
         {
-          g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_TIMEOUT,
-                       /* Translators: %d is a number of milliseconds. */
-                       P_("Timed out after %d ms waiting for a future"),
-                       timeout_msec);
+          if (self->source != NULL)
+            {
+              g_autofree char *who = pykka_cell_describe (self->source);
+
+              g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_TIMEOUT,
+                           /* Translators: %d is a number of milliseconds, %s an actor. */
+                           P_("Timed out after %d ms waiting for a reply from actor %s"),
+                           timeout_msec, who);
+            }
+          else
+            g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_TIMEOUT,
+                         /* Translators: %d is a number of milliseconds. */
+                         P_("Timed out after %d ms waiting for a future"),
+                         timeout_msec);
           return NULL;
         }
     }
