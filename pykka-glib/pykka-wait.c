@@ -51,10 +51,13 @@ pykka_wait_check_deadlock (const PykkaWaitable *waitable)
 {
   PykkaCell *source = waitable->source_cell;
 
-  if (source == NULL || pykka_coroutine_self () != NULL)
+  if (source == NULL)
     return NULL;
 
-  if (pykka_scheduler_is_running_cell (source))
+  /* A coroutine suspends only its own actor: only a wait for that very
+   * actor can never finish. */
+  if (pykka_coroutine_self () != NULL ? source == pykka_scheduler_get_current_cell ()
+                                      : pykka_scheduler_is_running_cell (source))
     {
       g_autofree char *who = pykka_cell_describe (source);
 
