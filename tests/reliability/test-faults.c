@@ -1,0 +1,803 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* Fault injection: errors in every hook, objects dropped at the worst
+ * moment, contexts and threads that go away under live actors, stops from
+ * odd places, zero timeouts. Each outcome is the one documented in
+ * docs/reliability.md. */
+
+#include "config.h"
+
+#include "rel-util.h"
+
+/* A TestActor whose on_failure can be told to misbehave. */
+typedef enum
+{
+  FAILURE_NOTHING,
+  FAILURE_TELL_SELF,      /* tells itself a message */
+  FAILURE_STOP_SELF,      /* pykka_actor_stop () on itself, twice */
+  FAILURE_ASK_SELF_WAIT,  /* asks itself and waits for the answer */
+} FailureMode;
+
+#define FAULT_TYPE_ACTOR (fault_actor_get_type ())
+G_DECLARE_FINAL_TYPE (FaultActor, fault_actor, FAULT, ACTOR, TestActor)
+
+struct _FaultActor
+{
+  TestActor    parent_instance;
+  FailureMode  failure_mode;
+  GError      *ask_self_error;  /* (owned) what the wait in on_failure got */
+  gint         n_failure_calls;
+};
+
+G_DEFINE_FINAL_TYPE (FaultActor, fault_actor, TEST_TYPE_ACTOR)
+
+static void
+fault_actor_on_failure (PykkaActor   *actor,
+                        const GError *error)
+{
+  FaultActor *self = FAULT_ACTOR (actor);
+  PykkaActorRef *ref = pykka_actor_get_actor_ref (actor);
+  GValue msg = G_VALUE_INIT;
+
+  PYKKA_ACTOR_CLASS (fault_actor_parent_class)->on_failure (actor, error);
+  self->n_failure_calls++;
+  test_value_int (&msg, 7);
+
+  switch (self->failure_mode)
+    {
+    case FAILURE_TELL_SELF:
+      /* Still alive here: the tell is queued, then dropped with the actor. */
+      g_assert_true (pykka_actor_ref_tell (ref, &msg, NULL));
+      break;
+    case FAILURE_STOP_SELF:
+      pykka_actor_stop (actor);
+      pykka_actor_stop (actor);
+      break;
+    case FAILURE_ASK_SELF_WAIT:
+      {
+        g_autoptr(PykkaFuture) future = pykka_actor_ref_ask (ref, &msg);
+
+        g_assert_null (pykka_future_get (future, TEST_TIMEOUT_MSEC, &self->ask_self_error));
+      }
+      break;
+    case FAILURE_NOTHING:
+    default:
+      break;
+    }
+  g_value_unset (&msg);
+}
+
+static void
+fault_actor_finalize (GObject *object)
+{
+  g_clear_error (&FAULT_ACTOR (object)->ask_self_error);
+  G_OBJECT_CLASS (fault_actor_parent_class)->finalize (object);
+}
+
+static void
+fault_actor_class_init (FaultActorClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = fault_actor_finalize;
+  PYKKA_ACTOR_CLASS (klass)->on_failure = fault_actor_on_failure;
+}
+
+static void
+fault_actor_init (FaultActor *self)
+{
+}
+
+static gboolean
+fail_hook (TestActor *self, GError **error)
+{
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "hook failed on purpose");
+  return FALSE;
+}
+
+static gboolean
+fail_hook_without_error (TestActor *self, GError **error)
+{
+  return FALSE;
+}
+
+/* Iterates the default context until nothing is left to do. */
+static void
+drain (void)
+{
+  for (guint i = 0; i < 1000 && g_main_context_iteration (NULL, FALSE); i++)
+    ;
+}
+
+static void
+assert_registry_empty (void)
+{
+  GList *all = pykka_registry_get_all ();
+
+  g_assert_null (all);
+}
+
+/* on_start fails: no on_stop, no on_failure; messages queued behind the
+ * start are answered with ACTOR_DEAD; the actor is released. */
+static void
+test_on_start_error (gconstpointer data)
+{
+  TestHookFunc hook = (TestHookFunc) data;
+  RelLeakCounter leaks = { 0, };
+  g_autoptr(PykkaActorRef) ref = NULL;
+  g_autoptr(PykkaFuture) asked = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TestActor) actor = NULL;
+  TestRecord *record;
+  GValue msg = G_VALUE_INIT;
+
+  g_test_summary ("An error in on_start stops the actor without on_stop or on_failure; queued asks fail with ACTOR_DEAD");
+
+  actor = test_actor_new (test_echo, NULL);
+  record = test_record_ref (test_actor_get_record (actor));
+  test_actor_set_on_start (actor, hook);
+  rel_leak_watch (&leaks, actor);
+  ref = pykka_actor_start (PYKKA_ACTOR (actor), &error);
+  g_assert_no_error (error);
+  g_clear_object (&actor);
+
+  g_assert_true (pykka_actor_ref_tell (ref, test_value_int (&msg, 1), &error));
+  g_assert_no_error (error);
+  asked = pykka_actor_ref_ask (ref, &msg);
+
+  rel_expect (G_LOG_LEVEL_MESSAGE, "*failed to start*");
+  rel_assert_future_error (asked, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_test_assert_expected_messages ();
+
+  g_assert_false (pykka_actor_ref_is_alive (ref));
+  g_assert_cmpint (record->n_started, ==, 1);
+  g_assert_cmpint (record->n_received, ==, 0);
+  g_assert_cmpint (record->n_stopped, ==, 0);
+  g_assert_cmpint (record->n_failures, ==, 0);
+  assert_registry_empty ();
+  rel_leak_assert_all_freed (&leaks);
+
+  /* The dead actor refuses everything, naming itself. */
+  g_assert_false (pykka_actor_ref_tell (ref, &msg, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_assert_nonnull (strstr (error->message, pykka_actor_ref_get_urn (ref)));
+  g_assert_nonnull (strstr (error->message, "TestActor"));
+  g_assert_false (pykka_actor_ref_stop_sync (ref, TEST_TIMEOUT_MSEC, NULL));
+
+  g_value_unset (&msg);
+  test_record_free (record);
+}
+
+/* A told message whose handler fails: on_failure once, no on_stop, the
+ * rest of the mailbox answered with ACTOR_DEAD. */
+static void
+test_tell_handler_error (void)
+{
+  RelLeakCounter leaks = { 0, };
+  g_autoptr(PykkaActorRef) ref = NULL;
+  g_autoptr(PykkaFuture) asked = NULL;
+  g_autoptr(GError) error = NULL;
+  TestRecord *record;
+  GValue msg = G_VALUE_INIT;
+
+  g_test_summary ("A failing tell handler runs on_failure once and stops the actor without on_stop");
+
+  ref = test_start (0, test_fail, NULL, &record);
+  {
+    g_autoptr(PykkaActor) actor = pykka_actor_ref_dup_actor (ref);
+    rel_leak_watch (&leaks, actor);
+  }
+  g_assert_true (pykka_actor_ref_tell (ref, test_value_int (&msg, 1), &error));
+  g_assert_true (pykka_actor_ref_tell (ref, &msg, &error));
+  asked = pykka_actor_ref_ask (ref, &msg);
+
+  rel_expect (G_LOG_LEVEL_MESSAGE, "*Unhandled error in actor TestActor (urn:uuid:*handler failed on purpose*");
+  rel_assert_future_error (asked, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_test_assert_expected_messages ();
+
+  g_assert_cmpint (record->n_received, ==, 1);
+  g_assert_cmpint (record->n_failures, ==, 1);
+  g_assert_cmpint (record->n_stopped, ==, 0);
+  g_assert_cmpstr (record->last_failure, ==, "handler failed on purpose");
+  g_assert_false (pykka_actor_ref_is_alive (ref));
+  assert_registry_empty ();
+  rel_leak_assert_all_freed (&leaks);
+  g_value_unset (&msg);
+  test_record_free (record);
+}
+
+static gboolean
+fail_odd (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  gint v = g_value_get_int (message);
+
+  switch (v % 3)
+    {
+    case 0:
+      return test_echo (self, message, reply, error);
+    case 1:
+      return test_fail (self, message, reply, error);
+    default:
+      /* TRUE with an error set is a failure too; FALSE without one a
+       * generic failure. */
+      if (v % 2)
+        return FALSE;
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "TRUE with an error");
+      return TRUE;
+    }
+}
+
+/* The handler of an ask fails: the asker gets the error, the actor lives. */
+static void
+test_ask_handler_error (void)
+{
+  g_autoptr(PykkaActorRef) ref = NULL;
+  TestRecord *record;
+
+  g_test_summary ("A failing ask handler answers the asker with the error and the actor lives on");
+
+  ref = test_start (0, fail_odd, NULL, &record);
+  for (gint i = 0; i < 12; i++)
+    {
+      GValue msg = G_VALUE_INIT;
+      g_autoptr(PykkaFuture) future = pykka_actor_ref_ask (ref, test_value_int (&msg, i));
+      g_autoptr(GError) error = NULL;
+      const GValue *value = pykka_future_get (future, TEST_TIMEOUT_MSEC, &error);
+
+      switch (i % 3)
+        {
+        case 0:
+          g_assert_no_error (error);
+          g_assert_cmpint (g_value_get_int (value), ==, i);
+          break;
+        case 1:
+          g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+          break;
+        default:
+          if (i % 2)
+            {
+              g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_FAILED);
+              g_assert_nonnull (strstr (error->message, pykka_actor_ref_get_urn (ref)));
+            }
+          else
+            g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+          break;
+        }
+      g_value_unset (&msg);
+    }
+  g_assert_true (pykka_actor_ref_is_alive (ref));
+  g_assert_cmpint (record->n_failures, ==, 0);
+  test_stop_all ();
+  g_assert_cmpint (record->n_stopped, ==, 1);
+  test_record_free (record);
+}
+
+/* on_stop fails: logged, the actor is dead anyway and the stop reports
+ * TRUE. */
+static void
+test_on_stop_error (gconstpointer data)
+{
+  TestHookFunc hook = (TestHookFunc) data;
+  g_autoptr(PykkaActorRef) ref = NULL;
+  g_autoptr(TestActor) actor = NULL;
+  g_autoptr(GError) error = NULL;
+  TestRecord *record;
+
+  g_test_summary ("An error in on_stop is logged; the actor is dead and the stop reports TRUE");
+
+  actor = test_actor_new (test_echo, NULL);
+  record = test_record_ref (test_actor_get_record (actor));
+  test_actor_set_on_stop (actor, hook);
+  ref = pykka_actor_start (PYKKA_ACTOR (actor), &error);
+  g_assert_no_error (error);
+
+  rel_expect (G_LOG_LEVEL_MESSAGE, "*on_stop of actor TestActor (urn:uuid:*failed*");
+  g_assert_true (pykka_actor_ref_stop_sync (ref, TEST_TIMEOUT_MSEC, &error));
+  g_assert_no_error (error);
+  g_test_assert_expected_messages ();
+  g_assert_false (pykka_actor_ref_is_alive (ref));
+  g_assert_cmpint (record->n_stopped, ==, 1);
+  assert_registry_empty ();
+  test_record_free (record);
+}
+
+/* on_failure itself misbehaves: tells itself, stops itself twice, or asks
+ * itself and waits. */
+static void
+test_on_failure_misbehaves (gconstpointer data)
+{
+  FailureMode mode = GPOINTER_TO_INT (data) & 0xff;
+  RelLeakCounter leaks = { 0, };
+  g_autoptr(PykkaActorRef) ref = NULL;
+  g_autoptr(FaultActor) actor = NULL;
+  g_autoptr(PykkaFuture) asked = NULL;
+  g_autoptr(PykkaFuture) stopped = NULL;
+  g_autoptr(GError) error = NULL;
+  TestRecord *record;
+  GValue msg = G_VALUE_INIT;
+
+  g_test_summary ("on_failure that tells, stops or asks its own actor neither crashes nor hangs");
+
+  ref = test_start (FAULT_TYPE_ACTOR, test_fail, NULL, &record);
+  actor = FAULT_ACTOR (pykka_actor_ref_dup_actor (ref));
+  actor->failure_mode = mode;
+  rel_leak_watch (&leaks, actor);
+
+  g_assert_true (pykka_actor_ref_tell (ref, test_value_int (&msg, 1), &error));
+  asked = pykka_actor_ref_ask (ref, &msg);
+  stopped = pykka_actor_ref_stop (ref);
+
+  rel_expect (G_LOG_LEVEL_MESSAGE, "*Unhandled error in actor FaultActor*");
+  rel_assert_future_error (asked, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_test_assert_expected_messages ();
+  g_assert_false (g_value_get_boolean (pykka_future_get (stopped, TEST_TIMEOUT_MSEC, &error)));
+  g_assert_no_error (error);
+
+  g_assert_cmpint (actor->n_failure_calls, ==, 1);
+  g_assert_cmpint (record->n_received, ==, 1);
+  g_assert_cmpint (record->n_stopped, ==, 0);
+  if (mode == FAILURE_ASK_SELF_WAIT)
+    g_assert_error (actor->ask_self_error, PYKKA_ERROR, PYKKA_ERROR_DEADLOCK);
+  g_assert_false (pykka_actor_ref_is_alive (ref));
+  assert_registry_empty ();
+
+  g_clear_object (&actor);
+  rel_leak_assert_all_freed (&leaks);
+  g_value_unset (&msg);
+  test_record_free (record);
+}
+
+static gboolean
+reply_with_data_future (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  g_value_init (reply, PYKKA_TYPE_FUTURE);
+  g_value_set_object (reply, test_actor_get_data (self));
+  return TRUE;
+}
+
+/* The actor is finalized while refs and futures to it are still held. */
+static void
+test_finalized_while_refs_held (void)
+{
+  RelLeakCounter leaks = { 0, };
+  g_autoptr(PykkaActorRef) ref = NULL;
+  g_autoptr(PykkaFuture) blocker = pykka_future_new ();
+  g_autoptr(PykkaFuture) first = NULL;
+  g_autoptr(PykkaFuture) second = NULL;
+  g_autoptr(PykkaFuture) stopped = NULL;
+  g_autoptr(GError) error = NULL;
+  TestRecord *record;
+  GValue msg = G_VALUE_INIT;
+
+  g_test_summary ("Refs and futures outlive the actor: the futures keep their outcome, the ref reports a dead actor");
+
+  ref = test_start (0, reply_with_data_future, blocker, &record);
+  {
+    g_autoptr(PykkaActor) actor = pykka_actor_ref_dup_actor (ref);
+    rel_leak_watch (&leaks, actor);
+  }
+  first = pykka_actor_ref_ask (ref, test_value_int (&msg, 1));
+  second = pykka_actor_ref_ask (ref, &msg);
+  stopped = pykka_actor_ref_stop (ref);
+  drain ();
+  g_assert_false (pykka_future_is_done (first));
+  g_assert_false (pykka_future_is_done (stopped));
+
+  /* Completing the awaited future releases the first ask, answers the
+   * second the same way, then stops. */
+  g_assert_true (pykka_future_set_value (blocker, &msg, &error));
+  g_assert_cmpint (rel_future_get_int (first), ==, 1);
+  g_assert_cmpint (rel_future_get_int (second), ==, 1);
+  g_assert_true (g_value_get_boolean (pykka_future_get (stopped, TEST_TIMEOUT_MSEC, &error)));
+  rel_leak_assert_all_freed (&leaks);
+
+  g_assert_false (pykka_actor_ref_is_alive (ref));
+  g_assert_null (pykka_actor_ref_dup_actor (ref));
+  g_assert_true (g_str_has_prefix (pykka_actor_ref_get_urn (ref), "urn:uuid:"));
+  g_assert_true (pykka_actor_ref_get_actor_type (ref) == TEST_TYPE_ACTOR);
+  {
+    g_autoptr(PykkaFuture) late = pykka_actor_ref_ask (ref, &msg);
+    g_autoptr(PykkaFuture) late_stop = pykka_actor_ref_stop (ref);
+
+    rel_assert_future_error (late, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+    g_assert_false (g_value_get_boolean (pykka_future_get (late_stop, 0, NULL)));
+  }
+  /* The futures keep their outcome after the actor is gone. */
+  g_assert_cmpint (rel_future_get_int (first), ==, 1);
+
+  /* An actor that was never started, dropped while its ref lives. */
+  {
+    g_autoptr(TestActor) never = test_actor_new (test_echo, NULL);
+    g_autoptr(PykkaActorRef) never_ref = g_object_ref (pykka_actor_get_actor_ref (PYKKA_ACTOR (never)));
+    TestRecord *never_record = test_record_ref (test_actor_get_record (never));
+
+    g_clear_object (&never);
+    g_assert_false (pykka_actor_ref_is_alive (never_ref));
+    g_assert_false (pykka_actor_ref_tell (never_ref, &msg, &error));
+    g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+    g_clear_error (&error);
+    test_record_free (never_record);
+  }
+
+  g_value_unset (&msg);
+  test_record_free (record);
+}
+
+typedef struct
+{
+  PykkaActorRef *ref;         /* (owned) */
+  TestRecord    *record;
+  gboolean       keep_context;
+} OrphanData;
+
+static gpointer
+orphan_thread (gpointer data)
+{
+  OrphanData *od = data;
+  GMainContext *ctx = g_main_context_new ();
+  GValue msg = G_VALUE_INIT;
+
+  g_main_context_push_thread_default (ctx);
+  od->ref = test_start (0, test_record_int, NULL, &od->record);
+  /* Some mail handled on this thread, some left in the mailbox. */
+  for (gint i = 0; i < 5; i++)
+    {
+      g_assert_true (pykka_actor_ref_tell (od->ref, test_value_int (&msg, i), NULL));
+      g_value_unset (&msg);
+    }
+  test_iterate_until (ctx, g_atomic_int_get (&od->record->n_received) >= 5);
+  for (gint i = 5; i < 10; i++)
+    {
+      g_assert_true (pykka_actor_ref_tell (od->ref, test_value_int (&msg, i), NULL));
+      g_value_unset (&msg);
+    }
+  g_main_context_pop_thread_default (ctx);
+  /* The thread ends and drops its context while the actor lives on it. */
+  g_main_context_unref (ctx);
+  return NULL;
+}
+
+/* A context dropped and its thread ended while an actor lives on it. */
+static void
+test_context_orphaned (void)
+{
+  OrphanData od = { 0, };
+  GThread *thread;
+  GValue msg = G_VALUE_INIT;
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("An actor outlives the thread and the last user reference of its context; blocking waits still reach it");
+
+  thread = g_thread_new ("orphan", orphan_thread, &od);
+  g_thread_join (thread);
+
+  /* The actor keeps its context alive; a blocking ask from here iterates
+   * the orphaned context, so messages still flow in order. */
+  g_assert_true (pykka_actor_ref_is_alive (od.ref));
+  g_assert_true (pykka_actor_ref_tell (od.ref, test_value_int (&msg, 10), &error));
+  g_value_unset (&msg);
+  {
+    GValue reply = G_VALUE_INIT;
+
+    g_assert_true (pykka_actor_ref_ask_sync (od.ref, test_value_int (&msg, 11), TEST_TIMEOUT_MSEC, &reply, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (g_value_get_int (&reply), ==, 11);
+    g_value_unset (&msg);
+  }
+  g_assert_cmpint (od.record->ints->len, ==, 12);
+  for (gint i = 0; i < 12; i++)
+    g_assert_cmpint (g_array_index (od.record->ints, gint, i), ==, i);
+
+  test_stop_all ();
+  g_assert_cmpint (od.record->n_stopped, ==, 1);
+  g_object_unref (od.ref);
+  test_record_free (od.record);
+}
+
+/* An actor on the context of an own-thread actor that stops: the thread
+ * ends, the other actor lives on. */
+static void
+test_own_thread_ended (void)
+{
+  g_autoptr(PykkaActorRef) owner_ref = NULL;
+  g_autoptr(PykkaActorRef) guest_ref = NULL;
+  g_autoptr(GError) error = NULL;
+  GMainContext *ctx;
+  GValue msg = G_VALUE_INIT, reply = G_VALUE_INIT;
+
+  g_test_summary ("A guest actor on the context of an own-thread actor survives the end of that thread");
+
+  {
+    PykkaActor *owner;
+    PykkaActor *guest;
+
+    owner = g_object_new (REL_TYPE_ECHO_ACTOR, "use-own-thread", TRUE, NULL);
+    owner_ref = pykka_actor_start (owner, &error);
+    g_assert_no_error (error);
+    ctx = pykka_actor_get_context (owner);
+    g_assert_nonnull (ctx);
+    guest = g_object_new (REL_TYPE_ECHO_ACTOR, "context", ctx, NULL);
+    guest_ref = pykka_actor_start (guest, &error);
+    g_assert_no_error (error);
+    g_object_unref (guest);
+    g_object_unref (owner);
+  }
+  g_assert_true (pykka_actor_ref_stop_sync (owner_ref, TEST_TIMEOUT_MSEC, &error));
+  g_assert_no_error (error);
+  g_assert_true (pykka_actor_ref_is_alive (guest_ref));
+  g_assert_true (pykka_actor_ref_ask_sync (guest_ref, test_value_int (&msg, 3), TEST_TIMEOUT_MSEC, &reply, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_value_get_int (&reply), ==, 3);
+  g_value_unset (&msg);
+  g_value_unset (&reply);
+  test_stop_all ();
+}
+
+/* Every holder drops an ask's future while the actor still has to answer
+ * it. */
+static void
+test_future_dropped (void)
+{
+  RelLeakCounter leaks = { 0, };
+  g_autoptr(PykkaActorRef) ref = NULL;
+  g_autoptr(PykkaFuture) blocker = pykka_future_new ();
+  TestRecord *record;
+  GValue msg = G_VALUE_INIT;
+
+  g_test_summary ("An ask whose future nobody holds any more is still handled once, and the future is freed after");
+
+  ref = test_start (0, reply_with_data_future, blocker, &record);
+  for (gint i = 0; i < 3; i++)
+    {
+      PykkaFuture *future = pykka_actor_ref_ask (ref, test_value_int (&msg, i));
+
+      rel_leak_watch (&leaks, future);
+      g_object_unref (future);
+      g_value_unset (&msg);
+    }
+  drain ();
+  g_assert_cmpint (record->n_received, ==, 1);
+  g_assert_cmpint (leaks.finalized, ==, 0);
+  g_assert_true (pykka_future_set_value (blocker, test_value_int (&msg, 5), NULL));
+  g_value_unset (&msg);
+  test_iterate_until (NULL, g_atomic_int_get (&record->n_received) == 3);
+  rel_leak_assert_all_freed (&leaks);
+
+  /* A dropped ask still queued when the actor stops. */
+  {
+    PykkaFuture *future;
+
+    future = pykka_actor_ref_ask (ref, test_value_int (&msg, 9));
+    rel_leak_watch (&leaks, future);
+    g_object_unref (future);
+    g_value_unset (&msg);
+  }
+  test_stop_all ();
+  rel_leak_assert_all_freed (&leaks);
+  test_record_free (record);
+}
+
+static gboolean
+stop_in_on_start (TestActor *self, GError **error)
+{
+  pykka_actor_stop (PYKKA_ACTOR (self));
+  return TRUE;
+}
+
+/* Stop requested from inside on_start: messages sent before it are
+ * handled, then the actor stops normally. */
+static void
+test_stop_in_on_start (void)
+{
+  g_autoptr(PykkaActorRef) ref = NULL;
+  g_autoptr(TestActor) actor = test_actor_new (test_record_int, NULL);
+  g_autoptr(PykkaFuture) asked = NULL;
+  g_autoptr(PykkaFuture) late = NULL;
+  g_autoptr(GError) error = NULL;
+  TestRecord *record = test_record_ref (test_actor_get_record (actor));
+  GValue msg = G_VALUE_INIT;
+
+  g_test_summary ("A stop requested in on_start comes after the messages sent before on_start ran");
+
+  test_actor_set_on_start (actor, stop_in_on_start);
+  ref = pykka_actor_start (PYKKA_ACTOR (actor), &error);
+  g_assert_no_error (error);
+  asked = pykka_actor_ref_ask (ref, test_value_int (&msg, 1));
+  g_assert_cmpint (rel_future_get_int (asked), ==, 1);
+  test_iterate_until (NULL, !pykka_actor_ref_is_alive (ref));
+  late = pykka_actor_ref_ask (ref, &msg);
+  rel_assert_future_error (late, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_assert_cmpint (record->n_started, ==, 1);
+  g_assert_cmpint (record->n_stopped, ==, 1);
+  g_assert_cmpint (record->n_received, ==, 1);
+  assert_registry_empty ();
+  g_value_unset (&msg);
+  test_record_free (record);
+}
+
+typedef struct
+{
+  PykkaFuture *stop1;
+  PykkaFuture *stop2;
+} TwoStops;
+
+static gboolean
+stop_twice (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  TwoStops *ts = test_actor_get_data (self);
+  PykkaActorRef *ref = pykka_actor_get_actor_ref (PYKKA_ACTOR (self));
+
+  if (g_value_get_int (message) == 0)
+    {
+      ts->stop1 = pykka_actor_ref_stop (ref);
+      ts->stop2 = pykka_actor_ref_stop (ref);
+      pykka_actor_stop (PYKKA_ACTOR (self));
+    }
+  return test_record_int (self, message, reply, error);
+}
+
+/* Stop requested twice from inside a handler. */
+static void
+test_stop_twice_in_handler (gconstpointer data)
+{
+  GType type = GPOINTER_TO_SIZE (data) ? TEST_TYPE_STACKFUL_ACTOR : TEST_TYPE_ACTOR;
+  TwoStops ts = { NULL, NULL };
+  g_autoptr(PykkaActorRef) ref = NULL;
+  g_autoptr(PykkaFuture) after = NULL;
+  g_autoptr(GError) error = NULL;
+  TestRecord *record;
+  GValue msg = G_VALUE_INIT;
+
+  g_test_summary ("Two stops from inside a handler: the first stops the actor (TRUE), the second finds it dead (FALSE)");
+
+  ref = test_start (type, stop_twice, &ts, &record);
+  g_assert_true (pykka_actor_ref_tell (ref, test_value_int (&msg, 0), &error));
+  g_value_unset (&msg);
+  g_assert_true (pykka_actor_ref_tell (ref, test_value_int (&msg, 1), &error));
+  after = pykka_actor_ref_ask (ref, &msg);
+  g_value_unset (&msg);
+
+  /* The message sent before the handler's stops is still handled. */
+  g_assert_cmpint (rel_future_get_int (after), ==, 1);
+  test_iterate_until (NULL, ts.stop2 != NULL && pykka_future_is_done (ts.stop2));
+  g_assert_true (g_value_get_boolean (pykka_future_get (ts.stop1, 0, &error)));
+  g_assert_false (g_value_get_boolean (pykka_future_get (ts.stop2, 0, &error)));
+  g_assert_no_error (error);
+  g_assert_cmpint (record->n_stopped, ==, 1);
+  /* 0, then the tell and the ask of 1 sent before the stops. */
+  g_assert_cmpint (record->ints->len, ==, 3);
+  assert_registry_empty ();
+  g_clear_object (&ts.stop1);
+  g_clear_object (&ts.stop2);
+  test_record_free (record);
+}
+
+/* A timeout of 0 only looks; nothing is lost by looking. */
+static void
+test_timeout_zero (void)
+{
+  g_autoptr(PykkaActorRef) ref = NULL;
+  g_autoptr(PykkaFuture) pending = pykka_future_new ();
+  g_autoptr(PykkaEvent) event = pykka_event_new ();
+  g_autoptr(GError) error = NULL;
+  TestRecord *record;
+  GValue msg = G_VALUE_INIT, reply = G_VALUE_INIT;
+
+  g_test_summary ("Timeouts of 0 report TIMEOUT at once and change nothing");
+
+  g_assert_null (pykka_future_get (pending, 0, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_TIMEOUT);
+  g_clear_error (&error);
+  g_assert_false (pykka_event_wait (event, 0));
+  pykka_event_set (event);
+  g_assert_true (pykka_event_wait (event, 0));
+
+  ref = test_start (0, test_record_int, NULL, &record);
+  /* The actor has not run yet: its context was not iterated. */
+  g_assert_false (pykka_actor_ref_ask_sync (ref, test_value_int (&msg, 1), 0, &reply, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_TIMEOUT);
+  g_clear_error (&error);
+  g_assert_false (pykka_actor_ref_stop_sync (ref, 0, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_TIMEOUT);
+  g_clear_error (&error);
+  {
+    PykkaFuture *futures[1] = { pending };
+
+    g_assert_null (pykka_future_get_all (futures, 1, 0, &error));
+    g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_TIMEOUT);
+    g_clear_error (&error);
+  }
+
+  /* Both the ask and the stop still happen, once. */
+  test_iterate_until (NULL, !pykka_actor_ref_is_alive (ref));
+  g_assert_cmpint (record->ints->len, ==, 1);
+  g_assert_cmpint (record->n_stopped, ==, 1);
+
+  /* stop_all (0) asks every actor to stop and reports the timeout. */
+  {
+    g_autoptr(PykkaActorRef) a = test_start (0, test_echo, NULL, NULL);
+    g_autoptr(PykkaActorRef) b = test_start (0, test_echo, NULL, NULL);
+    TestRecord *ra, *rb;
+    g_autoptr(PykkaActor) aa = pykka_actor_ref_dup_actor (a);
+    g_autoptr(PykkaActor) ab = pykka_actor_ref_dup_actor (b);
+
+    ra = test_record_ref (test_actor_get_record (TEST_ACTOR (aa)));
+    rb = test_record_ref (test_actor_get_record (TEST_ACTOR (ab)));
+    g_clear_object (&aa);
+    g_clear_object (&ab);
+    g_assert_false (pykka_registry_stop_all (0, &error));
+    g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_TIMEOUT);
+    g_clear_error (&error);
+    test_iterate_until (NULL, !pykka_actor_ref_is_alive (a) && !pykka_actor_ref_is_alive (b));
+    assert_registry_empty ();
+    test_record_free (ra);
+    test_record_free (rb);
+  }
+
+  g_value_unset (&msg);
+  test_record_free (record);
+}
+
+static gboolean
+stackful_ask_self (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  PykkaActorRef *ref = pykka_actor_get_actor_ref (PYKKA_ACTOR (self));
+  g_autoptr(PykkaFuture) future = NULL;
+  GValue inner = G_VALUE_INIT;
+  const GValue *value;
+
+  if (g_value_get_int (message) != 0)
+    return test_echo (self, message, reply, error);
+
+  future = pykka_actor_ref_ask (ref, test_value_int (&inner, 1));
+  g_value_unset (&inner);
+  value = pykka_future_get (future, -1, error);
+  if (value == NULL)
+    return FALSE;
+  return test_echo (self, value, reply, error);
+}
+
+/* A stackful handler that waits for its own actor. */
+static void
+test_stackful_self_deadlock (void)
+{
+  g_autoptr(PykkaActorRef) ref = NULL;
+  g_autoptr(PykkaFuture) future = NULL;
+  TestRecord *record;
+  GValue msg = G_VALUE_INIT;
+
+  g_test_summary ("A stackful handler that waits for a reply from its own actor gets DEADLOCK instead of hanging");
+
+  ref = test_start (TEST_TYPE_STACKFUL_ACTOR, stackful_ask_self, NULL, &record);
+  future = pykka_actor_ref_ask (ref, test_value_int (&msg, 0));
+  rel_assert_future_error (future, PYKKA_ERROR, PYKKA_ERROR_DEADLOCK);
+  g_assert_true (pykka_actor_ref_is_alive (ref));
+  test_stop_all ();
+  g_value_unset (&msg);
+  test_record_free (record);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_data_func ("/Pykka/Faults/on-start-error", fail_hook, test_on_start_error);
+  g_test_add_data_func ("/Pykka/Faults/on-start-false-without-error", fail_hook_without_error, test_on_start_error);
+  g_test_add_func ("/Pykka/Faults/tell-handler-error", test_tell_handler_error);
+  g_test_add_func ("/Pykka/Faults/ask-handler-error", test_ask_handler_error);
+  g_test_add_data_func ("/Pykka/Faults/on-stop-error", fail_hook, test_on_stop_error);
+  g_test_add_data_func ("/Pykka/Faults/on-stop-false-without-error", fail_hook_without_error, test_on_stop_error);
+  g_test_add_data_func ("/Pykka/Faults/on-failure-tells-self", GINT_TO_POINTER (FAILURE_TELL_SELF), test_on_failure_misbehaves);
+  g_test_add_data_func ("/Pykka/Faults/on-failure-stops-self", GINT_TO_POINTER (FAILURE_STOP_SELF), test_on_failure_misbehaves);
+  g_test_add_data_func ("/Pykka/Faults/on-failure-asks-self", GINT_TO_POINTER (FAILURE_ASK_SELF_WAIT), test_on_failure_misbehaves);
+  g_test_add_func ("/Pykka/Faults/finalized-while-refs-held", test_finalized_while_refs_held);
+  g_test_add_func ("/Pykka/Faults/context-orphaned", test_context_orphaned);
+  g_test_add_func ("/Pykka/Faults/own-thread-ended", test_own_thread_ended);
+  g_test_add_func ("/Pykka/Faults/future-dropped", test_future_dropped);
+  g_test_add_func ("/Pykka/Faults/stop-in-on-start", test_stop_in_on_start);
+  g_test_add_data_func ("/Pykka/Faults/stop-twice-in-handler", GSIZE_TO_POINTER (0), test_stop_twice_in_handler);
+  g_test_add_data_func ("/Pykka/Faults/stop-twice-in-stackful-handler", GSIZE_TO_POINTER (1), test_stop_twice_in_handler);
+  g_test_add_func ("/Pykka/Faults/timeout-zero", test_timeout_zero);
+  g_test_add_func ("/Pykka/Faults/stackful-self-deadlock", test_stackful_self_deadlock);
+
+  return g_test_run ();
+}
