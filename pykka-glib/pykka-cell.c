@@ -158,24 +158,54 @@ pykka_cell_wake (PykkaCell *self)
     pykka_scheduler_enqueue (self->scheduler, self);
 }
 
-static PykkaMessage *
-cell_pop (PykkaCell *self)
+/* The mail a turn took from the mailbox and has not handled yet. Only the
+ * thread running the turn touches it. */
+typedef struct
 {
-  PykkaMessage *m;
+  PykkaMessage *head;
+  PykkaMessage *tail;
+  guint         length;
+} Batch;
 
-  g_mutex_lock (&self->mutex);
-  m = self->head;
-  if (m != NULL)
-    {
-      self->head = m->next;
-      if (self->head == NULL)
-        self->tail = NULL;
-      self->length--;
-      m->next = NULL;
-    }
-  g_mutex_unlock (&self->mutex);
+/* Takes the whole mailbox into @batch: one lock for many messages. Called
+ * under ->mutex. */
+static void
+cell_take_all_locked (PykkaCell *self,
+                      Batch     *batch)
+{
+  batch->head = g_steal_pointer (&self->head);
+  batch->tail = g_steal_pointer (&self->tail);
+  batch->length = self->length;
+  self->length = 0;
+}
 
+static PykkaMessage *
+batch_pop (Batch *batch)
+{
+  PykkaMessage *m = batch->head;
+
+  batch->head = m->next;
+  if (batch->head == NULL)
+    batch->tail = NULL;
+  batch->length--;
+  m->next = NULL;
   return m;
+}
+
+/* Puts what is left of @batch back in front of the mailbox, in order.
+ * Called under ->mutex. */
+static void
+cell_put_back_locked (PykkaCell *self,
+                      Batch     *batch)
+{
+  if (batch->head == NULL)
+    return;
+  batch->tail->next = self->head;
+  if (self->head == NULL)
+    self->tail = batch->tail;
+  self->head = batch->head;
+  self->length += batch->length;
+  memset (batch, 0, sizeof *batch);
 }
 
 /* Normalises the outcome of a handler written in any language: TRUE with
@@ -201,6 +231,27 @@ normalize_outcome (PykkaCell   *self,
   return FALSE;
 }
 
+/* Answers (and frees) a message that reached a dead actor: a stop did not
+ * stop it, an ask fails with ACTOR_DEAD. */
+static void
+cell_answer_dead (PykkaCell    *self,
+                  PykkaMessage *m)
+{
+  if (m->reply != NULL)
+    {
+      if (m->kind == PYKKA_MESSAGE_STOP)
+        {
+          GValue no = G_VALUE_INIT;
+
+          g_value_init (&no, G_TYPE_BOOLEAN);
+          pykka_future_take_value (m->reply, &no);
+        }
+      else
+        pykka_future_take_error (m->reply, pykka_cell_dead_error (self));
+    }
+  pykka_message_free (m);
+}
+
 /* The actor is dead from here on: no hook runs again, every message
  * still queued is answered. Runs on the actor's thread. */
 static void
@@ -224,19 +275,7 @@ cell_die (PykkaCell *self)
     {
       PykkaMessage *next = m->next;
 
-      if (m->reply != NULL)
-        {
-          if (m->kind == PYKKA_MESSAGE_STOP)
-            {
-              GValue no = G_VALUE_INIT;
-
-              g_value_init (&no, G_TYPE_BOOLEAN);
-              pykka_future_take_value (m->reply, &no);
-            }
-          else
-            pykka_future_take_error (m->reply, pykka_cell_dead_error (self));
-        }
-      pykka_message_free (m);
+      cell_answer_dead (self, m);
       m = next;
     }
 
@@ -351,9 +390,7 @@ handle_message (PykkaCell    *self,
   if (actor == NULL)
     {
       /* Died earlier in this turn. */
-      if (m->reply != NULL)
-        pykka_future_take_error (m->reply, pykka_cell_dead_error (self));
-      pykka_message_free (m);
+      cell_answer_dead (self, m);
       return;
     }
 
@@ -426,6 +463,26 @@ cell_is_suspended (PykkaCell *self)
   return self->co != NULL || self->suspended_on != NULL;
 }
 
+/* Ends a turn: decides whether the cell goes back on the run queue.
+ * Called under ->mutex. */
+static gboolean
+cell_end_turn_locked (PykkaCell *self)
+{
+  gboolean requeue;
+
+  self->running = FALSE;
+  if (cell_is_suspended (self) && !self->wake_pending)
+    {
+      self->suspended = TRUE;
+      requeue = FALSE;
+    }
+  else
+    requeue = self->wake_pending || (self->head != NULL && self->state == PYKKA_CELL_ALIVE);
+  self->wake_pending = FALSE;
+  self->scheduled = requeue;
+  return requeue;
+}
+
 /*
  * pykka_cell_run_turn:
  *
@@ -437,13 +494,17 @@ guint
 pykka_cell_run_turn (PykkaCell *self,
                      guint      budget)
 {
+  Batch batch = { NULL, NULL, 0 };
   guint used = 0;
   gboolean requeue;
 
+  /* One lock starts the turn and takes the mail. */
   g_mutex_lock (&self->mutex);
   self->running = TRUE;
   self->suspended = FALSE;
   self->wake_pending = FALSE;
+  if (!cell_is_suspended (self))
+    cell_take_all_locked (self, &batch);
   g_mutex_unlock (&self->mutex);
 
   if (self->co != NULL && !cell_resume_coroutine (self))
@@ -451,51 +512,53 @@ pykka_cell_run_turn (PykkaCell *self,
 
   if (self->suspended_on != NULL)
     {
-      PykkaActor *actor;
-
       if (!pykka_future_is_done (self->suspended_on))
         goto out;
-
-      g_mutex_lock (&self->mutex);
-      actor = self->actor != NULL ? g_object_ref (self->actor) : NULL;
-      g_mutex_unlock (&self->mutex);
-      cell_finish_suspension (self, actor);
-      g_clear_object (&actor);
+      cell_finish_suspension (self, self->actor);
     }
 
-  while (used < budget && !cell_is_suspended (self))
+  for (;;)
     {
-      PykkaMessage *m = cell_pop (self);
-
-      if (m == NULL)
-        break;
-      used++;
-
-      if (self->stackful)
+      /* A dead cell answers what is left at once, whatever the budget. */
+      while (batch.head != NULL &&
+             ((used < budget && !cell_is_suspended (self)) || self->actor == NULL))
         {
-          self->co_message = m;
-          self->co = pykka_coroutine_new (pykka_scheduler_get_stack_pool (self->scheduler),
-                                          coroutine_main, self);
-          cell_resume_coroutine (self);
+          PykkaMessage *m = batch_pop (&batch);
+
+          used++;
+          if (self->stackful && self->actor != NULL)
+            {
+              self->co_message = m;
+              self->co = pykka_coroutine_new (pykka_scheduler_get_stack_pool (self->scheduler),
+                                              coroutine_main, self);
+              cell_resume_coroutine (self);
+            }
+          else
+            handle_message (self, m);
         }
-      else
-        handle_message (self, m);
+      if (batch.head != NULL || used >= budget || cell_is_suspended (self))
+        break;
+
+      /* Take the mail that arrived meanwhile; with none, the same lock
+       * ends the turn. */
+      g_mutex_lock (&self->mutex);
+      cell_take_all_locked (self, &batch);
+      if (batch.head == NULL)
+        {
+          requeue = cell_end_turn_locked (self);
+          g_mutex_unlock (&self->mutex);
+          goto done;
+        }
+      g_mutex_unlock (&self->mutex);
     }
 
 out:
   g_mutex_lock (&self->mutex);
-  self->running = FALSE;
-  if (cell_is_suspended (self) && !self->wake_pending)
-    {
-      self->suspended = TRUE;
-      requeue = FALSE;
-    }
-  else
-    requeue = self->wake_pending || (self->head != NULL && self->state == PYKKA_CELL_ALIVE);
-  self->wake_pending = FALSE;
-  self->scheduled = requeue;
+  cell_put_back_locked (self, &batch);
+  requeue = cell_end_turn_locked (self);
   g_mutex_unlock (&self->mutex);
 
+done:
   if (requeue)
     pykka_scheduler_enqueue (self->scheduler, self);
 
