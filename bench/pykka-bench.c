@@ -708,7 +708,8 @@ bench_actor_new (GType      type,
                  BenchMode  mode,
                  gboolean   own_thread)
 {
-  PykkaActor *actor = g_object_new (type, "use-own-thread", own_thread, NULL);
+  PykkaActor *actor = own_thread ? g_object_new (type, "use-own-thread", TRUE, NULL)
+                                 : g_object_new (type, NULL);
 
   bench_priv (actor)->mode = mode;
   return actor;

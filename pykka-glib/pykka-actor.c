@@ -480,7 +480,7 @@ pykka_actor_start (PykkaActor  *self,
   g_mutex_unlock (&cell->mutex);
 
   pykka_registry_add (cell);
-  g_debug ("Registered actor %s (%s)", G_OBJECT_TYPE_NAME (self), pykka_cell_get_urn (cell));
+  PYKKA_DEBUG ("Registered actor %s (%s)", G_OBJECT_TYPE_NAME (self), pykka_cell_get_urn (cell));
 
   /* on_start comes before anything sent from now on. */
   pykka_cell_push (cell, pykka_message_new (PYKKA_MESSAGE_START, NULL, NULL));

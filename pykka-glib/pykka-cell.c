@@ -282,7 +282,7 @@ cell_die (PykkaCell *self)
   if (self->own_loop != NULL)
     g_main_loop_quit (self->own_loop);
 
-  g_debug ("Stopped actor %s (%s)", g_type_name (self->type), pykka_cell_get_urn (self));
+  PYKKA_DEBUG ("Stopped actor %s (%s)", g_type_name (self->type), pykka_cell_get_urn (self));
 
   g_clear_object (&actor);
 }
@@ -329,7 +329,7 @@ cell_finish_suspension (PykkaCell  *self,
   if (reply != NULL)
     {
       if (error != NULL)
-        g_info ("Error returned to the asker of %s: %s", g_type_name (self->type), error->message);
+        PYKKA_INFO ("Error returned to the asker of %s: %s", g_type_name (self->type), error->message);
       pykka_future_copy_outcome (reply, future);
     }
   else if (error != NULL && actor != NULL)
@@ -351,7 +351,7 @@ handle_user_message (PykkaCell    *self,
       pykka_value_clear (&reply);
       if (m->reply != NULL)
         {
-          g_info ("Error returned to the asker of %s: %s", g_type_name (self->type), error->message);
+          PYKKA_INFO ("Error returned to the asker of %s: %s", g_type_name (self->type), error->message);
           pykka_future_take_error (m->reply, error);
         }
       else
@@ -397,7 +397,7 @@ handle_message (PykkaCell    *self,
   switch (m->kind)
     {
     case PYKKA_MESSAGE_START:
-      g_debug ("Starting actor %s (%s)", g_type_name (self->type), pykka_cell_get_urn (self));
+      PYKKA_DEBUG ("Starting actor %s (%s)", g_type_name (self->type), pykka_cell_get_urn (self));
       ok = PYKKA_ACTOR_GET_CLASS (actor)->on_start (actor, &error);
       if (!normalize_outcome (self, ok, &error, "on_start"))
         {

@@ -21,6 +21,16 @@ const char *pykka_gettext (const char *msgid) G_GNUC_FORMAT (1);
 #undef _
 #define P_(String) pykka_gettext (String)
 
+/* g_debug() and g_info() format their message even when nobody shows it,
+ * and the runtime logs per actor and per failed ask: ask first. */
+#define PYKKA_LOG_IF_SHOWN(level, ...)                                   \
+  G_STMT_START {                                                         \
+    if (!g_log_writer_default_would_drop ((level), G_LOG_DOMAIN))        \
+      g_log (G_LOG_DOMAIN, (level), __VA_ARGS__);                        \
+  } G_STMT_END
+#define PYKKA_DEBUG(...) PYKKA_LOG_IF_SHOWN (G_LOG_LEVEL_DEBUG, __VA_ARGS__)
+#define PYKKA_INFO(...)  PYKKA_LOG_IF_SHOWN (G_LOG_LEVEL_INFO, __VA_ARGS__)
+
 typedef struct _PykkaScheduler PykkaScheduler;
 typedef struct _PykkaCell      PykkaCell;
 typedef struct _PykkaMessage   PykkaMessage;
