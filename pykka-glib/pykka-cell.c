@@ -57,7 +57,7 @@ pykka_message_new (PykkaMessageKind  kind,
                    const GValue     *value,
                    PykkaFuture      *reply)
 {
-  PykkaMessage *m = g_new0 (PykkaMessage, 1);
+  PykkaMessage *m = g_slice_new0 (PykkaMessage);
 
   m->kind = kind;
   m->reply = reply != NULL ? g_object_ref (reply) : NULL;
@@ -71,7 +71,7 @@ pykka_message_free (PykkaMessage *m)
 {
   pykka_value_clear (&m->value);
   g_clear_object (&m->reply);
-  g_free (m);
+  g_slice_free (PykkaMessage, m);
 }
 
 const char *
