@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// Actors written in JavaScript: subclassing, messages, replies, errors,
+// futures, events, the registry and threads. Runs with the override folder
+// on GJS's search path (gjs -I introspection/js), as after installation.
+
+import GLib from 'gi://GLib';
+import GObject from 'gi://GObject';
+import Pykka from 'gi://Pykka?version=1.0';
+import System from 'system';
+
+import {test, run, assert, sleep, until} from './harness.js';
+
+const Recorder = GObject.registerClass(
+class Recorder extends Pykka.Actor {
+    _init(params = {}) {
+        super._init(params);
+        this.log = [];
+    }
+
+    vfunc_on_start() {
+        this.log.push('start');
+        return true;
+    }
+
+    vfunc_on_stop() {
+        this.log.push('stop');
+        return true;
+    }
+
+    vfunc_on_failure(error) {
+        this.log.push(`failure: ${error.message}`);
+    }
+
+    vfunc_on_receive(message) {
+        this.log.push(message);
+        if (message?.command === 'throw-gerror')
+            throw new GLib.Error(Pykka.Error, Pykka.Error.INVALID_ARGUMENT, 'bad argument');
+        if (message?.command === 'throw-js')
+            throw new TypeError('not a number');
+        if (message?.command === 'fail-silently')
+            return [false, null];
+        if (message?.command === 'none')
+            return undefined;
+        if (message?.command === 'plain')
+            return message.value;
+        return [true, message];
+    }
+});
+
+test('ask replies with the very same JS object', () => {
+    const ref = new Recorder().start();
+    const message = {hello: 'world', nested: {n: 1}};
+    const reply = ref.ask(message).get(5000);
+    assert.equal(reply, message, 'identity');
+    ref.stop_sync(5000);
+});
+
+test('scalars, strings, big numbers and variants travel', () => {
+    const ref = new Recorder().start();
+    assert.equal(ref.ask(42).get(5000), 42);
+    assert.equal(ref.ask('text').get(5000), 'text');
+    assert.equal(ref.ask(2 ** 40).get(5000), 2 ** 40);
+    assert.equal(ref.ask(true).get(5000), true);
+    const v = ref.ask(new GLib.Variant('as', ['a', 'b'])).get(5000);
+    assert.deepEqual(v.deepUnpack(), ['a', 'b']);
+    // Arrays cannot be guessed into a GValue: wrap them.
+    const wrapped = ref.ask({items: [1, 2, 3]}).get(5000);
+    assert.deepEqual(wrapped.items, [1, 2, 3]);
+    ref.stop_sync(5000);
+});
+
+test('a handler may return the reply itself, or nothing', () => {
+    const ref = new Recorder().start();
+    assert.equal(ref.ask({command: 'plain', value: 7}).get(5000), 7);
+    assert.equal(ref.ask({command: 'none'}).get(5000), null);
+    ref.stop_sync(5000);
+});
+
+test('tell is handled in order, on_start first, on_stop last', async () => {
+    const actor = new Recorder();
+    const ref = actor.start();
+    for (let i = 0; i < 5; i++)
+        ref.tell(i);
+    assert.ok(await ref.stop().get_async(null), 'stop reports it stopped the actor');
+    assert.deepEqual(actor.log, ['start', 0, 1, 2, 3, 4, 'stop']);
+    assert.ok(!ref.is_alive());
+});
+
+test('a thrown GLib.Error reaches the asker with its domain and code', async () => {
+    const ref = new Recorder().start();
+    const e = await assert.throws(() => ref.ask({command: 'throw-gerror'}).get_async(null));
+    assert.gerror(e, Pykka.Error, Pykka.Error.INVALID_ARGUMENT);
+    assert.equal(e.message, 'bad argument');
+    // The actor lives on after a failed ask.
+    assert.ok(ref.is_alive());
+    assert.equal(ref.ask(1).get(5000), 1);
+    ref.stop_sync(5000);
+});
+
+test('a thrown JS Error reaches the asker as an error of the same class', async () => {
+    const ref = new Recorder().start();
+    const e = await assert.throws(() => ref.ask({command: 'throw-js'}).get_async(null));
+    assert.ok(e instanceof TypeError, `a TypeError (${e})`);
+    assert.ok(e.message.includes('not a number'));
+    const e2 = await assert.throws(() => ref.ask({command: 'throw-js'}).get(5000));
+    assert.ok(e2 instanceof TypeError, `blocking get: a TypeError (${e2})`);
+    ref.stop_sync(5000);
+});
+
+test('[false, null] without an error fails with FAILED naming the actor', () => {
+    const ref = new Recorder().start();
+    const e = assert.throws(() => ref.ask({command: 'fail-silently'}).get(5000));
+    return e.then(err => {
+        assert.gerror(err, Pykka.Error, Pykka.Error.FAILED);
+        assert.ok(err.message.includes('Recorder'), `names the actor: ${err.message}`);
+        assert.ok(err.message.includes(ref.get_urn()), `names the urn: ${err.message}`);
+        ref.stop_sync(5000);
+    });
+});
+
+test('an error in a told message runs on_failure and stops the actor', async () => {
+    const actor = new Recorder();
+    const ref = actor.start();
+    ref.tell({command: 'throw-gerror'});
+    await until(() => !ref.is_alive(), 'the actor to die');
+    assert.equal(actor.log.at(-1), 'failure: bad argument');
+    assert.ok(!actor.log.includes('stop'), 'no on_stop after a failure');
+    const e = await assert.throws(() => ref.ask(1).get_async(null));
+    assert.gerror(e, Pykka.Error, Pykka.Error.ACTOR_DEAD);
+    assert.gerror(await assert.throws(() => ref.tell(1)), Pykka.Error, Pykka.Error.ACTOR_DEAD);
+});
+
+test('an actor cannot be restarted', async () => {
+    const actor = new Recorder();
+    const ref = actor.start();
+    ref.stop_sync(5000);
+    const e = await assert.throws(() => actor.start());
+    assert.gerror(e, Pykka.Error, Pykka.Error.FAILED);
+});
+
+const Slow = GObject.registerClass(
+class Slow extends Pykka.Actor {
+    _init(params = {}) {
+        super._init(params);
+        this.events = [];
+    }
+
+    async vfunc_on_receive(message) {
+        this.events.push(`begin ${message.n}`);
+        await sleep(message.delay ?? 5);
+        this.events.push(`end ${message.n}`);
+        if (message.reject === 'gerror')
+            throw new GLib.Error(Pykka.Error, Pykka.Error.TIMEOUT, `late ${message.n}`);
+        if (message.reject === 'js')
+            throw new RangeError(`out of range ${message.n}`);
+        return {n: message.n, doubled: message.n * 2, original: message};
+    }
+});
+
+test('an async handler suspends the actor until its promise settles', async () => {
+    const actor = new Slow();
+    const ref = actor.start();
+    const m1 = {n: 1, delay: 30};
+    const f1 = ref.ask(m1);
+    const f2 = ref.ask({n: 2});
+    const [r1, r2] = await Promise.all([f1.get_async(null), f2.get_async(null)]);
+    assert.equal(r1.doubled, 2);
+    assert.equal(r1.original, m1, 'identity through an async reply');
+    assert.equal(r2.doubled, 4);
+    assert.deepEqual(actor.events, ['begin 1', 'end 1', 'begin 2', 'end 2']);
+    ref.stop_sync(5000);
+});
+
+test('an async handler that rejects answers the ask with the error', async () => {
+    const ref = new Slow().start();
+    const e1 = await assert.throws(() => ref.ask({n: 3, reject: 'gerror'}).get_async(null));
+    assert.gerror(e1, Pykka.Error, Pykka.Error.TIMEOUT);
+    assert.equal(e1.message, 'late 3');
+    const e2 = await assert.throws(() => ref.ask({n: 4, reject: 'js'}).get_async(null));
+    assert.ok(e2 instanceof RangeError, `a RangeError (${e2})`);
+    assert.ok(e2.message.includes('out of range 4'));
+    assert.equal((await ref.ask({n: 5}).get_async(null)).doubled, 10, 'lives on');
+    ref.stop_sync(5000);
+});
+
+test('blocking get from plain code waits for an async handler', () => {
+    // Not from inside a promise job: there, await get_async instead.
+    const ref = new Slow().start();
+    return new Promise((resolve, reject) => {
+        GLib.idle_add(GLib.PRIORITY_DEFAULT, () => {
+            try {
+                assert.equal(ref.ask({n: 6}).get(5000).doubled, 12);
+                ref.stop_sync(5000);
+                resolve();
+            } catch (e) {
+                reject(e);
+            }
+            return GLib.SOURCE_REMOVE;
+        });
+    });
+});
+
+const SlowStart = GObject.registerClass(
+class SlowStart extends Pykka.Actor {
+    _init(params = {}) {
+        super._init(params);
+        this.ready = false;
+    }
+
+    async vfunc_on_start() {
+        await sleep(20);
+        this.ready = true;
+    }
+
+    vfunc_on_receive() {
+        return this.ready;
+    }
+});
+
+test('an async on_start runs before any message', async () => {
+    const ref = new SlowStart().start();
+    assert.equal(await ref.ask('ready?').get_async(null), true);
+    ref.stop_sync(5000);
+});
+
+const FailingStart = GObject.registerClass(
+class FailingStart extends Pykka.Actor {
+    async vfunc_on_start() {
+        await sleep(1);
+        throw new GLib.Error(Pykka.Error, Pykka.Error.FAILED, 'cannot start');
+    }
+
+    vfunc_on_receive() {
+        return 'never';
+    }
+});
+
+test('an async on_start that rejects stops the actor', async () => {
+    const ref = new FailingStart().start();
+    const e = await assert.throws(() => ref.ask('hello').get_async(null));
+    assert.ok(e instanceof GLib.Error, `${e}`);
+    await until(() => !ref.is_alive(), 'the actor to stop');
+});
+
+const Forwarder = GObject.registerClass(
+class Forwarder extends Pykka.Actor {
+    async vfunc_on_receive(message) {
+        const inner = await this._target.ask(message).get_async(null);
+        return {via: 'forwarder', inner};
+    }
+});
+
+test('an async handler awaits another actor', async () => {
+    const target = new Slow().start();
+    const fwd = new Forwarder();
+    fwd._target = target;
+    const ref = fwd.start();
+    const r = await ref.ask({n: 8}).get_async(null);
+    assert.equal(r.via, 'forwarder');
+    assert.equal(r.inner.doubled, 16);
+    ref.stop_sync(5000);
+    target.stop_sync(5000);
+});
+
+test('Pykka.toFuture turns a promise into a future', async () => {
+    const f = Pykka.toFuture(sleep(1).then(() => 'later'));
+    assert.equal(await f.get_async(null), 'later');
+    const g = Pykka.toFuture(Promise.reject(new GLib.Error(Pykka.Error, Pykka.Error.DEADLOCK, 'x')));
+    assert.gerror(await assert.throws(() => g.get_async(null)), Pykka.Error, Pykka.Error.DEADLOCK);
+});
+
+test('futures made in JS: set_value, set_error, await', async () => {
+    const f = new Pykka.Future();
+    GLib.idle_add(GLib.PRIORITY_DEFAULT, () => {
+        f.set_value({from: 'idle'});
+        return GLib.SOURCE_REMOVE;
+    });
+    assert.equal((await f.get_async(null)).from, 'idle');
+    assert.gerror(await assert.throws(() => f.set_value(1)), Pykka.Error, Pykka.Error.ALREADY_SET);
+    const g = Pykka.Future.new_for_error(new GLib.Error(Pykka.Error, Pykka.Error.TIMEOUT, 't'));
+    assert.gerror(await assert.throws(() => g.get_async(null)), Pykka.Error, Pykka.Error.TIMEOUT);
+    const h = Pykka.Future.new_for_value(3).map(v => [true, v * 10]);
+    assert.equal(await h.get_async(null), 30);
+});
+
+test('events: set, clear, await wait_async, blocking wait', async () => {
+    const event = new Pykka.Event();
+    assert.ok(!event.is_set());
+    assert.ok(!event.wait(1), 'a wait times out');
+    GLib.timeout_add(GLib.PRIORITY_DEFAULT, 5, () => {
+        event.set();
+        return GLib.SOURCE_REMOVE;
+    });
+    assert.ok(await event.wait_async(null));
+    assert.ok(event.is_set());
+    assert.ok(event.wait(0));
+    event.clear();
+    assert.ok(!event.is_set());
+});
+
+test('the registry finds JS actors by type, type name and urn', async () => {
+    const a = new Recorder().start();
+    const b = new Recorder().start();
+    const s = new Slow().start();
+    const byType = Pykka.Registry.get_by_type(Recorder.$gtype);
+    assert.equal(byType.length, 2, 'two recorders');
+    assert.ok(byType.every(r => r.get_actor_type() === Recorder.$gtype));
+    assert.equal(Pykka.Registry.get_by_type(Pykka.Actor.$gtype).length, 3, 'subtypes included');
+    assert.equal(Pykka.Registry.get_by_type_name(GObject.type_name(Slow.$gtype)).length, 1);
+    assert.equal(Pykka.Registry.get_by_urn(a.get_urn()).get_urn(), a.get_urn());
+    assert.equal(Pykka.Registry.get_by_urn('urn:uuid:nope'), null);
+    assert.equal(Pykka.Registry.get_all().length, 3);
+    assert.equal(Pykka.Registry.broadcast('hello everyone', Recorder.$gtype), 2);
+    const actor = a.dup_actor();
+    await until(() => actor.log.includes('hello everyone'), 'the broadcast');
+    assert.ok(Pykka.Registry.stop_all(5000));
+    assert.equal(Pykka.Registry.get_all().length, 0);
+    assert.ok(!b.is_alive() && !s.is_alive());
+});
+
+test('a JS actor on a thread of its own fails with a clear error', async () => {
+    const actor = new Recorder({use_own_thread: true});
+    const e = await assert.throws(() => actor.start());
+    assert.gerror(e, Pykka.Error, Pykka.Error.NOT_SUPPORTED);
+    assert.ok(e.message.includes('Recorder') && e.message.includes('main thread'), e.message);
+    assert.equal(Pykka.Registry.get_all().length, 0, 'not registered');
+    const ref = new Recorder().start();
+    assert.equal(ref.ask(1).get(5000), 1);
+    ref.stop_sync(5000);
+});
+
+test('a JS actor in a context another thread runs fails with a clear error', async () => {
+    // A C actor on its own thread runs the context it was given.
+    const context = new GLib.MainContext();
+    const hostRef = new Pykka.Actor({use_own_thread: true, context}).start();
+    const otherThreadRuns = () => {
+        if (!context.acquire())
+            return true;
+        context.release();
+        return false;
+    };
+    await until(otherThreadRuns, 'the host thread to run the context');
+    const e = await assert.throws(() => new Recorder({context}).start());
+    assert.gerror(e, Pykka.Error, Pykka.Error.NOT_SUPPORTED);
+    assert.ok(hostRef.stop_sync(5000));
+});
+
+test('C actors from JS may still use their own thread', () => {
+    const ref = new Pykka.Actor({use_own_thread: true}).start();
+    assert.ok(ref.is_alive());
+    assert.ok(ref.stop_sync(5000));
+});
+
+const status = run(() => {
+    Pykka.Registry.stop_all(5000);
+});
+System.exit(status);
