@@ -1249,7 +1249,28 @@ run_coroutines (gint64 n)
   double bytes, reached;
   REPEAT (pykka, pykka_coroutine_chain (10, n));
 
-  add_record ("coroutines", "pykka-glib", n * 9, pykka, "ns/suspend+resume");
+  add_record ("coroutines", "pykka-glib", n * 9, pykka, "ns/hop");
+  {
+    g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+    g_autofree char *dir = g_path_get_dirname (self != NULL ? self : ".");
+    g_autofree char *exe = g_build_filename (dir, "pykka-bench-coroutine", NULL);
+    g_autofree char *size = g_strdup_printf ("%" G_GINT64_FORMAT, n * 10);
+    g_autofree char *out = NULL;
+    const char *argv[] = { exe, size, NULL };
+    char *end;
+    double shared, copied;
+
+    if (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                      &out, NULL, NULL, NULL) && out != NULL)
+      {
+        shared = g_ascii_strtod (out, &end);
+        copied = g_ascii_strtod (end, NULL);
+        add_record ("coroutine-switch", "pykka-glib", n * 10, shared, "ns/suspend+resume");
+        add_record ("coroutine-switch-copy", "pykka-glib", n * 10, copied, "ns/suspend+resume");
+      }
+    else
+      fprintf (stderr, "  (%s not found: no bare switch figures)\n", exe);
+  }
   bytes = measure_in_child ("coroutines", depth, &reached);
   add_record ("coroutines-suspended", "pykka-glib", depth, reached, "coroutines");
   add_record ("coroutine-memory", "pykka-glib", depth, bytes, "bytes/suspended");
@@ -1271,7 +1292,7 @@ static const Workload workloads[] = {
   { "ask-thread", 20000,   100,  run_ask_thread, "N blocking asks to an actor on its own thread (us/ask)" },
   { "spawn",      100000,  200,  run_spawn,      "create N actors, one message each, stop all (us/actor, bytes/actor)" },
   { "idle",       2000000, 2000, run_idle,       "pingpong with 100 000 idle actors on the context (ns/hop)" },
-  { "coroutines", 100000,  20,   run_coroutines, "stackful chain of 10, N rounds; 100 000 suspended at once" },
+  { "coroutines", 100000,  20,   run_coroutines, "stackful chain of 10 asking each other, N rounds (ns/hop: ask + suspend + resume); bare suspend + resume; 100 000 suspended at once" },
   { "fan-out",    200,     5,    run_fan_out,    "one actor asks 1000 workers and joins, N rounds (us/round)" },
 };
 
