@@ -65,6 +65,16 @@
 #endif
 #ifdef PYKKA_TSAN
 # include <sanitizer/tsan_interface.h>
+/* Not in the public header, but exported by every TSan runtime: pops one
+ * entry of the current fiber's shadow call stack. GCC knows it as a
+ * built-in taking a (useless) pointer. */
+# ifdef __clang__
+extern void __tsan_func_exit (void);
+#  define PYKKA_TSAN_FUNC_EXIT() __tsan_func_exit ()
+# else
+extern void __tsan_func_exit (void *);
+#  define PYKKA_TSAN_FUNC_EXIT() __tsan_func_exit (NULL)
+# endif
 #endif
 
 #if defined(__has_include)
@@ -86,6 +96,12 @@
   ((void) VALGRIND_MAKE_MEM_UNDEFINED ((p), (n)))
 #else
 # define PYKKA_MAKE_WRITABLE(p, n) ((void) 0)
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+# define PYKKA_ALWAYS_INLINE __attribute__((always_inline))
+#else
+# define PYKKA_ALWAYS_INLINE
 #endif
 
 /* ---- data structures --------------------------------------------------- */
@@ -139,6 +155,10 @@ struct _PykkaStackPool
 #endif
 #ifdef PYKKA_TSAN
   void *tsan_native_fiber;
+  /* TSan fibers of finished coroutines, with an empty shadow call stack,
+   * for reuse: creating a fiber costs an mmap, and GCC's libtsan slows
+   * down with (and limits) the number of fibers ever alive at once. */
+  GPtrArray *tsan_spare_fibers;
 #endif
 };
 
@@ -463,6 +483,15 @@ pykka_stack_pool_free (PykkaStackPool *pool)
       munmap (stack->mapping, pool->stack_size + pool->page_size);
     }
 
+#ifdef PYKKA_TSAN
+  if (pool->tsan_spare_fibers != NULL)
+    {
+      for (i = 0; i < pool->tsan_spare_fibers->len; i++)
+        __tsan_destroy_fiber (g_ptr_array_index (pool->tsan_spare_fibers, i));
+      g_ptr_array_free (pool->tsan_spare_fibers, TRUE);
+    }
+#endif
+
   g_free (pool->stacks);
   g_free (pool);
 }
@@ -493,7 +522,7 @@ pykka_coroutine_new (PykkaStackPool    *pool,
 
 /* Switches from the native stack into @co (which is the occupant of its
  * stack, with its bytes in place) and back. */
-static inline void
+PYKKA_ALWAYS_INLINE static inline void
 pykka_coroutine_switch_in (PykkaStackPool *pool,
                            PykkaCoroutine *co)
 {
@@ -542,8 +571,10 @@ pykka_coroutine_approx_sp (PykkaCoroutine *co)
 #endif
 
 /* Leaves the running coroutine @co for the native stack of its resumer. If
- * @finished, the fake stack of ASan is released and this never returns. */
-static inline void
+ * @finished, the fake stack of ASan is released and this never returns.
+ * Always inlined: on the finishing path entry() must be the only frame
+ * (TSan shadow call stack, see there). */
+PYKKA_ALWAYS_INLINE static inline void
 pykka_coroutine_switch_out (PykkaStackPool *pool,
                             PykkaCoroutine *co,
                             gboolean        finished)
@@ -590,6 +621,13 @@ pykka_coroutine_entry (void)
   co->func (co->user_data);
 
   co->finished = TRUE;
+#ifdef PYKKA_TSAN
+  /* Pop our own shadow call stack entry (we never return), so that the
+   * fiber can be reused by another coroutine with an empty shadow stack.
+   * Nothing below may be an out-of-line instrumented call that does not
+   * return. */
+  PYKKA_TSAN_FUNC_EXIT ();
+#endif
   pykka_coroutine_switch_out (pool, co, TRUE);
 
   /* Never resumed after finishing. */
@@ -665,7 +703,11 @@ pykka_coroutine_install (PykkaStackPool *pool,
     {
       pykka_coroutine_init_frame (co);
 #ifdef PYKKA_TSAN
-      co->tsan_fiber = __tsan_create_fiber (0);
+      if (pool->tsan_spare_fibers != NULL && pool->tsan_spare_fibers->len > 0)
+        co->tsan_fiber = g_ptr_array_steal_index_fast (pool->tsan_spare_fibers,
+                                                       pool->tsan_spare_fibers->len - 1);
+      else
+        co->tsan_fiber = __tsan_create_fiber (0);
 #endif
     }
 
@@ -712,7 +754,10 @@ pykka_coroutine_resume (PykkaCoroutine *co)
       g_clear_pointer (&co->saved, g_free);
       co->saved_capacity = 0;
 #ifdef PYKKA_TSAN
-      g_clear_pointer (&co->tsan_fiber, __tsan_destroy_fiber);
+      /* Its shadow call stack is empty again (see entry()): reusable. */
+      if (pool->tsan_spare_fibers == NULL)
+        pool->tsan_spare_fibers = g_ptr_array_new ();
+      g_ptr_array_add (pool->tsan_spare_fibers, g_steal_pointer (&co->tsan_fiber));
 #endif
       return TRUE;
     }

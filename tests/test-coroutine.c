@@ -329,6 +329,45 @@ test_many (void)
   pykka_stack_pool_free (pool);
 }
 
+/* ---- churn -------------------------------------------------------------- */
+
+static void
+churn_main (gpointer user_data)
+{
+  guint *counter = user_data;
+
+  (*counter)++;
+  pykka_coroutine_yield ();
+  (*counter)++;
+}
+
+static void
+test_churn (void)
+{
+  PykkaStackPool *pool;
+  guint counter = 0;
+  guint i;
+
+  g_test_summary ("Many short-lived coroutines one after the other (under "
+                  "TSan this reuses fibers well past the shadow stack size)");
+
+  pool = pykka_stack_pool_new (2, STACK_SIZE);
+  for (i = 0; i < 100000; i++)
+    {
+      PykkaCoroutine *a = pykka_coroutine_new (pool, churn_main, &counter);
+      PykkaCoroutine *b = pykka_coroutine_new (pool, churn_main, &counter);
+
+      g_assert_false (pykka_coroutine_resume (a));
+      g_assert_false (pykka_coroutine_resume (b));
+      g_assert_true (pykka_coroutine_resume (b));
+      g_assert_true (pykka_coroutine_resume (a));
+      pykka_coroutine_free (a);
+      pykka_coroutine_free (b);
+    }
+  g_assert_cmpuint (counter, ==, 4 * 100000);
+  pykka_stack_pool_free (pool);
+}
+
 /* ---- pykka_coroutine_self() --------------------------------------------- */
 
 static void
@@ -781,6 +820,7 @@ main (int   argc,
   g_test_add_func ("/Pykka/Coroutine/yield-values", test_yield_values);
   g_test_add_func ("/Pykka/Coroutine/interleaved", test_interleaved);
   g_test_add_func ("/Pykka/Coroutine/many", test_many);
+  g_test_add_func ("/Pykka/Coroutine/churn", test_churn);
   g_test_add_func ("/Pykka/Coroutine/self", test_self);
   g_test_add_func ("/Pykka/Coroutine/free-suspended", test_free_suspended);
   g_test_add_func ("/Pykka/Coroutine/float", test_float);
