@@ -1,44 +1,58 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// async.js: an async handler that awaits another actor; its promise is the
-// reply, so the actor suspends without blocking the main context.
-// Run: gjs -I "$PYKKA_GLIB_JS_DIR" -m async.js
+//
+// Async JavaScript with actors: an async handler suspends its actor until
+// its promise settles, callers await futures, an event signals the end.
+// `async vfunc_on_receive` needs the Pykka override (installed with the
+// library; in the source tree: gjs -I introspection/js).
+//
+//     gjs -I introspection/js -m async.js
+
 import GLib from 'gi://GLib';
 import GObject from 'gi://GObject';
 import Pykka from 'gi://Pykka?version=1.0';
-import System from 'system';
 
-const Doubler = GObject.registerClass(
-class Doubler extends Pykka.Actor {
-    vfunc_on_receive(message) {
-        return message * 2;
+function sleep(msec) {
+    return new Promise(resolve => GLib.timeout_add(GLib.PRIORITY_DEFAULT, msec, () => {
+        resolve();
+        return GLib.SOURCE_REMOVE;
+    }));
+}
+
+const Fetcher = GObject.registerClass(
+class Fetcher extends Pykka.Actor {
+    async vfunc_on_receive(url) {
+        print(`fetcher: fetching ${url}`);
+        await sleep(10);  // Stands for real I/O.
+        if (url.startsWith('bad:'))
+            throw new Error(`cannot fetch ${url}`);
+        print(`fetcher: done with ${url}`);
+        return {url, fetchedAt: GLib.get_monotonic_time()};
     }
 });
 
-const Summer = GObject.registerClass(
-class Summer extends Pykka.Actor {
-    _init(doubler) {
-        super._init();
-        this._doubler = doubler;
+const done = new Pykka.Event();
+const fetcher = new Fetcher().start();
+
+async function main() {
+    // Both asks are queued at once; the actor takes one at a time.
+    const [a, b] = await Promise.all([
+        fetcher.ask('https://example.org/a').get_async(null),
+        fetcher.ask('https://example.org/b').get_async(null),
+    ]);
+    print(`main: got ${a.url} and ${b.url}, one after the other: ${a.fetchedAt < b.fetchedAt}`);
+
+    try {
+        await fetcher.ask('bad:url').get_async(null);
+    } catch (e) {
+        print(`main: ${e.constructor.name}: ${e.message}`);
     }
 
-    // The actor takes no other message until the promise settles.
-    async vfunc_on_receive(message) {
-        const doubled = await this._doubler.ask(message).get_async(null);
-        return message + doubled;
-    }
-});
-
-const doubler = new Doubler().start();
-const summer = new Summer(doubler).start();
+    print(`main: stopped: ${await fetcher.stop().get_async(null)}`);
+    done.set();
+}
 
 const loop = new GLib.MainLoop(null, false);
-summer.ask(10).get_async(null).then(sum => {
-    print(sum);  // 30
-    loop.quit();
-}).catch(error => {
-    logError(error);
-    loop.quit();
-    System.exit(1);
-});
+main().catch(logError);
+done.wait_async(null).then(() => loop.quit());
 loop.run();
-Pykka.Registry.stop_all(5000);
+print('main: finished');
