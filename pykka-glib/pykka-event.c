@@ -225,16 +225,19 @@ pykka_event_wait_async (PykkaEvent          *self,
                         gpointer             user_data)
 {
   g_autoptr(PykkaFuture) raised = NULL;
+  gboolean was_set;
 
   g_return_if_fail (PYKKA_IS_EVENT (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   raised = pykka_future_new ();
   g_mutex_lock (&self->mutex);
-  if (!self->is_set)
+  was_set = self->is_set;
+  if (!was_set)
     self->pending = g_slist_prepend (self->pending, g_object_ref (raised));
   g_mutex_unlock (&self->mutex);
-  if (pykka_event_is_set (self))
+  /* Decided under the lock: a clear right after must not lose the wait. */
+  if (was_set)
     pykka_future_set_value (raised, NULL, NULL);
 
   pykka_future_watch_async (raised, self, pykka_event_wait_async,
