@@ -300,7 +300,7 @@ static void
 test_ref_does_not_keep_actor (void)
 {
   TestActor *actor = test_actor_new (test_echo, NULL);
-  TestRecord *r = test_actor_get_record (actor);
+  TestRecord *r = test_record_ref (test_actor_get_record (actor));
   g_autoptr(PykkaActorRef) ref = start_actor (actor);
   g_autoptr(PykkaActor) dup = NULL;
 
@@ -315,9 +315,11 @@ test_ref_does_not_keep_actor (void)
 
   g_assert_true (pykka_actor_ref_stop_sync (ref, TEST_TIMEOUT_MSEC, NULL));
   g_assert_null (actor);
+  g_assert_cmpint (r->n_stopped, ==, 1);
   g_assert_null (pykka_actor_ref_dup_actor (ref));
   g_assert_false (pykka_actor_ref_is_alive (ref));
   g_assert_true (pykka_actor_ref_get_actor_type (ref) == TEST_TYPE_ACTOR);
+  test_record_free (r);
 }
 
 static void

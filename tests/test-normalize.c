@@ -171,7 +171,7 @@ run_failing_start (TestHookFunc hook)
   g_assert_cmpint (test_actor_get_record (actor)->n_stopped, ==, 0);
 
   g_value_unset (&msg);
-  test_record_free (test_actor_get_record (actor));
+
 }
 
 static void
@@ -205,7 +205,7 @@ test_stop_false_without_error (void)
   g_assert_false (pykka_actor_ref_is_alive (ref));
   g_assert_cmpint (test_actor_get_record (actor)->n_stopped, ==, 1);
 
-  test_record_free (test_actor_get_record (actor));
+
 }
 
 static void
