@@ -38,6 +38,7 @@ _GError = _rt._GError
 _Future = _rt.Future
 _NONE_REPLY = _rt._NONE_REPLY
 _MAX_IDLE_WORKERS = _rt._MAX_IDLE_WORKERS
+_unstarted_actors = _rt._unstarted_actors
 
 logger = logging.getLogger('pykka')
 
@@ -92,6 +93,7 @@ class Actor(_Pykka.Actor):
             super().__init__(use_own_thread=True)
         else:
             super().__init__()
+        _unstarted_actors[_c_get_urn(self)] = self
 
     @property
     def actor_ref(self):

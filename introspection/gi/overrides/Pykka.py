@@ -60,6 +60,7 @@ import logging
 import sys
 import threading
 import types
+import weakref
 
 import greenlet
 
@@ -93,6 +94,7 @@ _c_event_wait = Pykka.Event.wait
 _c_event_wait_async = Pykka.Event.wait_async
 _c_event_is_set = Pykka.Event.is_set
 _c_actor_get_context = Pykka.Actor.get_context
+_c_get_urn_of_actor = Pykka.Actor.get_urn
 _c_registry_get_all = Pykka.Registry.get_all
 _c_registry_get_by_type = Pykka.Registry.get_by_type
 _c_registry_get_by_urn = Pykka.Registry.get_by_urn
@@ -765,6 +767,16 @@ def _public_attributes(obj):
     return result
 
 
+# Python actors constructed but not started yet, by urn.
+_unstarted_actors = weakref.WeakValueDictionary()
+
+
+def _c_actor_get_state_dead(actor):
+    # Not started: no context chosen, no ref alive, not in the registry.
+    return _c_registry_get_by_urn(_c_get_urn_of_actor(actor)) is None and \
+        _c_actor_get_context(actor) is not None
+
+
 class ActorProxy:
     """Calls methods of an actor and reads or writes its attributes
     through messages (Pykka's ``ActorProxy``).
@@ -778,11 +790,14 @@ class ActorProxy:
     actor_ref = None
 
     def __init__(self, actor_ref, attr_path=None):
-        if not actor_ref.is_alive():
-            raise ActorDeadError('%s not found' % (actor_ref,))
         actor = _c_ref_dup_actor(actor_ref)
         if actor is None:
-            raise ActorDeadError('%s not found' % (actor_ref,))
+            # Dead, or constructed and not started yet (a proxy made in
+            # __init__, as Pykka allows).
+            actor = _unstarted_actors.get(_c_ref_get_urn(actor_ref))
+            if actor is None or actor.actor_ref is not actor_ref or \
+                    _c_actor_get_state_dead(actor):
+                raise ActorDeadError('%s not found' % (actor_ref,))
         from pykka_glib._actor import Actor as _PyActor
         if not isinstance(actor, _PyActor):
             raise TypeError('%s is not a Python actor: it has no proxy' % (actor_ref,))
