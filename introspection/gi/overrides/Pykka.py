@@ -960,7 +960,8 @@ class Registry(Pykka.Registry):
                 except ActorDeadError:
                     pass
             return
-        gtype = GObject.TYPE_INVALID if target_class is None else _gtype_of(target_class)
+        # (G_TYPE_INVALID does not cross PyGObject: every actor is a PykkaActor)
+        gtype = Pykka.Actor.__gtype__ if target_class is None else _gtype_of(target_class)
         _c_registry_broadcast(_message_value(message), gtype)
 
     @staticmethod

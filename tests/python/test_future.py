@@ -1,0 +1,232 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Pykka.Future and Pykka.Event from Python."""
+
+import asyncio
+import sys
+import threading
+
+from gi.module import get_introspection_module
+from gi.repository import GLib, Pykka
+
+import pytest
+
+from conftest import TIMEOUT
+
+C = get_introspection_module('Pykka')
+
+
+def test_set_and_get():
+    future = Pykka.Future()
+    assert not future.is_done()
+    future.set('value')
+    assert future.is_done()
+    assert future.get() == 'value'
+    assert future.get(0) == 'value'
+
+
+def test_set_none_and_default():
+    future = Pykka.Future()
+    future.set()
+    assert future.get(TIMEOUT) is None
+    future = Pykka.Future()
+    future.set(None)
+    assert future.get(TIMEOUT) is None
+
+
+def test_set_big_values():
+    value = {'n': 2 ** 100}
+    future = Pykka.Future()
+    future.set(value)
+    assert future.get(TIMEOUT) is value
+    future = Pykka.Future()
+    future.set(2 ** 100)
+    assert future.get(TIMEOUT) == 2 ** 100
+
+
+def test_setting_twice_raises():
+    future = Pykka.Future()
+    future.set(1)
+    with pytest.raises(GLib.Error) as info:
+        future.set(2)
+    assert info.value.code == Pykka.Error.ALREADY_SET
+    with pytest.raises(GLib.Error):
+        future.set_exception(ValueError('late'))
+    assert future.get(TIMEOUT) == 1
+
+
+def test_set_exception_from_except_block():
+    future = Pykka.Future()
+    try:
+        raise ValueError('from the except block')
+    except ValueError as exc:
+        raised = exc
+        future.set_exception()
+    for _ in range(2):
+        with pytest.raises(ValueError) as info:
+            future.get(TIMEOUT)
+        assert info.value is raised
+
+
+def test_set_exception_with_exc_info_or_instance():
+    try:
+        raise KeyError('k')
+    except KeyError:
+        exc_info = sys.exc_info()
+    future = Pykka.Future()
+    future.set_exception(exc_info)
+    with pytest.raises(KeyError) as info:
+        future.get(TIMEOUT)
+    assert info.value is exc_info[1]
+
+    exc = RuntimeError('instance')
+    future = Pykka.Future()
+    future.set_exception(exc)
+    with pytest.raises(RuntimeError) as info:
+        future.get(TIMEOUT)
+    assert info.value is exc
+
+    future = Pykka.Future()
+    future.set_exception((TypeError, None, None))
+    with pytest.raises(TypeError):
+        future.get(TIMEOUT)
+
+
+def test_exception_set_from_python_reaches_c_as_gerror():
+    future = Pykka.Future()
+    future.set_exception(ValueError('visible to C'))
+    with pytest.raises(GLib.Error) as info:
+        C.Future.get(future, 0)
+    assert 'visible to C' in info.value.message
+
+
+def test_get_timeout():
+    future = Pykka.Future()
+    with pytest.raises(Pykka.Timeout):
+        future.get(timeout=0)
+    with pytest.raises(Pykka.Timeout):
+        future.get(timeout=0.01)
+    future.set('late')
+    assert future.get(0) == 'late'
+
+
+def test_get_from_another_thread():
+    future = Pykka.Future()
+    threading.Timer(0.01, future.set, ('from a thread',)).start()
+    assert future.get(TIMEOUT) == 'from a thread'
+
+
+def test_map():
+    future = Pykka.Future()
+    mapped = future.map(lambda v: v * 2)
+    future.set(21)
+    assert mapped.get(TIMEOUT) == 42
+    assert mapped.get(TIMEOUT) == 42
+
+
+def test_filter():
+    future = Pykka.Future()
+    filtered = future.filter(lambda v: v % 2)
+    future.set([1, 2, 3, 4, 5])
+    assert filtered.get(TIMEOUT) == [1, 3, 5]
+
+
+def test_reduce():
+    future = Pykka.Future()
+    future.set([1, 2, 3, 4])
+    assert future.reduce(lambda a, b: a + b).get(TIMEOUT) == 10
+    assert future.reduce(lambda a, b: a + b, 100).get(TIMEOUT) == 110
+    assert future.reduce(lambda a, b: a + [b], []).get(TIMEOUT) == [1, 2, 3, 4]
+
+
+def test_join():
+    futures = [Pykka.Future() for _ in range(3)]
+    joined = futures[0].join(*futures[1:])
+    for i, future in enumerate(reversed(futures)):
+        future.set(i)
+    assert joined.get(TIMEOUT) == [2, 1, 0]
+    assert Pykka.Future.join(*futures).get(TIMEOUT) == [2, 1, 0]
+
+
+def test_map_of_an_actor_reply():
+    class Numbers(Pykka.Actor):
+        def numbers(self):
+            return [3, 1, 2]
+
+    proxy = Numbers.start().proxy()
+    assert proxy.numbers().map(sorted).get(TIMEOUT) == [1, 2, 3]
+    assert proxy.numbers().join(proxy.numbers()).map(len).get(TIMEOUT) == 2
+
+
+def test_map_propagates_exceptions():
+    future = Pykka.Future()
+    exc = ValueError('source failed')
+    future.set_exception(exc)
+    with pytest.raises(ValueError) as info:
+        future.map(lambda v: v).get(TIMEOUT)
+    assert info.value is exc
+
+
+def test_set_get_hook():
+    future = Pykka.Future()
+    calls = []
+
+    def hook(timeout):
+        calls.append(timeout)
+        return 'hooked'
+
+    future.set_get_hook(hook)
+    assert future.get(1) == 'hooked'
+    assert future.get(2) == 'hooked'
+    assert calls == [1]
+
+
+def test_get_all():
+    futures = [Pykka.Future() for _ in range(3)]
+    for i, future in enumerate(futures):
+        future.set(i * 10)
+    assert Pykka.get_all(futures) == [0, 10, 20]
+    assert Pykka.get_all(futures, timeout=TIMEOUT) == [0, 10, 20]
+    with pytest.raises(Pykka.Timeout):
+        Pykka.get_all([Pykka.Future()], timeout=0.01)
+
+
+def test_await_outside_actors():
+    class Echo(Pykka.Actor):
+        def on_receive(self, message):
+            return message
+
+    ref = Echo.start()
+
+    async def main():
+        done = Pykka.Future()
+        done.set('done')
+        first = await done
+        second = await ref.ask('asked', block=False)
+        return first, second
+
+    assert asyncio.run(main()) == ('done', 'asked')
+
+
+def test_future_is_the_override_class():
+    class Echo(Pykka.Actor):
+        pass
+
+    future = Echo.start().ask(None, block=False)
+    assert type(future) is Pykka.Future
+    assert Pykka.ThreadingFuture is Pykka.Future
+    future.get(TIMEOUT)
+
+
+def test_event():
+    event = Pykka.Event()
+    assert not event.is_set()
+    assert event.wait(0) is False
+    assert event.wait(0.01) is False
+    event.set()
+    assert event.is_set()
+    assert event.wait() is True
+    assert event.wait(TIMEOUT) is True
+    event.clear()
+    assert not event.is_set()
+    threading.Timer(0.01, event.set).start()
+    assert event.wait(TIMEOUT) is True
