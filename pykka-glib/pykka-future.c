@@ -204,8 +204,7 @@ pykka_future_finalize (GObject *object)
   PykkaFuture *self = PYKKA_FUTURE (object);
 
   g_slist_free_full (self->hooks, hook_free);
-  if (G_IS_VALUE (&self->value))
-    g_value_unset (&self->value);
+  pykka_value_clear (&self->value);
   g_clear_error (&self->error);
   g_clear_pointer (&self->source, pykka_cell_unref);
   g_clear_pointer (&self->home, g_main_context_unref);

@@ -102,23 +102,12 @@ wait_in_coroutine (const PykkaWaitable *w,
   PykkaCell *cell = pykka_scheduler_get_current_cell ();
   /* The coroutine's stack may be copied away while it is suspended, so
    * anything another thread touches lives on the heap. */
-  PykkaWaiter *waiter = g_new0 (PykkaWaiter, 1);
+  PykkaWaiter *waiter = NULL;
   CoTimeout *timeout = NULL;
   GSource *timer = NULL;
   gboolean ready;
 
   g_assert (cell != NULL);
-  waiter->cell = cell;
-
-  if (timeout_msec > 0)
-    {
-      timeout = g_new0 (CoTimeout, 1);
-      timeout->cell = cell;
-      timer = g_timeout_source_new (timeout_msec);
-      g_source_set_static_name (timer, "[pykka-coroutine-timeout]");
-      g_source_set_callback (timer, co_timeout_fired_cb, timeout, NULL);
-      g_source_attach (timer, pykka_scheduler_get_context (cell->scheduler));
-    }
 
   for (gboolean registered = FALSE;;)
     {
@@ -135,12 +124,27 @@ wait_in_coroutine (const PykkaWaitable *w,
         }
       if (!registered)
         {
+          if (waiter == NULL)
+            {
+              waiter = g_slice_new0 (PykkaWaiter);
+              waiter->cell = cell;
+            }
           waiter->fired = FALSE;
           waiter->next = *w->waiters;
           *w->waiters = waiter;
           registered = TRUE;
         }
       g_mutex_unlock (w->mutex);
+
+      if (timeout_msec > 0 && timer == NULL)
+        {
+          timeout = g_slice_new0 (CoTimeout);
+          timeout->cell = cell;
+          timer = g_timeout_source_new (timeout_msec);
+          g_source_set_static_name (timer, "[pykka-coroutine-timeout]");
+          g_source_set_callback (timer, co_timeout_fired_cb, timeout, NULL);
+          g_source_attach (timer, pykka_scheduler_get_context (cell->scheduler));
+        }
 
       cell->waiting_for = w->what;
       pykka_coroutine_yield ();
@@ -152,8 +156,10 @@ wait_in_coroutine (const PykkaWaitable *w,
       g_source_destroy (timer);
       g_source_unref (timer);
     }
-  g_free (timeout);
-  g_free (waiter);
+  if (timeout != NULL)
+    g_slice_free (CoTimeout, timeout);
+  if (waiter != NULL)
+    g_slice_free (PykkaWaiter, waiter);
 
   return ready;
 }
@@ -304,14 +310,16 @@ pykka_wait (const PykkaWaitable *waitable,
   gboolean acquired;
   gboolean ready;
 
+  /* A coroutine checks first thing, under the same lock that registers it. */
+  if (timeout_msec != 0 &&
+      pykka_coroutine_self () != NULL && pykka_scheduler_get_current_cell () != NULL)
+    return wait_in_coroutine (waitable, timeout_msec);
+
   g_mutex_lock (waitable->mutex);
   ready = waitable->is_ready (waitable->object);
   g_mutex_unlock (waitable->mutex);
   if (ready || timeout_msec == 0)
     return ready;
-
-  if (pykka_coroutine_self () != NULL && pykka_scheduler_get_current_cell () != NULL)
-    return wait_in_coroutine (waitable, timeout_msec);
 
   ctx = choose_context_to_iterate (waitable, &acquired);
   if (ctx != NULL)
