@@ -145,6 +145,7 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 static GQuark stackful_quark;
+static gint stackful_generation;  /* atomic: bumped by every set_stackful() */
 
 G_DEFINE_TYPE_WITH_PRIVATE (PykkaActor, pykka_actor, G_TYPE_OBJECT)
 
@@ -361,6 +362,7 @@ pykka_actor_class_set_stackful (PykkaActorClass *klass,
 
   g_type_set_qdata (G_TYPE_FROM_CLASS (klass), stackful_quark,
                     GINT_TO_POINTER (stackful ? 1 : 2));
+  g_atomic_int_inc (&stackful_generation);
 }
 
 /**
@@ -384,6 +386,30 @@ pykka_actor_class_get_stackful (PykkaActorClass *klass)
         return v == 1;
     }
   return FALSE;
+}
+
+/* pykka_actor_class_get_stackful() walks the type's ancestry, one
+ * g_type_get_qdata() (and read lock) per ancestor: remember the last
+ * class per thread for the next start. */
+static gboolean
+class_is_stackful (PykkaActorClass *klass)
+{
+  static __thread struct
+  {
+    GType    type;
+    gint     generation;
+    gboolean stackful;
+  } cache;
+  GType type = G_TYPE_FROM_CLASS (klass);
+  gint generation = g_atomic_int_get (&stackful_generation);
+
+  if (cache.type != type || cache.generation != generation)
+    {
+      cache.stackful = pykka_actor_class_get_stackful (klass);
+      cache.type = type;
+      cache.generation = generation;
+    }
+  return cache.stackful;
 }
 
 static gpointer
@@ -441,7 +467,7 @@ pykka_actor_start (PykkaActor  *self,
     }
   g_mutex_unlock (&cell->mutex);
 
-  cell->stackful = pykka_actor_class_get_stackful (PYKKA_ACTOR_GET_CLASS (self));
+  cell->stackful = class_is_stackful (PYKKA_ACTOR_GET_CLASS (self));
 
   if (priv->use_own_thread)
     {
@@ -481,7 +507,10 @@ pykka_actor_start (PykkaActor  *self,
   g_mutex_unlock (&cell->mutex);
 
   pykka_registry_add (cell);
-  PYKKA_DEBUG ("Registered actor %s (%s)", G_OBJECT_TYPE_NAME (self), pykka_cell_get_urn (cell));
+  /* Asking costs a getenv(): once per actor, for its start and stop. */
+  cell->log_debug = !g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN);
+  if (cell->log_debug)
+    g_debug ("Registered actor %s (%s)", G_OBJECT_TYPE_NAME (self), pykka_cell_get_urn (cell));
 
   /* on_start comes before anything sent from now on. */
   pykka_cell_push (cell, pykka_message_new (PYKKA_MESSAGE_START, NULL, NULL));

@@ -282,7 +282,8 @@ cell_die (PykkaCell *self)
   if (self->own_loop != NULL)
     g_main_loop_quit (self->own_loop);
 
-  PYKKA_DEBUG ("Stopped actor %s (%s)", g_type_name (self->type), pykka_cell_get_urn (self));
+  if (self->log_debug)
+    g_debug ("Stopped actor %s (%s)", g_type_name (self->type), pykka_cell_get_urn (self));
 
   g_clear_object (&actor);
 }
@@ -397,7 +398,8 @@ handle_message (PykkaCell    *self,
   switch (m->kind)
     {
     case PYKKA_MESSAGE_START:
-      PYKKA_DEBUG ("Starting actor %s (%s)", g_type_name (self->type), pykka_cell_get_urn (self));
+      if (self->log_debug)
+        g_debug ("Starting actor %s (%s)", g_type_name (self->type), pykka_cell_get_urn (self));
       ok = PYKKA_ACTOR_GET_CLASS (actor)->on_start (actor, &error);
       if (!normalize_outcome (self, ok, &error, "on_start"))
         {

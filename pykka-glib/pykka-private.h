@@ -88,6 +88,7 @@ struct _PykkaCell
   GType            type;
   guint            stackful : 1;
   guint            own_thread : 1;
+  guint            log_debug : 1;  /* debug messages shown, decided at start */
   char            *urn;            /* (owned) */
 
   /* Protected by the scheduler's mutex */
