@@ -162,6 +162,7 @@ typedef struct
   GThread      *thread;
   GMainContext *context;
   GMainLoop    *loop;
+  gint          running;  /* atomic: the thread owns its context */
 } Worker;
 
 static gpointer
@@ -170,6 +171,7 @@ worker_main (gpointer data)
   Worker *w = data;
 
   g_main_context_push_thread_default (w->context);
+  g_atomic_int_set (&w->running, TRUE);
   g_main_loop_run (w->loop);
   g_main_context_pop_thread_default (w->context);
   return NULL;
@@ -182,8 +184,13 @@ workers_start (Worker *workers, guint n)
     {
       workers[i].context = g_main_context_new ();
       workers[i].loop = g_main_loop_new (workers[i].context, FALSE);
+      workers[i].running = FALSE;
       workers[i].thread = g_thread_new ("stress-worker", worker_main, &workers[i]);
     }
+  /* Until a worker owns its context, a blocking wait elsewhere may
+   * acquire it (and the worker's push would fail). */
+  for (guint i = 0; i < n; i++)
+    test_iterate_until (NULL, g_atomic_int_get (&workers[i].running));
 }
 
 static void
@@ -237,8 +244,19 @@ population_start (Population *p, guint n_actors)
     }
 }
 
+static gboolean
+registry_is_empty (void)
+{
+  GList *all = pykka_registry_get_all ();
+
+  g_list_free_full (all, g_object_unref);
+  return all == NULL;
+}
+
+/* Stops every actor: once it returns, every message queued before is
+ * handled and the records may be read. */
 static void
-population_finish (Population *p)
+population_stop (Population *p)
 {
   g_autoptr(GError) error = NULL;
   GList *left;
@@ -247,6 +265,12 @@ population_finish (Population *p)
   g_assert_no_error (error);
   left = pykka_registry_get_all ();
   g_assert_null (left);
+}
+
+static void
+population_finish (Population *p)
+{
+  population_stop (p);
   for (guint i = 0; i < p->n_actors; i++)
     {
       g_assert_false (pykka_actor_ref_is_alive (p->refs[i]));
@@ -398,6 +422,8 @@ test_producers_by_actors (void)
   run_producers (&p, producers, G_N_ELEMENTS (producers), n_messages, FALSE, &future_leaks, NULL, threads);
   for (guint s = 0; s < G_N_ELEMENTS (producers); s++)
     g_thread_join (threads[s]);
+  /* The last tells may still be queued: the stops come after them. */
+  population_stop (&p);
 
   for (guint s = 0; s < G_N_ELEMENTS (producers); s++)
     {
@@ -457,7 +483,8 @@ test_stop_in_flight (void)
     }
   for (guint s = 0; s < G_N_ELEMENTS (producers); s++)
     g_thread_join (threads[s]);
-  test_iterate_until (NULL, pykka_registry_get_all () == NULL);
+  test_iterate_until (NULL, registry_is_empty ());
+  population_stop (&p);
 
   for (guint s = 0; s < G_N_ELEMENTS (producers); s++)
     {
@@ -816,7 +843,7 @@ test_actor_churn (void)
     threads[t] = g_thread_new ("stress-churn", churn_main, GUINT_TO_POINTER (n));
   for (guint t = 0; t < G_N_ELEMENTS (threads); t++)
     g_thread_join (threads[t]);
-  test_iterate_until (NULL, pykka_registry_get_all () == NULL);
+  test_iterate_until (NULL, registry_is_empty ());
   total_messages += (guint64) G_N_ELEMENTS (threads) * n * 3;
 }
 
