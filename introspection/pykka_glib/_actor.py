@@ -29,14 +29,11 @@ _Worker = _rt._Worker
 _tls = _rt._tls
 _getcurrent = _rt._getcurrent
 _main_depth = _rt._main_depth
-_reply_value = _rt._reply_value
+_reply = _rt._reply
+_reply_future = _rt._reply_future
 _stash_exception = _rt._stash_exception
 _take_exception = _rt._take_exception
 _run_hook = _rt._run_hook
-_Value = _rt._Value
-_GError = _rt._GError
-_Future = _rt.Future
-_NONE_REPLY = _rt._NONE_REPLY
 _MAX_IDLE_WORKERS = _rt._MAX_IDLE_WORKERS
 _unstarted_actors = _rt._unstarted_actors
 
@@ -142,19 +139,17 @@ class Actor(_Pykka.Actor):
         worker.depth = _main_depth()
         result = worker.switch(self, message)
         if result.__class__ is tuple:
-            if len(pool) < _MAX_IDLE_WORKERS:
-                pool.append(worker)
             ok, value = result
             if ok:
-                if value is None:
-                    return True, _NONE_REPLY
-                cls = value.__class__
-                if cls is int or cls is _Future or cls is _Value or isinstance(value, _GError):
-                    return True, _reply_value(value)
-                return True, value
+                reply = _reply(worker, value)
+                if len(pool) < _MAX_IDLE_WORKERS:
+                    pool.append(worker)
+                return True, reply
+            if len(pool) < _MAX_IDLE_WORKERS:
+                pool.append(worker)
             raise _stash_exception(value)
         # Suspended: C waits on this future.
-        return True, result
+        return True, _reply_future(worker, result)
 
     def do_on_start(self):
         try:

@@ -54,6 +54,7 @@ Differences from Pykka
 """
 
 import collections
+import ctypes
 import functools
 import itertools
 import logging
@@ -64,6 +65,9 @@ import weakref
 
 import greenlet
 
+import gi
+
+from gi import _gi
 from gi.repository import GLib, GObject, Gio
 
 from ..module import get_introspection_module
@@ -107,6 +111,7 @@ _CoroutineType = types.CoroutineType
 _PYOBJECT = GObject.TYPE_PYOBJECT
 _Value = GObject.Value
 _GError = GLib.Error
+_FUTURE_GTYPE = Pykka.Future.__gtype__
 
 # ---------------------------------------------------------------------------
 # Values
@@ -118,21 +123,6 @@ _INT_MAX = 0x7fffffff
 # of a plain Python value, which refuses None and truncates ints to 32
 # bits; those two are boxed as PyObject GValues.
 _NONE_VALUE = _Value(_PYOBJECT, None)
-
-# A reply returned by a handler: returning a GObject.Value of a non-scalar
-# type from the vfunc is a use-after-free in PyGObject, so None is a NULL
-# pointer (which comes back as None) and wide ints are gint64 or a _Box.
-_NONE_REPLY = _Value(GObject.TYPE_POINTER, None)
-
-
-class _Box:
-    """A reply PyGObject cannot carry as itself (an int wider than 64 bits,
-    a future): unwrapped by the Python side of every get()."""
-    __slots__ = ('value',)
-
-    def __init__(self, value):
-        self.value = value
-
 
 def _message_value(value):
     """The argument to give C for a message or a future's value."""
@@ -147,24 +137,83 @@ def _message_value(value):
     return value
 
 
-def _reply_value(value):
-    """What a handler's vfunc returns for @value (not None)."""
+# Replies returned by handlers. PyGObject 3.42 leaks the GValue it makes
+# when a vfunc returns a plain Python object for an out GValue, and copies a
+# returned GObject.Value shallowly (its contents are freed with it, under
+# C's feet). So a reply is a GObject.Value that stays alive: constants for
+# None and booleans, and otherwise values reused by the worker greenlet,
+# with the reference C takes over added by hand.
+_NONE_REPLY = _Value(GObject.TYPE_POINTER, None)
+_TRUE_REPLY = _Value(GObject.TYPE_BOOLEAN, True)
+_FALSE_REPLY = _Value(GObject.TYPE_BOOLEAN, False)
+
+_gvalue_set = _gi._gvalue_set
+_incref = ctypes.pythonapi.Py_IncRef
+_incref.argtypes = [ctypes.py_object]
+_incref.restype = None
+
+_REPLY_PYOBJECT, _REPLY_INT, _REPLY_DOUBLE, _REPLY_OBJECT, _REPLY_GVALUE = range(5)
+_reply_kinds = {int: _REPLY_INT, float: _REPLY_DOUBLE, _Value: _REPLY_GVALUE}
+
+
+def _reply_kind(cls):
+    if issubclass(cls, GObject.Object):
+        kind = _REPLY_OBJECT
+    else:
+        kind = _REPLY_PYOBJECT
+    _reply_kinds[cls] = kind
+    return kind
+
+
+def _reply(worker, value):
+    """The GObject.Value the on_receive vfunc returns for @value."""
+    if value is None:
+        return _NONE_REPLY
     cls = value.__class__
-    if cls is int:
+    if cls is bool:
+        return _TRUE_REPLY if value else _FALSE_REPLY
+    kind = _reply_kinds.get(cls)
+    if kind is None:
+        kind = _reply_kind(cls)
+    if kind == _REPLY_INT:
         if _INT_MIN <= value <= _INT_MAX:
-            return value
-        return _Box(value)
-    if cls is _Value:
-        # Returned as is, PyGObject would free its contents too early:
-        # hand it over through a completed future, keeping its GType.
+            gvalue = worker.v_int
+            _gvalue_set(gvalue, value)
+            return gvalue
+    elif kind == _REPLY_DOUBLE:
+        gvalue = worker.v_double
+        if gvalue is None:
+            gvalue = worker.v_double = _Value(GObject.TYPE_DOUBLE, 0.0)
+        _gvalue_set(gvalue, value)
+        return gvalue
+    elif kind == _REPLY_OBJECT:
+        # As a G_TYPE_OBJECT value: a future travels as a value (Pykka's
+        # semantics), not as a suspension.
+        gvalue = worker.v_object
+        if gvalue is None:
+            gvalue = worker.v_object = _Value(GObject.TYPE_OBJECT)
+        _gvalue_set(gvalue, value)
+        value._ref()
+        return gvalue
+    elif kind == _REPLY_GVALUE:
+        # Keep its GType: hand it over through a completed future.
         future = Future()
         _c_future_set_value(future, value)
-        return future
-    if isinstance(value, (Pykka.Future, _GError)):
-        # A future is a value like any other for Python (Pykka's
-        # semantics), not a suspension; a GLib.Error would be copied.
-        return _Box(value)
-    return value
+        return _reply_future(worker, future)
+    gvalue = worker.v_pyobject
+    _incref(value)
+    _gvalue_set(gvalue, value)
+    return gvalue
+
+
+def _reply_future(worker, future):
+    """The GObject.Value that makes C wait for @future (a suspension)."""
+    gvalue = worker.v_future
+    if gvalue is None:
+        gvalue = worker.v_future = _Value(_FUTURE_GTYPE)
+    _gvalue_set(gvalue, future)
+    future._ref()
+    return gvalue
 
 
 def _ms(timeout):
@@ -295,6 +344,12 @@ class _Worker(greenlet.greenlet):
         self.actor = None
         self.pending = None
         self.depth = -1
+        # Reused reply values (see _reply)
+        self.v_int = _Value(GObject.TYPE_INT, 0)
+        self.v_pyobject = _Value(_PYOBJECT, None)
+        self.v_double = None
+        self.v_object = None
+        self.v_future = None
 
     def run(self, actor, message):
         dispatch = _dispatch
@@ -328,8 +383,6 @@ class _Worker(greenlet.greenlet):
 def _settle(future, ok, value):
     """Completes the pending reply @future of a handler that had suspended."""
     if ok:
-        if isinstance(value, Pykka.Future):
-            value = _Box(value)
         _c_future_set_value(future, _message_value(value))
     else:
         _c_future_set_error(future, _stash_exception(value))
@@ -343,14 +396,71 @@ def _current_worker():
     return None
 
 
+# Resuming suspended handlers. A Python callback handed to a C function
+# through PyGObject 3.42 (get_async, a GSource callback) leaks its libffi
+# closure, for ever (fixed in PyGObject 3.44.2); one per suspension would
+# grow without bound. So the callbacks below are ctypes trampolines made
+# once, and a waiter is found again through an integer key.
+
+def _load_library(namespace, fallback):
+    try:
+        gi.require_version('GIRepository', '2.0')
+        from gi.repository import GIRepository
+        name = GIRepository.Repository.get_default().get_shared_library(namespace)
+        if name:
+            return ctypes.CDLL(name.split(',')[0])
+    except (ValueError, ImportError, OSError):
+        pass
+    return ctypes.CDLL(fallback)
+
+
+_libpykka = _load_library('Pykka', 'libpykka-glib-1.0.so.0')
+_libglib = ctypes.CDLL('libglib-2.0.so.0')
+
+_ASYNC_READY_FUNC = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)
+_SOURCE_FUNC = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
+
+for _name in ('pykka_future_get_async', 'pykka_event_wait_async'):
+    getattr(_libpykka, _name).argtypes = [ctypes.c_void_p, ctypes.c_void_p, _ASYNC_READY_FUNC, ctypes.c_void_p]
+    getattr(_libpykka, _name).restype = None
+_ll_future_get_async = _libpykka.pykka_future_get_async
+_ll_event_wait_async = _libpykka.pykka_event_wait_async
+_libglib.g_timeout_source_new.argtypes = [ctypes.c_uint]
+_libglib.g_timeout_source_new.restype = ctypes.c_void_p
+_libglib.g_source_set_callback.argtypes = [ctypes.c_void_p, _SOURCE_FUNC, ctypes.c_void_p, ctypes.c_void_p]
+_libglib.g_source_set_callback.restype = None
+_libglib.g_source_attach.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+_libglib.g_source_attach.restype = ctypes.c_uint
+_libglib.g_source_destroy.argtypes = [ctypes.c_void_p]
+_libglib.g_source_destroy.restype = None
+_libglib.g_source_unref.argtypes = [ctypes.c_void_p]
+_libglib.g_source_unref.restype = None
+_libglib.g_main_context_get_thread_default.argtypes = []
+_libglib.g_main_context_get_thread_default.restype = ctypes.c_void_p
+
+_capsule_pointer = ctypes.pythonapi.PyCapsule_GetPointer
+_capsule_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+_capsule_pointer.restype = ctypes.c_void_p
+
+
+def _pointer(gobject):
+    return _capsule_pointer(gobject.__gpointer__, None)
+
+
 class _Waiter:
+    """One suspension of a handler: fired once, by the awaited object or by
+    the timeout."""
     __slots__ = ('worker', 'fired', 'source', 'cancellable')
 
     def __init__(self, worker):
         self.worker = worker
         self.fired = False
-        self.source = None
-        self.cancellable = None
+        self.source = None       # pointer of the timeout GSource (one ref)
+        self.cancellable = None  # Gio.Cancellable, with a timeout
+
+
+_waiters = {}
+_waiter_keys = itertools.count(1)
 
 
 def _resume(worker, value):
@@ -359,53 +469,69 @@ def _resume(worker, value):
     worker.switch(value)
 
 
-def _waiter_done_cb(source_object, result, waiter):
-    if waiter.fired:
+def _ready_cb(source_object, result, key):
+    waiter = _waiters.pop(key, None)
+    if waiter is None or waiter.fired:
         return
     waiter.fired = True
     if waiter.source is not None:
-        waiter.source.destroy()
+        _libglib.g_source_destroy(waiter.source)
+        _libglib.g_source_unref(waiter.source)
         waiter.source = None
-    _resume(waiter.worker, True)
+    try:
+        _resume(waiter.worker, True)
+    except BaseException:
+        logger.exception('Resuming a suspended handler failed')
 
 
-def _waiter_timeout_cb(waiter):
+def _timeout_cb(key):
+    waiter = _waiters.get(key)
+    if waiter is None or waiter.fired:
+        return False
+    waiter.fired = True
+    _libglib.g_source_unref(waiter.source)
     waiter.source = None
-    if not waiter.fired:
-        waiter.fired = True
-        if waiter.cancellable is not None:
-            waiter.cancellable.cancel()
+    # The get_async callback still comes (cancelled) and drops the key.
+    waiter.cancellable.cancel()
+    try:
         _resume(waiter.worker, False)
-    return GLib.SOURCE_REMOVE
+    except BaseException:
+        logger.exception('Resuming a suspended handler failed')
+    return False
+
+
+_ready_trampoline = _ASYNC_READY_FUNC(_ready_cb)
+_timeout_trampoline = _SOURCE_FUNC(_timeout_cb)
 
 
 def _suspend(worker, obj, start_async, timeout):
     """Suspends the handler running in @worker until @obj (a future or an
     event) is ready or @timeout seconds pass. Returns True if ready."""
     waiter = _Waiter(worker)
+    key = next(_waiter_keys)
+    _waiters[key] = waiter
     context = _c_actor_get_context(worker.actor)
     if timeout is not None:
         waiter.cancellable = Gio.Cancellable()
+    # Callbacks run in the thread-default context when registered: the
+    # actor's, even when its thread runs it without pushing it.
     context.push_thread_default()
     try:
-        start_async(obj, waiter.cancellable, _waiter_done_cb, waiter)
+        start_async(_pointer(obj),
+                    None if waiter.cancellable is None else _pointer(waiter.cancellable),
+                    _ready_trampoline, key)
+        if timeout is not None:
+            source = _libglib.g_timeout_source_new(max(_ms(timeout), 1))
+            _libglib.g_source_set_callback(source, _timeout_trampoline, key, None)
+            _libglib.g_source_attach(source, _libglib.g_main_context_get_thread_default())
+            waiter.source = source
     finally:
         context.pop_thread_default()
-    if timeout is not None and not waiter.fired:
-        source = GLib.timeout_source_new(max(_ms(timeout), 1))
-        source.set_callback(_waiter_timeout_cb, waiter)
-        source.attach(context)
-        waiter.source = source
-    if waiter.fired:
-        # Completed while registering (callbacks may run synchronously).
-        return True
     pending = worker.pending
     if pending is None:
         worker.pending = pending = Future()
-        result = worker.caller.switch(pending)
-    else:
-        result = worker.caller.switch(None)
-    return result
+        return worker.caller.switch(pending)
+    return worker.caller.switch(None)
 
 
 def _drive(coroutine):
@@ -515,7 +641,7 @@ class Future(Pykka.Future):
         g = _getcurrent()
         if g.__class__ is _Worker and not _c_future_is_done(self) and \
                 g.actor is not None and g.depth == _main_depth():
-            if not _suspend(g, self, _c_future_get_async, timeout):
+            if not _suspend(g, self, _ll_future_get_async, timeout):
                 raise Timeout('%s seconds' % (timeout,))
         try:
             value = _c_future_get(self, -1 if timeout is None else _ms(timeout))
@@ -526,8 +652,6 @@ class Future(Pykka.Future):
             if _c_future_is_done(self):
                 return None
             raise
-        if value.__class__ is _Box:
-            return value.value
         return value
 
     def _exception(self, error):
@@ -546,8 +670,6 @@ class Future(Pykka.Future):
 
     def set(self, value=None):
         """Completes the future with @value."""
-        if isinstance(value, Pykka.Future):
-            value = _Box(value)
         _c_future_set_value(self, _message_value(value))
 
     def set_exception(self, exc_info=None):
@@ -632,7 +754,7 @@ class Event(Pykka.Event):
         g = _getcurrent()
         if g.__class__ is _Worker and g.actor is not None and \
                 not _c_event_is_set(self) and g.depth == _main_depth():
-            return bool(_suspend(g, self, _c_event_wait_async, timeout))
+            return bool(_suspend(g, self, _ll_event_wait_async, timeout))
         return _c_event_wait(self, -1 if timeout is None else _ms(timeout))
 
     isSet = Pykka.Event.is_set
