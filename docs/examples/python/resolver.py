@@ -24,6 +24,12 @@ from gi.repository import Pykka as pykka  # noqa: E402
 TABLE = {f'192.0.2.{i}': f'host{i}.example.net' for i in range(1, 50) if i % 7}
 
 
+def say(line):
+    # One write per line: the resolvers print from their own threads.
+    sys.stdout.write(line + '\n')
+    sys.stdout.flush()
+
+
 def table_lookup(ip):
     try:
         return (TABLE[ip], [], [ip])
@@ -39,10 +45,10 @@ class Resolver(pykka.ThreadingActor):
     def resolve(self, ip):
         try:
             info = self.lookup(ip)
-            print(f'Finished resolving {ip}')
+            say(f'Finished resolving {ip}')
             return info[0]
         except Exception:
-            print(f'Failed resolving {ip}')
+            say(f'Failed resolving {ip}')
             return None
 
 

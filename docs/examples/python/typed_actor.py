@@ -8,6 +8,7 @@ actor runs on a thread of its own (ThreadingActor) as in Pykka, so the
 main thread goes on while AnActor.func() sleeps.
 """
 
+import sys
 import threading
 import time
 
@@ -30,7 +31,9 @@ class AnActor(pykka.ThreadingActor):
 
 def log(msg):
     thread_name = 'MainThread' if threading.current_thread() is threading.main_thread() else 'AnActor'
-    print(f'{thread_name}: {msg}', flush=True)
+    # One write per line: the actor's thread prints too.
+    sys.stdout.write(f'{thread_name}: {msg}\n')
+    sys.stdout.flush()
 
 
 if __name__ == '__main__':
