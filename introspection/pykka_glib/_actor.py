@@ -9,6 +9,7 @@ override module (classes there get no GType of their own and would patch
 end, and uses the override's internals.
 """
 
+import ctypes
 import functools
 import logging
 import sys
@@ -24,6 +25,14 @@ _c_start = _Pykka.Actor.start
 _c_stop = _Pykka.Actor.stop
 _c_get_urn = _Pykka.Actor.get_urn
 _c_get_actor_ref = _Pykka.Actor.get_actor_ref
+_c_get_use_own_thread = _Pykka.Actor.get_use_own_thread
+
+_PyGILState_Ensure = ctypes.pythonapi.PyGILState_Ensure
+_PyGILState_Ensure.argtypes = []
+_PyGILState_Ensure.restype = ctypes.c_int
+_PyGILState_Release = ctypes.pythonapi.PyGILState_Release
+_PyGILState_Release.argtypes = [ctypes.c_int]
+_PyGILState_Release.restype = None
 
 _Worker = _rt._Worker
 _tls = _rt._tls
@@ -152,10 +161,17 @@ class Actor(_Pykka.Actor):
         return True, _reply_future(worker, result)
 
     def do_on_start(self):
+        if _c_get_use_own_thread(self):
+            # The thread is GLib's: PyGObject gives each call into Python a
+            # thread state of its own and drops it afterwards, which would
+            # orphan the greenlets (and thread-locals) of this thread. Keep
+            # one alive until the actor dies.
+            self._pykka_gil_state = _PyGILState_Ensure()
         try:
             _run_hook(self.on_start)
         except Exception as exc:
             logger.error('Unhandled exception in %s:', self, exc_info=(exc.__class__, exc, exc.__traceback__))
+            self._pykka_release_thread()
             raise _rt.GLib.Error(_rt._exception_text(exc), _rt._PYTHON_DOMAIN, 0) from None
         return True
 
@@ -165,6 +181,8 @@ class Actor(_Pykka.Actor):
         except Exception as exc:
             logger.error('Unhandled exception in %s:', self, exc_info=(exc.__class__, exc, exc.__traceback__))
             raise _rt.GLib.Error(_rt._exception_text(exc), _rt._PYTHON_DOMAIN, 0) from None
+        finally:
+            self._pykka_release_thread()
         return True
 
     def do_on_failure(self, error):
@@ -175,6 +193,20 @@ class Actor(_Pykka.Actor):
             _run_hook(self.on_failure, *exc_info)
         except Exception:
             logger.error('Unhandled exception in %s.on_failure:', self, exc_info=sys.exc_info())
+        finally:
+            self._pykka_release_thread()
+
+    def _pykka_release_thread(self):
+        state = self.__dict__.pop('_pykka_gil_state', None)
+        if state is not None:
+            # The thread ends with the actor: end its idle workers here, on
+            # their thread (greenlets cannot be ended from another).
+            current = _getcurrent()
+            for worker in _tls.__dict__.pop('pool', ()):
+                worker.caller = None
+                worker.parent = current
+                worker.throw()
+            _PyGILState_Release(state)
 
 
 class ThreadingActor(Actor):
