@@ -479,7 +479,6 @@ pykka_actor_start (PykkaActor  *self,
       cell->own_thread = TRUE;
       cell->own_loop = g_main_loop_ref (loop);
       cell->scheduler = pykka_scheduler_ref_for_context (context);
-      pykka_scheduler_set_spin (cell->scheduler);
       thread = g_thread_try_new ("pykka-actor", own_thread_main, loop, error);
       if (thread == NULL)
         {

@@ -123,7 +123,6 @@ gboolean        pykka_scheduler_is_running_cell (PykkaCell      *cell);
 PykkaStackPool *pykka_scheduler_get_stack_pool  (PykkaScheduler *self);
 void            pykka_scheduler_add_cell        (PykkaScheduler *self);
 void            pykka_scheduler_remove_cell     (PykkaScheduler *self);
-void            pykka_scheduler_set_spin        (PykkaScheduler *self);
 void            pykka_scheduler_enqueue         (PykkaScheduler *self,
                                                  PykkaCell      *cell);
 

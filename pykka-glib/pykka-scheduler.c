@@ -32,19 +32,8 @@ struct _PykkaScheduler
   GMainContext    *context;    /* (unowned) valid while the source is attached;
                                 * owned while ->n_cells > 0 */
   PykkaStackPool  *stack_pool; /* (owned) (nullable) created on first use */
-  gint             spin;       /* atomic: the context runs on a thread of its own */
-  gint64           spin_usec;  /* how long to spin now; adapted, 0 in cool-down */
-  guint            spin_cooldown; /* dispatches left without spinning */
   PykkaSchedulerStats stats;   /* only touched by the context's thread */
 };
-
-/* Before a context of its own goes back to poll(), its scheduler spins
- * up to this long for the next message: a thread asking the actor in a
- * loop then sends it without a wake-up. A spin that finds nothing halves
- * the next; below the minimum the scheduler stops spinning for a while. */
-#define PYKKA_SCHED_SPIN_USEC     8
-#define PYKKA_SCHED_SPIN_MIN_USEC 1
-#define PYKKA_SCHED_SPIN_COOLDOWN 64
 
 G_LOCK_DEFINE_STATIC (schedulers);
 static GHashTable *schedulers;  /* GMainContext* -> PykkaScheduler* (unowned) */
@@ -125,50 +114,6 @@ scheduler_check (GSource *source)
   return FALSE;
 }
 
-/* The run queue is empty: on a context of its own, outside any turn, wait
- * a little for the next cell before returning to poll(). ->sleeping is
- * unset meanwhile, so a sender also saves the wake-up. */
-static PykkaCell *
-scheduler_spin (PykkaScheduler *self)
-{
-  PykkaCell *cell = NULL;
-  gint64 start, now;
-
-  if (!g_atomic_int_get (&self->spin) || current_cell != NULL)
-    return NULL;
-  if (self->spin_cooldown > 0)
-    {
-      if (--self->spin_cooldown > 0)
-        return NULL;
-      self->spin_usec = PYKKA_SCHED_SPIN_USEC;
-    }
-
-  start = now = g_get_monotonic_time ();
-  while (now - start < self->spin_usec)
-    {
-      for (guint i = 0; i < 32; i++)
-        {
-#if defined(__x86_64__) || defined(__i386__)
-          __builtin_ia32_pause ();
-#endif
-          if (g_atomic_pointer_get (&self->head) != NULL)
-            break;
-        }
-      if ((cell = run_queue_pop (self)) != NULL)
-        break;
-      now = g_get_monotonic_time ();
-    }
-
-  if (cell != NULL)
-    self->spin_usec = PYKKA_SCHED_SPIN_USEC;
-  else if ((self->spin_usec /= 2) < PYKKA_SCHED_SPIN_MIN_USEC)
-    {
-      self->spin_usec = 0;
-      self->spin_cooldown = PYKKA_SCHED_SPIN_COOLDOWN;
-    }
-  return cell;
-}
-
 static gboolean
 scheduler_dispatch (GSource     *source,
                     GSourceFunc  callback,
@@ -189,8 +134,7 @@ scheduler_dispatch (GSource     *source,
   if (push)
     g_main_context_push_thread_default (self->context);
 
-  while (budget > 0 && ((cell = run_queue_pop (self)) != NULL ||
-                         (cell = scheduler_spin (self)) != NULL))
+  while (budget > 0 && (cell = run_queue_pop (self)) != NULL)
     {
       guint used;
 
@@ -262,7 +206,6 @@ pykka_scheduler_ref_for_context (GMainContext *context)
 
   self = (PykkaScheduler *) g_source_new (&scheduler_funcs, sizeof (PykkaScheduler));
   g_mutex_init (&self->mutex);
-  self->spin_usec = PYKKA_SCHED_SPIN_USEC;
   self->context = context;
   g_source_set_static_name ((GSource *) self, "[pykka-scheduler]");
   g_source_set_priority ((GSource *) self, G_PRIORITY_DEFAULT);
@@ -312,13 +255,6 @@ pykka_scheduler_remove_cell (PykkaScheduler *self)
 {
   if (g_atomic_int_dec_and_test (&self->n_cells))
     g_main_context_unref (self->context);
-}
-
-/* The context runs on a thread of its own (an own-thread actor's). */
-void
-pykka_scheduler_set_spin (PykkaScheduler *self)
-{
-  g_atomic_int_set (&self->spin, TRUE);
 }
 
 void

@@ -265,7 +265,7 @@ wait_on_cond (const PykkaWaitable *w,
   /* Spin briefly without the lock first. */
   for (gint64 now = start; now - start < PYKKA_SPIN_USEC && now < end; now = g_get_monotonic_time ())
     {
-      for (guint i = 0; i < 4; i++)
+      for (guint i = 0; i < 64; i++)
         {
 #if defined(__x86_64__) || defined(__i386__)
           __builtin_ia32_pause ();
