@@ -284,6 +284,29 @@ test('futures made in JS: set_value, set_error, await', async () => {
     assert.equal(await h.get_async(null), 30);
 });
 
+test('get_all and joinAsync return Arrays of the values', async () => {
+    const ref = new Recorder().start();
+    const o = {n: 1};
+    const futures = [ref.ask(o), ref.ask('two'), Pykka.Future.new_for_value(3)];
+    const all = Pykka.Future.get_all(futures, 5000);
+    assert.ok(Array.isArray(all));
+    assert.equal(all[0], o);
+    assert.equal(all[1], 'two');
+    assert.equal(all[2], 3);
+    const joined = await Pykka.Future.joinAsync([ref.ask(4), ref.ask(o)]);
+    assert.equal(joined[0], 4);
+    assert.equal(joined[1], o);
+    const failing = [Pykka.Future.new_for_value(1),
+        Pykka.Future.new_for_error(new GLib.Error(Pykka.Error, Pykka.Error.TIMEOUT, 'late'))];
+    assert.gerror(await assert.throws(() => Pykka.Future.get_all(failing, 1000)), Pykka.Error, Pykka.Error.TIMEOUT);
+    assert.gerror(await assert.throws(() => Pykka.Future.joinAsync(failing)), Pykka.Error, Pykka.Error.TIMEOUT);
+    // The C join works with reduce and filter from JS.
+    const sum = Pykka.Future.join([Pykka.Future.new_for_value(1), Pykka.Future.new_for_value(5)])
+        .reduce((acc, item) => [true, acc + item], 100);
+    assert.equal(await sum.get_async(null), 106);
+    ref.stop_sync(5000);
+});
+
 test('events: set, clear, await wait_async, blocking wait', async () => {
     const event = new Pykka.Event();
     assert.ok(!event.is_set());

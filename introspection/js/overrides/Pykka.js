@@ -25,7 +25,9 @@
 //   own or in a context another thread runs: GJS runs JavaScript on the
 //   main thread only.
 // - Helpers: `Pykka.toFuture(valueOrPromise)` (a Pykka.Future completed by
-//   the promise), `Pykka.isJSActor(actor)`.
+//   the promise), `Pykka.isJSActor(actor)`, `Pykka.Future.joinAsync(futures)`
+//   (a promise of an Array of the values).
+// - `Pykka.Future.get_all` returns an Array (the C one crashes GJS 1.74).
 
 /* exported _init, _install */
 
@@ -185,6 +187,25 @@ function _install(Pykka, GLib, GObject, Gio) {
             }
         }
         return originalStart.call(this);
+    };
+
+    // The C get_all returns a GPtrArray of GValue pointers, which GJS 1.74
+    // cannot convert (it crashes): the same in JavaScript, returning an
+    // Array. Waits at most @timeout_msec in all (-1: forever).
+    Pykka.Future.get_all = function (futures, timeoutMsec = -1) {
+        const end = timeoutMsec < 0 ? Infinity : GLib.get_monotonic_time() + timeoutMsec * 1000;
+        return futures.map(future => {
+            const left = end === Infinity ? -1
+                : Math.max(0, Math.ceil((end - GLib.get_monotonic_time()) / 1000));
+            return future.get(left);
+        });
+    };
+
+    // Resolves with an Array of the values of @futures, or rejects with the
+    // first error: the JavaScript counterpart of Pykka.Future.join, whose
+    // list value GJS cannot convert.
+    Pykka.Future.joinAsync = function (futures) {
+        return Promise.all(futures.map(future => future.get_async(null)));
     };
 
     Pykka.toFuture = toFuture;
