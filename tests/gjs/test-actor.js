@@ -307,6 +307,15 @@ test('get_all and joinAsync return Arrays of the values', async () => {
     ref.stop_sync(5000);
 });
 
+test('ask_sync returns the reply or throws the error', async () => {
+    const ref = new Recorder().start();
+    const o = {sync: true};
+    assert.equal(ref.ask_sync(o, 5000), o);
+    const e = await assert.throws(() => ref.ask_sync({command: 'throw-gerror'}, 5000));
+    assert.gerror(e, Pykka.Error, Pykka.Error.INVALID_ARGUMENT);
+    ref.stop_sync(5000);
+});
+
 test('events: set, clear, await wait_async, blocking wait', async () => {
     const event = new Pykka.Event();
     assert.ok(!event.is_set());

@@ -27,7 +27,9 @@
 // - Helpers: `Pykka.toFuture(valueOrPromise)` (a Pykka.Future completed by
 //   the promise), `Pykka.isJSActor(actor)`, `Pykka.Future.joinAsync(futures)`
 //   (a promise of an Array of the values).
-// - `Pykka.Future.get_all` returns an Array (the C one crashes GJS 1.74).
+// - `Pykka.Future.get_all` returns an Array (the C one crashes GJS 1.74),
+//   `Pykka.ActorRef.prototype.ask_sync (message, timeout)` returns the reply
+//   or throws (the C one hides errors from GJS).
 
 /* exported _init, _install */
 
@@ -206,6 +208,12 @@ function _install(Pykka, GLib, GObject, Gio) {
     // list value GJS cannot convert.
     Pykka.Future.joinAsync = function (futures) {
         return Promise.all(futures.map(future => future.get_async(null)));
+    };
+
+    // The C ask_sync fills an out caller-allocates GValue, which GJS
+    // leaks and through which it loses the error: ask, then get.
+    Pykka.ActorRef.prototype.ask_sync = function (message, timeoutMsec = -1) {
+        return this.ask(message).get(timeoutMsec);
     };
 
     Pykka.toFuture = toFuture;
