@@ -40,6 +40,8 @@ _getcurrent = _rt._getcurrent
 _main_depth = _rt._main_depth
 _reply = _rt._reply
 _reply_future = _rt._reply_future
+_gvalue_set = _rt._gvalue_set
+_NONE_REPLY = _rt._NONE_REPLY
 _stash_exception = _rt._stash_exception
 _take_exception = _rt._take_exception
 _run_hook = _rt._run_hook
@@ -149,13 +151,16 @@ class Actor(_Pykka.Actor):
         result = worker.switch(self, message)
         if result.__class__ is tuple:
             ok, value = result
-            if ok:
-                reply = _reply(worker, value)
-                if len(pool) < _MAX_IDLE_WORKERS:
-                    pool.append(worker)
-                return True, reply
             if len(pool) < _MAX_IDLE_WORKERS:
                 pool.append(worker)
+            if ok:
+                if value is None:
+                    return True, _NONE_REPLY
+                if value.__class__ is int and -0x80000000 <= value <= 0x7fffffff:
+                    gvalue = worker.v_int
+                    _gvalue_set(gvalue, value)
+                    return True, gvalue
+                return True, _reply(worker, value)
             raise _stash_exception(value)
         # Suspended: C waits on this future.
         return True, _reply_future(worker, result)

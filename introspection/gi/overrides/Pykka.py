@@ -338,6 +338,9 @@ class _Worker(greenlet.greenlet):
       switch out
     """
 
+    __slots__ = ('caller', 'actor', 'pending', 'depth',
+                 'v_int', 'v_pyobject', 'v_double', 'v_object', 'v_future')
+
     def __init__(self):
         super().__init__()
         self.caller = None
@@ -352,10 +355,17 @@ class _Worker(greenlet.greenlet):
         self.v_future = None
 
     def run(self, actor, message):
-        dispatch = _dispatch
+        proxy_messages = _PROXY_MESSAGES
+        dispatch_proxy = _dispatch_proxy
+        coroutine = _CoroutineType
         while True:
             try:
-                value = dispatch(actor, message)
+                if message.__class__ in proxy_messages:
+                    value = dispatch_proxy(actor, message)
+                else:
+                    value = actor.on_receive(message)
+                if value.__class__ is coroutine:
+                    value = _drive(value)
                 ok = True
             except greenlet.GreenletExit:
                 raise
@@ -587,28 +597,26 @@ class _ProxySetAttr:
         return 'ProxySetAttr(attr_path=%r, value=%r)' % (self.attr_path, self.value)
 
 
-def _dispatch(actor, message):
+_PROXY_MESSAGES = frozenset((_ProxyCall, _ProxyGetAttr, _ProxySetAttr))
+
+
+def _dispatch_proxy(actor, message):
     cls = message.__class__
     if cls is _ProxyCall:
         callee = actor
         for name in message.attr_path:
             callee = getattr(callee, name)
-        result = callee(*message.args, **message.kwargs)
-    elif cls is _ProxyGetAttr:
+        return callee(*message.args, **message.kwargs)
+    if cls is _ProxyGetAttr:
         result = actor
         for name in message.attr_path:
             result = getattr(result, name)
-    elif cls is _ProxySetAttr:
-        parent = actor
-        for name in message.attr_path[:-1]:
-            parent = getattr(parent, name)
-        setattr(parent, message.attr_path[-1], message.value)
-        result = None
-    else:
-        result = actor.on_receive(message)
-    if result.__class__ is _CoroutineType:
-        result = _drive(result)
-    return result
+        return result
+    parent = actor
+    for name in message.attr_path[:-1]:
+        parent = getattr(parent, name)
+    setattr(parent, message.attr_path[-1], message.value)
+    return None
 
 
 def _run_hook(func, *args):
@@ -819,9 +827,20 @@ class ActorRef(Pykka.ActorRef):
         elif isinstance(message, _GError):
             message = _Value(_PYOBJECT, message)
         future = _c_ask(self, message)
-        if block:
+        if not block:
+            return future
+        g = _getcurrent()
+        if g.__class__ is _Worker and g.actor is not None:
             return future.get(timeout)
-        return future
+        # Not in a handler: the C blocking get (Future.get, inlined).
+        try:
+            return _c_future_get(future, -1 if timeout is None else _ms(timeout))
+        except GLib.Error as error:
+            raise future._exception(error) from None
+        except TypeError:
+            if _c_future_is_done(future):
+                return None
+            raise
 
     def stop(self, block=True, timeout=None):
         """Stops the actor after the messages already sent. Returns True if
