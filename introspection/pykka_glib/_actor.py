@@ -13,6 +13,7 @@ import ctypes
 import functools
 import logging
 import sys
+import threading
 
 from gi.module import get_introspection_module
 from gi.repository import GObject
@@ -25,7 +26,6 @@ _c_start = _Pykka.Actor.start
 _c_stop = _Pykka.Actor.stop
 _c_get_urn = _Pykka.Actor.get_urn
 _c_get_actor_ref = _Pykka.Actor.get_actor_ref
-_c_get_use_own_thread = _Pykka.Actor.get_use_own_thread
 
 _PyGILState_Ensure = ctypes.pythonapi.PyGILState_Ensure
 _PyGILState_Ensure.argtypes = []
@@ -166,11 +166,12 @@ class Actor(_Pykka.Actor):
         return True, _reply_future(worker, result)
 
     def do_on_start(self):
-        if _c_get_use_own_thread(self):
-            # The thread is GLib's: PyGObject gives each call into Python a
-            # thread state of its own and drops it afterwards, which would
-            # orphan the greenlets (and thread-locals) of this thread. Keep
-            # one alive until the actor dies.
+        if threading.get_ident() not in threading._active:
+            # Not a Python thread (an own-thread actor's, or any thread of
+            # C code): PyGObject gives each call into Python a thread state
+            # of its own and drops it afterwards, which would orphan the
+            # greenlets (and thread-locals) of this thread. Keep one alive
+            # until the actor dies.
             self._pykka_gil_state = _PyGILState_Ensure()
         try:
             _run_hook(self.on_start)

@@ -412,3 +412,25 @@ def test_memory_of_many_asks_and_suspensions_is_stable():
     after = rss_kib()
     # A leak of even 32 bytes per message would show as > 3 MiB.
     assert after - before < 3 * 1024, (before, after)
+
+
+def test_actor_stopping_itself_through_its_ref_does_not_hang():
+    class Quitter(Pykka.Actor):
+        def on_receive(self, message):
+            return self.actor_ref.stop()
+
+    ref = Quitter.start()
+    assert ref.ask('quit', timeout=TIMEOUT) is True
+    iterate_until(lambda: not ref.is_alive())
+
+
+def test_stop_all_from_inside_a_handler():
+    class Janitor(Pykka.Actor):
+        def on_receive(self, message):
+            return Pykka.ActorRegistry.stop_all(timeout=TIMEOUT)
+
+    others = [Sleeper.start() for _ in range(3)]
+    janitor = Janitor.start()
+    assert janitor.ask(None, timeout=TIMEOUT) == [True, True, True, True]
+    iterate_until(lambda: not janitor.is_alive())
+    assert not any(ref.is_alive() for ref in others)

@@ -98,6 +98,7 @@ _c_event_wait = Pykka.Event.wait
 _c_event_wait_async = Pykka.Event.wait_async
 _c_event_is_set = Pykka.Event.is_set
 _c_actor_get_context = Pykka.Actor.get_context
+_c_actor_get_actor_ref = Pykka.Actor.get_actor_ref
 _c_get_urn_of_actor = Pykka.Actor.get_urn
 _c_registry_get_all = Pykka.Registry.get_all
 _c_registry_get_by_type = Pykka.Registry.get_by_type
@@ -648,7 +649,8 @@ class Future(Pykka.Future):
             return self._get_from_hook(timeout)
         g = _getcurrent()
         if g.__class__ is _Worker and not _c_future_is_done(self) and \
-                g.actor is not None and g.depth == _main_depth():
+                g.actor is not None and g.depth == _main_depth() and \
+                (timeout is None or _ms(timeout) > 0):
             if not _suspend(g, self, _ll_future_get_async, timeout):
                 raise Timeout('%s seconds' % (timeout,))
         try:
@@ -761,7 +763,8 @@ class Event(Pykka.Event):
         whether it is set."""
         g = _getcurrent()
         if g.__class__ is _Worker and g.actor is not None and \
-                not _c_event_is_set(self) and g.depth == _main_depth():
+                not _c_event_is_set(self) and g.depth == _main_depth() and \
+                (timeout is None or _ms(timeout) > 0):
             return bool(_suspend(g, self, _ll_event_wait_async, timeout))
         return _c_event_wait(self, -1 if timeout is None else _ms(timeout))
 
@@ -848,6 +851,12 @@ class ActorRef(Pykka.ActorRef):
         that, with block=False)."""
         future = _c_ref_stop(self)
         if block:
+            g = _getcurrent()
+            if g.__class__ is _Worker and g.actor is not None and \
+                    _c_actor_get_actor_ref(g.actor) is self:
+                # An actor stopping itself from a handler: the stop comes
+                # after this handler, so waiting for it would never end.
+                return _c_ref_is_alive(self)
             return future.get(timeout)
         return future
 
