@@ -367,3 +367,30 @@ def test_application_running_a_main_loop():
     ''')
     assert result.returncode == 0, result.stderr
     assert result.stdout.split('\n')[:3] == ['Hello, loop 45', 'Hello, async', 'alive: 0']
+
+
+def test_actors_left_running_are_stopped_at_exit():
+    result = run_script('''
+        import gi, time
+        gi.require_version("Pykka", "1.0")
+        from gi.repository import Pykka
+
+        class Busy(Pykka.ThreadingActor):
+            def on_receive(self, message):
+                time.sleep(0.001)
+                return message
+
+        class Main(Pykka.Actor):
+            def on_stop(self):
+                print("main actor stopped")
+
+        refs = [Busy.start() for _ in range(4)]
+        Main.start()
+        for ref in refs:
+            ref.ask(0)
+            for i in range(50):
+                ref.tell(i)
+        print("exiting")
+    ''')
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split('\n')[:2] == ['exiting', 'main actor stopped']

@@ -53,6 +53,7 @@ Differences from Pykka
 * Completing a future twice raises ``GLib.Error`` (``PYKKA_ERROR_ALREADY_SET``).
 """
 
+import atexit
 import collections
 import ctypes
 import functools
@@ -1130,6 +1131,24 @@ def _gtype_of(actor_class):
 Registry = override(Registry)
 ActorRegistry = Registry
 __all__ += ['Registry', 'ActorRegistry']
+
+
+def _stop_all_at_exit():
+    # Actors on threads of their own would otherwise run Python code while
+    # the interpreter is torn down (Pykka's threads kept the process alive
+    # instead). Every actor still running is stopped, last started first.
+    try:
+        for ref in reversed(Registry.get_all()):
+            try:
+                ref.stop(timeout=_EXIT_STOP_TIMEOUT)
+            except Exception:
+                logger.warning('Could not stop %s at exit', ref, exc_info=True)
+    except Exception:
+        pass
+
+
+_EXIT_STOP_TIMEOUT = 10
+atexit.register(_stop_all_at_exit)
 
 
 # ---------------------------------------------------------------------------
