@@ -5,7 +5,7 @@
 // `async vfunc_on_receive` needs the Pykka override (installed with the
 // library; in the source tree: gjs -I introspection/js).
 //
-//     gjs -I introspection/js -m async.js
+//     gjs -I introspection/js -m fetcher.js
 
 import GLib from 'gi://GLib';
 import GObject from 'gi://GObject';

@@ -3,7 +3,7 @@
 // An actor written in JavaScript: it keeps a count, answers asks, fails
 // an ask with a GLib.Error and is found in the registry.
 //
-//     gjs -m greeter.js
+//     gjs -m tour.js
 
 import GLib from 'gi://GLib';
 import GObject from 'gi://GObject';

@@ -4,7 +4,7 @@
  * method completes (the actor takes no other message until then), and
  * callers `yield` on futures.
  *
- *     valac --pkg pykka-glib-1.0 async.vala && ./async
+ *     valac --pkg pykka-glib-1.0 fetcher.vala && ./fetcher
  */
 
 public class Fetcher : Pykka.Actor {

@@ -4,7 +4,7 @@
  * with an error, runs on a thread of its own and is found in the
  * registry.
  *
- *     valac --pkg pykka-glib-1.0 greeter.vala && ./greeter
+ *     valac --pkg pykka-glib-1.0 tour.vala && ./tour
  */
 
 public class Greeter : Pykka.Actor {
