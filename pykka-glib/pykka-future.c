@@ -935,13 +935,22 @@ pykka_future_reduce (PykkaFuture           *self,
   return derived_new (self, d);
 }
 
+/* A join holds no reference to its sources: a source that never
+ * completes must not keep the others (and itself, through its hook)
+ * alive once every user dropped it. Each value is copied on arrival. */
 typedef struct
 {
   PykkaFuture  *result;    /* (owned) */
-  PykkaFuture **sources;   /* (owned) in argument order */
+  GValue       *values;    /* (owned) n_sources, in argument order */
   guint         n_sources;
   gint          remaining; /* atomic */
 } Join;
+
+typedef struct
+{
+  Join  *join;   /* (owned) */
+  guint  index;
+} JoinPart;
 
 static void
 join_clear (gpointer data)
@@ -949,8 +958,9 @@ join_clear (gpointer data)
   Join *j = data;
 
   for (guint i = 0; i < j->n_sources; i++)
-    g_object_unref (j->sources[i]);
-  g_free (j->sources);
+    if (G_IS_VALUE (&j->values[i]))
+      g_value_unset (&j->values[i]);
+  g_free (j->values);
   g_object_unref (j->result);
 }
 
@@ -961,10 +971,20 @@ join_unref (gpointer data)
 }
 
 static void
+join_part_free (gpointer data)
+{
+  JoinPart *part = data;
+
+  join_unref (part->join);
+  g_free (part);
+}
+
+static void
 join_done_hook (PykkaFuture *future,
                 gpointer     data)
 {
-  Join *j = data;
+  JoinPart *part = data;
+  Join *j = part->join;
 
   if (future->error != NULL)
     {
@@ -973,13 +993,19 @@ join_done_hook (PykkaFuture *future,
       return;
     }
 
+  if (G_IS_VALUE (&future->value))
+    {
+      g_value_init (&j->values[part->index], G_VALUE_TYPE (&future->value));
+      g_value_copy (&future->value, &j->values[part->index]);
+    }
+
   if (g_atomic_int_dec_and_test (&j->remaining))
     {
       GPtrArray *list = pykka_value_list_new (j->n_sources);
       GValue out = G_VALUE_INIT;
 
       for (guint i = 0; i < j->n_sources; i++)
-        pykka_value_list_add (list, &j->sources[i]->value);
+        pykka_value_list_add (list, &j->values[i]);
       g_value_init (&out, G_TYPE_PTR_ARRAY);
       g_value_take_boxed (&out, list);
       future_complete (j->result, &out, NULL);
@@ -1023,13 +1049,16 @@ pykka_future_join (PykkaFuture **futures,
   j->result = g_object_ref (result);
   j->n_sources = n_futures;
   j->remaining = n_futures;
-  j->sources = g_new (PykkaFuture *, n_futures);
-  for (guint i = 0; i < n_futures; i++)
-    j->sources[i] = g_object_ref (futures[i]);
+  j->values = g_new0 (GValue, n_futures);
 
   for (guint i = 0; i < n_futures; i++)
-    pykka_future_add_hook (futures[i], join_done_hook,
-                           g_atomic_rc_box_acquire (j), join_unref);
+    {
+      JoinPart *part = g_new (JoinPart, 1);
+
+      part->join = g_atomic_rc_box_acquire (j);
+      part->index = i;
+      pykka_future_add_hook (futures[i], join_done_hook, part, join_part_free);
+    }
   join_unref (j);
 
   return result;
