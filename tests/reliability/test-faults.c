@@ -775,6 +775,28 @@ test_stackful_self_deadlock (void)
   test_record_free (record);
 }
 
+/* Futures dropped while a join still waits for one of them. */
+static void
+test_join_dropped (void)
+{
+  RelLeakCounter leaks = { 0, };
+  PykkaFuture *parts[2] = { pykka_future_new (), pykka_future_new () };
+  PykkaFuture *joined = pykka_future_join (parts, 2);
+  GValue msg = G_VALUE_INIT;
+
+  g_test_summary ("A join over a future that never completes leaks nothing once every holder dropped them");
+
+  rel_leak_watch (&leaks, parts[0]);
+  rel_leak_watch (&leaks, parts[1]);
+  rel_leak_watch (&leaks, joined);
+  g_assert_true (pykka_future_set_value (parts[1], test_value_int (&msg, 1), NULL));
+  g_value_unset (&msg);
+  g_object_unref (parts[0]);
+  g_object_unref (parts[1]);
+  g_object_unref (joined);
+  rel_leak_assert_all_freed (&leaks);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -798,6 +820,7 @@ main (int argc, char *argv[])
   g_test_add_data_func ("/Pykka/Faults/stop-twice-in-stackful-handler", GSIZE_TO_POINTER (1), test_stop_twice_in_handler);
   g_test_add_func ("/Pykka/Faults/timeout-zero", test_timeout_zero);
   g_test_add_func ("/Pykka/Faults/stackful-self-deadlock", test_stackful_self_deadlock);
+  g_test_add_func ("/Pykka/Faults/join-dropped", test_join_dropped);
 
   return g_test_run ();
 }
