@@ -174,6 +174,14 @@ demo_coordinator_init (DemoCoordinator *self)
   self->workers = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
+static guint
+count_running (void)
+{
+  g_autolist(PykkaActorRef) running = pykka_registry_get_all ();
+
+  return g_list_length (running);
+}
+
 static PykkaActorRef *
 start (gpointer actor)
 {
@@ -205,7 +213,7 @@ main (void)
                      start (g_object_new (DEMO_TYPE_WORKER, "use-own-thread", TRUE, NULL)));
   coordinator = start (coordinator_actor);
 
-  g_print ("%u actors running\n", g_list_length (pykka_registry_get_all ()));
+  g_print ("%u actors running\n", count_running ());
 
   g_value_init (&job, G_TYPE_INT);
   for (gint base = 10; base <= 20; base += 10)
@@ -229,7 +237,7 @@ main (void)
 
   if (!pykka_registry_stop_all (5000, &error))
     g_error ("stop_all: %s", error->message);
-  g_print ("all actors stopped (%u left)\n", g_list_length (pykka_registry_get_all ()));
+  g_print ("all actors stopped (%u left)\n", count_running ());
 
   return 0;
 }
