@@ -11,11 +11,15 @@ imports (``from gi.repository import Pykka as pykka``).
 How the pieces fit
 ==================
 
-* Messages and replies are GValues. Python values travel as themselves: a
-  ``str``, ``float``, ``bool`` or 32-bit ``int`` becomes the matching C
-  scalar (so C actors can read it) and comes back equal; anything else
-  (``None``, wide ints, containers, any object) travels as a ``PyObject``
-  GValue and comes back as the very same object.
+* Messages and replies are GValues, and any Python value is a valid one.
+  A message (or a value set on a future) that is a ``str``, ``float``,
+  ``bool`` or 32-bit ``int`` becomes the matching C scalar, so C actors can
+  read it, and comes back equal; anything else (``None``, wide ints,
+  containers, exceptions, any object) travels as a ``PyObject`` GValue and
+  comes back as the very same object. A handler's reply is a ``gboolean``,
+  ``gint``, ``gdouble``, a NULL pointer (``None``), a ``G_TYPE_OBJECT`` (a
+  GObject, a future included) or otherwise a ``PyObject`` (a ``str``
+  included): C callers of Python actors can read the scalars and objects.
 
 * Python actors derive from ``Pykka.Actor``, which is the class
   ``pykka_glib._actor.Actor`` (GType ``PykkaPyActor``; it lives outside this
@@ -51,6 +55,23 @@ Differences from Pykka
 * ``on_start``, ``on_stop`` and ``on_failure`` cannot suspend the actor: a
   blocking ``get()`` there is the C blocking get (it iterates the context).
 * Completing a future twice raises ``GLib.Error`` (``PYKKA_ERROR_ALREADY_SET``).
+* A handler returning a future answers with the future itself (Pykka's
+  semantics); C handlers answer with its outcome instead.
+* Actors still running when the interpreter exits are stopped (last started
+  first) by an ``atexit`` hook; Pykka's threads kept the process alive.
+
+Traps of the platform handled here
+==================================
+
+PyGObject 3.42 (Debian 12) leaks the GValue it builds for a plain Python
+object returned by a vfunc for an out GValue, frees the contents of a
+returned ``GObject.Value`` too early, and leaks the libffi closure of every
+Python callback handed to a C function (fixed in 3.44.2). Replies therefore
+go through ``GObject.Value`` objects kept by the worker, and suspended
+handlers are resumed through ctypes trampolines made once. On threads
+Python did not create (own-thread actors), each call into Python gets a
+fresh thread state; greenlets need one that lasts, so each such actor holds
+one until it dies.
 """
 
 import atexit
