@@ -434,3 +434,17 @@ def test_stop_all_from_inside_a_handler():
     assert janitor.ask(None, timeout=TIMEOUT) == [True, True, True, True]
     iterate_until(lambda: not janitor.is_alive())
     assert not any(ref.is_alive() for ref in others)
+
+
+def test_asking_itself_without_timeout_fails_instead_of_hanging():
+    class Narcissus(Pykka.Actor):
+        def on_receive(self, message):
+            if message == 'inner':
+                return 'inner'
+            try:
+                self.actor_ref.ask('inner')
+            except GLib.Error as error:
+                return error.code
+
+    ref = Narcissus.start()
+    assert ref.ask('outer', timeout=TIMEOUT) == Pykka.Error.DEADLOCK

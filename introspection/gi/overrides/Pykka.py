@@ -856,6 +856,9 @@ class ActorRef(Pykka.ActorRef):
             return future
         g = _getcurrent()
         if g.__class__ is _Worker and g.actor is not None:
+            if timeout is None and _c_actor_get_actor_ref(g.actor) is self:
+                raise GLib.Error('%s asked itself and waits for the answer: this wait could never finish' % (self,),
+                                 _PYKKA_DOMAIN, int(Pykka.Error.DEADLOCK))
             return future.get(timeout)
         # Not in a handler: the C blocking get (Future.get, inlined).
         try:
