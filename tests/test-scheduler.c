@@ -120,7 +120,7 @@ test_idle_actors_cost_nothing (void)
 
   {
     GList *futures = pykka_registry_stop_all_futures ();
-    test_iterate_until (ctx, pykka_registry_get_all () == NULL);
+    test_iterate_until (ctx, ({ GList *l_ = pykka_registry_get_all (); g_list_free_full (l_, g_object_unref); l_ == NULL; }));
     g_list_free_full (futures, g_object_unref);
   }
 }
@@ -231,7 +231,7 @@ test_fair_turns (void)
 
   {
     GList *futures = pykka_registry_stop_all_futures ();
-    test_iterate_until (ctx, pykka_registry_get_all () == NULL);
+    test_iterate_until (ctx, ({ GList *l_ = pykka_registry_get_all (); g_list_free_full (l_, g_object_unref); l_ == NULL; }));
     g_list_free_full (futures, g_object_unref);
   }
   test_record_free (ra);
