@@ -572,6 +572,13 @@ async_get_unref (gpointer data)
   g_atomic_rc_box_release_full (data, async_get_clear);
 }
 
+static gboolean
+async_get_return_cb (gpointer data)
+{
+  g_task_return_boolean (G_TASK (data), TRUE);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 async_get_done_hook (PykkaFuture *future,
                      gpointer     data)
@@ -582,7 +589,20 @@ async_get_done_hook (PykkaFuture *future,
     return;
   if (ag->cancellable != NULL && ag->cancelled_id != 0)
     g_cancellable_disconnect (ag->cancellable, ag->cancelled_id);
-  g_task_return_boolean (ag->task, TRUE);
+
+  /* Return from an idle of the task's context, never from inside the
+   * completer: GTask would otherwise call back right here, in the middle
+   * of the turn of the actor that answered, when that actor shares the
+   * caller's context. */
+  {
+    GSource *idle = g_idle_source_new ();
+
+    g_source_set_static_name (idle, "[pykka-future-get-async]");
+    g_source_set_priority (idle, g_task_get_priority (ag->task));
+    g_source_set_callback (idle, async_get_return_cb, g_object_ref (ag->task), g_object_unref);
+    g_source_attach (idle, g_task_get_context (ag->task));
+    g_source_unref (idle);
+  }
 }
 
 static void

@@ -240,6 +240,7 @@ struct _PykkaWaiter
 {
   PykkaWaiter  *next;      /* protected by the object's mutex */
   GMainContext *context;   /* (nullable) iterated by the waiting thread */
+  GThread      *thread;    /* the waiting thread, when iterating */
   PykkaCell    *cell;      /* (nullable) whose coroutine waits */
   gboolean      fired;     /* protected by the object's mutex */
 };

@@ -28,6 +28,7 @@ struct _PykkaScheduler
   PykkaCell       *head;       /* (owned refs) run queue; under ->mutex, read atomically */
   PykkaCell       *tail;       /* under ->mutex */
   gint             sleeping;   /* atomic: prepare found nothing to do */
+  GThread         *poll_thread; /* atomic: the thread that ran prepare last */
   gint             n_cells;    /* atomic: live actors on this context */
   GMainContext    *context;    /* (unowned) valid while the source is attached;
                                 * owned while ->n_cells > 0 */
@@ -80,7 +81,9 @@ run_queue_push (PykkaScheduler *self,
   self->tail = cell;
   g_mutex_unlock (&self->mutex);
 
-  if (was_empty && g_atomic_int_compare_and_exchange (&self->sleeping, TRUE, FALSE))
+  /* The thread that polls cannot be asleep while it pushes itself. */
+  if (was_empty && g_atomic_int_compare_and_exchange (&self->sleeping, TRUE, FALSE) &&
+      g_atomic_pointer_get (&self->poll_thread) != g_thread_self ())
     g_main_context_wakeup (self->context);
 }
 
@@ -92,6 +95,7 @@ scheduler_prepare (GSource *source,
 
   *timeout = -1;
   self->stats.prepares++;
+  g_atomic_pointer_set (&self->poll_thread, g_thread_self ());
   g_atomic_int_set (&self->sleeping, TRUE);
   if (g_atomic_pointer_get (&self->head) != NULL)
     {

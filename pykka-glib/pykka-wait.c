@@ -40,8 +40,8 @@ pykka_waiters_wake_all (PykkaWaiter **waiters)
       w->fired = TRUE;
       if (w->cell != NULL)
         pykka_cell_wake (w->cell);
-      else if (w->context != NULL)
-        g_main_context_wakeup (w->context);
+      else if (w->context != NULL && w->thread != g_thread_self ())
+        g_main_context_wakeup (w->context);  /* a thread cannot wake itself */
       w = next;
     }
 }
@@ -211,7 +211,7 @@ wait_iterating (const PykkaWaitable *w,
                 GMainContext        *ctx,
                 gint                 timeout_msec)
 {
-  PykkaWaiter waiter = { NULL, ctx, NULL, FALSE };
+  PykkaWaiter waiter = { NULL, ctx, g_thread_self (), NULL, FALSE };
   GSource *timer = NULL;
   gboolean timed_out = FALSE;
   gboolean ready;
