@@ -413,7 +413,7 @@ test_producers_by_actors (void)
   RelLeakCounter future_leaks = { 0, };
   Producer producers[6] = { { 0, }, };
   GThread *threads[G_N_ELEMENTS (producers)];
-  guint n_messages = rel_scaled (40000);
+  guint n_messages = rel_scaled (100000);
   guint64 sent = 0, handled = 0;
 
   g_test_summary ("6 producer threads x 12 actors on 3 worker contexts and 3 own threads: every tell handled once in order, every ask answered once, nothing leaked");
