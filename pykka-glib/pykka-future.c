@@ -834,9 +834,21 @@ derived_ready_cb (GObject      *source,
   derived_free (d);
 }
 
+static Derived *
+derived_new (gpointer       user_data,
+             GDestroyNotify destroy)
+{
+  Derived *d = g_new0 (Derived, 1);
+
+  d->user_data = user_data;
+  d->destroy = destroy;
+  return d;
+}
+
+/* Starts waiting for @self and returns the future @d completes. */
 static PykkaFuture *
-derived_new (PykkaFuture *self,
-             Derived     *d)
+derived_start (PykkaFuture *self,
+               Derived     *d)
 {
   PykkaFuture *result = pykka_future_new ();
 
@@ -873,11 +885,9 @@ pykka_future_map (PykkaFuture        *self,
   g_return_val_if_fail (PYKKA_IS_FUTURE (self), NULL);
   g_return_val_if_fail (func != NULL, NULL);
 
-  d = g_new0 (Derived, 1);
+  d = derived_new (user_data, destroy);
   d->map = func;
-  d->user_data = user_data;
-  d->destroy = destroy;
-  return derived_new (self, d);
+  return derived_start (self, d);
 }
 
 /**
@@ -906,11 +916,9 @@ pykka_future_filter (PykkaFuture           *self,
   g_return_val_if_fail (PYKKA_IS_FUTURE (self), NULL);
   g_return_val_if_fail (func != NULL, NULL);
 
-  d = g_new0 (Derived, 1);
+  d = derived_new (user_data, destroy);
   d->filter = func;
-  d->user_data = user_data;
-  d->destroy = destroy;
-  return derived_new (self, d);
+  return derived_start (self, d);
 }
 
 /**
@@ -943,16 +951,14 @@ pykka_future_reduce (PykkaFuture           *self,
   g_return_val_if_fail (func != NULL, NULL);
   g_return_val_if_fail (initial == NULL || G_IS_VALUE (initial), NULL);
 
-  d = g_new0 (Derived, 1);
+  d = derived_new (user_data, destroy);
   d->reduce = func;
   if (initial != NULL)
     {
       g_value_init (&d->initial, G_VALUE_TYPE (initial));
       g_value_copy (initial, &d->initial);
     }
-  d->user_data = user_data;
-  d->destroy = destroy;
-  return derived_new (self, d);
+  return derived_start (self, d);
 }
 
 /* A join holds no reference to its sources: a source that never
