@@ -42,6 +42,9 @@ _reply = _rt._reply
 _reply_future = _rt._reply_future
 _gvalue_set = _rt._gvalue_set
 _NONE_REPLY = _rt._NONE_REPLY
+_RETURN_NONE = (True, _NONE_REPLY)
+_Failure = _rt._Failure
+_SUSPENDED = _rt._SUSPENDED
 _stash_exception = _rt._stash_exception
 _take_exception = _rt._take_exception
 _run_hook = _rt._run_hook
@@ -148,22 +151,26 @@ class Actor(_Pykka.Actor):
         worker.caller = _getcurrent()
         worker.actor = self
         worker.depth = _main_depth()
-        result = worker.switch(self, message)
-        if result.__class__ is tuple:
-            ok, value = result
-            if len(pool) < _MAX_IDLE_WORKERS:
-                pool.append(worker)
-            if ok:
-                if value is None:
-                    return True, _NONE_REPLY
-                if value.__class__ is int and -0x80000000 <= value <= 0x7fffffff:
-                    gvalue = worker.v_int
-                    _gvalue_set(gvalue, value)
-                    return True, gvalue
-                return True, _reply(worker, value)
-            raise _stash_exception(value)
-        # Suspended: C waits on this future.
-        return True, _reply_future(worker, result)
+        value = worker.switch(self, message)
+        if value is None:
+            pool.append(worker)
+            return _RETURN_NONE
+        cls = value.__class__
+        if cls is int:
+            pool.append(worker)
+            if -0x80000000 <= value <= 0x7fffffff:
+                gvalue = worker.v_int
+                _gvalue_set(gvalue, value)
+                return True, gvalue
+            return True, _reply(worker, value)
+        if cls is _Failure:
+            pool.append(worker)
+            raise _stash_exception(value.exc)
+        if value is _SUSPENDED:
+            # C waits on this future.
+            return True, _reply_future(worker, worker.pending)
+        pool.append(worker)
+        return True, _reply(worker, value)
 
     def do_on_start(self):
         if threading.get_ident() not in threading._active:

@@ -128,7 +128,14 @@ _c_registry_get_by_urn = Pykka.Registry.get_by_urn
 _c_registry_broadcast = Pykka.Registry.broadcast
 
 _getcurrent = greenlet.getcurrent
-_main_depth = GLib.main_depth
+try:
+    # g_main_depth() without PyGObject's marshalling (and GIL release):
+    # asked once per handler.
+    _main_depth = ctypes.PyDLL('libglib-2.0.so.0').g_main_depth
+    _main_depth.argtypes = []
+    _main_depth.restype = ctypes.c_int
+except (OSError, AttributeError):  # pragma: no cover
+    _main_depth = GLib.main_depth
 _CoroutineType = types.CoroutineType
 
 _PYOBJECT = GObject.TYPE_PYOBJECT
@@ -378,9 +385,13 @@ class _Worker(greenlet.greenlet):
         self.v_future = None
 
     def run(self, actor, message):
+        # Hot path: a handler that returns hands its value straight back
+        # to do_on_receive (no tuple); a failure comes back as a _Failure,
+        # a first suspension as _SUSPENDED (the future is self.pending).
         proxy_messages = _PROXY_MESSAGES
         dispatch_proxy = _dispatch_proxy
         coroutine = _CoroutineType
+        failure = _Failure
         while True:
             try:
                 if message.__class__ in proxy_messages:
@@ -399,7 +410,10 @@ class _Worker(greenlet.greenlet):
             self.actor = None
             pending = self.pending
             if pending is None:
-                actor, message = self.caller.switch(ok, value)
+                if ok:
+                    actor, message = self.caller.switch(value)
+                else:
+                    actor, message = self.caller.switch(failure(value))
             else:
                 # The handler had suspended: C waits on @pending.
                 self.pending = None
@@ -411,6 +425,19 @@ class _Worker(greenlet.greenlet):
                 if len(pool) < _MAX_IDLE_WORKERS:
                     pool.append(self)
                 actor, message = caller.switch()
+
+
+class _Failure:
+    """What a worker hands back when its handler raised."""
+    __slots__ = ('exc',)
+
+    def __init__(self, exc):
+        self.exc = exc
+
+
+# What a worker hands back when its handler suspended for the first time
+# (C gets the worker's pending future).
+_SUSPENDED = object()
 
 
 def _settle(future, ok, value):
@@ -562,8 +589,8 @@ def _suspend(worker, obj, start_async, timeout):
         context.pop_thread_default()
     pending = worker.pending
     if pending is None:
-        worker.pending = pending = Future()
-        return worker.caller.switch(pending)
+        worker.pending = Future()
+        return worker.caller.switch(_SUSPENDED)
     return worker.caller.switch(None)
 
 
