@@ -165,6 +165,13 @@ scheduler_dispatch (GSource     *source,
   if (push)
     g_main_context_pop_thread_default (self->context);
 
+  /* Different threads may run this context in turn (ordered by GLib's
+   * context lock). Ending every dispatch under our lock orders what this
+   * turn wrote before the next dispatch's first pop on another thread, in
+   * a way ThreadSanitizer sees too. */
+  g_mutex_lock (&self->mutex);
+  g_mutex_unlock (&self->mutex);
+
   return G_SOURCE_CONTINUE;
 }
 
