@@ -448,3 +448,30 @@ def test_asking_itself_without_timeout_fails_instead_of_hanging():
 
     ref = Narcissus.start()
     assert ref.ask('outer', timeout=TIMEOUT) == Pykka.Error.DEADLOCK
+
+
+def test_timed_waits_release_their_cancellables_and_timers():
+    # A suspension with a timeout makes a bare GCancellable and a timeout
+    # source; both go when the wait ends, whether the value came first or
+    # the timeout did.
+    import gi.overrides.Pykka as runtime
+
+    forwarder = Forwarder.start('F', Forwarder.start('G'))
+
+    class Patient(Pykka.Actor):
+        def on_receive(self, message):
+            try:
+                return Pykka.Future().get(timeout=0.001)
+            except Pykka.Timeout:
+                return 'timed out'
+
+    patient = Patient.start()
+    for _ in range(200):
+        assert forwarder.ask([], timeout=TIMEOUT) == ['F', 'G', 'reply']
+    for _ in range(20):
+        assert patient.ask(None, timeout=TIMEOUT) == 'timed out'
+    # The cancelled get_async callbacks come from idles of the context.
+    iterate_until(lambda: not runtime._waiters)
+    assert not runtime._waiters
+    forwarder.stop(timeout=TIMEOUT)
+    patient.stop(timeout=TIMEOUT)

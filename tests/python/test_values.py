@@ -199,3 +199,20 @@ def test_errors_of_c_actors_reach_python():
     ref.stop()
     with pytest.raises(Pykka.ActorDeadError):
         ref.ask(1, timeout=TIMEOUT)
+
+
+def test_returned_exceptions_and_sentinels_are_plain_values():
+    # The worker hands a returned value straight back to the dispatch: a
+    # returned exception object (not raised), a tuple shaped like the
+    # dispatch's own results, or a big int are replies like any other.
+    exc = ValueError('returned, not raised')
+    shaped = (False, exc)
+    ref = Echo.start()
+    try:
+        assert ref.ask(exc, timeout=TIMEOUT) is exc
+        assert ref.ask(shaped, timeout=TIMEOUT) is shaped
+        assert ref.ask(2 ** 40, timeout=TIMEOUT) == 2 ** 40
+        assert ref.ask(-0x80000000, timeout=TIMEOUT) == -0x80000000
+        assert ref.ask(True, timeout=TIMEOUT) is True
+    finally:
+        ref.stop()

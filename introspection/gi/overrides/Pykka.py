@@ -495,6 +495,20 @@ _libglib.g_source_destroy.argtypes = [ctypes.c_void_p]
 _libglib.g_source_destroy.restype = None
 _libglib.g_source_unref.argtypes = [ctypes.c_void_p]
 _libglib.g_source_unref.restype = None
+_libglib.g_main_context_push_thread_default.argtypes = [ctypes.c_void_p]
+_libglib.g_main_context_push_thread_default.restype = None
+_libglib.g_main_context_pop_thread_default.argtypes = [ctypes.c_void_p]
+_libglib.g_main_context_pop_thread_default.restype = None
+_libgobject = ctypes.CDLL('libgobject-2.0.so.0')
+_libgobject.g_object_unref.argtypes = [ctypes.c_void_p]
+_libgobject.g_object_unref.restype = None
+_libgio = ctypes.CDLL('libgio-2.0.so.0')
+_libgio.g_cancellable_new.argtypes = []
+_libgio.g_cancellable_new.restype = ctypes.c_void_p
+_libgio.g_cancellable_cancel.argtypes = [ctypes.c_void_p]
+_libgio.g_cancellable_cancel.restype = None
+_libpykka.pykka_actor_get_context.argtypes = [ctypes.c_void_p]
+_libpykka.pykka_actor_get_context.restype = ctypes.c_void_p
 _libglib.g_main_context_get_thread_default.argtypes = []
 _libglib.g_main_context_get_thread_default.restype = ctypes.c_void_p
 
@@ -516,11 +530,14 @@ class _Waiter:
         self.worker = worker
         self.fired = False
         self.source = None       # pointer of the timeout GSource (one ref)
-        self.cancellable = None  # Gio.Cancellable, with a timeout
+        self.cancellable = None  # GCancellable pointer (one ref), with a timeout
 
 
 _waiters = {}
 _waiter_keys = itertools.count(1)
+# Classes whose hash() is their GObject pointer (PyGObject's default),
+# checked once they exist; others go through their capsule.
+_HASH_IS_POINTER = set()
 
 
 def _resume(worker, value):
@@ -531,7 +548,14 @@ def _resume(worker, value):
 
 def _ready_cb(source_object, result, key):
     waiter = _waiters.pop(key, None)
-    if waiter is None or waiter.fired:
+    if waiter is None:
+        return
+    cancellable = waiter.cancellable
+    if cancellable is not None:
+        # This callback comes once, cancelled or not: the last use.
+        waiter.cancellable = None
+        _libgobject.g_object_unref(cancellable)
+    if waiter.fired:
         return
     waiter.fired = True
     if waiter.source is not None:
@@ -551,8 +575,9 @@ def _timeout_cb(key):
     waiter.fired = True
     _libglib.g_source_unref(waiter.source)
     waiter.source = None
-    # The get_async callback still comes (cancelled) and drops the key.
-    waiter.cancellable.cancel()
+    # The get_async callback still comes (cancelled), drops the key and
+    # the cancellable.
+    _libgio.g_cancellable_cancel(waiter.cancellable)
     try:
         _resume(waiter.worker, False)
     except BaseException:
@@ -570,23 +595,28 @@ def _suspend(worker, obj, start_async, timeout):
     waiter = _Waiter(worker)
     key = next(_waiter_keys)
     _waiters[key] = waiter
-    context = _c_actor_get_context(worker.actor)
+    actor = worker.actor
+    context = actor.__dict__.get('_pykka_context_pointer')
+    if context is None:
+        # Fixed once the actor runs; it holds a reference while it lives.
+        context = actor._pykka_context_pointer = _libpykka.pykka_actor_get_context(_pointer(actor))
     if timeout is not None:
-        waiter.cancellable = Gio.Cancellable()
+        # A bare GCancellable (no Python wrapper): ours is dropped in
+        # _ready_cb, which always comes.
+        waiter.cancellable = _libgio.g_cancellable_new()
     # Callbacks run in the thread-default context when registered: the
     # actor's, even when its thread runs it without pushing it.
-    context.push_thread_default()
+    _libglib.g_main_context_push_thread_default(context)
     try:
-        start_async(_pointer(obj),
-                    None if waiter.cancellable is None else _pointer(waiter.cancellable),
-                    _ready_trampoline, key)
+        start_async(hash(obj) if obj.__class__ in _HASH_IS_POINTER else _pointer(obj),
+                    waiter.cancellable, _ready_trampoline, key)
         if timeout is not None:
             source = _libglib.g_timeout_source_new(max(_ms(timeout), 1))
             _libglib.g_source_set_callback(source, _timeout_trampoline, key, None)
-            _libglib.g_source_attach(source, _libglib.g_main_context_get_thread_default())
+            _libglib.g_source_attach(source, context)
             waiter.source = source
     finally:
-        context.pop_thread_default()
+        _libglib.g_main_context_pop_thread_default(context)
     pending = worker.pending
     if pending is None:
         worker.pending = Future()
@@ -821,6 +851,11 @@ class Event(Pykka.Event):
 
 
 Event = override(Event)
+for _cls in (Future, Event):
+    _probe = _cls()
+    if hash(_probe) == _pointer(_probe):
+        _HASH_IS_POINTER.add(_cls)
+del _cls, _probe
 __all__.append('Event')
 
 
