@@ -216,3 +216,47 @@ def test_returned_exceptions_and_sentinels_are_plain_values():
         assert ref.ask(True, timeout=TIMEOUT) is True
     finally:
         ref.stop()
+
+
+class ThreadedEcho(Pykka.ThreadingActor):
+    def on_receive(self, message):
+        if isinstance(message, BaseException):
+            raise message
+        return message
+
+
+@pytest.mark.parametrize('cls', [Echo, ThreadedEcho])
+def test_blocking_asks_on_either_path_give_the_same_results(cls):
+    # A blocking ask outside handlers is one C ask_sync for an actor on
+    # this context, ask + get for one on a thread of its own.
+    ref = cls.start()
+    try:
+        future = Pykka.Future()
+        for value in [7, 2 ** 40, 'text', 0.5, True, None, (1, 2), future, ref]:
+            reply = ref.ask(value, timeout=TIMEOUT)
+            assert reply == value and type(reply) is type(value)
+        assert ref.ask(future, timeout=TIMEOUT) is future
+        if cls is ThreadedEcho:
+            exc = KeyError('boom')
+            with pytest.raises(KeyError) as info:
+                ref.ask(exc, timeout=TIMEOUT)
+            assert info.value is exc
+    finally:
+        ref.stop(timeout=TIMEOUT)
+    with pytest.raises(Pykka.ActorDeadError):
+        ref.ask(1, timeout=TIMEOUT)
+
+
+def test_blocking_ask_times_out_on_this_context():
+    gate = Pykka.Future()
+
+    class Slow(Pykka.Actor):
+        def on_receive(self, message):
+            return gate.get(timeout=TIMEOUT)
+
+    ref = Slow.start()
+    with pytest.raises(Pykka.Timeout):
+        ref.ask(1, timeout=0.05)
+    gate.set('open')
+    assert ref.ask(2, timeout=TIMEOUT) == 'open'
+    ref.stop(timeout=TIMEOUT)
