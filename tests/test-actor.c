@@ -35,37 +35,6 @@ start_actor (TestActor *actor)
 }
 
 static void
-tell_int (PykkaActorRef *ref, gint v)
-{
-  g_autoptr(GError) error = NULL;
-  GValue value = G_VALUE_INIT;
-
-  g_assert_true (pykka_actor_ref_tell (ref, test_value_int (&value, v), &error));
-  g_assert_no_error (error);
-  g_value_unset (&value);
-}
-
-static PykkaFuture *
-ask_int (PykkaActorRef *ref, gint v)
-{
-  GValue value = G_VALUE_INIT;
-  PykkaFuture *f = pykka_actor_ref_ask (ref, test_value_int (&value, v));
-
-  g_value_unset (&value);
-  return f;
-}
-
-static gint
-get_int (PykkaFuture *f)
-{
-  g_autoptr(GError) error = NULL;
-  const GValue *v = pykka_future_get (f, TEST_TIMEOUT_MSEC, &error);
-
-  g_assert_no_error (error);
-  return g_value_get_int (v);
-}
-
-static void
 test_ask_on_default_context (void)
 {
   TestRecord *record;
@@ -75,8 +44,8 @@ test_ask_on_default_context (void)
   g_test_summary ("A plain program without a main loop can start an actor on the default context and ask it");
 
   ref = test_start (0, test_echo, NULL, &record);
-  future = ask_int (ref, 42);
-  g_assert_cmpint (get_int (future), ==, 42);
+  future = test_ask_int (ref, 42);
+  g_assert_cmpint (test_get_int (future), ==, 42);
   g_assert_cmpint (record->n_started, ==, 1);
   g_assert_cmpint (record->n_received, ==, 1);
   g_assert_true (record->thread == g_thread_self ());
@@ -97,9 +66,9 @@ test_on_start_first (void)
   test_actor_set_on_start (actor, record_start);
   ref = start_actor (actor);
   for (gint i = 0; i < 10; i++)
-    tell_int (ref, i);
-  last = ask_int (ref, 10);
-  g_assert_cmpint (get_int (last), ==, 10);
+    test_tell_int (ref, i);
+  last = test_ask_int (ref, 10);
+  g_assert_cmpint (test_get_int (last), ==, 10);
   g_assert_cmpuint (r->ints->len, ==, 12);
   g_assert_cmpint (g_array_index (r->ints, gint, 0), ==, -1);
   for (gint i = 0; i <= 10; i++)
@@ -121,7 +90,7 @@ test_on_start_error_stops (void)
 
   test_actor_set_on_start (actor, fail_start);
   ref = start_actor (actor);
-  queued = ask_int (ref, 1);
+  queued = test_ask_int (ref, 1);
   g_test_expect_message ("Pykka", G_LOG_LEVEL_MESSAGE, "*failed to start*cannot start*");
   g_assert_null (pykka_future_get (queued, TEST_TIMEOUT_MSEC, &error));
   g_test_assert_expected_messages ();
@@ -133,7 +102,7 @@ test_on_start_error_stops (void)
   g_assert_cmpint (r->n_received, ==, 0);
   g_assert_null (pykka_registry_get_by_urn (pykka_actor_ref_get_urn (ref)));
 
-  later = ask_int (ref, 2);
+  later = test_ask_int (ref, 2);
   g_assert_true (pykka_future_is_done (later));
   g_assert_null (pykka_future_get (later, 0, &error));
   g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
@@ -149,7 +118,7 @@ test_stop_after_earlier_messages (void)
   g_test_summary ("stop is queued behind earlier messages, which are all handled first; then on_stop runs once");
 
   for (gint i = 0; i < 100; i++)
-    tell_int (ref, i);
+    test_tell_int (ref, i);
   g_assert_true (pykka_actor_ref_stop_sync (ref, TEST_TIMEOUT_MSEC, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (r->ints->len, ==, 100);
@@ -179,7 +148,7 @@ test_messages_after_stop_fail (void)
   g_clear_error (&error);
   g_value_unset (&v);
 
-  f = ask_int (ref, 2);
+  f = test_ask_int (ref, 2);
   g_assert_nonnull (f);
   g_assert_true (pykka_future_is_done (f));
   g_assert_null (pykka_future_get (f, 0, &error));
@@ -207,10 +176,10 @@ test_queued_asks_at_stop_fail (void)
   g_test_summary ("Asks queued behind a stop fail with ACTOR_DEAD; of two queued stops the first reports TRUE and the second FALSE");
 
   ref = start_actor (actor);
-  before = ask_int (ref, 1);
+  before = test_ask_int (ref, 1);
   stop1 = pykka_actor_ref_stop (ref);
   stop2 = pykka_actor_ref_stop (ref);
-  after = ask_int (ref, 2);
+  after = test_ask_int (ref, 2);
   g_assert_true (pykka_actor_ref_is_alive (ref));
   g_assert_false (pykka_future_is_done (before));
 
@@ -237,7 +206,7 @@ test_ask_error_keeps_actor (void)
 
   g_test_summary ("An error from the handler of an ask goes to the asker and the actor lives on");
 
-  f = ask_int (ref, 1);
+  f = test_ask_int (ref, 1);
   g_assert_null (pykka_future_get (f, TEST_TIMEOUT_MSEC, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
   g_assert_cmpstr (error->message, ==, "handler failed on purpose");
@@ -245,7 +214,7 @@ test_ask_error_keeps_actor (void)
   g_assert_true (pykka_actor_ref_is_alive (ref));
   g_assert_cmpint (r->n_failures, ==, 0);
   g_clear_object (&f);
-  f = ask_int (ref, 2);
+  f = test_ask_int (ref, 2);
   g_assert_null (pykka_future_get (f, TEST_TIMEOUT_MSEC, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
   g_assert_cmpint (r->n_received, ==, 2);
@@ -263,8 +232,8 @@ test_tell_error_stops (void)
 
   g_test_summary ("An error from the handler of a tell is logged, on_failure runs with it, and the actor stops without on_stop");
 
-  tell_int (ref, 1);
-  queued = ask_int (ref, 2);
+  test_tell_int (ref, 1);
+  queued = test_ask_int (ref, 2);
   g_test_expect_message ("Pykka", G_LOG_LEVEL_MESSAGE, "*Unhandled error in actor TestActor*handler failed on purpose*");
   g_assert_null (pykka_future_get (queued, TEST_TIMEOUT_MSEC, &error));
   g_test_assert_expected_messages ();
@@ -287,7 +256,7 @@ test_unhandled_message_warns (void)
 
   g_test_summary ("The default on_receive logs a warning naming the actor and replies with no value");
 
-  f = ask_int (ref, 1);
+  f = test_ask_int (ref, 1);
   g_test_expect_message ("Pykka", G_LOG_LEVEL_WARNING, "*Unexpected message of type gint received by actor PykkaActor (urn:uuid:*");
   g_assert_nonnull (pykka_future_get (f, TEST_TIMEOUT_MSEC, &error));
   g_test_assert_expected_messages ();
@@ -337,8 +306,8 @@ test_thread_default_context (void)
   ref = test_start (0, test_echo, NULL, &r);
   actor = pykka_actor_ref_dup_actor (ref);
   g_assert_true (pykka_actor_get_context (actor) == ctx);
-  f = ask_int (ref, 3);
-  g_assert_cmpint (get_int (f), ==, 3);
+  f = test_ask_int (ref, 3);
+  g_assert_cmpint (test_get_int (f), ==, 3);
   g_assert_true (r->handler_context == ctx);
   g_assert_true (r->thread == g_thread_self ());
   g_clear_object (&actor);
@@ -363,7 +332,7 @@ test_given_context (void)
   g_assert_true (prop == ctx);
   g_main_context_unref (prop);
   ref = start_actor (actor);
-  f = ask_int (ref, 5);
+  f = test_ask_int (ref, 5);
   /* The default context does not run it... */
   for (guint i = 0; i < 5; i++)
     g_main_context_iteration (NULL, FALSE);
@@ -392,7 +361,7 @@ test_own_thread (void)
   ref = start_actor (actor);
   ctx = g_main_context_ref (pykka_actor_get_context (PYKKA_ACTOR (actor)));
   g_assert_true (ctx != g_main_context_default ());
-  f = ask_int (ref, 9);
+  f = test_ask_int (ref, 9);
   g_assert_true (pykka_future_get (f, TEST_TIMEOUT_MSEC, NULL) != NULL);
   g_assert_true (r->thread != g_thread_self ());
   g_assert_true (r->handler_context == ctx);
@@ -458,10 +427,10 @@ test_stop_from_inside (void)
 
   g_test_summary ("An actor stopping itself from a handler finishes that handler, handles what was queued before the stop, then stops");
 
-  first = ask_int (ref, 0);
-  second = ask_int (ref, 1);  /* queued before the stop */
-  g_assert_cmpint (get_int (first), ==, 0);
-  g_assert_cmpint (get_int (second), ==, 1);
+  first = test_ask_int (ref, 0);
+  second = test_ask_int (ref, 1);  /* queued before the stop */
+  g_assert_cmpint (test_get_int (first), ==, 0);
+  g_assert_cmpint (test_get_int (second), ==, 1);
   test_iterate_until (NULL, !pykka_actor_ref_is_alive (ref));
   g_assert_cmpint (r->n_stopped, ==, 1);
   test_record_free (r);

@@ -6,39 +6,6 @@
 
 #include "pykka-private.h"
 
-static PykkaFuture *
-ask_int (PykkaActorRef *ref, gint v)
-{
-  GValue value = G_VALUE_INIT;
-  PykkaFuture *f = pykka_actor_ref_ask (ref, test_value_int (&value, v));
-
-  g_value_unset (&value);
-  return f;
-}
-
-static PykkaFuture *
-ask_object (PykkaActorRef *ref, gpointer object)
-{
-  GValue value = G_VALUE_INIT;
-  PykkaFuture *f;
-
-  g_value_init (&value, G_TYPE_OBJECT);
-  g_value_set_object (&value, object);
-  f = pykka_actor_ref_ask (ref, &value);
-  g_value_unset (&value);
-  return f;
-}
-
-static gint
-get_int (PykkaFuture *f)
-{
-  g_autoptr(GError) error = NULL;
-  const GValue *v = pykka_future_get (f, TEST_TIMEOUT_MSEC, &error);
-
-  g_assert_no_error (error);
-  return g_value_get_int (v);
-}
-
 /* Keeper: an object message is a future to keep; an int completes the
  * kept future with that int. */
 static gboolean
@@ -88,8 +55,8 @@ test_reply_with_future (void)
 
   g_test_summary ("A handler replying with a future suspends its actor until another actor completes the future; the ask gets its value and the next message waits until then");
 
-  first = ask_int (deferrer, 1);
-  second = ask_int (deferrer, 2);
+  first = test_ask_int (deferrer, 1);
+  second = test_ask_int (deferrer, 2);
   test_iterate_until (NULL, kept != NULL);
   for (guint i = 0; i < 20; i++)
     g_main_context_iteration (NULL, FALSE);
@@ -99,13 +66,13 @@ test_reply_with_future (void)
 
   g_assert_true (pykka_actor_ref_tell (keeper, test_value_int (&v, 99), NULL));
   g_value_unset (&v);
-  g_assert_cmpint (get_int (first), ==, 99);
+  g_assert_cmpint (test_get_int (first), ==, 99);
   /* Now the second message runs and suspends in turn. */
   test_iterate_until (NULL, kept != NULL && rd->n_received == 2);
   g_assert_false (pykka_future_is_done (second));
   g_assert_true (pykka_actor_ref_tell (keeper, test_value_int (&v, 100), NULL));
   g_value_unset (&v);
-  g_assert_cmpint (get_int (second), ==, 100);
+  g_assert_cmpint (test_get_int (second), ==, 100);
 
   test_stop_all ();
   test_record_free (rk);
@@ -127,7 +94,7 @@ test_reply_with_failed_future (void)
 {
   TestRecord *r;
   g_autoptr(PykkaActorRef) ref = test_start (0, fail_later_receive, NULL, &r);
-  g_autoptr(PykkaFuture) f = ask_int (ref, 1);
+  g_autoptr(PykkaFuture) f = test_ask_int (ref, 1);
   g_autoptr(GError) error = NULL;
 
   g_test_summary ("A reply future that fails answers the ask with its error; the actor lives on");
@@ -179,8 +146,8 @@ test_stackful_chain (void)
   for (gint round = 0; round < 100; round++)
     {
       g_clear_object (&f);
-      f = ask_int (a, round);
-      g_assert_cmpint (get_int (f), ==, round + 3);
+      f = test_ask_int (a, round);
+      g_assert_cmpint (test_get_int (f), ==, round + 3);
     }
   g_assert_true (ra->thread == g_thread_self ());
   g_assert_true (rc->thread == g_thread_self ());
@@ -196,11 +163,11 @@ test_plain_handler_blocking_get (void)
   TestRecord *ra, *rb;
   g_autoptr(PykkaActorRef) b = test_start (0, chain_receive, NULL, &rb);
   g_autoptr(PykkaActorRef) a = test_start (0, chain_receive, b, &ra);
-  g_autoptr(PykkaFuture) f = ask_int (a, 10);
+  g_autoptr(PykkaFuture) f = test_ask_int (a, 10);
 
   g_test_summary ("A plain (not stackful) handler blocking on an actor of its own context iterates the context, so the other actor answers");
 
-  g_assert_cmpint (get_int (f), ==, 12);
+  g_assert_cmpint (test_get_int (f), ==, 12);
   test_stop_all ();
   test_record_free (ra);
   test_record_free (rb);
@@ -217,7 +184,7 @@ self_ask_receive (TestActor *self, const GValue *message, GValue *reply, GError 
       g_value_init (reply, G_TYPE_INT);
       return TRUE;
     }
-  f = ask_int (me, 0);
+  f = test_ask_int (me, 0);
   return pykka_future_get (f, TEST_TIMEOUT_MSEC, error) != NULL;
 }
 
@@ -226,7 +193,7 @@ test_deadlock_detected (void)
 {
   TestRecord *r;
   g_autoptr(PykkaActorRef) ref = test_start (0, self_ask_receive, NULL, &r);
-  g_autoptr(PykkaFuture) f = ask_int (ref, 1);
+  g_autoptr(PykkaFuture) f = test_ask_int (ref, 1);
   g_autoptr(GError) error = NULL;
 
   g_test_summary ("A plain handler blocking on a reply from its own actor fails at once with DEADLOCK instead of hanging");
@@ -275,7 +242,7 @@ test_stackful_event_wait (void)
   g_autoptr(PykkaActorRef) waiter = test_start (TEST_TYPE_STACKFUL_ACTOR, waiter_receive, GINT_TO_POINTER (-1), &rw);
   g_autoptr(PykkaActorRef) setter = test_start (0, setter_receive, NULL, &rs);
   g_autoptr(PykkaEvent) event = pykka_event_new ();
-  g_autoptr(PykkaFuture) waited = ask_object (waiter, event);
+  g_autoptr(PykkaFuture) waited = test_ask_object (waiter, event);
   g_autoptr(PykkaFuture) set = NULL;
 
   g_test_summary ("A stackful actor waiting on an event suspends; another actor of the same context sets it and the waiter resumes");
@@ -283,8 +250,8 @@ test_stackful_event_wait (void)
   for (guint i = 0; i < 10; i++)
     g_main_context_iteration (NULL, FALSE);
   g_assert_false (pykka_future_is_done (waited));
-  set = ask_object (setter, event);
-  g_assert_cmpint (get_int (waited), ==, 1);
+  set = test_ask_object (setter, event);
+  g_assert_cmpint (test_get_int (waited), ==, 1);
   test_stop_all ();
   test_record_free (rw);
   test_record_free (rs);
@@ -296,7 +263,7 @@ test_coroutine_timeout (void)
   TestRecord *r;
   g_autoptr(PykkaActorRef) waiter = test_start (TEST_TYPE_STACKFUL_ACTOR, waiter_receive, GINT_TO_POINTER (20), &r);
   g_autoptr(PykkaFuture) never = pykka_future_new ();
-  g_autoptr(PykkaFuture) f = ask_object (waiter, never);
+  g_autoptr(PykkaFuture) f = test_ask_object (waiter, never);
   g_autoptr(PykkaFuture) again = NULL;
   g_autoptr(GError) error = NULL;
   GValue v = G_VALUE_INIT;
@@ -307,8 +274,8 @@ test_coroutine_timeout (void)
   g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_TIMEOUT);
   pykka_future_set_value (never, test_value_int (&v, 21), NULL);
   g_value_unset (&v);
-  again = ask_object (waiter, never);
-  g_assert_cmpint (get_int (again), ==, 42);
+  again = test_ask_object (waiter, never);
+  g_assert_cmpint (test_get_int (again), ==, 42);
   test_stop_all ();
   test_record_free (r);
 }
@@ -335,7 +302,7 @@ test_many_suspended (void)
       g_ptr_array_add (refs, ref);
       g_ptr_array_add (records, r);
       g_ptr_array_add (gates, gate);
-      g_ptr_array_add (answers, ask_object (ref, gate));
+      g_ptr_array_add (answers, test_ask_object (ref, gate));
     }
 
   /* Run until every actor is suspended in its handler. */
@@ -369,7 +336,7 @@ test_many_suspended (void)
       g_value_unset (&v);
     }
   for (guint i = 0; i < n; i++)
-    g_assert_cmpint (get_int (answers->pdata[i]), ==, 2 * (gint) i);
+    g_assert_cmpint (test_get_int (answers->pdata[i]), ==, 2 * (gint) i);
 
   test_stop_all ();
 }
@@ -385,9 +352,9 @@ static gpointer
 ask_from_thread (gpointer data)
 {
   CrossThread *ct = data;
-  g_autoptr(PykkaFuture) f = ask_int (ct->ref, 5);
+  g_autoptr(PykkaFuture) f = test_ask_int (ct->ref, 5);
 
-  ct->result = get_int (f);
+  ct->result = test_get_int (f);
   g_atomic_int_set (&ct->done, 1);
   return NULL;
 }

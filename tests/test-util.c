@@ -20,6 +20,50 @@ test_value_string (GValue *value, const char *v)
   return value;
 }
 
+void
+test_tell_int (PykkaActorRef *ref, gint v)
+{
+  g_autoptr(GError) error = NULL;
+  GValue value = G_VALUE_INIT;
+
+  g_assert_true (pykka_actor_ref_tell (ref, test_value_int (&value, v), &error));
+  g_assert_no_error (error);
+  g_value_unset (&value);
+}
+
+PykkaFuture *
+test_ask_int (PykkaActorRef *ref, gint v)
+{
+  GValue value = G_VALUE_INIT;
+  PykkaFuture *f = pykka_actor_ref_ask (ref, test_value_int (&value, v));
+
+  g_value_unset (&value);
+  return f;
+}
+
+PykkaFuture *
+test_ask_object (PykkaActorRef *ref, gpointer object)
+{
+  GValue value = G_VALUE_INIT;
+  PykkaFuture *f;
+
+  g_value_init (&value, G_TYPE_OBJECT);
+  g_value_set_object (&value, object);
+  f = pykka_actor_ref_ask (ref, &value);
+  g_value_unset (&value);
+  return f;
+}
+
+gint
+test_get_int (PykkaFuture *future)
+{
+  g_autoptr(GError) error = NULL;
+  const GValue *v = pykka_future_get (future, TEST_TIMEOUT_MSEC, &error);
+
+  g_assert_no_error (error);
+  return g_value_get_int (v);
+}
+
 typedef struct
 {
   TestReceiveFunc receive;

@@ -26,6 +26,13 @@ G_BEGIN_DECLS
 GValue *test_value_int    (GValue *value, gint v);
 GValue *test_value_string (GValue *value, const char *v);
 
+/* Messaging shortcuts that fail the test on any error. */
+void         test_tell_int   (PykkaActorRef *ref, gint v);
+PykkaFuture *test_ask_int    (PykkaActorRef *ref, gint v);
+PykkaFuture *test_ask_object (PykkaActorRef *ref, gpointer object);
+/* Waits up to TEST_TIMEOUT_MSEC for an int value. */
+gint         test_get_int    (PykkaFuture *future);
+
 /* A configurable actor for tests. Its hooks record what happened and call
  * the optional functions below. */
 #define TEST_TYPE_ACTOR (test_actor_get_type ())
