@@ -36,6 +36,9 @@
 const _installed = Symbol.for('pykka-glib.js.installed');
 const _jsClass = Symbol.for('pykka-glib.js.class');
 const _starting = Symbol.for('pykka-glib.js.starting');
+const _proxyAware = Symbol.for('pykka-glib.js.proxy-aware');
+const _proxyMessage = Symbol.for('pykka-glib.js.proxy-message');
+const _traversable = Symbol.for('pykka-glib.js.traversable');
 
 function _isThenable(v) {
     return v !== null && (typeof v === 'object' || typeof v === 'function') &&
@@ -47,6 +50,15 @@ function _plainReply(r) {
     if (Array.isArray(r) && r.length === 2 && typeof r[0] === 'boolean')
         return r[1] === undefined ? [r[0], null] : r;
     return [true, r === undefined ? null : r];
+}
+
+// A short description of a message for a warning.
+function _describe(message) {
+    if (message === null || message === undefined)
+        return String(message);
+    if (typeof message === 'object')
+        return `of type ${message.constructor?.name ?? 'Object'}`;
+    return `of type ${typeof message}`;
 }
 
 function _install(Pykka, GLib, GObject, Gio) {
@@ -87,21 +99,40 @@ function _install(Pykka, GLib, GObject, Gio) {
         return `${actor.constructor.name} (${actor.get_urn()})`;
     }
 
+    // What an actor written in JavaScript without a vfunc_on_receive does
+    // with an ordinary message: what the C default does (a warning), with
+    // a null reply.
+    function unexpectedMessage(message) {
+        GLib.log_structured('Pykka', GLib.LogLevelFlags.LEVEL_WARNING, {
+            MESSAGE: `Unexpected message ${_describe(message)} received by actor ${className(this)}`,
+        });
+        return null;
+    }
+
+    // Every vfunc_on_receive of a JavaScript class is wrapped: proxy
+    // messages are answered here and never reach the user's handler.
     function wrapReceive(fn) {
-        return function (message) {
+        function handle(actor, message) {
+            if (message !== null && typeof message === 'object' && message[_proxyMessage] === true)
+                return dispatchProxy(actor, message);
+            return fn.call(actor, message);
+        }
+        const wrapped = function (message) {
             const starting = this[_starting];
             if (starting) {
                 // Wait for an async on_start before the first messages.
                 return [true, toFuture(starting.then(() => {
-                    const r = fn.call(this, message);
+                    const r = handle(this, message);
                     return _isThenable(r) ? r : _plainReply(r)[1];
                 }))];
             }
-            const r = fn.call(this, message);
+            const r = handle(this, message);
             if (_isThenable(r))
                 return [true, toFuture(r)];
             return _plainReply(r);
         };
+        wrapped[_proxyAware] = true;
+        return wrapped;
     }
 
     function wrapStart(fn) {
@@ -151,6 +182,18 @@ function _install(Pykka, GLib, GObject, Gio) {
             const descr = Object.getOwnPropertyDescriptor(proto, name);
             if (descr && typeof descr.value === 'function')
                 proto[name] = wrap(descr.value);
+        }
+        // A class with no handler of its own and no JavaScript ancestor
+        // with one gets one that answers proxy messages (its nearest
+        // ancestor that is not JavaScript must be Pykka.Actor itself: a
+        // handler in C must stay in charge).
+        if (!Object.prototype.hasOwnProperty.call(proto, 'vfunc_on_receive')) {
+            let k = Object.getPrototypeOf(klass);
+            while (k && k !== Pykka.Actor && Object.prototype.hasOwnProperty.call(k, _jsClass) &&
+                   !Object.prototype.hasOwnProperty.call(k.prototype, 'vfunc_on_receive'))
+                k = Object.getPrototypeOf(k);
+            if (k === Pykka.Actor)
+                proto.vfunc_on_receive = wrapReceive(unexpectedMessage);
         }
         klass[_jsClass] = true;
         return parentClassInit.call(this, klass);
@@ -215,6 +258,278 @@ function _install(Pykka, GLib, GObject, Gio) {
     Pykka.ActorRef.prototype.ask_sync = function (message, timeoutMsec = -1) {
         return this.ask(message).get(timeoutMsec);
     };
+
+    // ---------------------------------------------------------------
+    // Proxies: ref.proxy() (Pykka's ActorProxy, the JavaScript way)
+
+    // The messages a proxy sends: plain objects (a class instance cannot
+    // be put in a GValue) tagged with a symbol, answered by the wrapped
+    // vfunc_on_receive on the actor's context.
+    function proxyMessage(kind, path, extra = {}) {
+        return {[_proxyMessage]: true, kind, path, ...extra};
+    }
+
+    function dispatchProxy(actor, message) {
+        const {kind, path} = message;
+        let parent = actor;
+        for (const name of path.slice(0, -1))
+            parent = parent[name];
+        const name = path[path.length - 1];
+        if (kind === 'call') {
+            // A promise settles the reply, as an async handler's does; any
+            // other value is the reply as it is (never read as [ok, reply]).
+            const r = parent[name](...message.args);
+            return _isThenable(r) ? r : [true, r === undefined ? null : r];
+        }
+        if (kind === 'get')
+            return [true, parent[name] === undefined ? null : parent[name]];
+        parent[name] = message.value;
+        return [true, null];
+    }
+
+    // Marks @obj (an actor's attribute) as traversable: a proxy gives a
+    // nested proxy for it, whose calls run on it inside the actor. A
+    // class marks its instances.
+    function traversable(obj) {
+        const target = typeof obj === 'function' ? obj.prototype : obj;
+        Object.defineProperty(target, _traversable, {value: true, configurable: true});
+        return obj;
+    }
+
+    function isTraversable(value) {
+        return value !== null && typeof value === 'object' && value[_traversable] === true;
+    }
+
+    // The prototypes whose properties a proxy exposes: for an actor, those
+    // of its JavaScript classes (not GObject's or Pykka.Actor's), for
+    // anything else all but Object.prototype's.
+    function publicPrototypes(obj, isActor) {
+        const result = [];
+        for (let p = Object.getPrototypeOf(obj); p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+            if (isActor && !Object.prototype.hasOwnProperty.call(p.constructor ?? {}, _jsClass))
+                break;
+            result.push(p);
+        }
+        return result;
+    }
+
+    function isPublicName(name, isActor) {
+        return typeof name === 'string' && !name.startsWith('_') && name !== 'constructor' &&
+            !(isActor && name.startsWith('vfunc_'));
+    }
+
+    // 'method', 'traversable', 'attribute' or null (unknown).
+    function attributeKind(obj, name, isActor) {
+        if (!isPublicName(name, isActor) || obj === null ||
+            (typeof obj !== 'object' && typeof obj !== 'function'))
+            return null;
+        for (const o of [obj, ...publicPrototypes(obj, isActor)]) {
+            const descr = Object.getOwnPropertyDescriptor(o, name);
+            if (!descr)
+                continue;
+            if (!('value' in descr))
+                return 'attribute';  // an accessor, run in the actor
+            if (typeof descr.value === 'function')
+                return 'method';
+            return isTraversable(descr.value) ? 'traversable' : 'attribute';
+        }
+        return null;
+    }
+
+    function publicNames(obj, isActor) {
+        const names = new Set();
+        for (const o of [obj, ...publicPrototypes(obj, isActor)]) {
+            for (const name of Object.getOwnPropertyNames(o)) {
+                if (isPublicName(name, isActor))
+                    names.add(name);
+            }
+        }
+        return [...names].sort();
+    }
+
+    function deadError(ref) {
+        return new GLib.Error(Pykka.Error, Pykka.Error.ACTOR_DEAD,
+            `Actor ${ref.get_urn()} is dead (or not started): it has no proxy`);
+    }
+
+    // One proxy per actor and path, so proxies compare with ===.
+    const proxyCache = new WeakMap();  // actor -> Map(path key -> proxy)
+    const proxyState = new WeakMap();  // proxy -> {ref, actor, path}
+
+    function cacheFor(actor) {
+        let cache = proxyCache.get(actor);
+        if (!cache) {
+            cache = new Map();
+            proxyCache.set(actor, cache);
+        }
+        return cache;
+    }
+
+    function pathKey(path, suffix = '') {
+        return JSON.stringify(path) + suffix;
+    }
+
+    function describeProxy(state) {
+        const at = state.path.length ? ` at ${state.path.join('.')}` : '';
+        return `[Pykka.ActorProxy for ${className(state.actor)}${at}]`;
+    }
+
+    function checkAlive(state) {
+        if (!state.ref.is_alive())
+            throw deadError(state.ref);
+    }
+
+    function objectAt(state) {
+        let obj = state.actor;
+        for (const name of state.path)
+            obj = obj[name];
+        return obj;
+    }
+
+    // Reads, calls and writes on the actor go through messages.
+    class ActorProxy {}
+
+    function methodFor(state, path) {
+        const cache = cacheFor(state.actor);
+        const key = pathKey(path, '()');
+        let method = cache.get(key);
+        if (method)
+            return method;
+        const ref = state.ref;
+        method = (...args) => {
+            checkAlive(state);
+            return ref.ask(proxyMessage('call', path, {args}));
+        };
+        // Tell semantics: no future; a failure goes to on_failure.
+        method.defer = (...args) => {
+            checkAlive(state);
+            ref.tell(proxyMessage('call', path, {args}));
+        };
+        cache.set(key, method);
+        return method;
+    }
+
+    function proxyFor(ref, actor, path) {
+        const cache = cacheFor(actor);
+        const key = pathKey(path);
+        let proxy = cache.get(key);
+        if (proxy)
+            return proxy;
+        const state = {ref, actor, path};
+        const where = () => describeProxy(state);
+        proxy = new Proxy(new ActorProxy(), {
+            get(target, name) {
+                if (typeof name === 'symbol')
+                    return name === Symbol.toStringTag ? 'Pykka.ActorProxy' : undefined;
+                switch (name) {
+                case 'actor_ref':
+                    return ref;
+                case 'then':  // not a thenable: `await proxy` gives the proxy
+                case 'toJSON':
+                    return undefined;
+                case 'toString':
+                    return where;
+                case 'valueOf':
+                    return () => proxy;
+                }
+                if (name.startsWith('_')) {
+                    throw new TypeError(`${where()} has no attribute '${name}': ` +
+                        'names starting with _ are private to the actor');
+                }
+                checkAlive(state);
+                const kind = attributeKind(objectAt(state), name, path.length === 0);
+                const sub = [...path, name];
+                switch (kind) {
+                case 'method':
+                    return methodFor(state, sub);
+                case 'traversable':
+                    return proxyFor(ref, actor, sub);
+                case 'attribute':
+                    return ref.ask(proxyMessage('get', sub));
+                }
+                throw new TypeError(`${where()} has no attribute '${name}'`);
+            },
+            set(target, name, value) {
+                if (typeof name === 'symbol' || name.startsWith('_') || name === 'actor_ref') {
+                    throw new TypeError(`Cannot set '${String(name)}' through ${where()}: ` +
+                        'names starting with _ are private to the actor');
+                }
+                checkAlive(state);
+                const future = ref.ask(proxyMessage('set', [...path, name], {value}));
+                try {
+                    future.get(Pykka.proxySetTimeout);
+                } catch (e) {
+                    if (e instanceof GLib.Error && e.matches(Pykka.Error, Pykka.Error.TIMEOUT)) {
+                        throw new GLib.Error(Pykka.Error, Pykka.Error.TIMEOUT,
+                            `Setting '${name}' through ${where()} timed out after ` +
+                            `${Pykka.proxySetTimeout} ms (the set still happens when the actor ` +
+                            'gets to it). An assignment blocks; it cannot wait for an actor ' +
+                            'busy in an async handler from inside a promise job (an async ' +
+                            `function): there, use await Pykka.proxySet(proxy, '${name}', value)` +
+                            '.get_async(null)');
+                    }
+                    throw e;
+                }
+                return true;
+            },
+            has(target, name) {
+                if (typeof name !== 'string')
+                    return false;
+                if (name === 'actor_ref')
+                    return true;
+                return attributeKind(objectAt(state), name, path.length === 0) !== null;
+            },
+            deleteProperty(target, name) {
+                throw new TypeError(`Cannot delete '${String(name)}' through ${where()}`);
+            },
+            defineProperty(target, name) {
+                throw new TypeError(`Cannot define '${String(name)}' on ${where()}`);
+            },
+        });
+        proxyState.set(proxy, state);
+        cache.set(key, proxy);
+        return proxy;
+    }
+
+    Pykka.ActorRef.prototype.proxy = function () {
+        const actor = this.dup_actor();
+        if (!actor)
+            throw deadError(this);
+        if (actor.vfunc_on_receive?.[_proxyAware] !== true) {
+            throw new GLib.Error(Pykka.Error, Pykka.Error.NOT_SUPPORTED,
+                `Actor ${className(actor)} has no JavaScript proxy: only actors written in ` +
+                'JavaScript (registered with GObject.registerClass, subclassing Pykka.Actor) ' +
+                'can be proxied from JavaScript');
+        }
+        return proxyFor(this, actor, []);
+    };
+
+    // The Pykka.Future of setting @name to @value through @proxy: the
+    // non-blocking counterpart of `proxy[name] = value`.
+    function proxySet(proxy, name, value) {
+        const state = proxyState.get(proxy);
+        if (!state)
+            throw new TypeError(`${proxy} is not a Pykka.ActorProxy`);
+        if (typeof name !== 'string' || name.startsWith('_'))
+            throw new TypeError(`Cannot set '${String(name)}' through ${describeProxy(state)}`);
+        checkAlive(state);
+        return state.ref.ask(proxyMessage('set', [...state.path, name], {value}));
+    }
+
+    // The public attribute names a proxy exposes (for debugging).
+    function proxyAttributes(proxy) {
+        const state = proxyState.get(proxy);
+        if (!state)
+            throw new TypeError(`${proxy} is not a Pykka.ActorProxy`);
+        return publicNames(objectAt(state), state.path.length === 0);
+    }
+
+    Pykka.ActorProxy = ActorProxy;
+    Pykka.traversable = traversable;
+    Pykka.proxySet = proxySet;
+    Pykka.proxyAttributes = proxyAttributes;
+    // How long `proxy.attr = value` waits for the actor, in milliseconds.
+    Pykka.proxySetTimeout = 10000;
 
     Pykka.toFuture = toFuture;
     Pykka.isJSActor = isJSActor;
