@@ -7,7 +7,8 @@
 //
 // It returns the `Pykka` GI namespace with the additions described in
 // overrides/Pykka.js (async handlers, promise-returning get_async and
-// wait_async, a clear error for JS actors on other threads, toFuture()).
+// wait_async, a clear error for JS actors on other threads, toFuture(),
+// ref.proxy() with traversable() and proxySet()).
 // When GJS already applied overrides/Pykka.js (its folder's parent is on
 // the search path, as after installation), this only re-exports it.
 
@@ -30,5 +31,7 @@ if (!Pykka[Symbol.for('pykka-glib.js.installed')])
 
 export const toFuture = Pykka.toFuture;
 export const isJSActor = Pykka.isJSActor;
+export const traversable = Pykka.traversable;
+export const proxySet = Pykka.proxySet;
 export {Pykka};
 export default Pykka;

@@ -10,7 +10,7 @@ import System from 'system';
 
 // A static import: the harness runs a main loop, which must not happen
 // inside a promise job (a top-level await would make it one).
-import Pykka, {toFuture, isJSActor} from '../../introspection/js/pykka.js';
+import Pykka, {toFuture, isJSActor, traversable, proxySet} from '../../introspection/js/pykka.js';
 import {test, run, assert, sleep} from './harness.js';
 
 const jsDir = GLib.getenv('PYKKA_GLIB_JS_DIR');
@@ -34,6 +34,28 @@ test('async handlers and promisified get_async work through the module', async (
     const ref = new Doubler().start();
     assert.equal(await ref.ask(21).get_async(null), 42);
     assert.ok(await ref.stop().get_async(null));
+});
+
+test('proxies work through the module', async () => {
+    assert.equal(traversable, Pykka.traversable);
+    assert.equal(proxySet, Pykka.proxySet);
+    const ref = new Doubler().start();
+    const proxy = ref.proxy();
+    assert.equal(proxy, ref.proxy());
+    assert.ok(await assert.throws(() => proxy.vfunc_on_receive) instanceof TypeError);
+    assert.equal(await ref.ask(4).get_async(null), 8, 'ordinary messages still work');
+    const child = GObject.registerClass(class Child extends Doubler {
+        triple(n) {
+            return n * 3;
+        }
+    });
+    const childRef = new child().start();
+    assert.equal(await childRef.proxy().triple(3).get_async(null), 9);
+    assert.equal(await childRef.ask(3).get_async(null), 6);
+    await proxySet(childRef.proxy(), 'n', 1).get_async(null);
+    assert.equal(childRef.dup_actor().n, 1);
+    ref.stop_sync(5000);
+    childRef.stop_sync(5000);
 });
 
 test('a JS actor on its own thread is refused', async () => {

@@ -24,6 +24,19 @@
 //   GLib.Error, to start an actor written in JavaScript on a thread of its
 //   own or in a context another thread runs: GJS runs JavaScript on the
 //   main thread only.
+// - `Pykka.ActorRef.prototype.proxy()`: for an actor written in JavaScript,
+//   a `Proxy` (Pykka's ActorProxy): `proxy.method(...args)` asks and returns
+//   a Pykka.Future of the return value (a returned promise settles it),
+//   `proxy.method.defer(...args)` tells, reading a field or getter gives a
+//   future of its value, `proxy.attr = v` blocks until set (at most
+//   `Pykka.proxySetTimeout` ms; `Pykka.proxySet(proxy, name, v)` is the
+//   future form), `Pykka.traversable(obj)` makes an attribute a nested
+//   proxy, `proxy.actor_ref` is the ref. One proxy per actor and path, so
+//   `===` compares them. `_names` and unknown names throw a TypeError, a
+//   dead actor's proxy throws ACTOR_DEAD, an actor not written in
+//   JavaScript has none (NOT_SUPPORTED). Proxy messages are answered by the
+//   wrapped vfunc_on_receive (every JavaScript actor class gets one) and
+//   never reach the user's handler.
 // - Helpers: `Pykka.toFuture(valueOrPromise)` (a Pykka.Future completed by
 //   the promise), `Pykka.isJSActor(actor)`, `Pykka.Future.joinAsync(futures)`
 //   (a promise of an Array of the values).
