@@ -386,6 +386,30 @@ test('proxies work through the promise of await (the proxy is no thenable)', asy
     ref.stop_sync(5000);
 });
 
+const Driver = GObject.registerClass(
+class Driver extends Pykka.Actor {
+    setSpeed(carProxy, speed) {
+        carProxy.speed = speed;
+        return 'set';
+    }
+
+    setOwn() {
+        this.actor_ref.proxy().mood = 'happy';
+    }
+});
+
+test('a handler may assign through another actor\'s proxy, not its own (DEADLOCK)', async () => {
+    const car = new Car();
+    const carRef = car.start();
+    const driver = new Driver().start().proxy();
+    assert.equal(await driver.setSpeed(carRef.proxy(), 33).get_async(null), 'set');
+    assert.equal(car.speed, 33);
+    const e = await assert.throws(() => driver.setOwn().get_async(null));
+    assert.gerror(e, Pykka.Error, Pykka.Error.DEADLOCK);
+    assert.ok(driver.actor_ref.is_alive());
+    Pykka.Registry.stop_all(5000);
+});
+
 const Bare = GObject.registerClass(
 class Bare extends Pykka.Actor {
     _init(params = {}) {
