@@ -549,6 +549,48 @@ pykka_future_get (PykkaFuture  *self,
   return &self->value;
 }
 
+/**
+ * pykka_future_dup_value:
+ * @self: a [class@Pykka.Future]
+ * @timeout_msec: how long to wait in milliseconds: -1 waits forever, 0
+ *   only looks
+ * @error: return location for an error
+ *
+ * Waits as [method@Pykka.Future.get] does and returns a copy of the value
+ * that the caller owns, for code that lets go of the future before it is
+ * done with the value. The Vala binding uses it as `get()`, so that
+ * `actor_ref.ask (message).get (timeout)` is safe there; from C, Python
+ * and JavaScript prefer [method@Pykka.Future.get], which copies nothing.
+ *
+ * Returns: (transfer full) (nullable): a newly allocated copy of the value
+ *   (unset if the future holds no value), or %NULL with the future's error,
+ *   %PYKKA_ERROR_TIMEOUT or %PYKKA_ERROR_DEADLOCK set
+ */
+GValue *
+pykka_future_dup_value (PykkaFuture  *self,
+                        gint          timeout_msec,
+                        GError      **error)
+{
+  const GValue *value;
+  GValue *copy;
+
+  g_return_val_if_fail (PYKKA_IS_FUTURE (self), NULL);
+  g_return_val_if_fail (timeout_msec >= -1, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  value = pykka_future_get (self, timeout_msec, error);
+  if (value == NULL)
+    return NULL;
+
+  copy = g_new0 (GValue, 1);
+  if (G_IS_VALUE (value))
+    {
+      g_value_init (copy, G_VALUE_TYPE (value));
+      g_value_copy (value, copy);
+    }
+  return copy;
+}
+
 typedef struct
 {
   GTask        *task;       /* (owned) */

@@ -84,6 +84,10 @@ const GValue *pykka_future_get          (PykkaFuture          *self,
                                          gint                  timeout_msec,
                                          GError              **error);
 PYKKA_AVAILABLE_IN_ALL
+GValue       *pykka_future_dup_value    (PykkaFuture          *self,
+                                         gint                  timeout_msec,
+                                         GError              **error);
+PYKKA_AVAILABLE_IN_ALL
 void          pykka_future_get_async    (PykkaFuture          *self,
                                          GCancellable         *cancellable,
                                          GAsyncReadyCallback   callback,

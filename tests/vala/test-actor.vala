@@ -138,9 +138,13 @@ void test_ask_blocking () {
         assert_cmpint (w.get_int (), CompareOperator.EQ, 5);
         var s = actor_ref.ask ("hello").get (TIMEOUT_MSEC);
         assert_cmpstr (s.get_string (), CompareOperator.EQ, "HELLO");
+        // get() copies the value out of the temporary future, so the
+        // value outlives it even read straight off the chain.
+        assert_cmpint (actor_ref.ask (4).get (TIMEOUT_MSEC).get_int (), CompareOperator.EQ, 9);
+        assert_cmpstr (actor_ref.ask ("again").get (TIMEOUT_MSEC).get_string (), CompareOperator.EQ, "AGAIN");
         assert_true (actor_ref.stop_sync (TIMEOUT_MSEC));
         assert_false (actor_ref.is_alive ());
-        assert_cmpstr (joined (actor.log), CompareOperator.EQ, string.joinv (",", { "start", "hello", "stop" }));
+        assert_cmpstr (joined (actor.log), CompareOperator.EQ, string.joinv (",", { "start", "hello", "again", "stop" }));
     } catch (GLib.Error e) {
         GLib.error ("%s", e.message);
     }
