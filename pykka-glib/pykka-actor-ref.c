@@ -283,8 +283,7 @@ pykka_actor_ref_ask_sync (PykkaActorRef  *self,
 
   if (reply != NULL && G_IS_VALUE (value))
     {
-      g_value_init (reply, G_VALUE_TYPE (value));
-      g_value_copy (value, reply);
+      pykka_value_init_copy (reply, value);
     }
   return TRUE;
 }

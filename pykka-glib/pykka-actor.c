@@ -335,14 +335,6 @@ pykka_actor_init (PykkaActor *self)
   priv->actor_ref = pykka_actor_ref_new (priv->cell);
 }
 
-PykkaCell *
-pykka_actor_get_cell (PykkaActor *self)
-{
-  PykkaActorPrivate *priv = pykka_actor_get_instance_private (self);
-
-  return priv->cell;
-}
-
 /**
  * pykka_actor_class_set_stackful:
  * @klass: a [class@Pykka.Actor] class

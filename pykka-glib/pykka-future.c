@@ -290,16 +290,9 @@ pykka_future_copy_outcome (PykkaFuture *self,
     return future_complete (self, NULL, g_error_copy (source->error));
   if (G_IS_VALUE (&source->value))
     {
-      g_value_init (&copy, G_VALUE_TYPE (&source->value));
-      g_value_copy (&source->value, &copy);
+      pykka_value_init_copy (&copy, &source->value);
     }
   return future_complete (self, &copy, NULL);
-}
-
-const GValue *
-pykka_future_peek_value (PykkaFuture *self)
-{
-  return &self->value;
 }
 
 const GError *
@@ -332,8 +325,7 @@ pykka_value_list_add (GPtrArray    *list,
 
   if (value != NULL && G_IS_VALUE (value))
     {
-      g_value_init (copy, G_VALUE_TYPE (value));
-      g_value_copy (value, copy);
+      pykka_value_init_copy (copy, value);
     }
   g_ptr_array_add (list, copy);
 }
@@ -421,8 +413,7 @@ pykka_future_set_value (PykkaFuture   *self,
 
   if (value != NULL)
     {
-      g_value_init (&copy, G_VALUE_TYPE (value));
-      g_value_copy (value, &copy);
+      pykka_value_init_copy (&copy, value);
     }
 
   if (!future_complete (self, &copy, NULL))
@@ -585,8 +576,7 @@ pykka_future_dup_value (PykkaFuture  *self,
   copy = g_new0 (GValue, 1);
   if (G_IS_VALUE (value))
     {
-      g_value_init (copy, G_VALUE_TYPE (value));
-      g_value_copy (value, copy);
+      pykka_value_init_copy (copy, value);
     }
   return copy;
 }
@@ -813,14 +803,12 @@ derived_compute (Derived       *d,
 
     if (G_IS_VALUE (&d->initial))
       {
-        g_value_init (&acc, G_VALUE_TYPE (&d->initial));
-        g_value_copy (&d->initial, &acc);
+        pykka_value_init_copy (&acc, &d->initial);
       }
     else if (list->len > 0)
       {
         const GValue *first = list->pdata[0];
-        g_value_init (&acc, G_VALUE_TYPE (first));
-        g_value_copy (first, &acc);
+        pykka_value_init_copy (&acc, first);
         i = 1;
       }
     else
@@ -997,8 +985,7 @@ pykka_future_reduce (PykkaFuture           *self,
   d->reduce = func;
   if (initial != NULL)
     {
-      g_value_init (&d->initial, G_VALUE_TYPE (initial));
-      g_value_copy (initial, &d->initial);
+      pykka_value_init_copy (&d->initial, initial);
     }
   return derived_start (self, d);
 }
@@ -1063,8 +1050,7 @@ join_done_hook (PykkaFuture *future,
 
   if (G_IS_VALUE (&future->value))
     {
-      g_value_init (&j->values[part->index], G_VALUE_TYPE (&future->value));
-      g_value_copy (&future->value, &j->values[part->index]);
+      pykka_value_init_copy (&j->values[part->index], &future->value);
     }
 
   if (g_atomic_int_dec_and_test (&j->remaining))

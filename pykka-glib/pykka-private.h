@@ -186,9 +186,6 @@ pykka_value_clear (GValue *value)
     g_value_unset (value);
 }
 
-/* pykka-actor.c */
-PykkaCell      *pykka_actor_get_cell    (PykkaActor     *self);
-
 /* pykka-actor-ref.c */
 PykkaActorRef  *pykka_actor_ref_new     (PykkaCell      *cell);
 PykkaCell      *pykka_actor_ref_get_cell (PykkaActorRef *self);
@@ -219,7 +216,6 @@ gboolean        pykka_future_take_error  (PykkaFuture    *self,
                                           GError         *error);
 gboolean        pykka_future_copy_outcome (PykkaFuture   *self,
                                           PykkaFuture    *source);
-const GValue   *pykka_future_peek_value  (PykkaFuture    *self);
 void            pykka_future_watch_async (PykkaFuture         *self,
                                           gpointer             source_object,
                                           gpointer             source_tag,
