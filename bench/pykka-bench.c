@@ -617,15 +617,15 @@ bench_actor_on_receive (PykkaActor    *actor,
 
         if (priv->peer != NULL)
           {
-            g_autoptr(PykkaFuture) future = pykka_actor_ref_ask (priv->peer, message);
-            const GValue *answer;
+            GValue answer = G_VALUE_INIT;
+            gboolean ok;
 
             bench_suspended++;
-            answer = pykka_future_get (future, -1, error);
+            ok = pykka_actor_ref_ask_sync (priv->peer, message, -1, &answer, error);
             bench_suspended--;
-            if (answer == NULL)
+            if (!ok)
               return FALSE;
-            n = g_value_get_int (answer);
+            n = g_value_get_int (&answer);
           }
         g_value_init (reply, G_TYPE_INT);
         g_value_set_int (reply, n + 1);
@@ -891,10 +891,10 @@ pykka_ask (gint      n,
   cpu_start = cpu_ns ();
   for (gint i = 0; i < n; i++)
     {
-      g_autoptr(PykkaFuture) future = pykka_actor_ref_ask (ref, &msg);
-      const GValue *reply = pykka_future_get (future, -1, NULL);
+      GValue reply = G_VALUE_INIT;
 
-      if (reply == NULL || g_value_get_int (reply) != 7)
+      if (!pykka_actor_ref_ask_sync (ref, &msg, -1, &reply, NULL) ||
+          g_value_get_int (&reply) != 7)
         g_error ("ask: wrong reply");
     }
   end = now_ns ();
@@ -987,10 +987,10 @@ pykka_coroutine_chain (guint length,
   start = now_ns ();
   for (gint r = 0; r < rounds; r++)
     {
-      g_autoptr(PykkaFuture) future = pykka_actor_ref_ask (chain[0], &msg);
-      const GValue *reply = pykka_future_get (future, -1, NULL);
+      GValue reply = G_VALUE_INIT;
 
-      if (reply == NULL || g_value_get_int (reply) != (gint) length)
+      if (!pykka_actor_ref_ask_sync (chain[0], &msg, -1, &reply, NULL) ||
+          g_value_get_int (&reply) != (gint) length)
         g_error ("coroutines: wrong reply");
     }
   end = now_ns ();

@@ -196,18 +196,18 @@ pykka_actor_ref_tell (PykkaActorRef  *self,
   return TRUE;
 }
 
-/* Sends a message of @kind with a reply future; a dead actor fails the
- * future at once with ACTOR_DEAD (or FALSE for a stop). */
-static PykkaFuture *
+/* Sends a message of @kind answered through @promise; a dead actor
+ * fails it at once with ACTOR_DEAD (or FALSE for a stop). */
+static void
 send_with_reply (PykkaActorRef    *self,
                  PykkaMessageKind  kind,
-                 const GValue     *message)
+                 const GValue     *message,
+                 PykkaPromise     *promise)
 {
-  PykkaFuture *future = pykka_future_new ();
   PykkaMessage *m;
 
-  pykka_future_set_source (future, self->cell);
-  m = pykka_message_new (kind, message, future);
+  pykka_promise_set_source (promise, self->cell);
+  m = pykka_message_new (kind, message, promise);
   if (!pykka_cell_push (self->cell, m))
     {
       pykka_message_free (m);
@@ -216,12 +216,31 @@ send_with_reply (PykkaActorRef    *self,
           GValue no = G_VALUE_INIT;
 
           g_value_init (&no, G_TYPE_BOOLEAN);
-          pykka_future_take_value (future, &no);
+          pykka_promise_take_value (promise, &no);
         }
       else
-        pykka_future_take_error (future, pykka_cell_dead_error (self->cell));
+        pykka_promise_take_error (promise, pykka_cell_dead_error (self->cell));
     }
-  return future;
+}
+
+/* Sends a message of @kind and waits for its answer, without a future. */
+static gboolean
+send_and_wait (PykkaActorRef     *self,
+               PykkaMessageKind   kind,
+               const GValue      *message,
+               gint               timeout_msec,
+               GValue            *reply,
+               GError           **error)
+{
+  PykkaPromise *promise = pykka_promise_new ();
+  const GValue *value;
+
+  send_with_reply (self, kind, message, promise);
+  value = pykka_promise_get (promise, timeout_msec, error);
+  if (value != NULL && G_IS_VALUE (value))
+    pykka_value_init_copy (reply, value);
+  pykka_promise_unref (promise);
+  return value != NULL;
 }
 
 /**
@@ -241,10 +260,14 @@ PykkaFuture *
 pykka_actor_ref_ask (PykkaActorRef *self,
                      const GValue  *message)
 {
+  PykkaFuture *future;
+
   g_return_val_if_fail (PYKKA_IS_ACTOR_REF (self), NULL);
   g_return_val_if_fail (message != NULL && G_IS_VALUE (message), NULL);
 
-  return send_with_reply (self, PYKKA_MESSAGE_USER, message);
+  future = pykka_future_new ();
+  send_with_reply (self, PYKKA_MESSAGE_USER, message, pykka_future_get_promise (future));
+  return future;
 }
 
 /**
@@ -268,24 +291,18 @@ pykka_actor_ref_ask_sync (PykkaActorRef  *self,
                           GValue         *reply,
                           GError        **error)
 {
-  g_autoptr(PykkaFuture) future = NULL;
-  const GValue *value;
+  GValue ignored = G_VALUE_INIT;
+  gboolean ok;
 
   g_return_val_if_fail (PYKKA_IS_ACTOR_REF (self), FALSE);
   g_return_val_if_fail (message != NULL && G_IS_VALUE (message), FALSE);
   g_return_val_if_fail (timeout_msec >= -1, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  future = send_with_reply (self, PYKKA_MESSAGE_USER, message);
-  value = pykka_future_get (future, timeout_msec, error);
-  if (value == NULL)
-    return FALSE;
-
-  if (reply != NULL && G_IS_VALUE (value))
-    {
-      pykka_value_init_copy (reply, value);
-    }
-  return TRUE;
+  ok = send_and_wait (self, PYKKA_MESSAGE_USER, message, timeout_msec,
+                      reply != NULL ? reply : &ignored, error);
+  pykka_value_clear (&ignored);
+  return ok;
 }
 
 /**
@@ -301,9 +318,13 @@ pykka_actor_ref_ask_sync (PykkaActorRef  *self,
 PykkaFuture *
 pykka_actor_ref_stop (PykkaActorRef *self)
 {
+  PykkaFuture *future;
+
   g_return_val_if_fail (PYKKA_IS_ACTOR_REF (self), NULL);
 
-  return send_with_reply (self, PYKKA_MESSAGE_STOP, NULL);
+  future = pykka_future_new ();
+  send_with_reply (self, PYKKA_MESSAGE_STOP, NULL, pykka_future_get_promise (future));
+  return future;
 }
 
 /**
@@ -323,16 +344,14 @@ pykka_actor_ref_stop_sync (PykkaActorRef  *self,
                            gint            timeout_msec,
                            GError        **error)
 {
-  g_autoptr(PykkaFuture) future = NULL;
-  const GValue *value;
+  GValue stopped = G_VALUE_INIT;
 
   g_return_val_if_fail (PYKKA_IS_ACTOR_REF (self), FALSE);
   g_return_val_if_fail (timeout_msec >= -1, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  future = send_with_reply (self, PYKKA_MESSAGE_STOP, NULL);
-  value = pykka_future_get (future, timeout_msec, error);
-  return value != NULL && g_value_get_boolean (value);
+  return send_and_wait (self, PYKKA_MESSAGE_STOP, NULL, timeout_msec, &stopped, error) &&
+         g_value_get_boolean (&stopped);
 }
 
 /**

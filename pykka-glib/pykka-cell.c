@@ -55,12 +55,12 @@ pykka_cell_unref (PykkaCell *self)
 PykkaMessage *
 pykka_message_new (PykkaMessageKind  kind,
                    const GValue     *value,
-                   PykkaFuture      *reply)
+                   PykkaPromise     *reply)
 {
   PykkaMessage *m = g_slice_new0 (PykkaMessage);
 
   m->kind = kind;
-  m->reply = reply != NULL ? g_object_ref (reply) : NULL;
+  m->reply = reply != NULL ? pykka_promise_ref (reply) : NULL;
   if (value != NULL && G_VALUE_TYPE (value) != G_TYPE_INVALID)
     pykka_value_init_copy (&m->value, value);
   return m;
@@ -70,7 +70,7 @@ void
 pykka_message_free (PykkaMessage *m)
 {
   pykka_value_clear (&m->value);
-  g_clear_object (&m->reply);
+  g_clear_pointer (&m->reply, pykka_promise_unref);
   g_slice_free (PykkaMessage, m);
 }
 
@@ -244,10 +244,10 @@ cell_answer_dead (PykkaCell    *self,
           GValue no = G_VALUE_INIT;
 
           g_value_init (&no, G_TYPE_BOOLEAN);
-          pykka_future_take_value (m->reply, &no);
+          pykka_promise_take_value (m->reply, &no);
         }
       else
-        pykka_future_take_error (m->reply, pykka_cell_dead_error (self));
+        pykka_promise_take_error (m->reply, pykka_cell_dead_error (self));
     }
   pykka_message_free (m);
 }
@@ -302,20 +302,20 @@ cell_fail (PykkaCell  *self,
 }
 
 static void
-reply_future_done_hook (PykkaFuture *future,
-                        gpointer     data)
+reply_future_done_hook (PykkaPromise *promise,
+                        gpointer      data)
 {
   pykka_cell_wake (data);
 }
 
 static void
-cell_suspend_on (PykkaCell   *self,
-                 PykkaFuture *future,
-                 PykkaFuture *reply)
+cell_suspend_on (PykkaCell    *self,
+                 PykkaFuture  *future,
+                 PykkaPromise *reply)
 {
   self->suspended_on = g_object_ref (future);
   self->suspended_reply = reply;
-  pykka_future_add_hook (future, reply_future_done_hook,
+  pykka_promise_add_hook (pykka_future_get_promise (future), reply_future_done_hook,
                          pykka_cell_ref (self), (GDestroyNotify) pykka_cell_unref);
 }
 
@@ -324,14 +324,15 @@ cell_finish_suspension (PykkaCell  *self,
                         PykkaActor *actor)
 {
   g_autoptr(PykkaFuture) future = g_steal_pointer (&self->suspended_on);
-  g_autoptr(PykkaFuture) reply = g_steal_pointer (&self->suspended_reply);
-  const GError *error = pykka_future_peek_error (future);
+  PykkaPromise *reply = g_steal_pointer (&self->suspended_reply);
+  const GError *error = pykka_promise_peek_error (pykka_future_get_promise (future));
 
   if (reply != NULL)
     {
       if (error != NULL)
         PYKKA_INFO ("Error returned to the asker of %s: %s", g_type_name (self->type), error->message);
-      pykka_future_copy_outcome (reply, future);
+      pykka_promise_copy_outcome (reply, pykka_future_get_promise (future));
+      pykka_promise_unref (reply);
     }
   else if (error != NULL && actor != NULL)
     cell_fail (self, actor, g_error_copy (error));
@@ -353,7 +354,7 @@ handle_user_message (PykkaCell    *self,
       if (m->reply != NULL)
         {
           PYKKA_INFO ("Error returned to the asker of %s: %s", g_type_name (self->type), error->message);
-          pykka_future_take_error (m->reply, error);
+          pykka_promise_take_error (m->reply, error);
         }
       else
         cell_fail (self, actor, error);
@@ -372,7 +373,7 @@ handle_user_message (PykkaCell    *self,
     }
 
   if (m->reply != NULL)
-    pykka_future_take_value (m->reply, &reply);
+    pykka_promise_take_value (m->reply, &reply);
   else
     pykka_value_clear (&reply);
 }
@@ -427,7 +428,7 @@ handle_message (PykkaCell    *self,
 
           g_value_init (&yes, G_TYPE_BOOLEAN);
           g_value_set_boolean (&yes, TRUE);
-          pykka_future_take_value (m->reply, &yes);
+          pykka_promise_take_value (m->reply, &yes);
         }
       break;
 

@@ -137,7 +137,7 @@ pykka_event_set (PykkaEvent *self)
 
       g_value_init (&yes, G_TYPE_BOOLEAN);
       g_value_set_boolean (&yes, TRUE);
-      pykka_future_take_value (l->data, &yes);
+      pykka_promise_take_value (pykka_future_get_promise (l->data), &yes);
     }
   g_slist_free_full (pending, g_object_unref);
 }

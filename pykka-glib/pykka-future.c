@@ -86,14 +86,17 @@
 
 typedef struct
 {
-  PykkaFutureHook func;
-  gpointer        data;
-  GDestroyNotify  destroy;
+  PykkaPromiseHook func;
+  gpointer         data;
+  GDestroyNotify   destroy;
 } Hook;
 
-struct _PykkaFuture
+/* The state of a future. A PykkaFuture embeds one; blocking asks from C
+ * (ask_sync, stop_sync) use a bare one and spare the GObject. */
+struct _PykkaPromise
 {
-  GObject       parent_instance;
+  PykkaFuture  *owner;     /* (nullable) (unowned) the future embedding it */
+  gatomicrefcount ref_count; /* without an owner */
 
   GMutex        mutex;
   GCond         cond;      /* broadcast under ->mutex when done, if ->sleepers */
@@ -105,6 +108,12 @@ struct _PykkaFuture
   PykkaCell    *source;    /* (owned) (nullable) the actor that answers */
   GMainContext *home;      /* (owned) (nullable) context whose iteration completes a derived future */
   gint          done;      /* atomic; set under ->mutex */
+};
+
+struct _PykkaFuture
+{
+  GObject       parent_instance;
+  PykkaPromise  promise;
 };
 
 G_DEFINE_FINAL_TYPE (PykkaFuture, pykka_future, G_TYPE_OBJECT)
@@ -119,21 +128,43 @@ hook_free (gpointer data)
   g_free (hook);
 }
 
-static gboolean
-future_is_ready (gpointer object)
+static void
+promise_init (PykkaPromise *self,
+              PykkaFuture  *owner)
 {
-  return PYKKA_FUTURE (object)->done;
+  self->owner = owner;
+  g_atomic_ref_count_init (&self->ref_count);
+  g_mutex_init (&self->mutex);
+  g_cond_init (&self->cond);
 }
 
 static void
-future_init_waitable (PykkaFuture   *self,
-                      PykkaWaitable *w)
+promise_clear (PykkaPromise *self)
+{
+  g_slist_free_full (self->hooks, hook_free);
+  pykka_value_clear (&self->value);
+  g_clear_error (&self->error);
+  g_clear_pointer (&self->source, pykka_cell_unref);
+  g_clear_pointer (&self->home, g_main_context_unref);
+  g_mutex_clear (&self->mutex);
+  g_cond_clear (&self->cond);
+}
+
+static gboolean
+promise_is_ready (gpointer object)
+{
+  return ((PykkaPromise *) object)->done;
+}
+
+static void
+promise_init_waitable (PykkaPromise  *self,
+                       PykkaWaitable *w)
 {
   w->mutex = &self->mutex;
   w->cond = &self->cond;
   w->waiters = &self->waiters;
   w->sleepers = &self->sleepers;
-  w->is_ready = future_is_ready;
+  w->is_ready = promise_is_ready;
   w->object = self;
   w->source_cell = self->source;
   w->source_context = self->source != NULL && self->source->scheduler != NULL ?
@@ -141,11 +172,11 @@ future_init_waitable (PykkaFuture   *self,
   w->what = "future";
 }
 
-/* Completes the future with the stolen @value or @error. */
+/* Completes the promise with the stolen @value or @error. */
 static gboolean
-future_complete (PykkaFuture *self,
-                 GValue      *value,
-                 GError      *error)
+promise_complete (PykkaPromise *self,
+                  GValue       *value,
+                  GError       *error)
 {
   GSList *hooks;
 
@@ -177,7 +208,7 @@ future_complete (PykkaFuture *self,
   if (hooks != NULL)
     {
       /* Keep self alive: a hook may drop the last other reference. */
-      g_object_ref (self);
+      pykka_promise_ref (self);
       hooks = g_slist_reverse (hooks);
       for (GSList *l = hooks; l != NULL; l = l->next)
         {
@@ -185,7 +216,7 @@ future_complete (PykkaFuture *self,
           hook->func (self, hook->data);
         }
       g_slist_free_full (hooks, hook_free);
-      g_object_unref (self);
+      pykka_promise_unref (self);
     }
 
   return TRUE;
@@ -203,13 +234,7 @@ pykka_future_finalize (GObject *object)
 {
   PykkaFuture *self = PYKKA_FUTURE (object);
 
-  g_slist_free_full (self->hooks, hook_free);
-  pykka_value_clear (&self->value);
-  g_clear_error (&self->error);
-  g_clear_pointer (&self->source, pykka_cell_unref);
-  g_clear_pointer (&self->home, g_main_context_unref);
-  g_mutex_clear (&self->mutex);
-  g_cond_clear (&self->cond);
+  promise_clear (&self->promise);
 
   G_OBJECT_CLASS (pykka_future_parent_class)->finalize (object);
 }
@@ -225,17 +250,61 @@ pykka_future_class_init (PykkaFutureClass *klass)
 static void
 pykka_future_init (PykkaFuture *self)
 {
-  g_mutex_init (&self->mutex);
-  g_cond_init (&self->cond);
+  promise_init (&self->promise, self);
 }
 
 /* Internal API */
 
+PykkaPromise *
+pykka_promise_new (void)
+{
+  PykkaPromise *self = g_slice_new0 (PykkaPromise);
+
+  promise_init (self, NULL);
+  return self;
+}
+
+/* A promise embedded in a future lives as long as the future: its
+ * references are the future's. */
+PykkaPromise *
+pykka_promise_ref (PykkaPromise *self)
+{
+  if (self->owner != NULL)
+    g_object_ref (self->owner);
+  else
+    g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
 void
-pykka_future_add_hook (PykkaFuture     *self,
-                       PykkaFutureHook  func,
-                       gpointer         data,
-                       GDestroyNotify   destroy)
+pykka_promise_unref (PykkaPromise *self)
+{
+  if (self->owner != NULL)
+    g_object_unref (self->owner);
+  else if (g_atomic_ref_count_dec (&self->ref_count))
+    {
+      promise_clear (self);
+      g_slice_free (PykkaPromise, self);
+    }
+}
+
+PykkaPromise *
+pykka_future_get_promise (PykkaFuture *self)
+{
+  return &self->promise;
+}
+
+gboolean
+pykka_promise_is_done (PykkaPromise *self)
+{
+  return g_atomic_int_get (&self->done);
+}
+
+void
+pykka_promise_add_hook (PykkaPromise     *self,
+                        PykkaPromiseHook  func,
+                        gpointer          data,
+                        GDestroyNotify    destroy)
 {
   Hook *hook = g_new (Hook, 1);
 
@@ -257,48 +326,96 @@ pykka_future_add_hook (PykkaFuture     *self,
 }
 
 void
-pykka_future_set_source (PykkaFuture *self,
-                         PykkaCell   *cell)
+pykka_promise_set_source (PykkaPromise *self,
+                          PykkaCell    *cell)
 {
   g_assert (self->source == NULL);
   self->source = pykka_cell_ref (cell);
 }
 
 gboolean
-pykka_future_take_value (PykkaFuture *self,
-                         GValue      *value)
+pykka_promise_take_value (PykkaPromise *self,
+                          GValue       *value)
 {
-  return future_complete (self, value, NULL);
+  return promise_complete (self, value, NULL);
 }
 
 gboolean
-pykka_future_take_error (PykkaFuture *self,
-                         GError      *error)
+pykka_promise_take_error (PykkaPromise *self,
+                          GError       *error)
 {
-  return future_complete (self, NULL, error);
+  return promise_complete (self, NULL, error);
 }
 
 /* Completes @self with the outcome of the completed @source. */
 gboolean
-pykka_future_copy_outcome (PykkaFuture *self,
-                           PykkaFuture *source)
+pykka_promise_copy_outcome (PykkaPromise *self,
+                            PykkaPromise *source)
 {
   GValue copy = G_VALUE_INIT;
 
   g_assert (source->done);
   if (source->error != NULL)
-    return future_complete (self, NULL, g_error_copy (source->error));
+    return promise_complete (self, NULL, g_error_copy (source->error));
   if (G_IS_VALUE (&source->value))
     {
       pykka_value_init_copy (&copy, &source->value);
     }
-  return future_complete (self, &copy, NULL);
+  return promise_complete (self, &copy, NULL);
 }
 
 const GError *
-pykka_future_peek_error (PykkaFuture *self)
+pykka_promise_peek_error (PykkaPromise *self)
 {
   return self->error;
+}
+
+/* Waits for the outcome: pykka_future_get() for futures and bare
+ * promises alike. */
+const GValue *
+pykka_promise_get (PykkaPromise  *self,
+                   gint           timeout_msec,
+                   GError       **error)
+{
+  if (!g_atomic_int_get (&self->done))
+    {
+      PykkaWaitable w;
+      GError *deadlock;
+
+      promise_init_waitable (self, &w);
+      deadlock = pykka_wait_check_deadlock (&w);
+      if (deadlock != NULL)
+        {
+          g_propagate_error (error, deadlock);
+          return NULL;
+        }
+      if (!pykka_wait (&w, timeout_msec))
+        {
+          if (self->source != NULL)
+            {
+              g_autofree char *who = pykka_cell_describe (self->source);
+
+              g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_TIMEOUT,
+                           /* Translators: %d is a number of milliseconds, %s an actor. */
+                           P_("Timed out after %d ms waiting for a reply from actor %s"),
+                           timeout_msec, who);
+            }
+          else
+            g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_TIMEOUT,
+                         /* Translators: %d is a number of milliseconds. */
+                         P_("Timed out after %d ms waiting for a future"),
+                         timeout_msec);
+          return NULL;
+        }
+    }
+
+  if (self->error != NULL)
+    {
+      g_propagate_error (error, g_error_copy (self->error));
+      return NULL;
+    }
+
+  return &self->value;
 }
 
 static void
@@ -379,7 +496,7 @@ pykka_future_new_for_error (const GError *error)
   g_return_val_if_fail (error != NULL, NULL);
 
   self = pykka_future_new ();
-  pykka_future_take_error (self, g_error_copy (error));
+  pykka_promise_take_error (&self->promise, g_error_copy (error));
   return self;
 }
 
@@ -405,7 +522,7 @@ pykka_future_set_value (PykkaFuture   *self,
   g_return_val_if_fail (value == NULL || G_IS_VALUE (value), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (g_atomic_int_get (&self->done))
+  if (g_atomic_int_get (&self->promise.done))
     {
       set_already_set_error (error);
       return FALSE;
@@ -416,7 +533,7 @@ pykka_future_set_value (PykkaFuture   *self,
       pykka_value_init_copy (&copy, value);
     }
 
-  if (!future_complete (self, &copy, NULL))
+  if (!promise_complete (&self->promise, &copy, NULL))
     {
       set_already_set_error (error);
       return FALSE;
@@ -445,7 +562,7 @@ pykka_future_set_error (PykkaFuture   *self,
   g_return_val_if_fail (failure != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!future_complete (self, NULL, g_error_copy (failure)))
+  if (!promise_complete (&self->promise, NULL, g_error_copy (failure)))
     {
       set_already_set_error (error);
       return FALSE;
@@ -466,7 +583,7 @@ pykka_future_is_done (PykkaFuture *self)
 {
   g_return_val_if_fail (PYKKA_IS_FUTURE (self), FALSE);
 
-  return g_atomic_int_get (&self->done);
+  return g_atomic_int_get (&self->promise.done);
 }
 
 /**
@@ -499,45 +616,7 @@ pykka_future_get (PykkaFuture  *self,
   g_return_val_if_fail (timeout_msec >= -1, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!g_atomic_int_get (&self->done))
-    {
-      PykkaWaitable w;
-      GError *deadlock;
-
-      future_init_waitable (self, &w);
-      deadlock = pykka_wait_check_deadlock (&w);
-      if (deadlock != NULL)
-        {
-          g_propagate_error (error, deadlock);
-          return NULL;
-        }
-      if (!pykka_wait (&w, timeout_msec))
-        {
-          if (self->source != NULL)
-            {
-              g_autofree char *who = pykka_cell_describe (self->source);
-
-              g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_TIMEOUT,
-                           /* Translators: %d is a number of milliseconds, %s an actor. */
-                           P_("Timed out after %d ms waiting for a reply from actor %s"),
-                           timeout_msec, who);
-            }
-          else
-            g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_TIMEOUT,
-                         /* Translators: %d is a number of milliseconds. */
-                         P_("Timed out after %d ms waiting for a future"),
-                         timeout_msec);
-          return NULL;
-        }
-    }
-
-  if (self->error != NULL)
-    {
-      g_propagate_error (error, g_error_copy (self->error));
-      return NULL;
-    }
-
-  return &self->value;
+  return pykka_promise_get (&self->promise, timeout_msec, error);
 }
 
 /**
@@ -612,8 +691,8 @@ async_get_return_cb (gpointer data)
 }
 
 static void
-async_get_done_hook (PykkaFuture *future,
-                     gpointer     data)
+async_get_done_hook (PykkaPromise *promise,
+                     gpointer      data)
 {
   AsyncGet *ag = data;
 
@@ -678,7 +757,7 @@ pykka_future_watch_async (PykkaFuture         *self,
         }
     }
 
-  pykka_future_add_hook (self, async_get_done_hook, ag, async_get_unref);
+  pykka_promise_add_hook (&self->promise, async_get_done_hook, ag, async_get_unref);
 }
 
 /**
@@ -848,9 +927,9 @@ derived_ready_cb (GObject      *source,
   GValue out = G_VALUE_INIT;
 
   if (value == NULL)
-    pykka_future_take_error (d->result, error);
+    pykka_promise_take_error (&d->result->promise, error);
   else if (derived_compute (d, value, &out, &error))
-    pykka_future_take_value (d->result, &out);
+    pykka_promise_take_value (&d->result->promise, &out);
   else
     {
       if (G_IS_VALUE (&out))
@@ -858,7 +937,7 @@ derived_ready_cb (GObject      *source,
       if (error == NULL)
         error = g_error_new_literal (PYKKA_ERROR, PYKKA_ERROR_FAILED,
                                      P_("The callback failed without an error"));
-      pykka_future_take_error (d->result, error);
+      pykka_promise_take_error (&d->result->promise, error);
     }
 
   derived_free (d);
@@ -885,7 +964,7 @@ derived_start (PykkaFuture *self,
   d->result = g_object_ref (result);
   /* A blocking get of the result iterates the context the callback runs
    * in, instead of sleeping through it. */
-  result->home = g_main_context_ref_thread_default ();
+  result->promise.home = g_main_context_ref_thread_default ();
   pykka_future_get_async (self, NULL, derived_ready_cb, d);
   return result;
 }
@@ -1035,22 +1114,22 @@ join_part_free (gpointer data)
 }
 
 static void
-join_done_hook (PykkaFuture *future,
-                gpointer     data)
+join_done_hook (PykkaPromise *promise,
+                gpointer      data)
 {
   JoinPart *part = data;
   Join *j = part->join;
 
-  if (future->error != NULL)
+  if (promise->error != NULL)
     {
       /* The first error wins; later ones find the result completed. */
-      future_complete (j->result, NULL, g_error_copy (future->error));
+      promise_complete (&j->result->promise, NULL, g_error_copy (promise->error));
       return;
     }
 
-  if (G_IS_VALUE (&future->value))
+  if (G_IS_VALUE (&promise->value))
     {
-      pykka_value_init_copy (&j->values[part->index], &future->value);
+      pykka_value_init_copy (&j->values[part->index], &promise->value);
     }
 
   if (g_atomic_int_dec_and_test (&j->remaining))
@@ -1062,7 +1141,7 @@ join_done_hook (PykkaFuture *future,
         pykka_value_list_add (list, &j->values[i]);
       g_value_init (&out, G_TYPE_PTR_ARRAY);
       g_value_take_boxed (&out, list);
-      future_complete (j->result, &out, NULL);
+      promise_complete (&j->result->promise, &out, NULL);
     }
 }
 
@@ -1095,7 +1174,7 @@ pykka_future_join (PykkaFuture **futures,
 
       g_value_init (&out, G_TYPE_PTR_ARRAY);
       g_value_take_boxed (&out, pykka_value_list_new (0));
-      future_complete (result, &out, NULL);
+      promise_complete (&result->promise, &out, NULL);
       return result;
     }
 
@@ -1111,7 +1190,7 @@ pykka_future_join (PykkaFuture **futures,
 
       part->join = g_atomic_rc_box_acquire (j);
       part->index = i;
-      pykka_future_add_hook (futures[i], join_done_hook, part, join_part_free);
+      pykka_promise_add_hook (&futures[i]->promise, join_done_hook, part, join_part_free);
     }
   join_unref (j);
 

@@ -34,6 +34,7 @@ const char *pykka_gettext (const char *msgid) G_GNUC_FORMAT (1);
 typedef struct _PykkaScheduler PykkaScheduler;
 typedef struct _PykkaCell      PykkaCell;
 typedef struct _PykkaMessage   PykkaMessage;
+typedef struct _PykkaPromise   PykkaPromise;
 
 /* Messages a turn handles per actor before the next actor gets its turn. */
 #define PYKKA_TURN_BUDGET     64
@@ -52,7 +53,7 @@ struct _PykkaMessage
 {
   PykkaMessage     *next;   /* in the mailbox, protected by the cell's mutex */
   PykkaMessageKind  kind;
-  PykkaFuture      *reply;  /* (owned) (nullable): NULL for a tell */
+  PykkaPromise     *reply;  /* (owned) (nullable): NULL for a tell */
   GValue            value;  /* unset for START and STOP */
 };
 
@@ -96,7 +97,7 @@ struct _PykkaCell
 
   /* Only touched by the thread running the actor's context */
   PykkaFuture     *suspended_on;   /* (owned) (nullable) reply future awaited */
-  PykkaFuture     *suspended_reply;/* (owned) (nullable) ask answered by it */
+  PykkaPromise    *suspended_reply;/* (owned) (nullable) ask answered by it */
   PykkaCoroutine  *co;             /* (nullable) coroutine in progress */
   PykkaMessage    *co_message;     /* (owned) message the coroutine handles */
   const char      *waiting_for;    /* (nullable) what a suspended coroutine waits on, for debugging */
@@ -145,7 +146,7 @@ const char     *pykka_cell_get_urn      (PykkaCell      *self);
 char           *pykka_cell_describe     (PykkaCell      *self);
 PykkaMessage   *pykka_message_new       (PykkaMessageKind kind,
                                          const GValue   *value,
-                                         PykkaFuture    *reply);
+                                         PykkaPromise   *reply);
 void            pykka_message_free      (PykkaMessage   *message);
 
 /* GValues of the fundamental number types and of G_TYPE_POINTER are plain
@@ -197,32 +198,44 @@ guint64         pykka_registry_next_serial (void);
 char           *pykka_registry_make_urn (guint64         id);
 GPtrArray      *pykka_registry_dup_cells (GType          type);
 
-/* pykka-future.c */
-typedef void (*PykkaFutureHook) (PykkaFuture *future,
-                                 gpointer     user_data);
+/* pykka-future.c
+ *
+ * A promise is the state of a future: outcome, waiters and hooks. Every
+ * PykkaFuture embeds one (and refs of it are refs of the future); the
+ * blocking asks of C code use a bare one, which costs no GObject. */
+typedef void (*PykkaPromiseHook) (PykkaPromise *promise,
+                                  gpointer      user_data);
 
-void            pykka_future_add_hook    (PykkaFuture    *self,
-                                          PykkaFutureHook hook,
+PykkaPromise   *pykka_promise_new        (void);
+PykkaPromise   *pykka_promise_ref        (PykkaPromise   *self);
+void            pykka_promise_unref      (PykkaPromise   *self);
+PykkaPromise   *pykka_future_get_promise (PykkaFuture    *self);
+gboolean        pykka_promise_is_done    (PykkaPromise   *self);
+void            pykka_promise_add_hook   (PykkaPromise   *self,
+                                          PykkaPromiseHook hook,
                                           gpointer        user_data,
                                           GDestroyNotify  destroy);
+void            pykka_promise_set_source (PykkaPromise   *self,
+                                          PykkaCell      *cell);
+gboolean        pykka_promise_take_value (PykkaPromise   *self,
+                                          GValue         *value);
+gboolean        pykka_promise_take_error (PykkaPromise   *self,
+                                          GError         *error);
+gboolean        pykka_promise_copy_outcome (PykkaPromise *self,
+                                          PykkaPromise   *source);
+const GError   *pykka_promise_peek_error (PykkaPromise   *self);
+const GValue   *pykka_promise_get        (PykkaPromise   *self,
+                                          gint            timeout_msec,
+                                          GError        **error);
 GPtrArray      *pykka_value_list_new     (guint           reserved);
 void            pykka_value_list_add     (GPtrArray      *list,
                                           const GValue   *value);
-void            pykka_future_set_source  (PykkaFuture    *self,
-                                          PykkaCell      *cell);
-gboolean        pykka_future_take_value  (PykkaFuture    *self,
-                                          GValue         *value);
-gboolean        pykka_future_take_error  (PykkaFuture    *self,
-                                          GError         *error);
-gboolean        pykka_future_copy_outcome (PykkaFuture   *self,
-                                          PykkaFuture    *source);
 void            pykka_future_watch_async (PykkaFuture         *self,
                                           gpointer             source_object,
                                           gpointer             source_tag,
                                           GCancellable        *cancellable,
                                           GAsyncReadyCallback  callback,
                                           gpointer             user_data);
-const GError   *pykka_future_peek_error  (PykkaFuture    *self);
 
 /* pykka-wait.c: blocking waits shared by futures and events.
  *
