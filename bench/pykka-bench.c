@@ -1212,13 +1212,54 @@ measure_in_child (const char *what,
   return value;
 }
 
+/* The GObject floor of spawn: an actor's life takes three GObjects (the
+ * actor, its ref and the future of its stop). Creates and frees @k times
+ * three plain GObjects, held together as an actor holds them: µs per
+ * triple. */
+#define BENCH_TYPE_PLAIN (bench_plain_get_type ())
+G_DECLARE_FINAL_TYPE (BenchPlain, bench_plain, BENCH, PLAIN, GObject)
+
+struct _BenchPlain
+{
+  GObject parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (BenchPlain, bench_plain, G_TYPE_OBJECT)
+
+static void
+bench_plain_class_init (BenchPlainClass *klass)
+{
+}
+
+static void
+bench_plain_init (BenchPlain *self)
+{
+}
+
+static double
+gobject_spawn (gint k)
+{
+  g_autofree GObject **objects = g_new (GObject *, 3 * (gsize) k);
+  gint64 start = now_ns ();
+
+  for (gint i = 0; i < 3 * k; i++)
+    objects[i] = g_object_new (BENCH_TYPE_PLAIN, NULL);
+  for (gint i = 0; i < 3 * k; i++)
+    g_object_unref (objects[i]);
+
+  return (double) (now_ns () - start) / k / 1000;
+}
+
 static void
 run_spawn (gint64 n)
 {
+  REPEAT (floor, gobject_spawn (n));
   REPEAT (pykka, pykka_spawn (n, NULL));
   double rss = measure_in_child ("spawn", n, NULL);
 
-  add_record ("spawn", "pykka-glib", n, pykka, "us/actor");
+  add_record ("spawn", "gobject-floor", n, floor, "us/3-gobjects");
+  set_ratio (add_record ("spawn", "pykka-glib", n, pykka, "us/actor"),
+             floor, FALSE, "gobject-floor (3 GObjects per actor life)");
   add_record ("spawn-memory", "pykka-glib", n, rss, "bytes/actor");
 }
 
