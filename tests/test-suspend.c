@@ -381,6 +381,188 @@ test_get_from_other_thread (void)
   test_record_free (r);
 }
 
+/* The blocking asks of C (ask_sync, stop_sync) wait on a bare promise
+ * instead of a future: the same cases again through them. */
+
+/* Like chain_receive, with ask_sync. */
+static gboolean
+chain_sync_receive (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  PykkaActorRef *next = test_actor_get_data (self);
+  GValue answer = G_VALUE_INIT;
+
+  if (next != NULL)
+    {
+      if (!pykka_actor_ref_ask_sync (next, message, TEST_TIMEOUT_MSEC, &answer, error))
+        return FALSE;
+      g_value_init (reply, G_TYPE_INT);
+      g_value_set_int (reply, g_value_get_int (&answer) + 1);
+      return TRUE;
+    }
+  g_value_init (reply, G_TYPE_INT);
+  g_value_set_int (reply, g_value_get_int (message) + 1);
+  return TRUE;
+}
+
+static void
+check_sync_chain (GType type)
+{
+  TestRecord *ra, *rb, *rc;
+  g_autoptr(PykkaActorRef) c = test_start (type, chain_sync_receive, NULL, &rc);
+  g_autoptr(PykkaActorRef) b = test_start (type, chain_sync_receive, c, &rb);
+  g_autoptr(PykkaActorRef) a = test_start (type, chain_sync_receive, b, &ra);
+
+  for (gint round = 0; round < 100; round++)
+    {
+      g_autoptr(GError) error = NULL;
+      GValue msg = G_VALUE_INIT;
+      GValue reply = G_VALUE_INIT;
+
+      g_assert_true (pykka_actor_ref_ask_sync (a, test_value_int (&msg, round), TEST_TIMEOUT_MSEC, &reply, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (g_value_get_int (&reply), ==, round + 3);
+    }
+  g_assert_cmpint (rc->n_received, ==, 100);
+  g_assert_true (pykka_actor_ref_stop_sync (a, TEST_TIMEOUT_MSEC, NULL));
+  g_assert_false (pykka_actor_ref_stop_sync (a, TEST_TIMEOUT_MSEC, NULL));
+  test_stop_all ();
+  test_record_free (ra);
+  test_record_free (rb);
+  test_record_free (rc);
+}
+
+static void
+test_ask_sync_chain (void)
+{
+  g_test_summary ("Actors on one context ask each other in a chain with ask_sync, stackful (suspending) and plain (iterating the context); stop_sync answers TRUE, then FALSE");
+
+  check_sync_chain (TEST_TYPE_STACKFUL_ACTOR);
+  check_sync_chain (0);
+}
+
+static void
+test_ask_sync_timeout_late_reply (void)
+{
+  TestRecord *r;
+  g_autoptr(PykkaActorRef) waiter = test_start (TEST_TYPE_STACKFUL_ACTOR, waiter_receive, GINT_TO_POINTER (-1), &r);
+  g_autoptr(PykkaFuture) gate = pykka_future_new ();
+  g_autoptr(GError) error = NULL;
+  GValue msg = G_VALUE_INIT;
+  GValue reply = G_VALUE_INIT;
+  GValue v = G_VALUE_INIT;
+
+  g_test_summary ("An ask_sync that times out fails with TIMEOUT naming the actor; the reply that comes later goes nowhere, and the next ask_sync gets its own reply");
+
+  g_value_init (&msg, G_TYPE_OBJECT);
+  g_value_set_object (&msg, gate);
+  g_assert_false (pykka_actor_ref_ask_sync (waiter, &msg, 20, &reply, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_TIMEOUT);
+  g_assert_nonnull (strstr (error->message, "TestStackfulActor (urn:uuid:"));
+  g_assert_false (G_IS_VALUE (&reply));
+  g_clear_error (&error);
+
+  /* The actor still waits on the gate: open it; its answer to the
+   * abandoned ask is dropped, and the next ask finds the gate open. */
+  pykka_future_set_value (gate, test_value_int (&v, 21), NULL);
+  g_value_unset (&v);
+  g_assert_true (pykka_actor_ref_ask_sync (waiter, &msg, TEST_TIMEOUT_MSEC, &reply, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_value_get_int (&reply), ==, 42);
+  g_assert_cmpint (r->n_received, ==, 2);
+  g_value_unset (&msg);
+  test_stop_all ();
+  test_record_free (r);
+}
+
+typedef struct
+{
+  PykkaActorRef *ref;
+  gboolean       ok;
+  gint           result;
+  GError        *error;
+  gint           done;  /* atomic */
+} SyncAsk;
+
+static gpointer
+ask_sync_from_thread (gpointer data)
+{
+  SyncAsk *sa = data;
+  GValue msg = G_VALUE_INIT;
+  GValue reply = G_VALUE_INIT;
+
+  sa->ok = pykka_actor_ref_ask_sync (sa->ref, test_value_int (&msg, 1), TEST_TIMEOUT_MSEC, &reply, &sa->error);
+  if (sa->ok)
+    sa->result = g_value_get_int (&reply);
+  g_atomic_int_set (&sa->done, 1);
+  return NULL;
+}
+
+static void
+test_ask_sync_reply_with_future (void)
+{
+  PykkaFuture *kept = NULL;
+  TestRecord *rk, *rd;
+  g_autoptr(PykkaActorRef) keeper = test_start (0, keeper_receive, &kept, &rk);
+  g_autoptr(PykkaActorRef) deferrer = test_start (0, deferrer_receive, keeper, &rd);
+  SyncAsk sa = { deferrer, FALSE, 0, NULL, 0 };
+  GThread *thread;
+  GValue v = G_VALUE_INIT;
+
+  g_test_summary ("An ask_sync from another thread, answered by a handler that replies with a future, gets the future's value once another actor completes it");
+
+  /* Own the default context so the asking thread sleeps instead. */
+  g_assert_true (g_main_context_acquire (NULL));
+  thread = g_thread_new ("asker", ask_sync_from_thread, &sa);
+  test_iterate_until (NULL, kept != NULL);
+  g_assert_false (g_atomic_int_get (&sa.done));
+  g_assert_true (pykka_actor_ref_tell (keeper, test_value_int (&v, 99), NULL));
+  g_value_unset (&v);
+  test_iterate_until (NULL, g_atomic_int_get (&sa.done));
+  g_thread_join (thread);
+  g_main_context_release (NULL);
+  g_assert_no_error (sa.error);
+  g_assert_true (sa.ok);
+  g_assert_cmpint (sa.result, ==, 99);
+  test_stop_all ();
+  test_record_free (rk);
+  test_record_free (rd);
+}
+
+static gboolean
+self_ask_sync_receive (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  PykkaActorRef *me = pykka_actor_get_actor_ref (PYKKA_ACTOR (self));
+  GValue zero = G_VALUE_INIT;
+
+  if (g_value_get_int (message) == 0)
+    return TRUE;
+  return pykka_actor_ref_ask_sync (me, test_value_int (&zero, 0), TEST_TIMEOUT_MSEC, NULL, error);
+}
+
+static void
+test_ask_sync_deadlock (void)
+{
+  TestRecord *r, *rs;
+  g_autoptr(PykkaActorRef) plain = test_start (0, self_ask_sync_receive, NULL, &r);
+  g_autoptr(PykkaActorRef) stackful = test_start (TEST_TYPE_STACKFUL_ACTOR, self_ask_sync_receive, NULL, &rs);
+  PykkaActorRef *refs[] = { plain, stackful };
+
+  g_test_summary ("A handler, plain or stackful, that asks its own actor with ask_sync fails at once with DEADLOCK; the actor lives on");
+
+  for (guint i = 0; i < G_N_ELEMENTS (refs); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      GValue one = G_VALUE_INIT;
+
+      g_assert_false (pykka_actor_ref_ask_sync (refs[i], test_value_int (&one, 1), TEST_TIMEOUT_MSEC, NULL, &error));
+      g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_DEADLOCK);
+      g_assert_true (pykka_actor_ref_is_alive (refs[i]));
+    }
+  test_stop_all ();
+  test_record_free (r);
+  test_record_free (rs);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -395,6 +577,10 @@ main (int argc, char *argv[])
   g_test_add_func ("/Pykka/Suspend/coroutine-timeout", test_coroutine_timeout);
   g_test_add_func ("/Pykka/Suspend/many-suspended", test_many_suspended);
   g_test_add_func ("/Pykka/Suspend/get-from-other-thread", test_get_from_other_thread);
+  g_test_add_func ("/Pykka/Suspend/ask-sync-chain", test_ask_sync_chain);
+  g_test_add_func ("/Pykka/Suspend/ask-sync-timeout-late-reply", test_ask_sync_timeout_late_reply);
+  g_test_add_func ("/Pykka/Suspend/ask-sync-reply-with-future", test_ask_sync_reply_with_future);
+  g_test_add_func ("/Pykka/Suspend/ask-sync-deadlock", test_ask_sync_deadlock);
 
   return g_test_run ();
 }
