@@ -17,6 +17,12 @@ register GTypes of their own and therefore cannot be defined in the
 override module. ``pykka_glib.Actor`` is ``Pykka.Actor``.
 """
 
+import pkgutil
+
+# Uninstalled, the compiled pykka_glib._speedups is in the build dir's
+# introspection/pykka_glib, another entry of sys.path.
+__path__ = pkgutil.extend_path(__path__, __name__)
+
 __all__ = ['Actor', 'ThreadingActor']
 
 

@@ -19,6 +19,7 @@ from gi.module import get_introspection_module
 from gi.repository import GObject
 
 import gi.overrides.Pykka as _rt
+from pykka_glib import _speedups
 
 _Pykka = get_introspection_module('Pykka')
 
@@ -34,21 +35,9 @@ _PyGILState_Release = ctypes.pythonapi.PyGILState_Release
 _PyGILState_Release.argtypes = [ctypes.c_int]
 _PyGILState_Release.restype = None
 
-_Worker = _rt._Worker
-_tls = _rt._tls
 _getcurrent = _rt._getcurrent
-_main_depth = _rt._main_depth
-_reply = _rt._reply
-_reply_future = _rt._reply_future
-_gvalue_set = _rt._gvalue_set
-_NONE_REPLY = _rt._NONE_REPLY
-_RETURN_NONE = (True, _NONE_REPLY)
-_Failure = _rt._Failure
-_SUSPENDED = _rt._SUSPENDED
-_stash_exception = _rt._stash_exception
 _take_exception = _rt._take_exception
 _run_hook = _rt._run_hook
-_MAX_IDLE_WORKERS = _rt._MAX_IDLE_WORKERS
 _unstarted_actors = _rt._unstarted_actors
 
 logger = logging.getLogger('pykka')
@@ -140,37 +129,8 @@ class Actor(_Pykka.Actor):
         answers an ask."""
         logger.warning('Unexpected message received by %s: %s', self, message)
 
-    # Virtual methods of PykkaActor
-
-    def do_on_receive(self, message):
-        try:
-            pool = _tls.pool
-        except AttributeError:
-            pool = _tls.pool = []
-        worker = pool.pop() if pool else _Worker()
-        worker.caller = _getcurrent()
-        worker.actor = self
-        worker.depth = _main_depth()
-        value = worker.switch(self, message)
-        if value is None:
-            pool.append(worker)
-            return _RETURN_NONE
-        cls = value.__class__
-        if cls is int:
-            pool.append(worker)
-            if -0x80000000 <= value <= 0x7fffffff:
-                gvalue = worker.v_int
-                _gvalue_set(gvalue, value)
-                return True, gvalue
-            return True, _reply(worker, value)
-        if cls is _Failure:
-            pool.append(worker)
-            raise _stash_exception(value.exc)
-        if value is _SUSPENDED:
-            # C waits on this future.
-            return True, _reply_future(worker, worker.pending)
-        pool.append(worker)
-        return True, _reply(worker, value)
+    # Virtual methods of PykkaActor (on_receive is _speedups' C vfunc,
+    # installed below)
 
     def do_on_start(self):
         if threading.get_ident() not in threading._active:
@@ -215,11 +175,16 @@ class Actor(_Pykka.Actor):
             # The thread ends with the actor: end its idle workers here, on
             # their thread (greenlets cannot be ended from another).
             current = _getcurrent()
-            for worker in _tls.__dict__.pop('pool', ()):
+            for worker in _speedups.take_worker_pool():
                 worker.caller = None
                 worker.parent = current
                 worker.throw()
             _PyGILState_Release(state)
+
+
+# The on_receive vfunc (it runs every handler in a worker greenlet): set
+# on PykkaPyActor's class structure before any subclass copies it.
+_speedups.install_on_receive(Actor)
 
 
 class ThreadingActor(Actor):

@@ -454,7 +454,7 @@ def test_timed_waits_release_their_cancellables_and_timers():
     # A suspension with a timeout makes a bare GCancellable and a timeout
     # source; both go when the wait ends, whether the value came first or
     # the timeout did.
-    import gi.overrides.Pykka as runtime
+    from pykka_glib import _speedups
 
     forwarder = Forwarder.start('F', Forwarder.start('G'))
 
@@ -471,7 +471,7 @@ def test_timed_waits_release_their_cancellables_and_timers():
     for _ in range(20):
         assert patient.ask(None, timeout=TIMEOUT) == 'timed out'
     # The cancelled get_async callbacks come from idles of the context.
-    iterate_until(lambda: not runtime._waiters)
-    assert not runtime._waiters
+    iterate_until(lambda: _speedups.n_waiters() == 0)
+    assert _speedups.n_waiters() == 0
     forwarder.stop(timeout=TIMEOUT)
     patient.stop(timeout=TIMEOUT)

@@ -17,7 +17,7 @@ CHECK = textwrap.dedent('''
     import gi, json, sys
     gi.require_version("Pykka", "1.0")
     from gi.repository import Pykka
-    import gi.overrides.Pykka, pykka_glib
+    import gi.overrides.Pykka, pykka_glib, pykka_glib._speedups
 
     class Inner(Pykka.Actor):
         def on_receive(self, message):
@@ -38,6 +38,7 @@ CHECK = textwrap.dedent('''
         "reply": reply,
         "override": gi.overrides.Pykka.__file__,
         "module": pykka_glib.__file__,
+        "speedups": pykka_glib._speedups.__file__,
         "library": sorted(set(p for p in maps if "libpykka-glib" in p)),
         "actor_class": Pykka.Actor.__module__,
     }))
@@ -70,6 +71,8 @@ def test_meson_devenv_loads_the_uninstalled_layer():
     introspection = os.path.join(SOURCE_ROOT, 'introspection')
     assert info['override'] == os.path.join(introspection, 'gi', 'overrides', 'Pykka.py')
     assert info['module'] == os.path.join(introspection, 'pykka_glib', '__init__.py')
+    # The C part is built, in the build dir's introspection/pykka_glib.
+    assert info['speedups'].startswith(os.path.join(build_root(), 'introspection', 'pykka_glib', '_speedups.'))
     assert info['library'] and all(p.startswith(build_root()) for p in info['library'])
     assert info['actor_class'] == 'pykka_glib._actor'
 
@@ -81,6 +84,9 @@ def test_installed_tree_works_the_same():
     by_name = {os.path.basename(src): dst for src, dst in installed.items()}
     for name in ('Pykka.py', '__init__.py', '_actor.py', 'Pykka-1.0.typelib'):
         assert name in by_name, '%s is not installed' % name
+    speedups = [dst for src, dst in installed.items() if os.path.basename(src).startswith('_speedups.')]
+    assert len(speedups) == 1, 'pykka_glib._speedups is not installed'
+    assert os.path.dirname(speedups[0]) == os.path.dirname(by_name['_actor.py'])
 
     with tempfile.TemporaryDirectory(prefix='pykka-install-') as destdir:
         subprocess.run(['meson', 'install', '-C', build_root(), '--no-rebuild', '--quiet',
@@ -102,5 +108,6 @@ def test_installed_tree_works_the_same():
         assert info['reply'] == 42
         assert info['override'] == staged(override)
         assert info['module'] == staged(by_name['__init__.py'])
+        assert info['speedups'] == staged(speedups[0])
         assert info['library'] and all(p.startswith(destdir) for p in info['library'])
         assert info['actor_class'] == 'pykka_glib._actor'

@@ -260,3 +260,68 @@ def test_blocking_ask_times_out_on_this_context():
     gate.set('open')
     assert ref.ask(2, timeout=TIMEOUT) == 'open'
     ref.stop(timeout=TIMEOUT)
+
+
+def test_ask_and_tell_arguments():
+    # tell and ask are C methods (pykka_glib._speedups) with Pykka's
+    # signatures: ask(message, block=True, timeout=None).
+    ref = Echo.start()
+    assert ref.ask(1) == 1
+    assert ref.ask(2, True) == 2
+    assert ref.ask(3, True, TIMEOUT) == 3
+    assert ref.ask(message=4, timeout=TIMEOUT) == 4
+    assert ref.ask(5, block=1, timeout=TIMEOUT) == 5
+    future = ref.ask(6, False)
+    assert isinstance(future, Pykka.Future)
+    assert future.get(TIMEOUT) == 6
+    assert ref.ask(7, block=False, timeout=0).get(TIMEOUT) == 7
+    assert Pykka.ActorRef.ask(ref, 8, timeout=TIMEOUT) == 8
+    Pykka.ActorRef.tell(ref, 9)
+    assert ref.proxy().received.get(TIMEOUT) == [1, 2, 3, 4, 5, 6, 7, 8, 9]
+    with pytest.raises(TypeError):
+        ref.ask()
+    with pytest.raises(TypeError):
+        ref.ask(1, True, None, 'extra')
+    with pytest.raises(TypeError):
+        ref.ask(1, block=True, blocking=False)
+    with pytest.raises(TypeError):
+        ref.ask(1, message=2)
+    with pytest.raises(TypeError):
+        ref.ask(1, timeout='soon')
+    with pytest.raises(TypeError):
+        ref.tell()
+    with pytest.raises(TypeError):
+        Pykka.ActorRef.tell(object(), 1)
+    with pytest.raises(UnicodeEncodeError):
+        ref.tell('lone surrogate \ud800')
+    assert ref.ask('after', timeout=TIMEOUT) == 'after'
+    assert ref.proxy().received.get(TIMEOUT)[9:] == ['after']
+
+
+def test_a_gvalue_message_arrives_as_its_value():
+    ref = Echo.start()
+    assert ref.ask(GObject.Value(GObject.TYPE_INT64, -2 ** 50), timeout=TIMEOUT) == -2 ** 50
+    ref.tell(GObject.Value(GObject.TYPE_STRING, 'told'))
+    future = Pykka.Future()
+    future.set(GObject.Value(GObject.TYPE_UINT64, 2 ** 60))
+    assert future.get(TIMEOUT) == 2 ** 60
+    assert ref.proxy().received.get(TIMEOUT) == [-2 ** 50, 'told']
+
+
+def test_replies_to_c_callers_have_c_types():
+    # What a C caller gets from a Python handler: scalars as gboolean,
+    # gint, gdouble; a GObject as a G_TYPE_OBJECT; anything else
+    # (str included) as a PyObject, which PyGObject gives back as itself.
+    replies = {1: True, 2: 42, 3: 2.5, 4: 'text', 5: 2 ** 40, 6: None}
+
+    class Replier(Pykka.Actor):
+        def on_receive(self, message):
+            if message == 7:
+                return self.actor_ref
+            return replies[message]
+
+    ref = Replier.start()
+    for message, expected in replies.items():
+        reply = C.Future.get(C.ActorRef.ask(ref, message), TIMEOUT * 1000)
+        assert reply == expected and type(reply) is type(expected)
+    assert C.Future.get(C.ActorRef.ask(ref, 7), TIMEOUT * 1000) is ref

@@ -66,9 +66,12 @@ Traps of the platform handled here
 PyGObject 3.42 (Debian 12) leaks the GValue it builds for a plain Python
 object returned by a vfunc for an out GValue, frees the contents of a
 returned ``GObject.Value`` too early, and leaks the libffi closure of every
-Python callback handed to a C function (fixed in 3.44.2). Replies therefore
-go through ``GObject.Value`` objects kept by the worker, and suspended
-handlers are resumed through ctypes trampolines made once. On threads
+Python callback handed to a C function (fixed in 3.44.2); and its generic
+marshalling costs more than the runtime on every message. So the hot paths
+are in C, in ``pykka_glib._speedups``: the on_receive vfunc of Python
+actors (which switches into a worker greenlet and writes the reply GValue
+itself), ``ActorRef.tell``/``ask``, the boxing of messages and future
+values, and the callbacks that resume suspended handlers. On threads
 Python did not create (own-thread actors), each call into Python gets a
 fresh thread state; greenlets need one that lasts, so each such actor holds
 one until it dies.
@@ -76,7 +79,6 @@ one until it dies.
 
 import atexit
 import collections
-import ctypes
 import functools
 import itertools
 import logging
@@ -87,13 +89,12 @@ import weakref
 
 import greenlet
 
-import gi
-
-from gi import _gi
 from gi.repository import GLib, GObject, Gio
 
 from ..module import get_introspection_module
 from ..overrides import override
+
+from pykka_glib import _speedups
 
 Pykka = get_introspection_module('Pykka')
 
@@ -104,11 +105,6 @@ logger = logging.getLogger('pykka')
 # ---------------------------------------------------------------------------
 # C entry points, looked up once (the hot paths call them unbound)
 
-_c_tell = Pykka.ActorRef.tell
-_c_ask = Pykka.ActorRef.ask
-_c_ask_sync = Pykka.ActorRef.ask_sync
-# What PyGObject raises for a G_TYPE_INVALID (unset) GValue it returns.
-_UNSET_REPLY_ERROR = 'unknown type (null)'
 _c_ref_stop = Pykka.ActorRef.stop
 _c_ref_get_urn = Pykka.ActorRef.get_urn
 _c_ref_get_actor_type = Pykka.ActorRef.get_actor_type
@@ -128,135 +124,27 @@ _c_get_urn_of_actor = Pykka.Actor.get_urn
 _c_registry_get_all = Pykka.Registry.get_all
 _c_registry_get_by_type = Pykka.Registry.get_by_type
 _c_registry_get_by_urn = Pykka.Registry.get_by_urn
-_c_registry_broadcast = Pykka.Registry.broadcast
 
 _getcurrent = greenlet.getcurrent
-try:
-    # g_main_depth() without PyGObject's marshalling (and GIL release):
-    # asked once per handler.
-    _main_depth = ctypes.PyDLL('libglib-2.0.so.0').g_main_depth
-    _main_depth.argtypes = []
-    _main_depth.restype = ctypes.c_int
-except (OSError, AttributeError):  # pragma: no cover
-    _main_depth = GLib.main_depth
+_main_depth = _speedups.main_depth
 _CoroutineType = types.CoroutineType
-
-_PYOBJECT = GObject.TYPE_PYOBJECT
-_Value = GObject.Value
 _GError = GLib.Error
-_FUTURE_GTYPE = Pykka.Future.__gtype__
 
 # ---------------------------------------------------------------------------
 # Values
+#
+# A message, or a value set on a future, is boxed by _speedups exactly as
+# PyGObject would box it for a GValue argument, except that None, ints
+# beyond 32 bits and GLib.Error instances travel as PyObject GValues
+# (PyGObject refuses None, truncates ints, and would copy a GLib.Error into
+# a GError). A handler's reply is turned into its GValue by the on_receive
+# vfunc in _speedups (see the module docstring).
 
-_INT_MIN = -0x80000000
 _INT_MAX = 0x7fffffff
+_future_set = _speedups.future_set
 
-# A message or a value set on a future: PyGObject guesses the GValue type
-# of a plain Python value, which refuses None and truncates ints to 32
-# bits; those two are boxed as PyObject GValues.
-_NONE_VALUE = _Value(_PYOBJECT, None)
-
-def _message_value(value):
-    """The argument to give C for a message or a future's value."""
-    if value is None:
-        return _NONE_VALUE
-    if value.__class__ is int:
-        if not _INT_MIN <= value <= _INT_MAX:
-            return _Value(_PYOBJECT, value)
-    elif isinstance(value, _GError):
-        # Would travel as a copied GError, not as itself.
-        return _Value(_PYOBJECT, value)
-    return value
-
-
-# Replies returned by handlers. PyGObject 3.42 leaks the GValue it makes
-# when a vfunc returns a plain Python object for an out GValue, and copies a
-# returned GObject.Value shallowly (its contents are freed with it, under
-# C's feet). So a reply is a GObject.Value that stays alive: constants for
-# None and booleans, and otherwise values reused by the worker greenlet,
-# with the reference C takes over added by hand.
-_NONE_REPLY = _Value(GObject.TYPE_POINTER, None)
-_TRUE_REPLY = _Value(GObject.TYPE_BOOLEAN, True)
-_FALSE_REPLY = _Value(GObject.TYPE_BOOLEAN, False)
-
-_gvalue_set = _gi._gvalue_set
-_incref = ctypes.pythonapi.Py_IncRef
-_incref.argtypes = [ctypes.py_object]
-_incref.restype = None
-
-_REPLY_PYOBJECT, _REPLY_INT, _REPLY_DOUBLE, _REPLY_OBJECT, _REPLY_GVALUE = range(5)
-_reply_kinds = {int: _REPLY_INT, float: _REPLY_DOUBLE, _Value: _REPLY_GVALUE}
-
-
-def _reply_kind(cls):
-    if issubclass(cls, GObject.Object):
-        kind = _REPLY_OBJECT
-    else:
-        kind = _REPLY_PYOBJECT
-    _reply_kinds[cls] = kind
-    return kind
-
-
-def _reply(worker, value):
-    """The GObject.Value the on_receive vfunc returns for @value."""
-    if value is None:
-        return _NONE_REPLY
-    cls = value.__class__
-    if cls is bool:
-        return _TRUE_REPLY if value else _FALSE_REPLY
-    kind = _reply_kinds.get(cls)
-    if kind is None:
-        kind = _reply_kind(cls)
-    if kind == _REPLY_INT:
-        if _INT_MIN <= value <= _INT_MAX:
-            gvalue = worker.v_int
-            _gvalue_set(gvalue, value)
-            return gvalue
-    elif kind == _REPLY_DOUBLE:
-        gvalue = worker.v_double
-        if gvalue is None:
-            gvalue = worker.v_double = _Value(GObject.TYPE_DOUBLE, 0.0)
-        _gvalue_set(gvalue, value)
-        return gvalue
-    elif kind == _REPLY_OBJECT:
-        # As a G_TYPE_OBJECT value: a future travels as a value (Pykka's
-        # semantics), not as a suspension.
-        gvalue = worker.v_object
-        if gvalue is None:
-            gvalue = worker.v_object = _Value(GObject.TYPE_OBJECT)
-        _gvalue_set(gvalue, value)
-        value._ref()
-        return gvalue
-    elif kind == _REPLY_GVALUE:
-        # Keep its GType: hand it over through a completed future.
-        future = Future()
-        _c_future_set_value(future, value)
-        return _reply_future(worker, future)
-    gvalue = worker.v_pyobject
-    _incref(value)
-    _gvalue_set(gvalue, value)
-    return gvalue
-
-
-def _reply_future(worker, future):
-    """The GObject.Value that makes C wait for @future (a suspension)."""
-    gvalue = worker.v_future
-    if gvalue is None:
-        gvalue = worker.v_future = _Value(_FUTURE_GTYPE)
-    _gvalue_set(gvalue, future)
-    future._ref()
-    return gvalue
-
-
-def _ms(timeout):
-    """Seconds (None: for ever) to the milliseconds of the C API."""
-    if timeout is None:
-        return -1
-    ms = int(timeout * 1000)
-    if ms <= 0:
-        return 0
-    return ms if ms < _INT_MAX else _INT_MAX
+#: Seconds (None: for ever) to the milliseconds of the C API.
+_ms = _speedups.ms
 
 
 # ---------------------------------------------------------------------------
@@ -348,16 +236,9 @@ def _exc_info_of(exc):
 # ---------------------------------------------------------------------------
 # Worker greenlets: where Python handlers run, and how they suspend
 
-_tls = threading.local()
 _MAX_IDLE_WORKERS = 64
-
-
-def _worker_pool():
-    try:
-        return _tls.pool
-    except AttributeError:
-        pool = _tls.pool = []
-        return pool
+#: This thread's idle workers (a list kept in the thread state).
+_worker_pool = _speedups.worker_pool
 
 
 class _Worker(greenlet.greenlet):
@@ -371,8 +252,7 @@ class _Worker(greenlet.greenlet):
       switch out
     """
 
-    __slots__ = ('caller', 'actor', 'pending', 'depth',
-                 'v_int', 'v_pyobject', 'v_double', 'v_object', 'v_future')
+    __slots__ = ('caller', 'actor', 'pending', 'depth')
 
     def __init__(self):
         super().__init__()
@@ -380,17 +260,13 @@ class _Worker(greenlet.greenlet):
         self.actor = None
         self.pending = None
         self.depth = -1
-        # Reused reply values (see _reply)
-        self.v_int = _Value(GObject.TYPE_INT, 0)
-        self.v_pyobject = _Value(_PYOBJECT, None)
-        self.v_double = None
-        self.v_object = None
-        self.v_future = None
 
     def run(self, actor, message):
-        # Hot path: a handler that returns hands its value straight back
-        # to do_on_receive (no tuple); a failure comes back as a _Failure,
-        # a first suspension as _SUSPENDED (the future is self.pending).
+        # Started and switched into by the on_receive vfunc (_speedups)
+        # with (actor, message). Hot path: a handler that returns hands its
+        # value straight back (no tuple); a failure comes back as a
+        # _Failure, a first suspension as _SUSPENDED (the future is
+        # self.pending).
         proxy_messages = _PROXY_MESSAGES
         dispatch_proxy = _dispatch_proxy
         coroutine = _CoroutineType
@@ -446,7 +322,7 @@ _SUSPENDED = object()
 def _settle(future, ok, value):
     """Completes the pending reply @future of a handler that had suspended."""
     if ok:
-        _c_future_set_value(future, _message_value(value))
+        _future_set(future, value)
     else:
         _c_future_set_error(future, _stash_exception(value))
 
@@ -459,169 +335,27 @@ def _current_worker():
     return None
 
 
-# Resuming suspended handlers. A Python callback handed to a C function
-# through PyGObject 3.42 (get_async, a GSource callback) leaks its libffi
-# closure, for ever (fixed in PyGObject 3.44.2); one per suspension would
-# grow without bound. So the callbacks below are ctypes trampolines made
-# once, and a waiter is found again through an integer key.
+# Suspending and resuming handlers: _speedups.wait_async() registers C
+# callbacks (get_async or wait_async, and a timeout source) in the actor's
+# context, which call _resume() once. (A Python callback handed to a C
+# function through PyGObject 3.42 would leak its libffi closure for ever.)
 
-def _load_library(namespace, fallback):
+def _resume(worker, ready):
+    """Switches back into @worker, suspended in _suspend(); @ready: whether
+    the awaited object is ready (False: the timeout passed)."""
     try:
-        gi.require_version('GIRepository', '2.0')
-        from gi.repository import GIRepository
-        name = GIRepository.Repository.get_default().get_shared_library(namespace)
-        if name:
-            return ctypes.CDLL(name.split(',')[0])
-    except (ValueError, ImportError, OSError):
-        pass
-    return ctypes.CDLL(fallback)
-
-
-_libpykka = _load_library('Pykka', 'libpykka-glib-1.0.so.0')
-_libglib = ctypes.CDLL('libglib-2.0.so.0')
-
-_ASYNC_READY_FUNC = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)
-_SOURCE_FUNC = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
-
-for _name in ('pykka_future_get_async', 'pykka_event_wait_async'):
-    getattr(_libpykka, _name).argtypes = [ctypes.c_void_p, ctypes.c_void_p, _ASYNC_READY_FUNC, ctypes.c_void_p]
-    getattr(_libpykka, _name).restype = None
-_ll_future_get_async = _libpykka.pykka_future_get_async
-_ll_event_wait_async = _libpykka.pykka_event_wait_async
-_libglib.g_timeout_source_new.argtypes = [ctypes.c_uint]
-_libglib.g_timeout_source_new.restype = ctypes.c_void_p
-_libglib.g_source_set_callback.argtypes = [ctypes.c_void_p, _SOURCE_FUNC, ctypes.c_void_p, ctypes.c_void_p]
-_libglib.g_source_set_callback.restype = None
-_libglib.g_source_attach.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
-_libglib.g_source_attach.restype = ctypes.c_uint
-_libglib.g_source_destroy.argtypes = [ctypes.c_void_p]
-_libglib.g_source_destroy.restype = None
-_libglib.g_source_unref.argtypes = [ctypes.c_void_p]
-_libglib.g_source_unref.restype = None
-_libglib.g_main_context_push_thread_default.argtypes = [ctypes.c_void_p]
-_libglib.g_main_context_push_thread_default.restype = None
-_libglib.g_main_context_pop_thread_default.argtypes = [ctypes.c_void_p]
-_libglib.g_main_context_pop_thread_default.restype = None
-_libgobject = ctypes.CDLL('libgobject-2.0.so.0')
-_libgobject.g_object_unref.argtypes = [ctypes.c_void_p]
-_libgobject.g_object_unref.restype = None
-_libgio = ctypes.CDLL('libgio-2.0.so.0')
-_libgio.g_cancellable_new.argtypes = []
-_libgio.g_cancellable_new.restype = ctypes.c_void_p
-_libgio.g_cancellable_cancel.argtypes = [ctypes.c_void_p]
-_libgio.g_cancellable_cancel.restype = None
-_libpykka.pykka_actor_get_context.argtypes = [ctypes.c_void_p]
-_libpykka.pykka_actor_get_context.restype = ctypes.c_void_p
-_libglib.g_main_context_get_thread_default.argtypes = []
-_libglib.g_main_context_get_thread_default.restype = ctypes.c_void_p
-
-_capsule_pointer = ctypes.pythonapi.PyCapsule_GetPointer
-_capsule_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
-_capsule_pointer.restype = ctypes.c_void_p
-
-
-def _pointer(gobject):
-    return _capsule_pointer(gobject.__gpointer__, None)
-
-
-class _Waiter:
-    """One suspension of a handler: fired once, by the awaited object or by
-    the timeout."""
-    __slots__ = ('worker', 'fired', 'source', 'cancellable')
-
-    def __init__(self, worker):
-        self.worker = worker
-        self.fired = False
-        self.source = None       # pointer of the timeout GSource (one ref)
-        self.cancellable = None  # GCancellable pointer (one ref), with a timeout
-
-
-_waiters = {}
-_waiter_keys = itertools.count(1)
-# Classes whose hash() is their GObject pointer (PyGObject's default),
-# checked once they exist; others go through their capsule.
-_HASH_IS_POINTER = set()
-
-
-def _resume(worker, value):
-    worker.caller = _getcurrent()
-    worker.depth = _main_depth()
-    worker.switch(value)
-
-
-def _ready_cb(source_object, result, key):
-    waiter = _waiters.pop(key, None)
-    if waiter is None:
-        return
-    cancellable = waiter.cancellable
-    if cancellable is not None:
-        # This callback comes once, cancelled or not: the last use.
-        waiter.cancellable = None
-        _libgobject.g_object_unref(cancellable)
-    if waiter.fired:
-        return
-    waiter.fired = True
-    if waiter.source is not None:
-        _libglib.g_source_destroy(waiter.source)
-        _libglib.g_source_unref(waiter.source)
-        waiter.source = None
-    try:
-        _resume(waiter.worker, True)
+        worker.caller = _getcurrent()
+        worker.depth = _main_depth()
+        worker.switch(ready)
     except BaseException:
         logger.exception('Resuming a suspended handler failed')
 
 
-def _timeout_cb(key):
-    waiter = _waiters.get(key)
-    if waiter is None or waiter.fired:
-        return False
-    waiter.fired = True
-    _libglib.g_source_unref(waiter.source)
-    waiter.source = None
-    # The get_async callback still comes (cancelled), drops the key and
-    # the cancellable.
-    _libgio.g_cancellable_cancel(waiter.cancellable)
-    try:
-        _resume(waiter.worker, False)
-    except BaseException:
-        logger.exception('Resuming a suspended handler failed')
-    return False
-
-
-_ready_trampoline = _ASYNC_READY_FUNC(_ready_cb)
-_timeout_trampoline = _SOURCE_FUNC(_timeout_cb)
-
-
-def _suspend(worker, obj, start_async, timeout):
+def _suspend(worker, obj, timeout):
     """Suspends the handler running in @worker until @obj (a future or an
     event) is ready or @timeout seconds pass. Returns True if ready."""
-    waiter = _Waiter(worker)
-    key = next(_waiter_keys)
-    _waiters[key] = waiter
-    actor = worker.actor
-    context = actor.__dict__.get('_pykka_context_pointer')
-    if context is None:
-        # Fixed once the actor runs; it holds a reference while it lives.
-        context = actor._pykka_context_pointer = _libpykka.pykka_actor_get_context(_pointer(actor))
-    if timeout is not None:
-        # A bare GCancellable (no Python wrapper): ours is dropped in
-        # _ready_cb, which always comes.
-        waiter.cancellable = _libgio.g_cancellable_new()
-    # Callbacks run in the thread-default context when registered: the
-    # actor's, even when its thread runs it without pushing it.
-    _libglib.g_main_context_push_thread_default(context)
-    try:
-        start_async(hash(obj) if obj.__class__ in _HASH_IS_POINTER else _pointer(obj),
-                    waiter.cancellable, _ready_trampoline, key)
-        if timeout is not None:
-            source = _libglib.g_timeout_source_new(max(_ms(timeout), 1))
-            _libglib.g_source_set_callback(source, _timeout_trampoline, key, None)
-            _libglib.g_source_attach(source, context)
-            waiter.source = source
-    finally:
-        _libglib.g_main_context_pop_thread_default(context)
-    pending = worker.pending
-    if pending is None:
+    _speedups.wait_async(worker, obj, _ms(timeout))
+    if worker.pending is None:
         worker.pending = Future()
         return worker.caller.switch(_SUSPENDED)
     return worker.caller.switch(None)
@@ -733,10 +467,10 @@ class Future(Pykka.Future):
         if g.__class__ is _Worker and not _c_future_is_done(self) and \
                 g.actor is not None and g.depth == _main_depth() and \
                 (timeout is None or _ms(timeout) > 0):
-            if not _suspend(g, self, _ll_future_get_async, timeout):
+            if not _suspend(g, self, timeout):
                 raise Timeout('%s seconds' % (timeout,))
         try:
-            value = _c_future_get(self, -1 if timeout is None else _ms(timeout))
+            value = _c_future_get(self, _ms(timeout))
         except GLib.Error as error:
             raise self._exception(error) from None
         except TypeError:
@@ -762,7 +496,7 @@ class Future(Pykka.Future):
 
     def set(self, value=None):
         """Completes the future with @value."""
-        _c_future_set_value(self, _message_value(value))
+        _future_set(self, value)
 
     def set_exception(self, exc_info=None):
         """Completes the future with an exception: @exc_info is a
@@ -847,18 +581,13 @@ class Event(Pykka.Event):
         if g.__class__ is _Worker and g.actor is not None and \
                 not _c_event_is_set(self) and g.depth == _main_depth() and \
                 (timeout is None or _ms(timeout) > 0):
-            return bool(_suspend(g, self, _ll_event_wait_async, timeout))
-        return _c_event_wait(self, -1 if timeout is None else _ms(timeout))
+            return bool(_suspend(g, self, timeout))
+        return _c_event_wait(self, _ms(timeout))
 
     isSet = Pykka.Event.is_set
 
 
 Event = override(Event)
-for _cls in (Future, Event):
-    _probe = _cls()
-    if hash(_probe) == _pointer(_probe):
-        _HASH_IS_POINTER.add(_cls)
-del _cls, _probe
 __all__.append('Event')
 
 
@@ -891,82 +620,6 @@ class ActorRef(Pykka.ActorRef):
     def __repr__(self):
         return '<ActorRef for %s>' % (self,)
 
-    def tell(self, message):
-        """Sends @message without waiting; raises ``ActorDeadError`` if the
-        actor is dead."""
-        if message is None:
-            message = _NONE_VALUE
-        elif message.__class__ is int:
-            if not _INT_MIN <= message <= _INT_MAX:
-                message = _Value(_PYOBJECT, message)
-        elif isinstance(message, _GError):
-            message = _Value(_PYOBJECT, message)
-        try:
-            _c_tell(self, message)
-        except GLib.Error as error:
-            raise _take_exception(error) from None
-
-    def ask(self, message, block=True, timeout=None):
-        """Sends @message and returns the reply (block=True, waiting at
-        most @timeout seconds) or a ``Future`` of it (block=False)."""
-        if message is None:
-            message = _NONE_VALUE
-        elif message.__class__ is int:
-            if not _INT_MIN <= message <= _INT_MAX:
-                message = _Value(_PYOBJECT, message)
-        elif isinstance(message, _GError):
-            message = _Value(_PYOBJECT, message)
-        if block:
-            g = _getcurrent()
-            own_thread = self.__dict__.get('_pykka_own_thread')
-            if own_thread is None:
-                own_thread = self._own_thread()
-            if (g.__class__ is not _Worker or g.actor is None) and not own_thread and \
-                    (message.__class__ is not _Value or message is _NONE_VALUE):
-                # Not in a handler, and the get will iterate the actor's
-                # context here: the C blocking ask, whose future never gets
-                # a Python wrapper (0.5 µs less than ask + get). For an
-                # actor on a thread of its own, ask + get is faster: the
-                # actor's thread takes the GIL while this one comes back
-                # from the ask, and the get finds the reply ready instead of
-                # sleeping on a condition variable.
-                try:
-                    return _c_ask_sync(self, message, -1 if timeout is None else _ms(timeout))[1]
-                except GLib.Error as error:
-                    raise _take_exception(error) from None
-                except TypeError as error:
-                    # An unset reply (a C handler that answered nothing).
-                    if str(error) == _UNSET_REPLY_ERROR:
-                        return None
-                    raise
-        future = _c_ask(self, message)
-        if not block:
-            return future
-        g = _getcurrent()
-        if g.__class__ is _Worker and g.actor is not None:
-            if timeout is None and _c_actor_get_actor_ref(g.actor) is self:
-                raise GLib.Error('%s asked itself and waits for the answer: this wait could never finish' % (self,),
-                                 _PYKKA_DOMAIN, int(Pykka.Error.DEADLOCK))
-            return future.get(timeout)
-        # Not in a handler: the C blocking get (Future.get, inlined).
-        try:
-            return _c_future_get(future, -1 if timeout is None else _ms(timeout))
-        except GLib.Error as error:
-            raise future._exception(error) from None
-        except TypeError:
-            if _c_future_is_done(future):
-                return None
-            raise
-
-    def _own_thread(self):
-        # Cached on the ref (fixed at construction); a dead actor counts
-        # as not on a thread (its asks fail at once either way).
-        actor = _c_ref_dup_actor(self)
-        if actor is None:
-            return False
-        own_thread = self._pykka_own_thread = bool(actor.get_property('use-own-thread'))
-        return own_thread
-
     def stop(self, block=True, timeout=None):
         """Stops the actor after the messages already sent. Returns True if
         this call stopped it, False if it was dead already (or a future of
@@ -992,7 +645,36 @@ class ActorRef(Pykka.ActorRef):
 
 
 ActorRef = override(ActorRef)
+# tell(message) and ask(message, block=True, timeout=None), in C: a
+# blocking ask outside handlers to an actor whose context this thread runs
+# is one pykka_actor_ref_ask_sync() (no Python wrapper for its future);
+# otherwise ask makes a future, returned as is (block=False) or waited for
+# by _ask_wait().
+for _name, _method in _speedups.ref_methods(ActorRef).items():
+    setattr(ActorRef, _name, _method)
+del _name, _method
 __all__.append('ActorRef')
+
+
+def _ask_wait(ref, future, timeout):
+    """The end of a blocking ActorRef.ask() in a handler (which suspends),
+    or to an actor on a thread of its own."""
+    g = _getcurrent()
+    if g.__class__ is _Worker and g.actor is not None:
+        if timeout is None and _c_actor_get_actor_ref(g.actor) is ref:
+            raise GLib.Error('%s asked itself and waits for the answer: this wait could never finish' % (ref,),
+                             _PYKKA_DOMAIN, int(Pykka.Error.DEADLOCK))
+        return future.get(timeout)
+    # Not in a handler: the C blocking get (Future.get, inlined).
+    try:
+        return _c_future_get(future, _ms(timeout))
+    except GLib.Error as error:
+        raise future._exception(error) from None
+    except TypeError:
+        # An unset reply (a C handler that answered nothing).
+        if _c_future_is_done(future):
+            return None
+        raise
 
 
 # ---------------------------------------------------------------------------
@@ -1168,7 +850,7 @@ class CallableProxy:
 
     def __call__(self, *args, **kwargs):
         """Calls the method in the actor; returns a ``Future`` of the result."""
-        return _c_ask(self.actor_ref, _ProxyCall(self._attr_path, args, kwargs))
+        return self.actor_ref.ask(_ProxyCall(self._attr_path, args, kwargs), block=False)
 
     def defer(self, *args, **kwargs):
         """Calls the method in the actor without a future (tell
@@ -1234,7 +916,7 @@ class Registry(Pykka.Registry):
             return
         # (G_TYPE_INVALID does not cross PyGObject: every actor is a PykkaActor)
         gtype = Pykka.Actor.__gtype__ if target_class is None else _gtype_of(target_class)
-        _c_registry_broadcast(_message_value(message), gtype)
+        _speedups.broadcast(message, gtype)
 
     @staticmethod
     def stop_all(block=True, timeout=None):
@@ -1270,6 +952,22 @@ def _stop_all_at_exit():
 
 _EXIT_STOP_TIMEOUT = 10
 atexit.register(_stop_all_at_exit)
+
+
+# ---------------------------------------------------------------------------
+# The C side of the hot paths
+
+_speedups.setup(
+    worker=_Worker,
+    failure=_Failure,
+    suspended=_SUSPENDED,
+    stash_exception=_stash_exception,
+    take_exception=_take_exception,
+    ask_wait=_ask_wait,
+    resume=_resume,
+    glib_error=GLib.Error,
+    gvalue=GObject.Value,
+)
 
 
 # ---------------------------------------------------------------------------

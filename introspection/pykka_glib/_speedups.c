@@ -1,0 +1,1052 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* pykka_glib._speedups: the per-message paths of the Python layer, in C.
+ *
+ * PyGObject's generic marshalling (an invoke per C call, a libffi closure
+ * per vfunc call) cost more than the runtime itself on every message. This
+ * module does the same conversions with PyGObject's own C API and the
+ * greenlet C API:
+ *
+ * - message_to_value(): a Python message (or future value) to a GValue,
+ *   exactly as the override boxed it before: None, ints beyond 32 bits and
+ *   GLib.Error instances travel as PyObject GValues, a GObject.Value as
+ *   its copy, anything else as PyGObject guesses it (str, float, bool and
+ *   32-bit ints as the C scalars, other objects as PyObject);
+ * - the on_receive vfunc of PykkaPyActor: takes a worker greenlet of this
+ *   thread's pool, switches into it with (actor, message), and turns what
+ *   comes back (a value, a _Failure, or _SUSPENDED) into the reply GValue
+ *   or a GError;
+ * - ActorRef.tell and ActorRef.ask (method descriptors), Future.set's
+ *   conversion, Registry.broadcast's, and the suspension of a worker on a
+ *   future or an event (get_async/wait_async with C callbacks and an
+ *   optional timeout source).
+ *
+ * Every call into the runtime releases the GIL, as PyGObject does: the
+ * runtime may take locks that another thread holds while it waits for the
+ * GIL (freeing a PyObject value, a toggle reference).
+ */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+
+#include <pygobject.h>
+#include <greenlet/greenlet.h>
+
+#include <pykka-glib/pykka.h>
+
+/* Set once by setup() */
+static PyObject *worker_type;         /* gi.overrides.Pykka._Worker */
+static PyObject *failure_type;        /* _Failure */
+static PyObject *suspended_marker;    /* _SUSPENDED */
+static PyObject *stash_exception;     /* _stash_exception(exc) -> GLib.Error */
+static PyObject *take_exception;      /* _take_exception(GLib.Error) -> exc */
+static PyObject *ask_wait;            /* _ask_wait(ref, future, timeout) */
+static PyObject *resume;              /* _resume(worker, ready) */
+static PyObject *glib_error_type;     /* GLib.Error */
+static PyTypeObject *gvalue_type;     /* GObject.Value */
+static GType pyobject_gtype;          /* PyGObject's "PyObject" boxed type */
+
+/* Offsets of the __slots__ of _Worker */
+static Py_ssize_t off_caller = -1;
+static Py_ssize_t off_actor = -1;
+static Py_ssize_t off_depth = -1;
+static Py_ssize_t off_pending = -1;
+static Py_ssize_t off_failure_exc = -1;
+
+static PyObject *str_pool;            /* key of the worker pool in the thread state dict */
+static PyObject *str_domain;
+static PyObject *str_code;
+static PyObject *str_message;
+
+#define SLOT(obj, off) (*(PyObject **) ((char *) (obj) + (off)))
+
+static inline void
+slot_set (PyObject  *obj,
+          Py_ssize_t off,
+          PyObject  *value)  /* (transfer full) */
+{
+  PyObject *old = SLOT (obj, off);
+
+  SLOT (obj, off) = value;
+  Py_XDECREF (old);
+}
+
+static Py_ssize_t
+slot_offset (PyObject   *type,
+             const char *name)
+{
+  PyObject *descr = PyObject_GetAttrString (type, name);
+  Py_ssize_t offset = -1;
+
+  if (descr == NULL)
+    return -1;
+  if (Py_IS_TYPE (descr, &PyMemberDescr_Type) &&
+      ((PyMemberDescrObject *) descr)->d_member->type == T_OBJECT_EX)
+    offset = ((PyMemberDescrObject *) descr)->d_member->offset;
+  else
+    PyErr_Format (PyExc_TypeError, "%R.%s is not a __slots__ member", type, name);
+  Py_DECREF (descr);
+  return offset;
+}
+
+/* ------------------------------------------------------------------------
+ * Values
+ */
+
+static void
+take_pyobject (GValue   *value,
+               PyObject *obj)
+{
+  g_value_init (value, pyobject_gtype);
+  Py_INCREF (obj);
+  g_value_take_boxed (value, obj);
+}
+
+/* A message or a future's value: @value must be zero-filled. */
+static int
+message_to_value (GValue   *value,
+                  PyObject *obj)
+{
+  PyTypeObject *type = Py_TYPE (obj);
+  GType gtype;
+
+  if (obj == Py_None)
+    {
+      take_pyobject (value, obj);
+      return 0;
+    }
+  if (type == &PyLong_Type)
+    {
+      int overflow;
+      long l = PyLong_AsLongAndOverflow (obj, &overflow);
+
+      if (overflow == 0 && l >= G_MININT32 && l <= G_MAXINT32)
+        {
+          g_value_init (value, G_TYPE_INT);
+          g_value_set_int (value, (gint) l);
+        }
+      else
+        take_pyobject (value, obj);
+      return 0;
+    }
+  if (type == &PyUnicode_Type)
+    {
+      const char *s = PyUnicode_AsUTF8 (obj);
+
+      if (s == NULL)
+        return -1;
+      g_value_init (value, G_TYPE_STRING);
+      g_value_set_string (value, s);
+      return 0;
+    }
+  if (type == &PyFloat_Type)
+    {
+      g_value_init (value, G_TYPE_DOUBLE);
+      g_value_set_double (value, PyFloat_AS_DOUBLE (obj));
+      return 0;
+    }
+  if (type == &PyBool_Type)
+    {
+      g_value_init (value, G_TYPE_BOOLEAN);
+      g_value_set_boolean (value, obj == Py_True);
+      return 0;
+    }
+  if (PyObject_TypeCheck (obj, (PyTypeObject *) glib_error_type))
+    {
+      /* Would travel as a copied GError, not as itself. */
+      take_pyobject (value, obj);
+      return 0;
+    }
+
+  /* What PyGObject does for a GValue argument. */
+  gtype = pyg_type_from_object_strict ((PyObject *) type, FALSE);
+  if (gtype == G_TYPE_INVALID)
+    {
+      PyErr_SetString (PyExc_RuntimeError, "unable to retrieve object's GType");
+      return -1;
+    }
+  if (gtype == G_TYPE_VALUE)
+    {
+      const GValue *source = pyg_boxed_get (obj, GValue);
+
+      g_value_init (value, G_VALUE_TYPE (source));
+      g_value_copy (source, value);
+      return 0;
+    }
+  g_value_init (value, gtype);
+  if (pyg_value_from_pyobject_with_error (value, obj) < 0)
+    {
+      g_value_unset (value);
+      memset (value, 0, sizeof *value);
+      return -1;
+    }
+  return 0;
+}
+
+/* A reply or a future's value for Python (an unset value is None). */
+static PyObject *
+value_to_py (const GValue *value,
+             gboolean      copy_boxed)
+{
+  if (G_VALUE_TYPE (value) == G_TYPE_INVALID)
+    Py_RETURN_NONE;
+  return pyg_value_as_pyobject (value, copy_boxed);
+}
+
+/* The reply of a Python handler: a gboolean, gint or gdouble, a NULL
+ * pointer for None, a G_TYPE_OBJECT for a GObject (a future travels as a
+ * value, Pykka's semantics), a completed future for a GObject.Value (it
+ * keeps its GType), a PyObject for anything else (str included). */
+static int
+reply_to_value (GValue   *reply,
+                PyObject *obj)
+{
+  PyTypeObject *type = Py_TYPE (obj);
+
+  if (obj == Py_None)
+    g_value_init (reply, G_TYPE_POINTER);
+  else if (type == &PyBool_Type)
+    {
+      g_value_init (reply, G_TYPE_BOOLEAN);
+      g_value_set_boolean (reply, obj == Py_True);
+    }
+  else if (type == &PyLong_Type)
+    {
+      int overflow;
+      long l = PyLong_AsLongAndOverflow (obj, &overflow);
+
+      if (overflow == 0 && l >= G_MININT32 && l <= G_MAXINT32)
+        {
+          g_value_init (reply, G_TYPE_INT);
+          g_value_set_int (reply, (gint) l);
+        }
+      else
+        take_pyobject (reply, obj);
+    }
+  else if (type == &PyFloat_Type)
+    {
+      g_value_init (reply, G_TYPE_DOUBLE);
+      g_value_set_double (reply, PyFloat_AS_DOUBLE (obj));
+    }
+  else if (type == gvalue_type)
+    {
+      g_value_init (reply, PYKKA_TYPE_FUTURE);
+      g_value_take_object (reply, pykka_future_new_for_value (pyg_boxed_get (obj, GValue)));
+    }
+  else if (PyObject_TypeCheck (obj, &PyGObject_Type) && pygobject_get (obj) != NULL)
+    {
+      g_value_init (reply, G_TYPE_OBJECT);
+      g_value_set_object (reply, pygobject_get (obj));
+    }
+  else
+    take_pyobject (reply, obj);
+  return 0;
+}
+
+/* Raises the Python exception that @error stands for (consumed). */
+static PyObject *
+raise_gerror (GError *error)
+{
+  PyObject *gerror, *exc;
+
+  gerror = PyObject_CallFunction (glib_error_type, "ssi", error->message,
+                                  g_quark_to_string (error->domain), error->code);
+  g_error_free (error);
+  if (gerror == NULL)
+    return NULL;
+  exc = PyObject_CallOneArg (take_exception, gerror);
+  Py_DECREF (gerror);
+  if (exc == NULL)
+    return NULL;
+  /* raise ... from None */
+  PyException_SetCause (exc, NULL);
+  PyErr_SetObject ((PyObject *) Py_TYPE (exc), exc);
+  Py_DECREF (exc);
+  return NULL;
+}
+
+/* Sets @error from @gerror, a GLib.Error. */
+static int
+set_gerror (GError  **error,
+            PyObject *gerror)
+{
+  PyObject *domain, *code, *message;
+  int result = -1;
+
+  domain = PyObject_GetAttr (gerror, str_domain);
+  code = PyObject_GetAttr (gerror, str_code);
+  message = PyObject_GetAttr (gerror, str_message);
+  if (domain != NULL && code != NULL && message != NULL)
+    {
+      const char *d = PyUnicode_AsUTF8 (domain);
+      long c = PyLong_AsLong (code);
+      const char *m = PyUnicode_AsUTF8 (message);
+
+      if (d != NULL && m != NULL && !PyErr_Occurred ())
+        {
+          g_set_error_literal (error, g_quark_from_string (d), (gint) c, m);
+          result = 0;
+        }
+    }
+  Py_XDECREF (domain);
+  Py_XDECREF (code);
+  Py_XDECREF (message);
+  return result;
+}
+
+/* Seconds (None: for ever) to the milliseconds of the C API. */
+static int
+timeout_to_ms (PyObject *timeout,
+               gint     *ms)
+{
+  double seconds, t;
+
+  if (timeout == Py_None)
+    {
+      *ms = -1;
+      return 0;
+    }
+  seconds = PyFloat_AsDouble (timeout);
+  if (seconds == -1.0 && PyErr_Occurred ())
+    return -1;
+  t = seconds * 1000;
+  if (t != t)
+    {
+      PyErr_SetString (PyExc_ValueError, "cannot convert float NaN to integer");
+      return -1;
+    }
+  if (t < 1)
+    *ms = 0;
+  else if (t >= G_MAXINT)
+    *ms = G_MAXINT;
+  else
+    *ms = (gint) t;
+  return 0;
+}
+
+static PyObject *
+py_ms (PyObject *module,
+       PyObject *timeout)
+{
+  gint ms;
+
+  if (timeout_to_ms (timeout, &ms) < 0)
+    return NULL;
+  return PyLong_FromLong (ms);
+}
+
+/* ------------------------------------------------------------------------
+ * Worker greenlets
+ */
+
+/* This thread's pool of idle workers (borrowed). */
+static PyObject *
+worker_pool (void)
+{
+  PyObject *dict = PyThreadState_GetDict ();
+  PyObject *pool;
+
+  if (dict == NULL)
+    {
+      PyErr_SetString (PyExc_RuntimeError, "no thread state dict");
+      return NULL;
+    }
+  pool = PyDict_GetItemWithError (dict, str_pool);
+  if (pool == NULL && !PyErr_Occurred ())
+    {
+      pool = PyList_New (0);
+      if (pool == NULL)
+        return NULL;
+      if (PyDict_SetItem (dict, str_pool, pool) < 0)
+        {
+          Py_DECREF (pool);
+          return NULL;
+        }
+      Py_DECREF (pool);
+    }
+  return pool;
+}
+
+static PyObject *
+py_worker_pool (PyObject *module,
+                PyObject *unused)
+{
+  return Py_XNewRef (worker_pool ());
+}
+
+static PyObject *
+py_take_worker_pool (PyObject *module,
+                     PyObject *unused)
+{
+  PyObject *dict = PyThreadState_GetDict ();
+  PyObject *pool;
+
+  if (dict == NULL)
+    return PyList_New (0);
+  pool = PyDict_GetItemWithError (dict, str_pool);
+  if (pool == NULL)
+    return PyErr_Occurred () ? NULL : PyList_New (0);
+  Py_INCREF (pool);
+  if (PyDict_DelItem (dict, str_pool) < 0)
+    {
+      Py_DECREF (pool);
+      return NULL;
+    }
+  return pool;
+}
+
+static PyObject *
+py_main_depth (PyObject *module,
+               PyObject *unused)
+{
+  return PyLong_FromLong (g_main_depth ());
+}
+
+/* The on_receive vfunc of every Python actor class. */
+static gboolean
+actor_on_receive (PykkaActor   *actor,
+                  const GValue *message,
+                  GValue       *reply,
+                  GError      **error)
+{
+  PyGILState_STATE state = PyGILState_Ensure ();
+  PyObject *self = NULL, *msg = NULL, *pool = NULL, *worker = NULL;
+  PyObject *args = NULL, *value = NULL, *depth;
+  Py_ssize_t n;
+  gboolean ok = FALSE;
+
+  self = pygobject_new ((GObject *) actor);
+  if (self == NULL)
+    goto python_error;
+  msg = value_to_py (message, FALSE);
+  if (msg == NULL)
+    goto python_error;
+  pool = Py_XNewRef (worker_pool ());
+  if (pool == NULL)
+    goto python_error;
+
+  n = PyList_GET_SIZE (pool);
+  if (n > 0)
+    {
+      /* pool.pop(): the list's reference becomes ours */
+      worker = PyList_GET_ITEM (pool, n - 1);
+      Py_SET_SIZE (pool, n - 1);
+    }
+  else
+    {
+      worker = PyObject_CallNoArgs (worker_type);
+      if (worker == NULL)
+        goto python_error;
+    }
+  slot_set (worker, off_caller, (PyObject *) PyGreenlet_GetCurrent ());
+  slot_set (worker, off_actor, Py_NewRef (self));
+  depth = PyLong_FromLong (g_main_depth ());
+  if (depth == NULL)
+    goto python_error;
+  slot_set (worker, off_depth, depth);
+
+  args = PyTuple_Pack (2, self, msg);
+  if (args == NULL)
+    goto python_error;
+  value = PyGreenlet_Switch ((PyGreenlet *) worker, args, NULL);
+  if (value == NULL)
+    goto python_error;
+
+  if (value == suspended_marker)
+    {
+      /* The handler waits: C waits on the worker's pending future. */
+      PyObject *pending = SLOT (worker, off_pending);
+
+      if (pending == NULL || !PyObject_TypeCheck (pending, &PyGObject_Type))
+        {
+          PyErr_SetString (PyExc_RuntimeError, "a suspended worker has no pending future");
+          goto python_error;
+        }
+      g_value_init (reply, PYKKA_TYPE_FUTURE);
+      g_value_set_object (reply, pygobject_get (pending));
+      ok = TRUE;
+      goto out;
+    }
+
+  if (PyList_Append (pool, worker) < 0)
+    goto python_error;
+  if (Py_TYPE (value) == (PyTypeObject *) failure_type)
+    {
+      PyObject *gerror = PyObject_CallOneArg (stash_exception, SLOT (value, off_failure_exc));
+
+      if (gerror == NULL || set_gerror (error, gerror) < 0)
+        {
+          Py_XDECREF (gerror);
+          goto python_error;
+        }
+      Py_DECREF (gerror);
+      goto out;
+    }
+  if (reply_to_value (reply, value) < 0)
+    goto python_error;
+  ok = TRUE;
+  goto out;
+
+python_error:
+  /* Not the handler's exception (that one comes as a _Failure): a bug of
+   * this layer. Printed, and a failure for C. */
+  {
+    PyObject *type, *exc, *tb, *text = NULL;
+
+    PyErr_Fetch (&type, &exc, &tb);
+    PyErr_NormalizeException (&type, &exc, &tb);
+    if (exc != NULL)
+      text = PyObject_Str (exc);
+    g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_FAILED, "Python on_receive failed: %s",
+                 text != NULL && PyUnicode_Check (text) ? PyUnicode_AsUTF8 (text) : "?");
+    Py_XDECREF (text);
+    PyErr_Restore (type, exc, tb);
+    PyErr_Print ();
+    ok = FALSE;
+  }
+
+out:
+  Py_XDECREF (value);
+  Py_XDECREF (args);
+  Py_XDECREF (worker);
+  Py_XDECREF (pool);
+  Py_XDECREF (msg);
+  Py_XDECREF (self);
+  PyGILState_Release (state);
+  return ok;
+}
+
+static PyObject *
+py_install_on_receive (PyObject *module,
+                       PyObject *cls)
+{
+  GType gtype = pyg_type_from_object (cls);
+  PykkaActorClass *klass;
+
+  if (gtype == G_TYPE_INVALID)
+    return NULL;
+  if (!g_type_is_a (gtype, PYKKA_TYPE_ACTOR))
+    {
+      PyErr_Format (PyExc_TypeError, "%R is not an actor class", cls);
+      return NULL;
+    }
+  /* Kept for ever: subclasses copy this class structure when they are
+   * initialised, so this must run before any subclass exists. */
+  klass = g_type_class_ref (gtype);
+  klass->on_receive = actor_on_receive;
+  Py_RETURN_NONE;
+}
+
+/* ------------------------------------------------------------------------
+ * Suspending a worker on a future or an event
+ */
+
+typedef struct
+{
+  gint refs;                  /* the async callback, and the timeout source (atomic) */
+  gboolean fired;
+  PyObject *worker;
+  GSource *source;            /* the timeout (one reference), while pending */
+  GCancellable *cancellable;  /* with a timeout */
+} Waiter;
+
+/* Waiters alive, for the tests: each one holds a cancellable and a timeout
+ * source until its wait ends. */
+static gint n_waiters;
+
+static void
+waiter_unref (gpointer data)
+{
+  Waiter *waiter = data;
+
+  if (!g_atomic_int_dec_and_test (&waiter->refs))
+    return;
+  g_clear_object (&waiter->cancellable);
+  if (waiter->worker != NULL)
+    {
+      PyGILState_STATE state = PyGILState_Ensure ();
+
+      Py_CLEAR (waiter->worker);
+      PyGILState_Release (state);
+    }
+  g_free (waiter);
+  g_atomic_int_dec_and_test (&n_waiters);
+}
+
+static void
+waiter_resume (Waiter  *waiter,
+               gboolean ready)
+{
+  PyGILState_STATE state = PyGILState_Ensure ();
+  PyObject *result;
+
+  result = PyObject_CallFunctionObjArgs (resume, waiter->worker, ready ? Py_True : Py_False, NULL);
+  if (result == NULL)
+    PyErr_Print ();
+  Py_XDECREF (result);
+  PyGILState_Release (state);
+}
+
+static void
+waiter_ready_cb (GObject      *source_object,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  Waiter *waiter = data;
+
+  /* This callback comes once, cancelled or not. */
+  if (!waiter->fired)
+    {
+      waiter->fired = TRUE;
+      if (waiter->source != NULL)
+        {
+          GSource *source = g_steal_pointer (&waiter->source);
+
+          g_source_destroy (source);
+          g_source_unref (source);
+        }
+      waiter_resume (waiter, TRUE);
+    }
+  waiter_unref (waiter);
+}
+
+static gboolean
+waiter_timeout_cb (gpointer data)
+{
+  Waiter *waiter = data;
+
+  if (waiter->fired)
+    return G_SOURCE_REMOVE;
+  waiter->fired = TRUE;
+  g_clear_pointer (&waiter->source, g_source_unref);
+  /* The async callback still comes (cancelled) and drops its reference. */
+  g_cancellable_cancel (waiter->cancellable);
+  waiter_resume (waiter, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+/* wait_async(worker, obj, timeout_ms): arranges for _resume(worker, ready)
+ * in the worker's actor's context once @obj (a Pykka.Future or a
+ * Pykka.Event) is ready (ready=True) or @timeout_ms pass (ready=False). */
+static PyObject *
+py_wait_async (PyObject        *module,
+               PyObject *const *args,
+               Py_ssize_t       nargs)
+{
+  PyObject *worker, *obj, *actor;
+  GObject *target;
+  GMainContext *context;
+  Waiter *waiter;
+  long timeout_ms;
+
+  if (nargs != 3)
+    {
+      PyErr_SetString (PyExc_TypeError, "wait_async(worker, obj, timeout_ms)");
+      return NULL;
+    }
+  worker = args[0];
+  obj = args[1];
+  timeout_ms = PyLong_AsLong (args[2]);
+  if (timeout_ms == -1 && PyErr_Occurred ())
+    return NULL;
+  if (!PyObject_TypeCheck (worker, (PyTypeObject *) worker_type))
+    {
+      PyErr_SetString (PyExc_TypeError, "wait_async: not a worker");
+      return NULL;
+    }
+  actor = SLOT (worker, off_actor);
+  if (actor == NULL ||
+      !PyObject_TypeCheck (actor, &PyGObject_Type) || !PYKKA_IS_ACTOR (pygobject_get (actor)) ||
+      !PyObject_TypeCheck (obj, &PyGObject_Type) || pygobject_get (obj) == NULL)
+    {
+      PyErr_SetString (PyExc_TypeError, "wait_async: not a running worker and a future or event");
+      return NULL;
+    }
+  target = pygobject_get (obj);
+  if (!PYKKA_IS_FUTURE (target) && !PYKKA_IS_EVENT (target))
+    {
+      PyErr_SetString (PyExc_TypeError, "wait_async: not a future or an event");
+      return NULL;
+    }
+  context = pykka_actor_get_context (PYKKA_ACTOR (pygobject_get (actor)));
+
+  waiter = g_new0 (Waiter, 1);
+  g_atomic_int_inc (&n_waiters);
+  waiter->refs = 1;
+  waiter->worker = Py_NewRef (worker);
+  if (timeout_ms >= 0)
+    {
+      waiter->cancellable = g_cancellable_new ();
+      waiter->refs++;
+      waiter->source = g_timeout_source_new (timeout_ms > 0 ? (guint) timeout_ms : 1);
+      g_source_set_callback (waiter->source, waiter_timeout_cb, waiter, waiter_unref);
+    }
+
+  Py_BEGIN_ALLOW_THREADS
+  /* Callbacks run in the thread-default context when registered: the
+   * actor's, even when its thread runs it without pushing it. */
+  g_main_context_push_thread_default (context);
+  if (PYKKA_IS_FUTURE (target))
+    pykka_future_get_async (PYKKA_FUTURE (target), waiter->cancellable, waiter_ready_cb, waiter);
+  else
+    pykka_event_wait_async (PYKKA_EVENT (target), waiter->cancellable, waiter_ready_cb, waiter);
+  if (waiter->source != NULL)
+    g_source_attach (waiter->source, context);
+  g_main_context_pop_thread_default (context);
+  Py_END_ALLOW_THREADS
+
+  Py_RETURN_NONE;
+}
+
+static PyObject *
+py_n_waiters (PyObject *module,
+              PyObject *unused)
+{
+  return PyLong_FromLong (g_atomic_int_get (&n_waiters));
+}
+
+/* ------------------------------------------------------------------------
+ * ActorRef methods, Future.set, Registry.broadcast
+ */
+
+static PykkaActorRef *
+ref_of (PyObject *self)
+{
+  GObject *obj = pygobject_get (self);
+
+  if (obj == NULL || !PYKKA_IS_ACTOR_REF (obj))
+    {
+      PyErr_SetString (PyExc_TypeError, "not an initialised Pykka.ActorRef");
+      return NULL;
+    }
+  return PYKKA_ACTOR_REF (obj);
+}
+
+static PyObject *
+ref_tell (PyObject *self,
+          PyObject *message)
+{
+  PykkaActorRef *ref = ref_of (self);
+  GValue value = G_VALUE_INIT;
+  GError *error = NULL;
+  gboolean ok;
+
+  if (ref == NULL || message_to_value (&value, message) < 0)
+    return NULL;
+  Py_BEGIN_ALLOW_THREADS
+  ok = pykka_actor_ref_tell (ref, &value, &error);
+  Py_END_ALLOW_THREADS
+  g_value_unset (&value);
+  if (!ok)
+    return raise_gerror (error);
+  Py_RETURN_NONE;
+}
+
+static PyObject *
+ref_ask (PyObject         *self,
+         PyObject *const  *args,
+         Py_ssize_t        nargs,
+         PyObject         *kwnames)
+{
+  static const char *const names[] = { "message", "block", "timeout" };
+  PyObject *params[3] = { NULL, Py_True, Py_None };
+  PykkaActorRef *ref = ref_of (self);
+  GValue value = G_VALUE_INIT;
+  GValue reply = G_VALUE_INIT;
+  GError *error = NULL;
+  PykkaFuture *future = NULL;
+  PyObject *py_future, *result;
+  Py_ssize_t i, j, nkw;
+  gint timeout_ms;
+  int block;
+  gboolean sync = FALSE, ok = FALSE;
+
+  if (ref == NULL)
+    return NULL;
+  if (nargs > 3)
+    {
+      PyErr_SetString (PyExc_TypeError, "ask() takes at most 3 arguments");
+      return NULL;
+    }
+  for (i = 0; i < nargs; i++)
+    params[i] = args[i];
+  nkw = kwnames != NULL ? PyTuple_GET_SIZE (kwnames) : 0;
+  for (i = 0; i < nkw; i++)
+    {
+      PyObject *name = PyTuple_GET_ITEM (kwnames, i);
+
+      for (j = 0; j < 3; j++)
+        if (PyUnicode_CompareWithASCIIString (name, names[j]) == 0)
+          break;
+      if (j == 3 || j < nargs)
+        {
+          PyErr_Format (PyExc_TypeError, j == 3 ? "ask() got an unexpected keyword argument %R"
+                                                : "ask() got multiple values for argument %R", name);
+          return NULL;
+        }
+      params[j] = args[nargs + i];
+    }
+  if (params[0] == NULL)
+    {
+      PyErr_SetString (PyExc_TypeError, "ask() missing required argument 'message'");
+      return NULL;
+    }
+  block = PyObject_IsTrue (params[1]);
+  if (block < 0 || timeout_to_ms (params[2], &timeout_ms) < 0)
+    return NULL;
+
+  if (block)
+    {
+      /* Outside handlers, to an actor whose get would iterate its context
+       * here: the C blocking ask, whose future never gets a Python wrapper.
+       * For an actor on a thread of its own, ask + get is faster: the
+       * actor's thread takes the GIL while this one comes back from the
+       * ask, and the get finds the reply ready instead of sleeping on a
+       * condition variable. */
+      PyObject *current = (PyObject *) PyGreenlet_GetCurrent ();
+
+      if (current == NULL)
+        return NULL;
+      sync = !(Py_TYPE (current) == (PyTypeObject *) worker_type &&
+               SLOT (current, off_actor) != NULL && SLOT (current, off_actor) != Py_None);
+      Py_DECREF (current);
+    }
+
+  if (message_to_value (&value, params[0]) < 0)
+    return NULL;
+
+  Py_BEGIN_ALLOW_THREADS
+  if (sync)
+    {
+      PykkaActor *actor = pykka_actor_ref_dup_actor (ref);
+
+      /* A dead actor counts as not on a thread (its asks fail at once
+       * either way). */
+      if (actor != NULL)
+        {
+          sync = !pykka_actor_get_use_own_thread (actor);
+          g_object_unref (actor);
+        }
+    }
+  if (sync)
+    ok = pykka_actor_ref_ask_sync (ref, &value, timeout_ms, &reply, &error);
+  else
+    future = pykka_actor_ref_ask (ref, &value);
+  Py_END_ALLOW_THREADS
+  g_value_unset (&value);
+
+  if (sync)
+    {
+      if (!ok)
+        {
+          if (G_IS_VALUE (&reply))
+            g_value_unset (&reply);
+          return raise_gerror (error);
+        }
+      result = value_to_py (&reply, TRUE);
+      if (G_IS_VALUE (&reply))
+        g_value_unset (&reply);
+      return result;
+    }
+
+  py_future = pygobject_new_full ((GObject *) future, TRUE, NULL);
+  if (py_future == NULL || !block)
+    return py_future;
+  result = PyObject_CallFunctionObjArgs (ask_wait, self, py_future, params[2], NULL);
+  Py_DECREF (py_future);
+  return result;
+}
+
+static PyMethodDef ref_tell_def = {
+  "tell", (PyCFunction) ref_tell, METH_O,
+  "tell(message)\n--\n\nSends @message without waiting; raises ``ActorDeadError`` if the\n"
+  "actor is dead.",
+};
+
+static PyMethodDef ref_ask_def = {
+  "ask", (PyCFunction) (void (*) (void)) ref_ask, METH_FASTCALL | METH_KEYWORDS,
+  "ask(message, block=True, timeout=None)\n--\n\nSends @message and returns the reply "
+  "(block=True, waiting at\nmost @timeout seconds) or a ``Future`` of it (block=False).",
+};
+
+/* ref_methods(ActorRef): {'tell': ..., 'ask': ...}, method descriptors of
+ * the class. */
+static PyObject *
+py_ref_methods (PyObject *module,
+                PyObject *cls)
+{
+  PyObject *result, *tell, *ask;
+
+  if (!PyType_Check (cls))
+    {
+      PyErr_SetString (PyExc_TypeError, "ref_methods() needs a class");
+      return NULL;
+    }
+  tell = PyDescr_NewMethod ((PyTypeObject *) cls, &ref_tell_def);
+  ask = PyDescr_NewMethod ((PyTypeObject *) cls, &ref_ask_def);
+  result = (tell != NULL && ask != NULL) ? Py_BuildValue ("{sOsO}", "tell", tell, "ask", ask) : NULL;
+  Py_XDECREF (tell);
+  Py_XDECREF (ask);
+  return result;
+}
+
+/* future_set(future, value): completes @future with @value. */
+static PyObject *
+py_future_set (PyObject        *module,
+               PyObject *const *args,
+               Py_ssize_t       nargs)
+{
+  GObject *future;
+  GValue value = G_VALUE_INIT;
+  GError *error = NULL;
+  gboolean ok;
+
+  if (nargs != 2 || !PyObject_TypeCheck (args[0], &PyGObject_Type) ||
+      (future = pygobject_get (args[0])) == NULL || !PYKKA_IS_FUTURE (future))
+    {
+      PyErr_SetString (PyExc_TypeError, "future_set(future, value)");
+      return NULL;
+    }
+  if (message_to_value (&value, args[1]) < 0)
+    return NULL;
+  Py_BEGIN_ALLOW_THREADS
+  ok = pykka_future_set_value (PYKKA_FUTURE (future), &value, &error);
+  Py_END_ALLOW_THREADS
+  g_value_unset (&value);
+  if (!ok)
+    return raise_gerror (error);
+  Py_RETURN_NONE;
+}
+
+/* broadcast(message, actor_class): Registry.broadcast with the message
+ * boxed as every other message. */
+static PyObject *
+py_broadcast (PyObject        *module,
+              PyObject *const *args,
+              Py_ssize_t       nargs)
+{
+  GValue value = G_VALUE_INIT;
+  GType gtype;
+
+  if (nargs != 2)
+    {
+      PyErr_SetString (PyExc_TypeError, "broadcast(message, actor_class)");
+      return NULL;
+    }
+  gtype = pyg_type_from_object (args[1]);
+  if (gtype == G_TYPE_INVALID)
+    return NULL;
+  if (message_to_value (&value, args[0]) < 0)
+    return NULL;
+  Py_BEGIN_ALLOW_THREADS
+  pykka_registry_broadcast (&value, gtype);
+  Py_END_ALLOW_THREADS
+  g_value_unset (&value);
+  Py_RETURN_NONE;
+}
+
+/* ------------------------------------------------------------------------
+ * Module
+ */
+
+static PyObject *
+py_setup (PyObject *module,
+          PyObject *args,
+          PyObject *kwargs)
+{
+  static char *names[] = { "worker", "failure", "suspended", "stash_exception",
+                           "take_exception", "ask_wait", "resume", "glib_error",
+                           "gvalue", NULL };
+  PyObject *worker, *failure, *suspended, *stash, *take, *wait, *res, *gerror, *gvalue;
+
+  if (!PyArg_ParseTupleAndKeywords (args, kwargs, "O!O!OOOOOO!O!:setup", names,
+                                    &PyType_Type, &worker, &PyType_Type, &failure,
+                                    &suspended, &stash, &take, &wait, &res,
+                                    &PyType_Type, &gerror, &PyType_Type, &gvalue))
+    return NULL;
+  if (!PyType_IsSubtype ((PyTypeObject *) worker, &PyGreenlet_Type))
+    {
+      PyErr_SetString (PyExc_TypeError, "the worker class must be a greenlet");
+      return NULL;
+    }
+  off_caller = slot_offset (worker, "caller");
+  off_actor = slot_offset (worker, "actor");
+  off_depth = slot_offset (worker, "depth");
+  off_pending = slot_offset (worker, "pending");
+  off_failure_exc = slot_offset (failure, "exc");
+  if (off_caller < 0 || off_actor < 0 || off_depth < 0 || off_pending < 0 || off_failure_exc < 0)
+    return NULL;
+
+  Py_XSETREF (worker_type, Py_NewRef (worker));
+  Py_XSETREF (failure_type, Py_NewRef (failure));
+  Py_XSETREF (suspended_marker, Py_NewRef (suspended));
+  Py_XSETREF (stash_exception, Py_NewRef (stash));
+  Py_XSETREF (take_exception, Py_NewRef (take));
+  Py_XSETREF (ask_wait, Py_NewRef (wait));
+  Py_XSETREF (resume, Py_NewRef (res));
+  Py_XSETREF (glib_error_type, Py_NewRef (gerror));
+  Py_XSETREF (gvalue_type, (PyTypeObject *) Py_NewRef (gvalue));
+  Py_RETURN_NONE;
+}
+
+static PyMethodDef module_methods[] = {
+  { "setup", (PyCFunction) (void (*) (void)) py_setup, METH_VARARGS | METH_KEYWORDS,
+    "Gives the module the override's classes and functions it calls." },
+  { "install_on_receive", py_install_on_receive, METH_O,
+    "Makes this module's on_receive the vfunc of an actor class and of its future subclasses." },
+  { "ref_methods", py_ref_methods, METH_O,
+    "The tell and ask methods for the ActorRef class." },
+  { "future_set", (PyCFunction) (void (*) (void)) py_future_set, METH_FASTCALL,
+    "Completes a future with a value boxed as messages are." },
+  { "broadcast", (PyCFunction) (void (*) (void)) py_broadcast, METH_FASTCALL,
+    "Tells a message to every running actor of a class." },
+  { "wait_async", (PyCFunction) (void (*) (void)) py_wait_async, METH_FASTCALL,
+    "Resumes a worker once a future or an event is ready or a timeout passes." },
+  { "n_waiters", py_n_waiters, METH_NOARGS,
+    "How many suspensions have not released their callbacks yet." },
+  { "worker_pool", py_worker_pool, METH_NOARGS,
+    "This thread's list of idle workers." },
+  { "take_worker_pool", py_take_worker_pool, METH_NOARGS,
+    "Removes and returns this thread's list of idle workers." },
+  { "main_depth", py_main_depth, METH_NOARGS, "g_main_depth()" },
+  { "ms", py_ms, METH_O, "Seconds (None: for ever) to the milliseconds of the C API." },
+  { NULL, NULL, 0, NULL },
+};
+
+static struct PyModuleDef module_def = {
+  PyModuleDef_HEAD_INIT,
+  "_speedups",
+  "The per-message paths of pykka-glib's Python layer, in C.",
+  -1,
+  module_methods,
+};
+
+PyMODINIT_FUNC PyInit__speedups (void);
+
+PyMODINIT_FUNC
+PyInit__speedups (void)
+{
+  PyObject *gobject;
+
+  gobject = pygobject_init (3, 42, 0);
+  if (gobject == NULL)
+    return NULL;
+  Py_DECREF (gobject);
+  PyGreenlet_Import ();
+  if (_PyGreenlet_API == NULL)
+    return NULL;
+
+  pyobject_gtype = g_type_from_name ("PyObject");
+  if (pyobject_gtype == G_TYPE_INVALID)
+    {
+      PyErr_SetString (PyExc_ImportError, "PyGObject's PyObject GType is not registered");
+      return NULL;
+    }
+  str_pool = PyUnicode_InternFromString ("pykka_glib.worker_pool");
+  str_domain = PyUnicode_InternFromString ("domain");
+  str_code = PyUnicode_InternFromString ("code");
+  str_message = PyUnicode_InternFromString ("message");
+  if (str_pool == NULL || str_domain == NULL || str_code == NULL || str_message == NULL)
+    return NULL;
+  return PyModule_Create (&module_def);
+}
