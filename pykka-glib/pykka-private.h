@@ -111,6 +111,7 @@ typedef struct
   guint64 prepares;    /* calls of prepare: once per iteration of the context */
   guint64 dispatches;  /* dispatches of the scheduler source */
   guint64 turns;       /* actor turns run */
+  guint64 direct_runs; /* runs of ready actors by a blocking wait, outside a dispatch */
 } PykkaSchedulerStats;
 
 gboolean        pykka_scheduler_get_stats       (GMainContext        *context,
@@ -124,6 +125,7 @@ gboolean        pykka_scheduler_is_running_cell (PykkaCell      *cell);
 PykkaStackPool *pykka_scheduler_get_stack_pool  (PykkaScheduler *self);
 void            pykka_scheduler_add_cell        (PykkaScheduler *self);
 void            pykka_scheduler_remove_cell     (PykkaScheduler *self);
+gboolean        pykka_scheduler_run_ready       (PykkaScheduler *self);
 void            pykka_scheduler_enqueue         (PykkaScheduler *self,
                                                  PykkaCell      *cell);
 

@@ -10,6 +10,14 @@
  * would pay a futex wake-up (about 20 µs on a small VM) on top. */
 #define PYKKA_SPIN_USEC 20
 
+/* A thread blocked on an answer from an actor of a context it owns runs
+ * the ready actors itself instead of iterating the context, which would
+ * poll() once per wait. Every so many such runs it iterates the context
+ * all the same, so that its other sources keep their turn. */
+#define PYKKA_DIRECT_RUNS 64
+
+static __thread guint direct_runs;
+
 static void
 waiter_remove (PykkaWaiter **list,
                PykkaWaiter  *waiter)
@@ -212,6 +220,7 @@ wait_iterating (const PykkaWaitable *w,
                 gint                 timeout_msec)
 {
   PykkaWaiter waiter = { NULL, ctx, g_thread_self (), NULL, FALSE };
+  PykkaScheduler *scheduler = NULL;
   GSource *timer = NULL;
   gboolean timed_out = FALSE;
   gboolean ready;
@@ -233,9 +242,23 @@ wait_iterating (const PykkaWaitable *w,
     }
   g_mutex_unlock (w->mutex);
 
+  /* Outside any dispatch, and only for the context of the actor that
+   * answers: within a dispatch the handlers nest as in any iteration. */
+  if (w->source_cell != NULL && w->source_cell->scheduler != NULL &&
+      pykka_scheduler_get_context (w->source_cell->scheduler) == ctx &&
+      g_main_depth () == 0 && pykka_scheduler_get_current_cell () == NULL)
+    scheduler = w->source_cell->scheduler;
+
   while (!ready && !timed_out)
     {
-      g_main_context_iteration (ctx, TRUE);
+      if (scheduler != NULL && ++direct_runs < PYKKA_DIRECT_RUNS &&
+          pykka_scheduler_run_ready (scheduler))
+        ;
+      else
+        {
+          direct_runs = 0;
+          g_main_context_iteration (ctx, TRUE);
+        }
       g_mutex_lock (w->mutex);
       ready = w->is_ready (w->object);
       g_mutex_unlock (w->mutex);

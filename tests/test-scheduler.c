@@ -239,6 +239,105 @@ test_fair_turns (void)
   test_record_free (rc);
 }
 
+static void
+test_blocking_ask_runs_actors_directly (void)
+{
+  g_autoptr(GMainContext) ctx = g_main_context_new ();
+  const gint n = 1000;
+  TestRecord *r;
+  g_autoptr(PykkaActorRef) ref = NULL;
+  PykkaSchedulerStats before, after;
+  GSource *idle;
+
+  g_test_summary ("A thread blocked in ask_sync on an actor of a context it owns runs the actor directly, and still iterates the context now and then so that its other sources run");
+
+  g_main_context_push_thread_default (ctx);
+  ref = test_start (0, test_echo, NULL, &r);
+  g_assert_true (pykka_scheduler_get_stats (ctx, &before));
+
+  idle_calls = 0;
+  idle = g_idle_source_new ();
+  g_source_set_priority (idle, G_PRIORITY_DEFAULT);
+  g_source_set_callback (idle, count_idle, NULL, NULL);
+  g_source_attach (idle, ctx);
+
+  for (gint i = 0; i < n; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      GValue msg = G_VALUE_INIT;
+      GValue reply = G_VALUE_INIT;
+
+      g_assert_true (pykka_actor_ref_ask_sync (ref, test_value_int (&msg, i), TEST_TIMEOUT_MSEC, &reply, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (g_value_get_int (&reply), ==, i);
+    }
+
+  g_assert_true (pykka_scheduler_get_stats (ctx, &after));
+  g_test_message ("%d asks: %" G_GUINT64_FORMAT " direct runs, %" G_GUINT64_FORMAT " dispatches, idle ran %d times",
+                  n, after.direct_runs - before.direct_runs, after.dispatches - before.dispatches, idle_calls);
+  g_assert_cmpuint (after.direct_runs - before.direct_runs, >=, (guint64) n / 2);
+  g_assert_cmpint (idle_calls, >=, n / 64 - 1);
+
+  g_source_destroy (idle);
+  g_source_unref (idle);
+  g_assert_true (pykka_actor_ref_stop_sync (ref, TEST_TIMEOUT_MSEC, NULL));
+  g_main_context_pop_thread_default (ctx);
+  test_record_free (r);
+}
+
+/* Replies with a future that never completes (kept in the data). */
+static gboolean
+never_receive (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  PykkaFuture **kept = test_actor_get_data (self);
+
+  g_assert_null (*kept);
+  *kept = pykka_future_new ();
+  g_value_init (reply, PYKKA_TYPE_FUTURE);
+  g_value_set_object (reply, *kept);
+  return TRUE;
+}
+
+static void
+test_blocking_ask_times_out_while_busy (void)
+{
+  g_autoptr(GMainContext) ctx = g_main_context_new ();
+  Ping ping_a = { NULL }, ping_b = { NULL };
+  g_autoptr(PykkaFuture) never = NULL;
+  TestRecord *ra, *rb, *rc;
+  g_autoptr(PykkaActorRef) a = NULL;
+  g_autoptr(PykkaActorRef) b = NULL;
+  g_autoptr(PykkaActorRef) c = NULL;
+  g_autoptr(GError) error = NULL;
+  GValue v = G_VALUE_INIT;
+
+  g_test_summary ("A blocking ask with a timeout times out even while other actors of the context are always ready to run");
+
+  g_main_context_push_thread_default (ctx);
+  a = test_start (0, ping_receive, &ping_a, &ra);
+  b = test_start (0, ping_receive, &ping_b, &rb);
+  c = test_start (0, never_receive, &never, &rc);
+  ping_a.peer = b;
+  ping_b.peer = a;
+
+  g_assert_true (pykka_actor_ref_tell (a, test_value_int (&v, 1), NULL));
+  g_assert_false (pykka_actor_ref_ask_sync (c, &v, 50, NULL, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_TIMEOUT);
+  g_value_unset (&v);
+  g_assert_cmpint (ra->n_received + rb->n_received, >, 0);
+  g_main_context_pop_thread_default (ctx);
+
+  pykka_future_set_value (never, NULL, NULL);
+  {
+    GList *futures = pykka_registry_stop_all_futures ();
+    test_iterate_until (ctx, ({ GList *l_ = pykka_registry_get_all (); g_list_free_full (l_, g_object_unref); l_ == NULL; }));
+    g_list_free_full (futures, g_object_unref);
+  }
+  test_record_free (ra);
+  test_record_free (rb);
+  test_record_free (rc);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -248,6 +347,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/Pykka/Scheduler/idle-actors-cost-nothing", test_idle_actors_cost_nothing);
   g_test_add_func ("/Pykka/Scheduler/flooded-actor-yields", test_flooded_actor_yields);
   g_test_add_func ("/Pykka/Scheduler/fair-turns", test_fair_turns);
+  g_test_add_func ("/Pykka/Scheduler/blocking-ask-runs-actors-directly", test_blocking_ask_runs_actors_directly);
+  g_test_add_func ("/Pykka/Scheduler/blocking-ask-times-out-while-busy", test_blocking_ask_times_out_while_busy);
 
   return g_test_run ();
 }
