@@ -40,8 +40,8 @@ static PyObject *failure_type;        /* _Failure */
 static PyObject *suspended_marker;    /* _SUSPENDED */
 static PyObject *stash_exception;     /* _stash_exception(exc) -> GLib.Error */
 static PyObject *take_exception;      /* _take_exception(GLib.Error) -> exc */
-static PyObject *ask_wait;            /* _ask_wait(ref, future, timeout) */
-static PyObject *resume;              /* _resume(worker, ready) */
+static PyObject *resume_failed;       /* _resume_failed(exc) */
+static PyObject *timeout_type;        /* Pykka.Timeout */
 static PyObject *glib_error_type;     /* GLib.Error */
 static PyTypeObject *gvalue_type;     /* GObject.Value */
 static GType pyobject_gtype;          /* PyGObject's "PyObject" boxed type */
@@ -57,6 +57,9 @@ static PyObject *str_pool;            /* key of the worker pool in the thread st
 static PyObject *str_domain;
 static PyObject *str_code;
 static PyObject *str_message;
+static PyObject *str_get_hook;
+static PyObject *str_get_from_hook;
+static PyObject *str_exception;
 
 #define SLOT(obj, off) (*(PyObject **) ((char *) (obj) + (off)))
 
@@ -573,17 +576,43 @@ waiter_unref (gpointer data)
   g_atomic_int_dec_and_test (&n_waiters);
 }
 
+/* Switches back into the suspended worker (in suspend()); @ready: whether
+ * the awaited object is ready (FALSE: the timeout passed). */
 static void
 waiter_resume (Waiter  *waiter,
                gboolean ready)
 {
   PyGILState_STATE state = PyGILState_Ensure ();
-  PyObject *result;
+  PyObject *worker = waiter->worker;
+  PyObject *depth, *args, *result = NULL;
 
-  result = PyObject_CallFunctionObjArgs (resume, waiter->worker, ready ? Py_True : Py_False, NULL);
+  depth = PyLong_FromLong (g_main_depth ());
+  args = PyTuple_Pack (1, ready ? Py_True : Py_False);
+  if (depth != NULL && args != NULL)
+    {
+      slot_set (worker, off_caller, (PyObject *) PyGreenlet_GetCurrent ());
+      slot_set (worker, off_depth, Py_NewRef (depth));
+      result = PyGreenlet_Switch ((PyGreenlet *) worker, args, NULL);
+    }
   if (result == NULL)
-    PyErr_Print ();
+    {
+      PyObject *type, *exc, *tb, *logged;
+
+      PyErr_Fetch (&type, &exc, &tb);
+      PyErr_NormalizeException (&type, &exc, &tb);
+      if (tb != NULL && exc != NULL)
+        PyException_SetTraceback (exc, tb);
+      logged = PyObject_CallOneArg (resume_failed, exc != NULL ? exc : Py_None);
+      if (logged == NULL)
+        PyErr_Print ();
+      Py_XDECREF (logged);
+      Py_XDECREF (type);
+      Py_XDECREF (exc);
+      Py_XDECREF (tb);
+    }
   Py_XDECREF (result);
+  Py_XDECREF (args);
+  Py_XDECREF (depth);
   PyGILState_Release (state);
 }
 
@@ -625,50 +654,16 @@ waiter_timeout_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* wait_async(worker, obj, timeout_ms): arranges for _resume(worker, ready)
- * in the worker's actor's context once @obj (a Pykka.Future or a
- * Pykka.Event) is ready (ready=True) or @timeout_ms pass (ready=False). */
-static PyObject *
-py_wait_async (PyObject        *module,
-               PyObject *const *args,
-               Py_ssize_t       nargs)
+/* Arranges for waiter_resume() in the actor's context once @target (a
+ * future or an event) is ready or @timeout_ms (-1: none) pass. */
+static void
+wait_async (PyObject *worker,
+            GObject  *target,
+            gint      timeout_ms)
 {
-  PyObject *worker, *obj, *actor;
-  GObject *target;
-  GMainContext *context;
+  PykkaActor *actor = PYKKA_ACTOR (pygobject_get (SLOT (worker, off_actor)));
+  GMainContext *context = pykka_actor_get_context (actor);
   Waiter *waiter;
-  long timeout_ms;
-
-  if (nargs != 3)
-    {
-      PyErr_SetString (PyExc_TypeError, "wait_async(worker, obj, timeout_ms)");
-      return NULL;
-    }
-  worker = args[0];
-  obj = args[1];
-  timeout_ms = PyLong_AsLong (args[2]);
-  if (timeout_ms == -1 && PyErr_Occurred ())
-    return NULL;
-  if (!PyObject_TypeCheck (worker, (PyTypeObject *) worker_type))
-    {
-      PyErr_SetString (PyExc_TypeError, "wait_async: not a worker");
-      return NULL;
-    }
-  actor = SLOT (worker, off_actor);
-  if (actor == NULL ||
-      !PyObject_TypeCheck (actor, &PyGObject_Type) || !PYKKA_IS_ACTOR (pygobject_get (actor)) ||
-      !PyObject_TypeCheck (obj, &PyGObject_Type) || pygobject_get (obj) == NULL)
-    {
-      PyErr_SetString (PyExc_TypeError, "wait_async: not a running worker and a future or event");
-      return NULL;
-    }
-  target = pygobject_get (obj);
-  if (!PYKKA_IS_FUTURE (target) && !PYKKA_IS_EVENT (target))
-    {
-      PyErr_SetString (PyExc_TypeError, "wait_async: not a future or an event");
-      return NULL;
-    }
-  context = pykka_actor_get_context (PYKKA_ACTOR (pygobject_get (actor)));
 
   waiter = g_new0 (Waiter, 1);
   g_atomic_int_inc (&n_waiters);
@@ -694,8 +689,220 @@ py_wait_async (PyObject        *module,
     g_source_attach (waiter->source, context);
   g_main_context_pop_thread_default (context);
   Py_END_ALLOW_THREADS
+}
 
-  Py_RETURN_NONE;
+/* The worker running a handler in the current greenlet, if a wait there
+ * may suspend it (not in a main loop iteration nested in the handler):
+ * borrowed, or NULL. */
+static PyObject *
+suspendable_worker (void)
+{
+  PyObject *current = (PyObject *) PyGreenlet_GetCurrent ();
+  PyObject *actor, *depth;
+  PyObject *result = NULL;
+
+  if (current == NULL)
+    {
+      PyErr_Clear ();
+      return NULL;
+    }
+  if (Py_TYPE (current) == (PyTypeObject *) worker_type)
+    {
+      actor = SLOT (current, off_actor);
+      depth = SLOT (current, off_depth);
+      if (actor != NULL && actor != Py_None && depth != NULL && PyLong_CheckExact (depth) &&
+          PyLong_AsLong (depth) == g_main_depth ())
+        result = current;
+    }
+  /* The greenlet stays alive while it runs this code. */
+  Py_DECREF (current);
+  return result;
+}
+
+/* Suspends the handler running in @worker (the current greenlet) until
+ * @target is ready or @timeout_ms pass: 1 if ready, 0 if not, -1 on error. */
+static int
+suspend (PyObject *worker,
+         GObject  *target,
+         gint      timeout_ms)
+{
+  PyObject *marker = Py_None;
+  PyObject *caller, *args, *result;
+  int ready;
+
+  if (SLOT (worker, off_pending) == NULL || SLOT (worker, off_pending) == Py_None)
+    {
+      /* The first suspension: C gets this future as the reply. */
+      PyObject *pending = pygobject_new_full ((GObject *) pykka_future_new (), TRUE, NULL);
+
+      if (pending == NULL)
+        return -1;
+      slot_set (worker, off_pending, pending);
+      marker = suspended_marker;
+    }
+  caller = Py_XNewRef (SLOT (worker, off_caller));
+  if (caller == NULL || !PyGreenlet_Check (caller))
+    {
+      Py_XDECREF (caller);
+      PyErr_SetString (PyExc_RuntimeError, "a running worker has no caller");
+      return -1;
+    }
+  args = PyTuple_Pack (1, marker);
+  if (args == NULL)
+    {
+      Py_DECREF (caller);
+      return -1;
+    }
+  wait_async (worker, target, timeout_ms);
+  result = PyGreenlet_Switch ((PyGreenlet *) caller, args, NULL);
+  Py_DECREF (args);
+  Py_DECREF (caller);
+  if (result == NULL)
+    return -1;
+  ready = PyObject_IsTrue (result);
+  Py_DECREF (result);
+  return ready;
+}
+
+/* suspend(worker, obj, timeout_ms): Event.wait's suspension. */
+static PyObject *
+py_suspend (PyObject        *module,
+            PyObject *const *args,
+            Py_ssize_t       nargs)
+{
+  PyObject *worker;
+  GObject *target;
+  long timeout_ms;
+  int ready;
+
+  if (nargs != 3)
+    {
+      PyErr_SetString (PyExc_TypeError, "suspend(worker, obj, timeout_ms)");
+      return NULL;
+    }
+  worker = args[0];
+  timeout_ms = PyLong_AsLong (args[2]);
+  if (timeout_ms == -1 && PyErr_Occurred ())
+    return NULL;
+  if (worker != suspendable_worker () ||
+      !PyObject_TypeCheck (args[1], &PyGObject_Type) || (target = pygobject_get (args[1])) == NULL ||
+      !(PYKKA_IS_FUTURE (target) || PYKKA_IS_EVENT (target)))
+    {
+      PyErr_SetString (PyExc_TypeError, "suspend: not the running worker, and a future or an event");
+      return NULL;
+    }
+  ready = suspend (worker, target, (gint) CLAMP (timeout_ms, -1, G_MAXINT));
+  if (ready < 0)
+    return NULL;
+  return PyBool_FromLong (ready);
+}
+
+/* The outcome of @future, waited for at most @timeout_ms: suspending the
+ * handler when in one, else the C blocking get. @py_future: its wrapper,
+ * if it has one (its _exception() turns errors into exceptions). */
+static PyObject *
+future_wait_get (PyObject    *py_future,
+                 PykkaFuture *future,
+                 PyObject    *timeout,
+                 gint         timeout_ms)
+{
+  const GValue *value;
+  GError *error = NULL;
+
+  if (timeout_ms != 0 && !pykka_future_is_done (future))
+    {
+      PyObject *worker = suspendable_worker ();
+
+      if (worker != NULL)
+        {
+          int ready = suspend (worker, G_OBJECT (future), timeout_ms);
+
+          if (ready < 0)
+            return NULL;
+          if (!ready)
+            {
+              PyObject *exc = PyObject_CallFunction (timeout_type, "N",
+                                                     PyUnicode_FromFormat ("%S seconds", timeout));
+
+              if (exc != NULL)
+                {
+                  PyErr_SetObject (timeout_type, exc);
+                  Py_DECREF (exc);
+                }
+              return NULL;
+            }
+        }
+    }
+  if (pykka_future_is_done (future))
+    value = pykka_future_get (future, 0, &error);
+  else
+    {
+      Py_BEGIN_ALLOW_THREADS
+      value = pykka_future_get (future, timeout_ms, &error);
+      Py_END_ALLOW_THREADS
+    }
+  if (value != NULL)
+    return value_to_py (value, FALSE);
+  if (py_future == NULL)
+    return raise_gerror (error);
+  else
+    {
+      PyObject *gerror, *exc;
+
+      gerror = PyObject_CallFunction (glib_error_type, "ssi", error->message,
+                                      g_quark_to_string (error->domain), error->code);
+      g_error_free (error);
+      if (gerror == NULL)
+        return NULL;
+      exc = PyObject_CallMethodOneArg (py_future, str_exception, gerror);
+      Py_DECREF (gerror);
+      if (exc == NULL)
+        return NULL;
+      PyException_SetCause (exc, NULL);
+      PyErr_SetObject ((PyObject *) Py_TYPE (exc), exc);
+      Py_DECREF (exc);
+      return NULL;
+    }
+}
+
+/* Future.get(timeout=None) */
+static PyObject *
+future_get (PyObject         *self,
+            PyObject *const  *args,
+            Py_ssize_t        nargs,
+            PyObject         *kwnames)
+{
+  PyObject *timeout = Py_None, *hook;
+  GObject *future;
+  gint timeout_ms;
+
+  if (nargs > 1 || (kwnames != NULL && (PyTuple_GET_SIZE (kwnames) + nargs > 1 ||
+                                        PyUnicode_CompareWithASCIIString (PyTuple_GET_ITEM (kwnames, 0),
+                                                                          "timeout") != 0)))
+    {
+      PyErr_SetString (PyExc_TypeError, "get() takes one optional argument, timeout");
+      return NULL;
+    }
+  if (nargs + (kwnames != NULL ? PyTuple_GET_SIZE (kwnames) : 0) == 1)
+    timeout = args[0];
+  hook = PyObject_GetAttr (self, str_get_hook);
+  if (hook == NULL)
+    return NULL;
+  if (hook != Py_None)
+    {
+      Py_DECREF (hook);
+      return PyObject_CallMethodOneArg (self, str_get_from_hook, timeout);
+    }
+  Py_DECREF (hook);
+  future = pygobject_get (self);
+  if (future == NULL || !PYKKA_IS_FUTURE (future))
+    {
+      PyErr_SetString (PyExc_TypeError, "not an initialised Pykka.Future");
+      return NULL;
+    }
+  if (timeout_to_ms (timeout, &timeout_ms) < 0)
+    return NULL;
+  return future_wait_get (self, PYKKA_FUTURE (future), timeout, timeout_ms);
 }
 
 static PyObject *
@@ -755,7 +962,7 @@ ref_ask (PyObject         *self,
   GValue reply = G_VALUE_INIT;
   GError *error = NULL;
   PykkaFuture *future = NULL;
-  PyObject *py_future, *result;
+  PyObject *result;
   Py_ssize_t i, j, nkw;
   gint timeout_ms;
   int block;
@@ -804,11 +1011,33 @@ ref_ask (PyObject         *self,
        * ask, and the get finds the reply ready instead of sleeping on a
        * condition variable. */
       PyObject *current = (PyObject *) PyGreenlet_GetCurrent ();
+      PyObject *handler_actor = NULL;
 
       if (current == NULL)
         return NULL;
-      sync = !(Py_TYPE (current) == (PyTypeObject *) worker_type &&
-               SLOT (current, off_actor) != NULL && SLOT (current, off_actor) != Py_None);
+      if (Py_TYPE (current) == (PyTypeObject *) worker_type &&
+          SLOT (current, off_actor) != NULL && SLOT (current, off_actor) != Py_None)
+        handler_actor = SLOT (current, off_actor);
+      sync = handler_actor == NULL;
+      if (handler_actor != NULL && params[2] == Py_None &&
+          PyObject_TypeCheck (handler_actor, &PyGObject_Type) &&
+          PYKKA_IS_ACTOR (pygobject_get (handler_actor)) &&
+          pykka_actor_get_actor_ref (PYKKA_ACTOR (pygobject_get (handler_actor))) == ref)
+        {
+          PyObject *text = PyUnicode_FromFormat ("%S asked itself and waits for the answer: "
+                                                 "this wait could never finish", self);
+          PyObject *exc = NULL;
+
+          if (text != NULL)
+            exc = PyObject_CallFunction (glib_error_type, "Osi", text,
+                                         g_quark_to_string (PYKKA_ERROR), PYKKA_ERROR_DEADLOCK);
+          if (exc != NULL)
+            PyErr_SetObject ((PyObject *) Py_TYPE (exc), exc);
+          Py_XDECREF (exc);
+          Py_XDECREF (text);
+          Py_DECREF (current);
+          return NULL;
+        }
       Py_DECREF (current);
     }
 
@@ -849,11 +1078,11 @@ ref_ask (PyObject         *self,
       return result;
     }
 
-  py_future = pygobject_new_full ((GObject *) future, TRUE, NULL);
-  if (py_future == NULL || !block)
-    return py_future;
-  result = PyObject_CallFunctionObjArgs (ask_wait, self, py_future, params[2], NULL);
-  Py_DECREF (py_future);
+  if (!block)
+    return pygobject_new_full ((GObject *) future, TRUE, NULL);
+  /* In a handler (which suspends), or to an actor on a thread of its own. */
+  result = future_wait_get (NULL, future, params[2], timeout_ms);
+  g_object_unref (future);
   return result;
 }
 
@@ -868,6 +1097,30 @@ static PyMethodDef ref_ask_def = {
   "ask(message, block=True, timeout=None)\n--\n\nSends @message and returns the reply "
   "(block=True, waiting at\nmost @timeout seconds) or a ``Future`` of it (block=False).",
 };
+
+static PyMethodDef future_get_def = {
+  "get", (PyCFunction) (void (*) (void)) future_get, METH_FASTCALL | METH_KEYWORDS,
+  "get(timeout=None)\n--\n\nReturns the value, or raises the exception, waiting at most\n"
+  "@timeout seconds (None: for ever) before raising ``Timeout``.",
+};
+
+/* future_methods(Future): {'get': ...} */
+static PyObject *
+py_future_methods (PyObject *module,
+                   PyObject *cls)
+{
+  PyObject *result, *get;
+
+  if (!PyType_Check (cls))
+    {
+      PyErr_SetString (PyExc_TypeError, "future_methods() needs a class");
+      return NULL;
+    }
+  get = PyDescr_NewMethod ((PyTypeObject *) cls, &future_get_def);
+  result = get != NULL ? Py_BuildValue ("{sO}", "get", get) : NULL;
+  Py_XDECREF (get);
+  return result;
+}
 
 /* ref_methods(ActorRef): {'tell': ..., 'ask': ...}, method descriptors of
  * the class. */
@@ -955,14 +1208,15 @@ py_setup (PyObject *module,
           PyObject *kwargs)
 {
   static char *names[] = { "worker", "failure", "suspended", "stash_exception",
-                           "take_exception", "ask_wait", "resume", "glib_error",
+                           "take_exception", "resume_failed", "timeout", "glib_error",
                            "gvalue", NULL };
-  PyObject *worker, *failure, *suspended, *stash, *take, *wait, *res, *gerror, *gvalue;
+  PyObject *worker, *failure, *suspended, *stash, *take, *failed, *timeout, *gerror, *gvalue;
 
-  if (!PyArg_ParseTupleAndKeywords (args, kwargs, "O!O!OOOOOO!O!:setup", names,
+  if (!PyArg_ParseTupleAndKeywords (args, kwargs, "O!O!OOOOO!O!O!:setup", names,
                                     &PyType_Type, &worker, &PyType_Type, &failure,
-                                    &suspended, &stash, &take, &wait, &res,
-                                    &PyType_Type, &gerror, &PyType_Type, &gvalue))
+                                    &suspended, &stash, &take, &failed,
+                                    &PyType_Type, &timeout, &PyType_Type, &gerror,
+                                    &PyType_Type, &gvalue))
     return NULL;
   if (!PyType_IsSubtype ((PyTypeObject *) worker, &PyGreenlet_Type))
     {
@@ -982,8 +1236,8 @@ py_setup (PyObject *module,
   Py_XSETREF (suspended_marker, Py_NewRef (suspended));
   Py_XSETREF (stash_exception, Py_NewRef (stash));
   Py_XSETREF (take_exception, Py_NewRef (take));
-  Py_XSETREF (ask_wait, Py_NewRef (wait));
-  Py_XSETREF (resume, Py_NewRef (res));
+  Py_XSETREF (resume_failed, Py_NewRef (failed));
+  Py_XSETREF (timeout_type, Py_NewRef (timeout));
   Py_XSETREF (glib_error_type, Py_NewRef (gerror));
   Py_XSETREF (gvalue_type, (PyTypeObject *) Py_NewRef (gvalue));
   Py_RETURN_NONE;
@@ -1000,8 +1254,10 @@ static PyMethodDef module_methods[] = {
     "Completes a future with a value boxed as messages are." },
   { "broadcast", (PyCFunction) (void (*) (void)) py_broadcast, METH_FASTCALL,
     "Tells a message to every running actor of a class." },
-  { "wait_async", (PyCFunction) (void (*) (void)) py_wait_async, METH_FASTCALL,
-    "Resumes a worker once a future or an event is ready or a timeout passes." },
+  { "suspend", (PyCFunction) (void (*) (void)) py_suspend, METH_FASTCALL,
+    "Suspends the running worker until a future or an event is ready or a timeout passes." },
+  { "future_methods", py_future_methods, METH_O,
+    "The get method for the Future class." },
   { "n_waiters", py_n_waiters, METH_NOARGS,
     "How many suspensions have not released their callbacks yet." },
   { "worker_pool", py_worker_pool, METH_NOARGS,
@@ -1046,7 +1302,11 @@ PyInit__speedups (void)
   str_domain = PyUnicode_InternFromString ("domain");
   str_code = PyUnicode_InternFromString ("code");
   str_message = PyUnicode_InternFromString ("message");
-  if (str_pool == NULL || str_domain == NULL || str_code == NULL || str_message == NULL)
+  str_get_hook = PyUnicode_InternFromString ("_pykka_get_hook");
+  str_get_from_hook = PyUnicode_InternFromString ("_get_from_hook");
+  str_exception = PyUnicode_InternFromString ("_exception");
+  if (str_pool == NULL || str_domain == NULL || str_code == NULL || str_message == NULL ||
+      str_get_hook == NULL || str_get_from_hook == NULL || str_exception == NULL)
     return NULL;
   return PyModule_Create (&module_def);
 }

@@ -24,6 +24,28 @@ def test_set_and_get():
     assert future.get(0) == 'value'
 
 
+def test_get_arguments():
+    # get is a C method (pykka_glib._speedups): get(timeout=None).
+    future = Pykka.Future()
+    future.set(5)
+    assert future.get(None) == 5
+    assert future.get(timeout=TIMEOUT) == 5
+    assert future.get(1) == 5
+    assert Pykka.Future.get(future, 0.5) == 5
+    with pytest.raises(TypeError):
+        future.get(1, 2)
+    with pytest.raises(TypeError):
+        future.get(timeout_s=1)
+    with pytest.raises(TypeError):
+        future.get(1, timeout=1)
+    with pytest.raises(TypeError):
+        future.get('soon')
+    with pytest.raises(TypeError):
+        Pykka.Future.get(object())
+    with pytest.raises(Pykka.Timeout):
+        Pykka.Future().get(timeout=-1)
+
+
 def test_set_none_and_default():
     future = Pykka.Future()
     future.set()

@@ -110,13 +110,10 @@ _c_ref_get_urn = Pykka.ActorRef.get_urn
 _c_ref_get_actor_type = Pykka.ActorRef.get_actor_type
 _c_ref_dup_actor = Pykka.ActorRef.dup_actor
 _c_ref_is_alive = Pykka.ActorRef.is_alive
-_c_future_get = Pykka.Future.get
 _c_future_is_done = Pykka.Future.is_done
 _c_future_set_value = Pykka.Future.set_value
 _c_future_set_error = Pykka.Future.set_error
-_c_future_get_async = Pykka.Future.get_async
 _c_event_wait = Pykka.Event.wait
-_c_event_wait_async = Pykka.Event.wait_async
 _c_event_is_set = Pykka.Event.is_set
 _c_actor_get_context = Pykka.Actor.get_context
 _c_actor_get_actor_ref = Pykka.Actor.get_actor_ref
@@ -335,30 +332,15 @@ def _current_worker():
     return None
 
 
-# Suspending and resuming handlers: _speedups.wait_async() registers C
-# callbacks (get_async or wait_async, and a timeout source) in the actor's
-# context, which call _resume() once. (A Python callback handed to a C
-# function through PyGObject 3.42 would leak its libffi closure for ever.)
+# Suspending and resuming handlers is _speedups' work: a wait in a handler
+# (Future.get, a blocking ask, Event.wait) registers C callbacks
+# (get_async or wait_async, and a timeout source) in the actor's context,
+# and switches out of the worker; the callback switches back in. (A Python
+# callback handed to a C function through PyGObject 3.42 would leak its
+# libffi closure for ever.)
 
-def _resume(worker, ready):
-    """Switches back into @worker, suspended in _suspend(); @ready: whether
-    the awaited object is ready (False: the timeout passed)."""
-    try:
-        worker.caller = _getcurrent()
-        worker.depth = _main_depth()
-        worker.switch(ready)
-    except BaseException:
-        logger.exception('Resuming a suspended handler failed')
-
-
-def _suspend(worker, obj, timeout):
-    """Suspends the handler running in @worker until @obj (a future or an
-    event) is ready or @timeout seconds pass. Returns True if ready."""
-    _speedups.wait_async(worker, obj, _ms(timeout))
-    if worker.pending is None:
-        worker.pending = Future()
-        return worker.caller.switch(_SUSPENDED)
-    return worker.caller.switch(None)
+def _resume_failed(exc):
+    logger.error('Resuming a suspended handler failed', exc_info=exc)
 
 
 def _drive(coroutine):
@@ -458,28 +440,6 @@ class Future(Pykka.Future):
 
     _pykka_get_hook = None
 
-    def get(self, timeout=None):
-        """Returns the value, or raises the exception, waiting at most
-        @timeout seconds (None: for ever) before raising ``Timeout``."""
-        if self._pykka_get_hook is not None:
-            return self._get_from_hook(timeout)
-        g = _getcurrent()
-        if g.__class__ is _Worker and not _c_future_is_done(self) and \
-                g.actor is not None and g.depth == _main_depth() and \
-                (timeout is None or _ms(timeout) > 0):
-            if not _suspend(g, self, timeout):
-                raise Timeout('%s seconds' % (timeout,))
-        try:
-            value = _c_future_get(self, _ms(timeout))
-        except GLib.Error as error:
-            raise self._exception(error) from None
-        except TypeError:
-            # An unset reply (a C handler that answered nothing).
-            if _c_future_is_done(self):
-                return None
-            raise
-        return value
-
     def _exception(self, error):
         exc = _take_exception(error)
         if _c_future_is_done(self):
@@ -554,6 +514,11 @@ class Future(Pykka.Future):
 
 
 Future = override(Future)
+# get(timeout=None), in C: in a handler, a wait suspends only that actor;
+# elsewhere it is the C blocking get; a get hook (map, filter, ...) is
+# _get_from_hook().
+for _name, _method in _speedups.future_methods(Future).items():
+    setattr(Future, _name, _method)
 ThreadingFuture = Future
 __all__ += ['Future', 'ThreadingFuture']
 
@@ -581,7 +546,7 @@ class Event(Pykka.Event):
         if g.__class__ is _Worker and g.actor is not None and \
                 not _c_event_is_set(self) and g.depth == _main_depth() and \
                 (timeout is None or _ms(timeout) > 0):
-            return bool(_suspend(g, self, timeout))
+            return _speedups.suspend(g, self, _ms(timeout))
         return _c_event_wait(self, _ms(timeout))
 
     isSet = Pykka.Event.is_set
@@ -649,32 +614,12 @@ ActorRef = override(ActorRef)
 # blocking ask outside handlers to an actor whose context this thread runs
 # is one pykka_actor_ref_ask_sync() (no Python wrapper for its future);
 # otherwise ask makes a future, returned as is (block=False) or waited for
-# by _ask_wait().
+# as Future.get does (without a Python wrapper).
 for _name, _method in _speedups.ref_methods(ActorRef).items():
     setattr(ActorRef, _name, _method)
 del _name, _method
 __all__.append('ActorRef')
 
-
-def _ask_wait(ref, future, timeout):
-    """The end of a blocking ActorRef.ask() in a handler (which suspends),
-    or to an actor on a thread of its own."""
-    g = _getcurrent()
-    if g.__class__ is _Worker and g.actor is not None:
-        if timeout is None and _c_actor_get_actor_ref(g.actor) is ref:
-            raise GLib.Error('%s asked itself and waits for the answer: this wait could never finish' % (ref,),
-                             _PYKKA_DOMAIN, int(Pykka.Error.DEADLOCK))
-        return future.get(timeout)
-    # Not in a handler: the C blocking get (Future.get, inlined).
-    try:
-        return _c_future_get(future, _ms(timeout))
-    except GLib.Error as error:
-        raise future._exception(error) from None
-    except TypeError:
-        # An unset reply (a C handler that answered nothing).
-        if _c_future_is_done(future):
-            return None
-        raise
 
 
 # ---------------------------------------------------------------------------
@@ -963,8 +908,8 @@ _speedups.setup(
     suspended=_SUSPENDED,
     stash_exception=_stash_exception,
     take_exception=_take_exception,
-    ask_wait=_ask_wait,
-    resume=_resume,
+    resume_failed=_resume_failed,
+    timeout=Timeout,
     glib_error=GLib.Error,
     gvalue=GObject.Value,
 )
