@@ -475,3 +475,46 @@ def test_timed_waits_release_their_cancellables_and_timers():
     assert _speedups.n_waiters() == 0
     forwarder.stop(timeout=TIMEOUT)
     patient.stop(timeout=TIMEOUT)
+
+
+def test_a_timed_out_ask_in_a_handler_ends_its_wait_with_the_late_reply():
+    # The future of an ask always completes (reply, or ACTOR_DEAD), so a
+    # timed-out ask in a handler has no cancellable: its wait ends when
+    # the late reply comes, and the handler is not resumed twice.
+    from pykka_glib import _speedups
+
+    gate = Pykka.Future()
+
+    class Slow(Pykka.Actor):
+        def on_receive(self, message):
+            return gate.get(timeout=TIMEOUT)
+
+    class Impatient(Pykka.Actor):
+        def __init__(self, slow):
+            super().__init__()
+            self.slow = slow
+            self.handled = 0
+
+        def on_receive(self, message):
+            self.handled += 1
+            if message == 'count':
+                return self.handled
+            try:
+                return self.slow.ask(message, timeout=0.01)
+            except Pykka.Timeout:
+                return 'timed out'
+
+    slow = Slow.start()
+    impatient = Impatient.start(slow)
+    assert impatient.ask('first', timeout=TIMEOUT) == 'timed out'
+    # Slow waits on the gate; Impatient's wait waits for Slow's reply.
+    assert _speedups.n_waiters() == 2
+    gate.set('late')
+    iterate_until(lambda: _speedups.n_waiters() == 0)
+    assert impatient.ask('count', timeout=TIMEOUT) == 2
+    assert slow.ask('again', timeout=TIMEOUT) == 'late'
+    slow.stop(timeout=TIMEOUT)
+    # A dead actor's ask fails at once: no wait at all.
+    with pytest.raises(Pykka.ActorDeadError):
+        impatient.ask('second', timeout=TIMEOUT)
+    assert _speedups.n_waiters() == 0
