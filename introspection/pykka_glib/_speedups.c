@@ -92,6 +92,8 @@ slot_offset (PyObject   *type,
   return offset;
 }
 
+static PykkaFuture *pending_get (PyObject *capsule);
+
 /* ------------------------------------------------------------------------
  * Values
  */
@@ -458,15 +460,12 @@ actor_on_receive (PykkaActor   *actor,
   if (value == suspended_marker)
     {
       /* The handler waits: C waits on the worker's pending future. */
-      PyObject *pending = SLOT (worker, off_pending);
+      PykkaFuture *pending = pending_get (SLOT (worker, off_pending));
 
-      if (pending == NULL || !PyObject_TypeCheck (pending, &PyGObject_Type))
-        {
-          PyErr_SetString (PyExc_RuntimeError, "a suspended worker has no pending future");
-          goto python_error;
-        }
+      if (pending == NULL)
+        goto python_error;
       g_value_init (reply, PYKKA_TYPE_FUTURE);
-      g_value_set_object (reply, pygobject_get (pending));
+      g_value_set_object (reply, pending);
       ok = TRUE;
       goto out;
     }
@@ -544,17 +543,21 @@ py_install_on_receive (PyObject *module,
  * Suspending a worker on a future or an event
  */
 
+typedef struct _Timers Timers;
+
 typedef struct
 {
-  gint refs;                  /* the async callback, and the timeout source (atomic) */
+  gint refs;                  /* the async callback, and the timers (atomic) */
   gboolean fired;
   PyObject *worker;
-  GSource *source;            /* the timeout (one reference), while pending */
-  GCancellable *cancellable;  /* with a timeout */
+  Timers *timers;             /* while in their queue */
+  GList link;                 /* in timers->queue */
+  gint64 deadline;            /* monotonic, µs */
+  GCancellable *cancellable;  /* for a wait that may never end */
 } Waiter;
 
-/* Waiters alive, for the tests: each one holds a cancellable and a timeout
- * source until its wait ends. */
+/* Waiters alive, for the tests: each one holds a cancellable and a place
+ * in a timer queue until its wait ends. */
 static gint n_waiters;
 
 static void
@@ -616,6 +619,186 @@ waiter_resume (Waiter  *waiter,
   PyGILState_Release (state);
 }
 
+/* Timeouts of waits: one GSource per main context, with the waiters of
+ * that context in a queue sorted by deadline (waits with the same timeout
+ * are appended), instead of a timeout source attached and destroyed for
+ * every wait. The source wakes up at the earliest deadline it knows; a wait
+ * that ends first just leaves the queue, and a wake-up finding nothing due
+ * only rearms. */
+struct _Timers
+{
+  GSource source;
+  GMutex mutex;
+  GQueue queue;             /* of Waiter, by deadline */
+  gint64 armed;             /* the source's ready time, -1 if none */
+  GMainContext *context;    /* not owned: the source dies with it */
+};
+
+G_LOCK_DEFINE_STATIC (timers_by_context);
+static GHashTable *timers_by_context;   /* GMainContext -> Timers */
+static gint timers_generation;          /* bumped when one goes */
+
+static void
+timers_rearm_locked (Timers *timers)
+{
+  Waiter *head = g_queue_peek_head (&timers->queue);
+  gint64 ready = head != NULL ? head->deadline : -1;
+
+  if (ready != timers->armed)
+    {
+      timers->armed = ready;
+      g_source_set_ready_time (&timers->source, ready);
+    }
+}
+
+static void
+waiter_timed_out (Waiter *waiter)
+{
+  /* The async callback still comes (cancelled, or once the future
+   * completes) and drops its reference. */
+  if (waiter->cancellable != NULL)
+    g_cancellable_cancel (waiter->cancellable);
+  waiter_resume (waiter, FALSE);
+}
+
+static gboolean
+timers_dispatch (GSource     *source,
+                 GSourceFunc  callback,
+                 gpointer     data)
+{
+  Timers *timers = (Timers *) source;
+  gint64 now = g_source_get_time (source);
+
+  for (;;)
+    {
+      Waiter *waiter;
+
+      g_mutex_lock (&timers->mutex);
+      waiter = g_queue_peek_head (&timers->queue);
+      if (waiter == NULL || waiter->deadline > now)
+        {
+          timers->armed = -2;   /* forces the update */
+          timers_rearm_locked (timers);
+          g_mutex_unlock (&timers->mutex);
+          return G_SOURCE_CONTINUE;
+        }
+      g_queue_unlink (&timers->queue, &waiter->link);
+      waiter->timers = NULL;
+      g_mutex_unlock (&timers->mutex);
+
+      /* Only this context's thread fires or readies its waiters. */
+      if (!waiter->fired)
+        {
+          waiter->fired = TRUE;
+          waiter_timed_out (waiter);
+        }
+      waiter_unref (waiter);
+    }
+}
+
+static void
+timers_finalize (GSource *source)
+{
+  Timers *timers = (Timers *) source;
+  Waiter *waiter;
+
+  G_LOCK (timers_by_context);
+  if (g_hash_table_lookup (timers_by_context, timers->context) == timers)
+    g_hash_table_remove (timers_by_context, timers->context);
+  g_atomic_int_inc (&timers_generation);
+  G_UNLOCK (timers_by_context);
+  /* The context is going away: nothing fires any more. */
+  while ((waiter = g_queue_peek_head (&timers->queue)) != NULL)
+    {
+      g_queue_unlink (&timers->queue, &waiter->link);
+      waiter->timers = NULL;
+      waiter_unref (waiter);
+    }
+  g_mutex_clear (&timers->mutex);
+}
+
+static GSourceFuncs timers_funcs = {
+  .dispatch = timers_dispatch,
+  .finalize = timers_finalize,
+};
+
+static Timers *
+timers_for_context (GMainContext *context)
+{
+  /* The last lookup of this thread, valid while no Timers went (a context
+   * freed and another allocated at its address). */
+  static __thread GMainContext *last_context;
+  static __thread Timers *last_timers;
+  static __thread gint last_generation;
+  Timers *timers;
+  gint generation = g_atomic_int_get (&timers_generation);
+
+  if (context == last_context && last_timers != NULL && generation == last_generation)
+    return last_timers;
+
+  G_LOCK (timers_by_context);
+  if (timers_by_context == NULL)
+    timers_by_context = g_hash_table_new (NULL, NULL);
+  timers = g_hash_table_lookup (timers_by_context, context);
+  if (timers == NULL)
+    {
+      timers = (Timers *) g_source_new (&timers_funcs, sizeof (Timers));
+      g_mutex_init (&timers->mutex);
+      g_queue_init (&timers->queue);
+      timers->armed = -1;
+      timers->context = context;
+      g_source_set_static_name (&timers->source, "[pykka-python-timeouts]");
+      g_hash_table_insert (timers_by_context, context, timers);
+      g_source_attach (&timers->source, context);
+      /* The context holds it. */
+      g_source_unref (&timers->source);
+    }
+  G_UNLOCK (timers_by_context);
+  last_context = context;
+  last_timers = timers;
+  last_generation = generation;
+  return timers;
+}
+
+static void
+timers_add (Timers *timers,
+            Waiter *waiter)
+{
+  GList *after;
+
+  g_mutex_lock (&timers->mutex);
+  for (after = timers->queue.tail; after != NULL; after = after->prev)
+    if (((Waiter *) after->data)->deadline <= waiter->deadline)
+      break;
+  waiter->link.data = waiter;
+  if (after == NULL)
+    g_queue_push_head_link (&timers->queue, &waiter->link);
+  else
+    g_queue_insert_after_link (&timers->queue, after, &waiter->link);
+  waiter->timers = timers;
+  if (timers->armed < 0 || waiter->deadline < timers->armed)
+    {
+      timers->armed = waiter->deadline;
+      g_source_set_ready_time (&timers->source, waiter->deadline);
+    }
+  g_mutex_unlock (&timers->mutex);
+}
+
+/* Takes @waiter out of its timer queue, if there: whether it was. */
+static gboolean
+timers_remove (Waiter *waiter)
+{
+  Timers *timers = waiter->timers;
+
+  if (timers == NULL)
+    return FALSE;
+  g_mutex_lock (&timers->mutex);
+  g_queue_unlink (&timers->queue, &waiter->link);
+  waiter->timers = NULL;
+  g_mutex_unlock (&timers->mutex);
+  return TRUE;
+}
+
 static void
 waiter_ready_cb (GObject      *source_object,
                  GAsyncResult *result,
@@ -627,33 +810,96 @@ waiter_ready_cb (GObject      *source_object,
   if (!waiter->fired)
     {
       waiter->fired = TRUE;
-      if (waiter->source != NULL)
-        {
-          GSource *source = g_steal_pointer (&waiter->source);
-
-          g_source_destroy (source);
-          g_source_unref (source);
-        }
+      if (timers_remove (waiter))
+        waiter_unref (waiter);
       waiter_resume (waiter, TRUE);
     }
   waiter_unref (waiter);
 }
 
-static gboolean
-waiter_timeout_cb (gpointer data)
-{
-  Waiter *waiter = data;
+/* The reply future of a suspended handler, in the worker's pending slot:
+ * a capsule, as no Python code needs a wrapper for it. */
+#define PENDING_NAME "pykka_glib.pending"
 
-  if (waiter->fired)
-    return G_SOURCE_REMOVE;
-  waiter->fired = TRUE;
-  g_clear_pointer (&waiter->source, g_source_unref);
-  /* The async callback still comes (cancelled, or once the future
-   * completes) and drops its reference. */
-  if (waiter->cancellable != NULL)
-    g_cancellable_cancel (waiter->cancellable);
-  waiter_resume (waiter, FALSE);
-  return G_SOURCE_REMOVE;
+static void
+pending_free (PyObject *capsule)
+{
+  g_object_unref (PyCapsule_GetPointer (capsule, PENDING_NAME));
+}
+
+static PyObject *
+pending_new (void)
+{
+  PykkaFuture *future = pykka_future_new ();
+  PyObject *capsule = PyCapsule_New (future, PENDING_NAME, pending_free);
+
+  if (capsule == NULL)
+    g_object_unref (future);
+  return capsule;
+}
+
+static PykkaFuture *
+pending_get (PyObject *capsule)
+{
+  if (!PyCapsule_IsValid (capsule, PENDING_NAME))
+    {
+      PyErr_SetString (PyExc_TypeError, "not a pending reply");
+      return NULL;
+    }
+  return PyCapsule_GetPointer (capsule, PENDING_NAME);
+}
+
+/* settle(pending, ok, value): completes the reply future of a handler that
+ * had suspended, with its return value or (not @ok) its exception. */
+static PyObject *
+py_settle (PyObject        *module,
+           PyObject *const *args,
+           Py_ssize_t       nargs)
+{
+  PykkaFuture *future;
+  GError *error = NULL;
+  gboolean done;
+
+  if (nargs != 3)
+    {
+      PyErr_SetString (PyExc_TypeError, "settle(pending, ok, value)");
+      return NULL;
+    }
+  future = pending_get (args[0]);
+  if (future == NULL)
+    return NULL;
+  if (PyObject_IsTrue (args[1]))
+    {
+      GValue value = G_VALUE_INIT;
+
+      if (message_to_value (&value, args[2]) < 0)
+        return NULL;
+      Py_BEGIN_ALLOW_THREADS
+      done = pykka_future_set_value (future, &value, &error);
+      Py_END_ALLOW_THREADS
+      g_value_unset (&value);
+    }
+  else
+    {
+      PyObject *gerror = PyObject_CallOneArg (stash_exception, args[2]);
+      GError *failure = NULL;
+
+      if (gerror == NULL)
+        return NULL;
+      if (set_gerror (&failure, gerror) < 0)
+        {
+          Py_DECREF (gerror);
+          return NULL;
+        }
+      Py_DECREF (gerror);
+      Py_BEGIN_ALLOW_THREADS
+      done = pykka_future_set_error (future, failure, &error);
+      Py_END_ALLOW_THREADS
+      g_error_free (failure);
+    }
+  if (!done)
+    return raise_gerror (error);
+  Py_RETURN_NONE;
 }
 
 /* Arranges for waiter_resume() in the actor's context once @target (a
@@ -673,6 +919,7 @@ wait_async (PyObject *worker,
 {
   PykkaActor *actor = PYKKA_ACTOR (pygobject_get (SLOT (worker, off_actor)));
   GMainContext *context = pykka_actor_get_context (actor);
+  Timers *timers = NULL;
   Waiter *waiter;
 
   waiter = g_new0 (Waiter, 1);
@@ -684,8 +931,8 @@ wait_async (PyObject *worker,
       if (!completes)
         waiter->cancellable = g_cancellable_new ();
       waiter->refs++;
-      waiter->source = g_timeout_source_new (timeout_ms > 0 ? (guint) timeout_ms : 1);
-      g_source_set_callback (waiter->source, waiter_timeout_cb, waiter, waiter_unref);
+      waiter->deadline = g_get_monotonic_time () + (gint64) MAX (timeout_ms, 1) * 1000;
+      timers = timers_for_context (context);
     }
 
   Py_BEGIN_ALLOW_THREADS
@@ -696,10 +943,10 @@ wait_async (PyObject *worker,
     pykka_future_get_async (PYKKA_FUTURE (target), waiter->cancellable, waiter_ready_cb, waiter);
   else
     pykka_event_wait_async (PYKKA_EVENT (target), waiter->cancellable, waiter_ready_cb, waiter);
-  if (waiter->source != NULL)
-    g_source_attach (waiter->source, context);
   g_main_context_pop_thread_default (context);
   Py_END_ALLOW_THREADS
+  if (timers != NULL)
+    timers_add (timers, waiter);
 }
 
 /* The worker running a handler in the current greenlet, if a wait there
@@ -745,7 +992,7 @@ suspend (PyObject *worker,
   if (SLOT (worker, off_pending) == NULL || SLOT (worker, off_pending) == Py_None)
     {
       /* The first suspension: C gets this future as the reply. */
-      PyObject *pending = pygobject_new_full ((GObject *) pykka_future_new (), TRUE, NULL);
+      PyObject *pending = pending_new ();
 
       if (pending == NULL)
         return -1;
@@ -1263,6 +1510,8 @@ static PyMethodDef module_methods[] = {
     "Makes this module's on_receive the vfunc of an actor class and of its future subclasses." },
   { "ref_methods", py_ref_methods, METH_O,
     "The tell and ask methods for the ActorRef class." },
+  { "settle", (PyCFunction) (void (*) (void)) py_settle, METH_FASTCALL,
+    "Completes the reply future of a handler that had suspended." },
   { "future_set", (PyCFunction) (void (*) (void)) py_future_set, METH_FASTCALL,
     "Completes a future with a value boxed as messages are." },
   { "broadcast", (PyCFunction) (void (*) (void)) py_broadcast, METH_FASTCALL,

@@ -518,3 +518,34 @@ def test_a_timed_out_ask_in_a_handler_ends_its_wait_with_the_late_reply():
     with pytest.raises(Pykka.ActorDeadError):
         impatient.ask('second', timeout=TIMEOUT)
     assert _speedups.n_waiters() == 0
+
+
+def test_timeouts_of_one_context_fire_by_deadline_not_by_start():
+    # The timeouts of a context's waits share one source and a queue
+    # sorted by deadline: a short wait started after a long one times out
+    # first, and the long one still gets its value.
+    from pykka_glib import _speedups
+
+    never = Pykka.Future()
+    later = Pykka.Future()
+    last = Pykka.Future()
+
+    class Waiter(Pykka.Actor):
+        def on_receive(self, message):
+            future, timeout = message
+            try:
+                return future.get(timeout=timeout)
+            except Pykka.Timeout:
+                return 'timed out'
+
+    long_wait = Waiter.start().ask((later, TIMEOUT), block=False)
+    medium_wait = Waiter.start().ask((last, TIMEOUT / 2), block=False)
+    short_wait = Waiter.start().ask((never, 0.01), block=False)
+    assert short_wait.get(TIMEOUT) == 'timed out'
+    assert not long_wait.is_done() and not medium_wait.is_done()
+    later.set('in time')
+    assert long_wait.get(TIMEOUT) == 'in time'
+    assert not medium_wait.is_done()
+    last.set('last')
+    assert medium_wait.get(TIMEOUT) == 'last'
+    iterate_until(lambda: _speedups.n_waiters() == 0)

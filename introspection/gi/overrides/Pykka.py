@@ -243,7 +243,8 @@ class _Worker(greenlet.greenlet):
 
     caller: the greenlet to switch to when the handler returns or waits
     actor: the actor whose handler runs (None when idle)
-    pending: the future C got as the reply once the handler suspended
+    pending: the future C got as the reply once the handler suspended (a
+      capsule of _speedups, for _settle)
     depth: GLib.main_depth() where the handler runs; a wait at another depth
       is inside a main loop iteration nested in the handler and must not
       switch out
@@ -316,12 +317,10 @@ class _Failure:
 _SUSPENDED = object()
 
 
-def _settle(future, ok, value):
-    """Completes the pending reply @future of a handler that had suspended."""
-    if ok:
-        _future_set(future, value)
-    else:
-        _c_future_set_error(future, _stash_exception(value))
+#: _settle(pending, ok, value) completes the reply future of a handler that
+#: had suspended (the worker's pending, a capsule), with its return value
+#: or (not ok) its exception.
+_settle = _speedups.settle
 
 
 def _current_worker():
