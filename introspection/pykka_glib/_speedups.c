@@ -41,6 +41,9 @@ static PyObject *suspended_marker;    /* _SUSPENDED */
 static PyObject *stash_exception;     /* _stash_exception(exc) -> GLib.Error */
 static PyObject *take_exception;      /* _take_exception(GLib.Error) -> exc */
 static PyObject *resume_failed;       /* _resume_failed(exc) */
+static PyObject *proxy_messages;      /* frozenset of the proxy message classes */
+static PyObject *dispatch_proxy;      /* _dispatch_proxy(actor, message) */
+static PyObject *drive;               /* _drive(coroutine) */
 static PyObject *timeout_type;        /* Pykka.Timeout */
 static PyObject *glib_error_type;     /* GLib.Error */
 static PyTypeObject *gvalue_type;     /* GObject.Value */
@@ -60,6 +63,11 @@ static PyObject *str_message;
 static PyObject *str_get_hook;
 static PyObject *str_get_from_hook;
 static PyObject *str_exception;
+static PyObject *str_on_receive;
+static PyObject *empty_tuple;
+
+/* Idle workers a thread keeps once their handler had suspended. */
+#define MAX_IDLE_WORKERS 64
 
 #define SLOT(obj, off) (*(PyObject **) ((char *) (obj) + (off)))
 
@@ -93,6 +101,7 @@ slot_offset (PyObject   *type,
 }
 
 static PykkaFuture *pending_get (PyObject *capsule);
+static PyObject *py_settle (PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
 /* ------------------------------------------------------------------------
  * Values
@@ -405,6 +414,140 @@ py_main_depth (PyObject *module,
                PyObject *unused)
 {
   return PyLong_FromLong (g_main_depth ());
+}
+
+/* Runs the handler for @message: a proxy call, or on_receive; an async
+ * handler is driven to its end (suspending the worker like get()). */
+static PyObject *
+run_handler (PyObject *actor,
+             PyObject *message)
+{
+  PyObject *value;
+  int is_proxy = PySet_Contains (proxy_messages, (PyObject *) Py_TYPE (message));
+
+  if (is_proxy < 0)
+    return NULL;
+  if (is_proxy)
+    value = PyObject_CallFunctionObjArgs (dispatch_proxy, actor, message, NULL);
+  else
+    value = PyObject_CallMethodOneArg (actor, str_on_receive, message);
+  if (value != NULL && Py_IS_TYPE (value, &PyCoro_Type))
+    Py_SETREF (value, PyObject_CallOneArg (drive, value));
+  return value;
+}
+
+/* _Worker.run(actor, message): the body of every worker greenlet. Started
+ * and switched into by the on_receive vfunc with (actor, message); hands
+ * the handler's value straight back (no tuple), a _Failure if it raised,
+ * or _SUSPENDED at its first suspension (the future is the worker's
+ * pending). A handler that had suspended completes its pending future
+ * instead, and the worker goes back to the pool and to the greenlet that
+ * resumed it. */
+static PyObject *
+worker_run (PyObject        *module,
+            PyObject *const *args,
+            Py_ssize_t       nargs)
+{
+  /* Borrowed: a reference from its own stack would keep it for ever. */
+  PyObject *self = (PyObject *) PyGreenlet_GetCurrent ();
+  PyObject *actor, *message;
+
+  if (self == NULL)
+    return NULL;
+  Py_DECREF (self);
+  if (nargs != 2 || !Py_IS_TYPE (self, (PyTypeObject *) worker_type))
+    {
+      PyErr_SetString (PyExc_TypeError, "a worker runs with (actor, message)");
+      return NULL;
+    }
+  actor = Py_NewRef (args[0]);
+  message = Py_NewRef (args[1]);
+
+  for (;;)
+    {
+      PyObject *value, *pending, *caller, *switch_args, *next;
+      gboolean ok;
+
+      value = run_handler (actor, message);
+      ok = value != NULL;
+      if (!ok)
+        {
+          PyObject *type, *tb;
+
+          if (PyErr_ExceptionMatches (PyExc_GreenletExit))
+            {
+              Py_DECREF (actor);
+              Py_DECREF (message);
+              return NULL;
+            }
+          PyErr_Fetch (&type, &value, &tb);
+          PyErr_NormalizeException (&type, &value, &tb);
+          if (tb != NULL)
+            PyException_SetTraceback (value, tb);
+          Py_XDECREF (type);
+          Py_XDECREF (tb);
+        }
+      Py_CLEAR (actor);
+      Py_CLEAR (message);
+      slot_set (self, off_actor, Py_NewRef (Py_None));
+
+      pending = SLOT (self, off_pending);
+      if (pending == NULL || pending == Py_None)
+        {
+          caller = Py_XNewRef (SLOT (self, off_caller));
+          if (!ok)
+            Py_SETREF (value, PyObject_CallOneArg (failure_type, value));
+          switch_args = value != NULL ? PyTuple_Pack (1, value) : NULL;
+          Py_XDECREF (value);
+        }
+      else
+        {
+          /* The handler had suspended: C waits on @pending. */
+          PyObject *settle_args[3] = { pending, ok ? Py_True : Py_False, value };
+          PyObject *settled, *pool;
+
+          pending = Py_NewRef (pending);
+          slot_set (self, off_pending, Py_NewRef (Py_None));
+          caller = Py_XNewRef (SLOT (self, off_caller));
+          slot_set (self, off_caller, Py_NewRef (Py_None));
+          settle_args[0] = pending;
+          settled = py_settle (NULL, settle_args, 3);
+          if (settled == NULL)
+            PyErr_WriteUnraisable (self);
+          Py_XDECREF (settled);
+          Py_DECREF (pending);
+          Py_DECREF (value);
+          pool = worker_pool ();
+          if (pool == NULL)
+            PyErr_WriteUnraisable (self);
+          else if (PyList_GET_SIZE (pool) < MAX_IDLE_WORKERS && PyList_Append (pool, self) < 0)
+            PyErr_WriteUnraisable (self);
+          switch_args = Py_NewRef (empty_tuple);
+        }
+      if (caller == NULL || switch_args == NULL || !PyGreenlet_Check (caller))
+        {
+          if (!PyErr_Occurred ())
+            PyErr_SetString (PyExc_RuntimeError, "a worker has no caller");
+          Py_XDECREF (caller);
+          Py_XDECREF (switch_args);
+          return NULL;
+        }
+      next = PyGreenlet_Switch ((PyGreenlet *) caller, switch_args, NULL);
+      Py_DECREF (switch_args);
+      Py_DECREF (caller);
+      /* Idle until the next handler (or GreenletExit, to end it). */
+      if (next == NULL)
+        return NULL;
+      if (!PyTuple_Check (next) || PyTuple_GET_SIZE (next) != 2)
+        {
+          Py_DECREF (next);
+          PyErr_SetString (PyExc_TypeError, "a worker runs with (actor, message)");
+          return NULL;
+        }
+      actor = Py_NewRef (PyTuple_GET_ITEM (next, 0));
+      message = Py_NewRef (PyTuple_GET_ITEM (next, 1));
+      Py_DECREF (next);
+    }
 }
 
 /* The on_receive vfunc of every Python actor class. */
@@ -1469,14 +1612,16 @@ py_setup (PyObject *module,
 {
   static char *names[] = { "worker", "failure", "suspended", "stash_exception",
                            "take_exception", "resume_failed", "timeout", "glib_error",
-                           "gvalue", NULL };
+                           "gvalue", "proxy_messages", "dispatch_proxy", "drive", NULL };
   PyObject *worker, *failure, *suspended, *stash, *take, *failed, *timeout, *gerror, *gvalue;
+  PyObject *proxies, *dispatch, *driver;
 
-  if (!PyArg_ParseTupleAndKeywords (args, kwargs, "O!O!OOOOO!O!O!:setup", names,
+  if (!PyArg_ParseTupleAndKeywords (args, kwargs, "O!O!OOOOO!O!O!O!OO:setup", names,
                                     &PyType_Type, &worker, &PyType_Type, &failure,
                                     &suspended, &stash, &take, &failed,
                                     &PyType_Type, &timeout, &PyType_Type, &gerror,
-                                    &PyType_Type, &gvalue))
+                                    &PyType_Type, &gvalue, &PyFrozenSet_Type, &proxies,
+                                    &dispatch, &driver))
     return NULL;
   if (!PyType_IsSubtype ((PyTypeObject *) worker, &PyGreenlet_Type))
     {
@@ -1498,6 +1643,9 @@ py_setup (PyObject *module,
   Py_XSETREF (take_exception, Py_NewRef (take));
   Py_XSETREF (resume_failed, Py_NewRef (failed));
   Py_XSETREF (timeout_type, Py_NewRef (timeout));
+  Py_XSETREF (proxy_messages, Py_NewRef (proxies));
+  Py_XSETREF (dispatch_proxy, Py_NewRef (dispatch));
+  Py_XSETREF (drive, Py_NewRef (driver));
   Py_XSETREF (glib_error_type, Py_NewRef (gerror));
   Py_XSETREF (gvalue_type, (PyTypeObject *) Py_NewRef (gvalue));
   Py_RETURN_NONE;
@@ -1510,6 +1658,8 @@ static PyMethodDef module_methods[] = {
     "Makes this module's on_receive the vfunc of an actor class and of its future subclasses." },
   { "ref_methods", py_ref_methods, METH_O,
     "The tell and ask methods for the ActorRef class." },
+  { "worker_run", (PyCFunction) (void (*) (void)) worker_run, METH_FASTCALL,
+    "The body of a worker greenlet (its run)." },
   { "settle", (PyCFunction) (void (*) (void)) py_settle, METH_FASTCALL,
     "Completes the reply future of a handler that had suspended." },
   { "future_set", (PyCFunction) (void (*) (void)) py_future_set, METH_FASTCALL,
@@ -1567,6 +1717,10 @@ PyInit__speedups (void)
   str_get_hook = PyUnicode_InternFromString ("_pykka_get_hook");
   str_get_from_hook = PyUnicode_InternFromString ("_get_from_hook");
   str_exception = PyUnicode_InternFromString ("_exception");
+  str_on_receive = PyUnicode_InternFromString ("on_receive");
+  empty_tuple = PyTuple_New (0);
+  if (str_on_receive == NULL || empty_tuple == NULL)
+    return NULL;
   if (str_pool == NULL || str_domain == NULL || str_code == NULL || str_message == NULL ||
       str_get_hook == NULL || str_get_from_hook == NULL || str_exception == NULL)
     return NULL;

@@ -233,7 +233,6 @@ def _exc_info_of(exc):
 # ---------------------------------------------------------------------------
 # Worker greenlets: where Python handlers run, and how they suspend
 
-_MAX_IDLE_WORKERS = 64
 #: This thread's idle workers (a list kept in the thread state).
 _worker_pool = _speedups.worker_pool
 
@@ -259,49 +258,14 @@ class _Worker(greenlet.greenlet):
         self.pending = None
         self.depth = -1
 
-    def run(self, actor, message):
-        # Started and switched into by the on_receive vfunc (_speedups)
-        # with (actor, message). Hot path: a handler that returns hands its
-        # value straight back (no tuple); a failure comes back as a
-        # _Failure, a first suspension as _SUSPENDED (the future is
-        # self.pending).
-        proxy_messages = _PROXY_MESSAGES
-        dispatch_proxy = _dispatch_proxy
-        coroutine = _CoroutineType
-        failure = _Failure
-        while True:
-            try:
-                if message.__class__ in proxy_messages:
-                    value = dispatch_proxy(actor, message)
-                else:
-                    value = actor.on_receive(message)
-                if value.__class__ is coroutine:
-                    value = _drive(value)
-                ok = True
-            except greenlet.GreenletExit:
-                raise
-            except BaseException as exc:
-                value = exc
-                ok = False
-            actor = message = None
-            self.actor = None
-            pending = self.pending
-            if pending is None:
-                if ok:
-                    actor, message = self.caller.switch(value)
-                else:
-                    actor, message = self.caller.switch(failure(value))
-            else:
-                # The handler had suspended: C waits on @pending.
-                self.pending = None
-                caller = self.caller
-                self.caller = None
-                _settle(pending, ok, value)
-                value = None
-                pool = _worker_pool()
-                if len(pool) < _MAX_IDLE_WORKERS:
-                    pool.append(self)
-                actor, message = caller.switch()
+    #: run(actor, message): in C. Started and switched into by the
+    #: on_receive vfunc with (actor, message); hands the handler's value
+    #: straight back (no tuple), a _Failure if it raised, or _SUSPENDED at
+    #: its first suspension (the future is self.pending). A handler that
+    #: had suspended completes its pending future (_settle) instead, and the
+    #: worker goes back to the pool (at most 64 idle) and to the greenlet
+    #: that resumed it.
+    run = _speedups.worker_run
 
 
 class _Failure:
@@ -909,6 +873,9 @@ _speedups.setup(
     take_exception=_take_exception,
     resume_failed=_resume_failed,
     timeout=Timeout,
+    proxy_messages=_PROXY_MESSAGES,
+    dispatch_proxy=_dispatch_proxy,
+    drive=_drive,
     glib_error=GLib.Error,
     gvalue=GObject.Value,
 )
