@@ -1079,14 +1079,21 @@ wait_async (PyObject *worker,
     }
 
   Py_BEGIN_ALLOW_THREADS
-  /* Callbacks run in the thread-default context when registered: the
-   * actor's, even when its thread runs it without pushing it. */
-  g_main_context_push_thread_default (context);
-  if (PYKKA_IS_FUTURE (target))
-    pykka_future_get_async (PYKKA_FUTURE (target), waiter->cancellable, waiter_ready_cb, waiter);
-  else
-    pykka_event_wait_async (PYKKA_EVENT (target), waiter->cancellable, waiter_ready_cb, waiter);
-  g_main_context_pop_thread_default (context);
+  {
+    /* Callbacks run in the thread-default context when registered: the
+     * actor's, even when its thread runs it without pushing it. */
+    GMainContext *current = g_main_context_get_thread_default ();
+    gboolean push = context != (current != NULL ? current : g_main_context_default ());
+
+    if (push)
+      g_main_context_push_thread_default (context);
+    if (PYKKA_IS_FUTURE (target))
+      pykka_future_get_async (PYKKA_FUTURE (target), waiter->cancellable, waiter_ready_cb, waiter);
+    else
+      pykka_event_wait_async (PYKKA_EVENT (target), waiter->cancellable, waiter_ready_cb, waiter);
+    if (push)
+      g_main_context_pop_thread_default (context);
+  }
   Py_END_ALLOW_THREADS
   if (timers != NULL)
     timers_add (timers, waiter);
