@@ -14,11 +14,13 @@
  * - the on_receive vfunc of PykkaPyActor: takes a worker greenlet of this
  *   thread's pool, switches into it with (actor, message), and turns what
  *   comes back (a value, a _Failure, or _SUSPENDED) into the reply GValue
- *   or a GError;
- * - ActorRef.tell and ActorRef.ask (method descriptors), Future.set's
- *   conversion, Registry.broadcast's, and the suspension of a worker on a
- *   future or an event (get_async/wait_async with C callbacks and an
- *   optional timeout source).
+ *   or a GError; worker_run(), the loop of the worker greenlets;
+ * - ActorRef.tell, ActorRef.ask and Future.get (method descriptors of the
+ *   override classes), Future.set's conversion, Registry.broadcast's;
+ * - suspensions: a wait in a handler makes the worker's pending reply
+ *   future, registers get_async/wait_async with C callbacks and its
+ *   timeout in a per-context timer queue, and switches out; the callback
+ *   switches back in.
  *
  * Every call into the runtime releases the GIL, as PyGObject does: the
  * runtime may take locks that another thread holds while it waits for the
@@ -101,7 +103,7 @@ slot_offset (PyObject   *type,
 }
 
 static PykkaFuture *pending_get (PyObject *capsule);
-static PyObject *py_settle (PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+static PyObject *settle_pending (PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
 /* ------------------------------------------------------------------------
  * Values
@@ -382,13 +384,6 @@ worker_pool (void)
 }
 
 static PyObject *
-py_worker_pool (PyObject *module,
-                PyObject *unused)
-{
-  return Py_XNewRef (worker_pool ());
-}
-
-static PyObject *
 py_take_worker_pool (PyObject *module,
                      PyObject *unused)
 {
@@ -511,7 +506,7 @@ worker_run (PyObject        *module,
           caller = Py_XNewRef (SLOT (self, off_caller));
           slot_set (self, off_caller, Py_NewRef (Py_None));
           settle_args[0] = pending;
-          settled = py_settle (NULL, settle_args, 3);
+          settled = settle_pending (NULL, settle_args, 3);
           if (settled == NULL)
             PyErr_WriteUnraisable (self);
           Py_XDECREF (settled);
@@ -992,10 +987,10 @@ pending_get (PyObject *capsule)
   return PyCapsule_GetPointer (capsule, PENDING_NAME);
 }
 
-/* settle(pending, ok, value): completes the reply future of a handler that
- * had suspended, with its return value or (not @ok) its exception. */
+/* Completes the reply future of a handler that had suspended (@args:
+ * pending, ok, value) with its return value or (not ok) its exception. */
 static PyObject *
-py_settle (PyObject        *module,
+settle_pending (PyObject        *module,
            PyObject *const *args,
            Py_ssize_t       nargs)
 {
@@ -1667,8 +1662,6 @@ static PyMethodDef module_methods[] = {
     "The tell and ask methods for the ActorRef class." },
   { "worker_run", (PyCFunction) (void (*) (void)) worker_run, METH_FASTCALL,
     "The body of a worker greenlet (its run)." },
-  { "settle", (PyCFunction) (void (*) (void)) py_settle, METH_FASTCALL,
-    "Completes the reply future of a handler that had suspended." },
   { "future_set", (PyCFunction) (void (*) (void)) py_future_set, METH_FASTCALL,
     "Completes a future with a value boxed as messages are." },
   { "broadcast", (PyCFunction) (void (*) (void)) py_broadcast, METH_FASTCALL,
@@ -1679,8 +1672,6 @@ static PyMethodDef module_methods[] = {
     "The get method for the Future class." },
   { "n_waiters", py_n_waiters, METH_NOARGS,
     "How many suspensions have not released their callbacks yet." },
-  { "worker_pool", py_worker_pool, METH_NOARGS,
-    "This thread's list of idle workers." },
   { "take_worker_pool", py_take_worker_pool, METH_NOARGS,
     "Removes and returns this thread's list of idle workers." },
   { "main_depth", py_main_depth, METH_NOARGS, "g_main_depth()" },

@@ -232,9 +232,10 @@ def _exc_info_of(exc):
 
 # ---------------------------------------------------------------------------
 # Worker greenlets: where Python handlers run, and how they suspend
-
-#: This thread's idle workers (a list kept in the thread state).
-_worker_pool = _speedups.worker_pool
+#
+# The on_receive vfunc (in _speedups) takes an idle worker from this
+# thread's pool (a list in the thread state) or makes one, and switches
+# into it with (actor, message).
 
 
 class _Worker(greenlet.greenlet):
@@ -243,7 +244,7 @@ class _Worker(greenlet.greenlet):
     caller: the greenlet to switch to when the handler returns or waits
     actor: the actor whose handler runs (None when idle)
     pending: the future C got as the reply once the handler suspended (a
-      capsule of _speedups, for _settle)
+      capsule of _speedups)
     depth: GLib.main_depth() where the handler runs; a wait at another depth
       is inside a main loop iteration nested in the handler and must not
       switch out
@@ -262,7 +263,7 @@ class _Worker(greenlet.greenlet):
     #: on_receive vfunc with (actor, message); hands the handler's value
     #: straight back (no tuple), a _Failure if it raised, or _SUSPENDED at
     #: its first suspension (the future is self.pending). A handler that
-    #: had suspended completes its pending future (_settle) instead, and the
+    #: had suspended completes its pending future instead, and the
     #: worker goes back to the pool (at most 64 idle) and to the greenlet
     #: that resumed it.
     run = _speedups.worker_run
@@ -281,12 +282,6 @@ class _Failure:
 _SUSPENDED = object()
 
 
-#: _settle(pending, ok, value) completes the reply future of a handler that
-#: had suspended (the worker's pending, a capsule), with its return value
-#: or (not ok) its exception.
-_settle = _speedups.settle
-
-
 def _current_worker():
     """The worker greenlet that may suspend here, or None."""
     g = _getcurrent()
@@ -297,7 +292,8 @@ def _current_worker():
 
 # Suspending and resuming handlers is _speedups' work: a wait in a handler
 # (Future.get, a blocking ask, Event.wait) registers C callbacks
-# (get_async or wait_async, and a timeout source) in the actor's context,
+# (get_async or wait_async, and a timeout in the context's timer queue) in
+# the actor's context,
 # and switches out of the worker; the callback switches back in. (A Python
 # callback handed to a C function through PyGObject 3.42 would leak its
 # libffi closure for ever.)
