@@ -404,13 +404,6 @@ py_take_worker_pool (PyObject *module,
   return pool;
 }
 
-static PyObject *
-py_main_depth (PyObject *module,
-               PyObject *unused)
-{
-  return PyLong_FromLong (g_main_depth ());
-}
-
 /* Runs the handler for @message: a proxy call, or on_receive; an async
  * handler is driven to its end (suspending the worker like get()). */
 static PyObject *
@@ -1168,37 +1161,64 @@ suspend (PyObject *worker,
   return ready;
 }
 
-/* suspend(worker, obj, timeout_ms): Event.wait's suspension. */
+/* Event.wait(timeout=None): in a handler, suspends only that actor;
+ * elsewhere the C blocking wait. Returns whether the event is set. */
 static PyObject *
-py_suspend (PyObject        *module,
-            PyObject *const *args,
-            Py_ssize_t       nargs)
+event_wait (PyObject         *self,
+            PyObject *const  *args,
+            Py_ssize_t        nargs,
+            PyObject         *kwnames)
 {
-  PyObject *worker;
-  GObject *target;
-  long timeout_ms;
-  int ready;
+  PyObject *timeout = Py_None;
+  GObject *event;
+  gint timeout_ms;
+  gboolean set;
 
-  if (nargs != 3)
+  if (nargs > 1 || (kwnames != NULL && (PyTuple_GET_SIZE (kwnames) + nargs > 1 ||
+                                        PyUnicode_CompareWithASCIIString (PyTuple_GET_ITEM (kwnames, 0),
+                                                                          "timeout") != 0)))
     {
-      PyErr_SetString (PyExc_TypeError, "suspend(worker, obj, timeout_ms)");
+      PyErr_SetString (PyExc_TypeError, "wait() takes one optional argument, timeout");
       return NULL;
     }
-  worker = args[0];
-  timeout_ms = PyLong_AsLong (args[2]);
-  if (timeout_ms == -1 && PyErr_Occurred ())
-    return NULL;
-  if (worker != suspendable_worker () ||
-      !PyObject_TypeCheck (args[1], &PyGObject_Type) || (target = pygobject_get (args[1])) == NULL ||
-      !(PYKKA_IS_FUTURE (target) || PYKKA_IS_EVENT (target)))
+  if (nargs + (kwnames != NULL ? PyTuple_GET_SIZE (kwnames) : 0) == 1)
+    timeout = args[0];
+  event = pygobject_get (self);
+  if (event == NULL || !PYKKA_IS_EVENT (event))
     {
-      PyErr_SetString (PyExc_TypeError, "suspend: not the running worker, and a future or an event");
+      PyErr_SetString (PyExc_TypeError, "not an initialised Pykka.Event");
       return NULL;
     }
-  ready = suspend (worker, target, (gint) CLAMP (timeout_ms, -1, G_MAXINT), FALSE);
-  if (ready < 0)
+  if (timeout_to_ms (timeout, &timeout_ms) < 0)
     return NULL;
-  return PyBool_FromLong (ready);
+  if (timeout_ms != 0 && !pykka_event_is_set (PYKKA_EVENT (event)))
+    {
+      PyObject *worker = suspendable_worker ();
+
+      if (worker != NULL)
+        {
+          int ready = suspend (worker, event, timeout_ms, FALSE);
+
+          if (ready < 0)
+            return NULL;
+          return PyBool_FromLong (ready);
+        }
+    }
+  Py_BEGIN_ALLOW_THREADS
+  set = pykka_event_wait (PYKKA_EVENT (event), timeout_ms);
+  Py_END_ALLOW_THREADS
+  return PyBool_FromLong (set);
+}
+
+/* current_worker(): the worker whose handler runs here and may suspend
+ * (not in a main loop iteration nested in it), or None. */
+static PyObject *
+py_current_worker (PyObject *module,
+                   PyObject *unused)
+{
+  PyObject *worker = suspendable_worker ();
+
+  return Py_NewRef (worker != NULL ? worker : Py_None);
 }
 
 /* The outcome of @future, waited for at most @timeout_ms: suspending the
@@ -1509,6 +1529,30 @@ static PyMethodDef future_get_def = {
   "@timeout seconds (None: for ever) before raising ``Timeout``.",
 };
 
+static PyMethodDef event_wait_def = {
+  "wait", (PyCFunction) (void (*) (void)) event_wait, METH_FASTCALL | METH_KEYWORDS,
+  "wait(timeout=None)\n--\n\nWaits until the event is set or @timeout seconds pass; returns\n"
+  "whether it is set.",
+};
+
+/* event_methods(Event): {'wait': ...} */
+static PyObject *
+py_event_methods (PyObject *module,
+                  PyObject *cls)
+{
+  PyObject *result, *wait;
+
+  if (!PyType_Check (cls))
+    {
+      PyErr_SetString (PyExc_TypeError, "event_methods() needs a class");
+      return NULL;
+    }
+  wait = PyDescr_NewMethod ((PyTypeObject *) cls, &event_wait_def);
+  result = wait != NULL ? Py_BuildValue ("{sO}", "wait", wait) : NULL;
+  Py_XDECREF (wait);
+  return result;
+}
+
 /* future_methods(Future): {'get': ...} */
 static PyObject *
 py_future_methods (PyObject *module,
@@ -1666,15 +1710,16 @@ static PyMethodDef module_methods[] = {
     "Completes a future with a value boxed as messages are." },
   { "broadcast", (PyCFunction) (void (*) (void)) py_broadcast, METH_FASTCALL,
     "Tells a message to every running actor of a class." },
-  { "suspend", (PyCFunction) (void (*) (void)) py_suspend, METH_FASTCALL,
-    "Suspends the running worker until a future or an event is ready or a timeout passes." },
+  { "current_worker", py_current_worker, METH_NOARGS,
+    "The worker whose handler runs here and may suspend, or None." },
+  { "event_methods", py_event_methods, METH_O,
+    "The wait method for the Event class." },
   { "future_methods", py_future_methods, METH_O,
     "The get method for the Future class." },
   { "n_waiters", py_n_waiters, METH_NOARGS,
     "How many suspensions have not released their callbacks yet." },
   { "take_worker_pool", py_take_worker_pool, METH_NOARGS,
     "Removes and returns this thread's list of idle workers." },
-  { "main_depth", py_main_depth, METH_NOARGS, "g_main_depth()" },
   { "ms", py_ms, METH_O, "Seconds (None: for ever) to the milliseconds of the C API." },
   { NULL, NULL, 0, NULL },
 };

@@ -252,3 +252,12 @@ def test_event():
     assert not event.is_set()
     threading.Timer(0.01, event.set).start()
     assert event.wait(TIMEOUT) is True
+    # wait is a C method: wait(timeout=None).
+    assert event.wait(timeout=TIMEOUT) is True
+    assert Pykka.Event.wait(event, None) is True
+    with pytest.raises(TypeError):
+        event.wait(1, 2)
+    with pytest.raises(TypeError):
+        event.wait(seconds=1)
+    with pytest.raises(TypeError):
+        Pykka.Event.wait(Pykka.Future())

@@ -113,8 +113,6 @@ _c_ref_is_alive = Pykka.ActorRef.is_alive
 _c_future_is_done = Pykka.Future.is_done
 _c_future_set_value = Pykka.Future.set_value
 _c_future_set_error = Pykka.Future.set_error
-_c_event_wait = Pykka.Event.wait
-_c_event_is_set = Pykka.Event.is_set
 _c_actor_get_context = Pykka.Actor.get_context
 _c_actor_get_actor_ref = Pykka.Actor.get_actor_ref
 _c_get_urn_of_actor = Pykka.Actor.get_urn
@@ -123,7 +121,6 @@ _c_registry_get_by_type = Pykka.Registry.get_by_type
 _c_registry_get_by_urn = Pykka.Registry.get_by_urn
 
 _getcurrent = greenlet.getcurrent
-_main_depth = _speedups.main_depth
 _CoroutineType = types.CoroutineType
 _GError = GLib.Error
 
@@ -282,12 +279,9 @@ class _Failure:
 _SUSPENDED = object()
 
 
-def _current_worker():
-    """The worker greenlet that may suspend here, or None."""
-    g = _getcurrent()
-    if g.__class__ is _Worker and g.actor is not None and g.depth == _main_depth():
-        return g
-    return None
+#: The worker whose handler runs here and may suspend (not in a main loop
+#: iteration nested in the handler), or None.
+_current_worker = _speedups.current_worker
 
 
 # Suspending and resuming handlers is _speedups' work: a wait in a handler
@@ -498,20 +492,14 @@ class Event(Pykka.Event):
     """``threading.Event``'s interface; wait() in a handler suspends only
     that actor."""
 
-    def wait(self, timeout=None):
-        """Waits until the event is set or @timeout seconds pass; returns
-        whether it is set."""
-        g = _getcurrent()
-        if g.__class__ is _Worker and g.actor is not None and \
-                not _c_event_is_set(self) and g.depth == _main_depth() and \
-                (timeout is None or _ms(timeout) > 0):
-            return _speedups.suspend(g, self, _ms(timeout))
-        return _c_event_wait(self, _ms(timeout))
-
     isSet = Pykka.Event.is_set
 
 
 Event = override(Event)
+# wait(timeout=None), in C: in a handler it suspends only that actor;
+# elsewhere it is the C blocking wait.
+for _name, _method in _speedups.event_methods(Event).items():
+    setattr(Event, _name, _method)
 __all__.append('Event')
 
 
