@@ -678,11 +678,14 @@ typedef struct _Timers Timers;
 
 typedef struct
 {
-  gint refs;                  /* the async callback, and the timers (atomic) */
-  gboolean fired;
+  gint refs;                  /* the async callback, the timers, a deferred resume (atomic) */
+  gboolean fired;             /* ready or timed out: the first one counts */
+  gboolean ready;             /* which one, for a deferred resume */
   PyObject *worker;
+  GThread *thread;            /* the worker's: the only one that may resume it */
+  GMainContext *context;      /* the actor's (owned) */
   Timers *timers;             /* while in their queue */
-  GList link;                 /* in timers->queue */
+  GList link;                 /* in timers->queue, or timers->deferred */
   gint64 deadline;            /* monotonic, µs */
   GCancellable *cancellable;  /* for a wait that may never end */
 } Waiter;
@@ -699,6 +702,7 @@ waiter_unref (gpointer data)
   if (!g_atomic_int_dec_and_test (&waiter->refs))
     return;
   g_clear_object (&waiter->cancellable);
+  g_clear_pointer (&waiter->context, g_main_context_unref);
   if (waiter->worker != NULL)
     {
       PyGILState_STATE state = PyGILState_Ensure ();
@@ -750,18 +754,28 @@ waiter_resume (Waiter  *waiter,
   PyGILState_Release (state);
 }
 
-/* Timeouts of waits: one GSource per main context, with the waiters of
+/* Per main context, one GSource for two things.
+ *
+ * Timeouts of waits: one GSource per main context, with the waiters of
  * that context in a queue sorted by deadline (waits with the same timeout
  * are appended), instead of a timeout source attached and destroyed for
  * every wait. The source wakes up at the earliest deadline it knows; a wait
  * that ends first just leaves the queue, and a wake-up finding nothing due
- * only rearms. */
+ * only rearms.
+ *
+ * Resumes for another thread: a worker greenlet runs only on the thread
+ * that made it, but a context may be run by several threads in turn (a
+ * thread blocked on one of its actors iterates it while it is free). A
+ * wait that ends while another thread runs the context is queued here, and
+ * the source is ready only for the worker's thread, which resumes it when
+ * it runs the context again. */
 struct _Timers
 {
   GSource source;
   GMutex mutex;
   GQueue queue;             /* of Waiter, by deadline */
   gint64 armed;             /* the source's ready time, -1 if none */
+  GQueue deferred;          /* of Waiter (a reference each), fired on another thread */
   GMainContext *context;    /* not owned: the source dies with it */
 };
 
@@ -782,14 +796,72 @@ timers_rearm_locked (Timers *timers)
     }
 }
 
+static Timers *timers_for_context (GMainContext *context);
+
+/* The wait of @waiter ended (@ready, or timed out): resumes the worker now
+ * if this is its thread, else queues the resume for its thread. */
 static void
-waiter_timed_out (Waiter *waiter)
+waiter_fire (Waiter  *waiter,
+             gboolean ready)
 {
-  /* The async callback still comes (cancelled, or once the future
-   * completes) and drops its reference. */
-  if (waiter->cancellable != NULL)
-    g_cancellable_cancel (waiter->cancellable);
-  waiter_resume (waiter, FALSE);
+  Timers *timers;
+
+  waiter->fired = TRUE;
+  waiter->ready = ready;
+  if (!ready && waiter->cancellable != NULL)
+    {
+      /* The async callback still comes (cancelled) and drops its
+       * reference. Without a cancellable it comes once the future
+       * completes. */
+      g_cancellable_cancel (waiter->cancellable);
+    }
+  if (waiter->thread == g_thread_self ())
+    {
+      waiter_resume (waiter, ready);
+      return;
+    }
+  timers = timers_for_context (waiter->context);
+  g_atomic_int_inc (&waiter->refs);
+  g_mutex_lock (&timers->mutex);
+  waiter->link.data = waiter;
+  g_queue_push_tail_link (&timers->deferred, &waiter->link);
+  g_mutex_unlock (&timers->mutex);
+}
+
+static gboolean
+timers_has_deferred_for_this_thread_locked (Timers *timers)
+{
+  GThread *self = g_thread_self ();
+
+  for (GList *l = timers->deferred.head; l != NULL; l = l->next)
+    if (((Waiter *) l->data)->thread == self)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+timers_prepare (GSource *source,
+                gint    *timeout)
+{
+  Timers *timers = (Timers *) source;
+  gboolean ready = FALSE;
+
+  *timeout = -1;
+  if (timers->deferred.length > 0)
+    {
+      g_mutex_lock (&timers->mutex);
+      ready = timers_has_deferred_for_this_thread_locked (timers);
+      g_mutex_unlock (&timers->mutex);
+    }
+  return ready;
+}
+
+static gboolean
+timers_check (GSource *source)
+{
+  gint timeout;
+
+  return timers_prepare (source, &timeout);
 }
 
 static gboolean
@@ -799,7 +871,29 @@ timers_dispatch (GSource     *source,
 {
   Timers *timers = (Timers *) source;
   gint64 now = g_source_get_time (source);
+  GThread *self = g_thread_self ();
 
+  /* Resumes queued for this thread */
+  for (;;)
+    {
+      Waiter *waiter = NULL;
+
+      g_mutex_lock (&timers->mutex);
+      for (GList *l = timers->deferred.head; l != NULL; l = l->next)
+        if (((Waiter *) l->data)->thread == self)
+          {
+            waiter = l->data;
+            g_queue_unlink (&timers->deferred, l);
+            break;
+          }
+      g_mutex_unlock (&timers->mutex);
+      if (waiter == NULL)
+        break;
+      waiter_resume (waiter, waiter->ready);
+      waiter_unref (waiter);
+    }
+
+  /* Timeouts */
   for (;;)
     {
       Waiter *waiter;
@@ -817,12 +911,9 @@ timers_dispatch (GSource     *source,
       waiter->timers = NULL;
       g_mutex_unlock (&timers->mutex);
 
-      /* Only this context's thread fires or readies its waiters. */
+      /* Whoever runs the context fires its waiters, one at a time. */
       if (!waiter->fired)
-        {
-          waiter->fired = TRUE;
-          waiter_timed_out (waiter);
-        }
+        waiter_fire (waiter, FALSE);
       waiter_unref (waiter);
     }
 }
@@ -845,10 +936,17 @@ timers_finalize (GSource *source)
       waiter->timers = NULL;
       waiter_unref (waiter);
     }
+  while ((waiter = g_queue_peek_head (&timers->deferred)) != NULL)
+    {
+      g_queue_unlink (&timers->deferred, &waiter->link);
+      waiter_unref (waiter);
+    }
   g_mutex_clear (&timers->mutex);
 }
 
 static GSourceFuncs timers_funcs = {
+  .prepare = timers_prepare,
+  .check = timers_check,
   .dispatch = timers_dispatch,
   .finalize = timers_finalize,
 };
@@ -876,6 +974,7 @@ timers_for_context (GMainContext *context)
       timers = (Timers *) g_source_new (&timers_funcs, sizeof (Timers));
       g_mutex_init (&timers->mutex);
       g_queue_init (&timers->queue);
+      g_queue_init (&timers->deferred);
       timers->armed = -1;
       timers->context = context;
       g_source_set_static_name (&timers->source, "[pykka-python-timeouts]");
@@ -940,10 +1039,9 @@ waiter_ready_cb (GObject      *source_object,
   /* This callback comes once, cancelled or not. */
   if (!waiter->fired)
     {
-      waiter->fired = TRUE;
       if (timers_remove (waiter))
         waiter_unref (waiter);
-      waiter_resume (waiter, TRUE);
+      waiter_fire (waiter, TRUE);
     }
   waiter_unref (waiter);
 }
@@ -1057,6 +1155,8 @@ wait_async (PyObject *worker,
   g_atomic_int_inc (&n_waiters);
   waiter->refs = 1;
   waiter->worker = Py_NewRef (worker);
+  waiter->thread = g_thread_self ();
+  waiter->context = g_main_context_ref (context);
   if (timeout_ms >= 0)
     {
       if (!completes)

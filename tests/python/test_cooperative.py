@@ -549,3 +549,40 @@ def test_timeouts_of_one_context_fire_by_deadline_not_by_start():
     last.set('last')
     assert medium_wait.get(TIMEOUT) == 'last'
     iterate_until(lambda: _speedups.n_waiters() == 0)
+
+
+def test_a_suspended_handler_resumes_on_its_own_thread_when_another_thread_runs_the_context():
+    # A handler suspends in a greenlet of the thread that ran it. Another
+    # thread that iterates the same context meanwhile (the main thread
+    # does not run it then), as a blocking wait on one of its actors may,
+    # dispatches the suspended handler's wake-up: it must leave the resume
+    # to the handler's thread (greenlets cannot switch across threads).
+    from pykka_glib import _speedups
+
+    gate = Pykka.Future()
+
+    class Gatekeeper(Pykka.Actor):
+        def on_receive(self, message):
+            return gate.get(timeout=TIMEOUT)
+
+    class Echo(Pykka.Actor):
+        def on_receive(self, message):
+            return message
+
+    gatekeeper = Gatekeeper.start()
+    echo = Echo.start()
+    reply = gatekeeper.ask('wait', block=False)
+    iterate_until(lambda: _speedups.n_waiters() == 1)
+    results = []
+
+    def other_thread():
+        gate.set('open')
+        drain()
+        results.append(echo.ask('from the thread', timeout=TIMEOUT))
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    thread.join(TIMEOUT)
+    assert results == ['from the thread']
+    assert reply.get(TIMEOUT) == 'open'
+    assert gatekeeper.ask('again', timeout=TIMEOUT) == 'open'
