@@ -1611,46 +1611,62 @@ ref_ask (PyObject         *self,
   return result;
 }
 
-static PyMethodDef ref_tell_def = {
-  "tell", (PyCFunction) ref_tell, METH_O,
-  "tell(message)\n--\n\nSends @message without waiting; raises ``ActorDeadError`` if the\n"
-  "actor is dead.",
+/* The methods this module gives the override's classes, as method
+ * descriptors of each class. */
+static PyMethodDef ref_defs[] = {
+  { "tell", (PyCFunction) ref_tell, METH_O,
+    "tell(message)\n--\n\nSends @message without waiting; raises ``ActorDeadError`` if the\n"
+    "actor is dead." },
+  { "ask", (PyCFunction) (void (*) (void)) ref_ask, METH_FASTCALL | METH_KEYWORDS,
+    "ask(message, block=True, timeout=None)\n--\n\nSends @message and returns the reply "
+    "(block=True, waiting at\nmost @timeout seconds) or a ``Future`` of it (block=False)." },
+  { NULL, NULL, 0, NULL },
 };
 
-static PyMethodDef ref_ask_def = {
-  "ask", (PyCFunction) (void (*) (void)) ref_ask, METH_FASTCALL | METH_KEYWORDS,
-  "ask(message, block=True, timeout=None)\n--\n\nSends @message and returns the reply "
-  "(block=True, waiting at\nmost @timeout seconds) or a ``Future`` of it (block=False).",
+static PyMethodDef future_defs[] = {
+  { "get", (PyCFunction) (void (*) (void)) future_get, METH_FASTCALL | METH_KEYWORDS,
+    "get(timeout=None)\n--\n\nReturns the value, or raises the exception, waiting at most\n"
+    "@timeout seconds (None: for ever) before raising ``Timeout``." },
+  { NULL, NULL, 0, NULL },
 };
 
-static PyMethodDef future_get_def = {
-  "get", (PyCFunction) (void (*) (void)) future_get, METH_FASTCALL | METH_KEYWORDS,
-  "get(timeout=None)\n--\n\nReturns the value, or raises the exception, waiting at most\n"
-  "@timeout seconds (None: for ever) before raising ``Timeout``.",
+static PyMethodDef event_defs[] = {
+  { "wait", (PyCFunction) (void (*) (void)) event_wait, METH_FASTCALL | METH_KEYWORDS,
+    "wait(timeout=None)\n--\n\nWaits until the event is set or @timeout seconds pass; returns\n"
+    "whether it is set." },
+  { NULL, NULL, 0, NULL },
 };
 
-static PyMethodDef event_wait_def = {
-  "wait", (PyCFunction) (void (*) (void)) event_wait, METH_FASTCALL | METH_KEYWORDS,
-  "wait(timeout=None)\n--\n\nWaits until the event is set or @timeout seconds pass; returns\n"
-  "whether it is set.",
-};
-
-/* event_methods(Event): {'wait': ...} */
+/* A dict of the method descriptors of @defs for the class @cls. */
 static PyObject *
-py_event_methods (PyObject *module,
-                  PyObject *cls)
+method_descriptors (PyObject          *cls,
+                    const PyMethodDef *defs)
 {
-  PyObject *result, *wait;
+  PyObject *result;
 
   if (!PyType_Check (cls))
     {
-      PyErr_SetString (PyExc_TypeError, "event_methods() needs a class");
+      PyErr_SetString (PyExc_TypeError, "a class is needed");
       return NULL;
     }
-  wait = PyDescr_NewMethod ((PyTypeObject *) cls, &event_wait_def);
-  result = wait != NULL ? Py_BuildValue ("{sO}", "wait", wait) : NULL;
-  Py_XDECREF (wait);
+  result = PyDict_New ();
+  for (const PyMethodDef *def = defs; result != NULL && def->ml_name != NULL; def++)
+    {
+      PyObject *method = PyDescr_NewMethod ((PyTypeObject *) cls, (PyMethodDef *) def);
+
+      if (method == NULL || PyDict_SetItemString (result, def->ml_name, method) < 0)
+        Py_CLEAR (result);
+      Py_XDECREF (method);
+    }
   return result;
+}
+
+/* ref_methods(ActorRef): {'tell': ..., 'ask': ...} */
+static PyObject *
+py_ref_methods (PyObject *module,
+                PyObject *cls)
+{
+  return method_descriptors (cls, ref_defs);
 }
 
 /* future_methods(Future): {'get': ...} */
@@ -1658,38 +1674,15 @@ static PyObject *
 py_future_methods (PyObject *module,
                    PyObject *cls)
 {
-  PyObject *result, *get;
-
-  if (!PyType_Check (cls))
-    {
-      PyErr_SetString (PyExc_TypeError, "future_methods() needs a class");
-      return NULL;
-    }
-  get = PyDescr_NewMethod ((PyTypeObject *) cls, &future_get_def);
-  result = get != NULL ? Py_BuildValue ("{sO}", "get", get) : NULL;
-  Py_XDECREF (get);
-  return result;
+  return method_descriptors (cls, future_defs);
 }
 
-/* ref_methods(ActorRef): {'tell': ..., 'ask': ...}, method descriptors of
- * the class. */
+/* event_methods(Event): {'wait': ...} */
 static PyObject *
-py_ref_methods (PyObject *module,
-                PyObject *cls)
+py_event_methods (PyObject *module,
+                  PyObject *cls)
 {
-  PyObject *result, *tell, *ask;
-
-  if (!PyType_Check (cls))
-    {
-      PyErr_SetString (PyExc_TypeError, "ref_methods() needs a class");
-      return NULL;
-    }
-  tell = PyDescr_NewMethod ((PyTypeObject *) cls, &ref_tell_def);
-  ask = PyDescr_NewMethod ((PyTypeObject *) cls, &ref_ask_def);
-  result = (tell != NULL && ask != NULL) ? Py_BuildValue ("{sOsO}", "tell", tell, "ask", ask) : NULL;
-  Py_XDECREF (tell);
-  Py_XDECREF (ask);
-  return result;
+  return method_descriptors (cls, event_defs);
 }
 
 /* future_set(future, value): completes @future with @value. */
