@@ -1261,6 +1261,28 @@ suspend (PyObject *worker,
   return ready;
 }
 
+/* The arguments of get() and wait(): one optional @timeout, by position
+ * or keyword. Leaves *@timeout alone when it is not given. */
+static gboolean
+parse_timeout_arg (const char       *method,
+                   PyObject *const  *args,
+                   Py_ssize_t        nargs,
+                   PyObject         *kwnames,
+                   PyObject        **timeout)
+{
+  Py_ssize_t nkw = kwnames != NULL ? PyTuple_GET_SIZE (kwnames) : 0;
+
+  if (nargs + nkw > 1 ||
+      (nkw == 1 && PyUnicode_CompareWithASCIIString (PyTuple_GET_ITEM (kwnames, 0), "timeout") != 0))
+    {
+      PyErr_Format (PyExc_TypeError, "%s() takes one optional argument, timeout", method);
+      return FALSE;
+    }
+  if (nargs + nkw == 1)
+    *timeout = args[0];
+  return TRUE;
+}
+
 /* Event.wait(timeout=None): in a handler, suspends only that actor;
  * elsewhere the C blocking wait. Returns whether the event is set. */
 static PyObject *
@@ -1274,15 +1296,8 @@ event_wait (PyObject         *self,
   gint timeout_ms;
   gboolean set;
 
-  if (nargs > 1 || (kwnames != NULL && (PyTuple_GET_SIZE (kwnames) + nargs > 1 ||
-                                        PyUnicode_CompareWithASCIIString (PyTuple_GET_ITEM (kwnames, 0),
-                                                                          "timeout") != 0)))
-    {
-      PyErr_SetString (PyExc_TypeError, "wait() takes one optional argument, timeout");
-      return NULL;
-    }
-  if (nargs + (kwnames != NULL ? PyTuple_GET_SIZE (kwnames) : 0) == 1)
-    timeout = args[0];
+  if (!parse_timeout_arg ("wait", args, nargs, kwnames, &timeout))
+    return NULL;
   event = pygobject_get (self);
   if (event == NULL || !PYKKA_IS_EVENT (event))
     {
@@ -1401,15 +1416,8 @@ future_get (PyObject         *self,
   GObject *future;
   gint timeout_ms;
 
-  if (nargs > 1 || (kwnames != NULL && (PyTuple_GET_SIZE (kwnames) + nargs > 1 ||
-                                        PyUnicode_CompareWithASCIIString (PyTuple_GET_ITEM (kwnames, 0),
-                                                                          "timeout") != 0)))
-    {
-      PyErr_SetString (PyExc_TypeError, "get() takes one optional argument, timeout");
-      return NULL;
-    }
-  if (nargs + (kwnames != NULL ? PyTuple_GET_SIZE (kwnames) : 0) == 1)
-    timeout = args[0];
+  if (!parse_timeout_arg ("get", args, nargs, kwnames, &timeout))
+    return NULL;
   hook = PyObject_GetAttr (self, str_get_hook);
   if (hook == NULL)
     return NULL;
