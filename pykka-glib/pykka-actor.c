@@ -610,3 +610,44 @@ pykka_actor_get_use_own_thread (PykkaActor *self)
   priv = pykka_actor_get_instance_private (self);
   return priv->use_own_thread;
 }
+
+/**
+ * pykka_actor_resume_when: (skip)
+ * @self: a started [class@Pykka.Actor]
+ * @future: the future to wait for
+ * @func: called in a turn of the actor once @future is completed
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data, after @func has run or when the
+ *   call is dropped
+ *
+ * For language bindings that suspend handlers themselves (Python's
+ * greenlets do): a handler that waits for @future replies with a future
+ * of its own (see [vfunc@Pykka.Actor.on_receive]) and asks to be resumed
+ * here. Once @future completes, the runtime calls @func in the actor's
+ * next turn, in its context and before any other message; the binding
+ * resumes the handler there, which completes the reply future, and the
+ * actor goes on in the same turn. This costs no GTask and no source per
+ * wait, unlike [method@Pykka.Future.get_async].
+ *
+ * A call that has not run when the actor's suspension ends (the reply
+ * future completed otherwise, as after a timeout) or when the actor dies
+ * is dropped: only @destroy runs, as it does at once for an actor that is
+ * not running. @func never runs inside the code that completes @future,
+ * nor before this function returns.
+ */
+void
+pykka_actor_resume_when (PykkaActor           *self,
+                         PykkaFuture          *future,
+                         PykkaActorResumeFunc  func,
+                         gpointer              user_data,
+                         GDestroyNotify        destroy)
+{
+  PykkaActorPrivate *priv;
+
+  g_return_if_fail (PYKKA_IS_ACTOR (self));
+  g_return_if_fail (PYKKA_IS_FUTURE (future));
+  g_return_if_fail (func != NULL);
+
+  priv = pykka_actor_get_instance_private (self);
+  pykka_cell_add_resume (priv->cell, future, func, user_data, destroy);
+}

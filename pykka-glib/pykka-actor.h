@@ -13,6 +13,7 @@
 G_BEGIN_DECLS
 
 typedef struct _PykkaActorRef PykkaActorRef;
+typedef struct _PykkaFuture   PykkaFuture;
 
 #define PYKKA_TYPE_ACTOR (pykka_actor_get_type ())
 
@@ -118,6 +119,19 @@ struct _PykkaActorClass
   gpointer padding[12];
 };
 
+/**
+ * PykkaActorResumeFunc:
+ * @actor: the actor
+ * @future: the completed future
+ * @user_data: the data given to [method@Pykka.Actor.resume_when]
+ *
+ * Called by [method@Pykka.Actor.resume_when] in a turn of @actor once
+ * @future is completed.
+ */
+typedef void (*PykkaActorResumeFunc) (PykkaActor  *actor,
+                                      PykkaFuture *future,
+                                      gpointer     user_data);
+
 PYKKA_AVAILABLE_IN_ALL
 void           pykka_actor_class_set_stackful (PykkaActorClass  *klass,
                                                gboolean          stackful);
@@ -137,5 +151,11 @@ PYKKA_AVAILABLE_IN_ALL
 GMainContext  *pykka_actor_get_context        (PykkaActor       *self);
 PYKKA_AVAILABLE_IN_ALL
 gboolean       pykka_actor_get_use_own_thread (PykkaActor       *self);
+PYKKA_AVAILABLE_IN_ALL
+void           pykka_actor_resume_when        (PykkaActor       *self,
+                                               PykkaFuture      *future,
+                                               PykkaActorResumeFunc func,
+                                               gpointer          user_data,
+                                               GDestroyNotify    destroy);
 
 G_END_DECLS

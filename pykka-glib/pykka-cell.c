@@ -158,6 +158,104 @@ pykka_cell_wake (PykkaCell *self)
     pykka_scheduler_enqueue (self->scheduler, self);
 }
 
+/* A resume asked for by a binding, see pykka_actor_resume_when(). */
+typedef struct
+{
+  PykkaFuture          *future;  /* (owned) */
+  PykkaActorResumeFunc  func;
+  gpointer              data;
+  GDestroyNotify        destroy;
+} Resume;
+
+static void
+resume_free (gpointer data)
+{
+  Resume *r = data;
+
+  if (r->destroy != NULL)
+    r->destroy (r->data);
+  g_object_unref (r->future);
+  g_free (r);
+}
+
+static void
+resume_wake_hook (PykkaPromise *promise,
+                  gpointer      data)
+{
+  pykka_cell_wake (data);
+}
+
+void
+pykka_cell_add_resume (PykkaCell            *self,
+                       PykkaFuture          *future,
+                       PykkaActorResumeFunc  func,
+                       gpointer              user_data,
+                       GDestroyNotify        destroy)
+{
+  Resume *r = g_new (Resume, 1);
+
+  r->future = g_object_ref (future);
+  r->func = func;
+  r->data = user_data;
+  r->destroy = destroy;
+
+  g_mutex_lock (&self->mutex);
+  if (self->state != PYKKA_CELL_ALIVE)
+    {
+      g_mutex_unlock (&self->mutex);
+      resume_free (r);
+      return;
+    }
+  self->resumes = g_slist_append (self->resumes, r);
+  g_mutex_unlock (&self->mutex);
+
+  /* The wake comes as a turn: never inside the completer. */
+  pykka_promise_add_hook (pykka_future_get_promise (future), resume_wake_hook,
+                          pykka_cell_ref (self), (GDestroyNotify) pykka_cell_unref);
+}
+
+/* Runs the resumes whose futures completed, in the order they were asked
+ * for, including those that the resumed code asks for meanwhile. */
+static void
+cell_run_resumes (PykkaCell  *self,
+                  PykkaActor *actor)
+{
+  for (;;)
+    {
+      Resume *ready = NULL;
+
+      g_mutex_lock (&self->mutex);
+      for (GSList *l = self->resumes; l != NULL; l = l->next)
+        {
+          Resume *r = l->data;
+
+          if (pykka_future_is_done (r->future))
+            {
+              ready = r;
+              self->resumes = g_slist_delete_link (self->resumes, l);
+              break;
+            }
+        }
+      g_mutex_unlock (&self->mutex);
+      if (ready == NULL)
+        return;
+      ready->func (actor, ready->future, ready->data);
+      resume_free (ready);
+    }
+}
+
+/* Drops the resumes that did not run. */
+static void
+cell_drop_resumes (PykkaCell *self)
+{
+  GSList *resumes;
+
+  g_mutex_lock (&self->mutex);
+  resumes = g_steal_pointer (&self->resumes);
+  g_mutex_unlock (&self->mutex);
+  g_slist_free_full (resumes, resume_free);
+}
+
 /* The mail a turn took from the mailbox and has not handled yet. Only the
  * thread running the turn touches it. */
 typedef struct
@@ -270,6 +368,7 @@ cell_die (PykkaCell *self)
 
   pykka_registry_remove (self);
   pykka_scheduler_remove_cell (self->scheduler);
+  cell_drop_resumes (self);
 
   while (m != NULL)
     {
@@ -326,6 +425,9 @@ cell_finish_suspension (PykkaCell  *self,
   g_autoptr(PykkaFuture) future = g_steal_pointer (&self->suspended_on);
   PykkaPromise *reply = g_steal_pointer (&self->suspended_reply);
   const GError *error = pykka_promise_peek_error (pykka_future_get_promise (future));
+
+  /* What the binding still waited for belongs to the suspension. */
+  cell_drop_resumes (self);
 
   if (reply != NULL)
     {
@@ -500,6 +602,7 @@ pykka_cell_run_turn (PykkaCell *self,
   Batch batch = { NULL, NULL, 0 };
   guint used = 0;
   gboolean requeue;
+  gboolean resumes;
 
   /* One lock starts the turn and takes the mail. */
   g_mutex_lock (&self->mutex);
@@ -508,10 +611,14 @@ pykka_cell_run_turn (PykkaCell *self,
   self->wake_pending = FALSE;
   if (!cell_is_suspended (self))
     cell_take_all_locked (self, &batch);
+  resumes = self->resumes != NULL;
   g_mutex_unlock (&self->mutex);
 
   if (self->co != NULL && !cell_resume_coroutine (self))
     goto out;
+
+  if (resumes && self->actor != NULL)
+    cell_run_resumes (self, self->actor);
 
   if (self->suspended_on != NULL)
     {

@@ -81,6 +81,7 @@ struct _PykkaCell
   guint            wake_pending : 1; /* woken while running: turn again */
   guint            suspended : 1;  /* waits for a wake, not for mail */
   PykkaActor      *actor;          /* (owned) from start until death */
+  GSList          *resumes;        /* (owned) Resume*, see pykka_actor_resume_when() */
 
   /* Immutable once started */
   PykkaScheduler  *scheduler;      /* (owned) (nullable until start) */
@@ -141,6 +142,11 @@ gboolean        pykka_cell_push         (PykkaCell      *self,
                                          PykkaMessage   *message);
 void            pykka_cell_wake         (PykkaCell      *self);
 gboolean        pykka_cell_is_alive     (PykkaCell      *self);
+void            pykka_cell_add_resume   (PykkaCell      *self,
+                                         PykkaFuture    *future,
+                                         PykkaActorResumeFunc func,
+                                         gpointer        user_data,
+                                         GDestroyNotify  destroy);
 guint           pykka_cell_run_turn     (PykkaCell      *self,
                                          guint           budget);
 GError         *pykka_cell_dead_error   (PykkaCell      *self);

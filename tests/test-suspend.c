@@ -563,6 +563,127 @@ test_ask_sync_deadlock (void)
   test_record_free (rs);
 }
 
+/* A binding-style suspension: the handler replies with a future of its
+ * own and asks to be resumed when the gate (its message) completes. */
+typedef struct
+{
+  PykkaFuture  *reply;        /* (owned) (nullable) the handler's reply future */
+  GMainContext *context;      /* the actor's */
+  guint         resumed;
+  guint         destroyed;
+  gboolean      in_completer; /* set around the gate's completion */
+  gboolean      wrong_place;  /* a resume ran outside a turn of the actor */
+} Resumer;
+
+static void
+resumer_resume (PykkaActor *actor, PykkaFuture *gate, gpointer data)
+{
+  Resumer *rs = data;
+  const GValue *v = pykka_future_get (gate, 0, NULL);
+  GValue doubled = G_VALUE_INIT;
+
+  rs->resumed++;
+  if (rs->in_completer || g_main_context_get_thread_default () != rs->context ||
+      pykka_actor_get_context (actor) != rs->context)
+    rs->wrong_place = TRUE;
+  g_value_set_int (g_value_init (&doubled, G_TYPE_INT), g_value_get_int (v) * 2);
+  pykka_future_set_value (rs->reply, &doubled, NULL);
+  g_clear_object (&rs->reply);
+}
+
+static void
+resumer_destroy (gpointer data)
+{
+  ((Resumer *) data)->destroyed++;
+}
+
+static gboolean
+resumer_receive (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  Resumer *rs = test_actor_get_data (self);
+
+  g_assert_null (rs->reply);
+  rs->reply = pykka_future_new ();
+  pykka_actor_resume_when (PYKKA_ACTOR (self), g_value_get_object (message),
+                           resumer_resume, rs, resumer_destroy);
+  g_value_init (reply, PYKKA_TYPE_FUTURE);
+  g_value_set_object (reply, rs->reply);
+  return TRUE;
+}
+
+static void
+test_resume_when (void)
+{
+  g_autoptr(GMainContext) ctx = g_main_context_new ();
+  Resumer rs = { NULL, ctx, 0, 0, FALSE, FALSE };
+  TestRecord *r;
+  g_autoptr(PykkaActorRef) ref = NULL;
+  g_autoptr(PykkaActor) actor = NULL;
+  g_autoptr(PykkaFuture) gate = pykka_future_new ();
+  g_autoptr(PykkaFuture) never = pykka_future_new ();
+  g_autoptr(PykkaFuture) first = NULL;
+  g_autoptr(PykkaFuture) second = NULL;
+  g_autoptr(PykkaFuture) third = NULL;
+  g_autoptr(GError) error = NULL;
+  GValue v = G_VALUE_INIT;
+
+  g_test_summary ("pykka_actor_resume_when() calls back in a turn of the actor, in its context, once the future completes, never inside the completer; the ask is answered in that turn; a resume that did not run when the suspension ends, or on an actor that is not running, is dropped");
+
+  g_main_context_push_thread_default (ctx);
+  ref = test_start (0, resumer_receive, &rs, &r);
+  g_main_context_pop_thread_default (ctx);
+  actor = pykka_actor_ref_dup_actor (ref);
+
+  first = test_ask_object (ref, gate);
+  second = test_ask_object (ref, gate);
+  test_iterate_until (ctx, rs.reply != NULL);
+  for (guint i = 0; i < 10; i++)
+    g_main_context_iteration (ctx, FALSE);
+  g_assert_cmpuint (rs.resumed, ==, 0);
+  g_assert_false (pykka_future_is_done (first));
+
+  rs.in_completer = TRUE;
+  pykka_future_set_value (gate, test_value_int (&v, 21), NULL);
+  rs.in_completer = FALSE;
+  g_value_unset (&v);
+  g_assert_cmpuint (rs.resumed, ==, 0);
+  test_iterate_until (ctx, pykka_future_is_done (first));
+  g_assert_cmpint (g_value_get_int (pykka_future_get (first, 0, NULL)), ==, 42);
+
+  /* The second message suspends on the gate, done already. */
+  test_iterate_until (ctx, pykka_future_is_done (second));
+  g_assert_cmpint (g_value_get_int (pykka_future_get (second, 0, NULL)), ==, 42);
+  g_assert_cmpuint (rs.resumed, ==, 2);
+  g_assert_cmpuint (rs.destroyed, ==, 2);
+  g_assert_false (rs.wrong_place);
+
+  /* A suspension that ends otherwise drops its resume. */
+  third = test_ask_object (ref, never);
+  test_iterate_until (ctx, rs.reply != NULL);
+  pykka_future_set_value (rs.reply, test_value_int (&v, 7), NULL);
+  g_value_unset (&v);
+  g_clear_object (&rs.reply);
+  test_iterate_until (ctx, pykka_future_is_done (third));
+  g_assert_cmpint (g_value_get_int (pykka_future_get (third, 0, NULL)), ==, 7);
+  g_assert_cmpuint (rs.destroyed, ==, 3);
+  pykka_future_set_value (never, test_value_int (&v, 1), NULL);
+  g_value_unset (&v);
+  for (guint i = 0; i < 10; i++)
+    g_main_context_iteration (ctx, FALSE);
+  g_assert_cmpuint (rs.resumed, ==, 2);
+
+  g_main_context_push_thread_default (ctx);
+  g_assert_true (pykka_actor_ref_stop_sync (ref, TEST_TIMEOUT_MSEC, &error));
+  g_assert_no_error (error);
+  g_main_context_pop_thread_default (ctx);
+
+  /* A dead actor resumes nothing. */
+  pykka_actor_resume_when (actor, gate, resumer_resume, &rs, resumer_destroy);
+  g_assert_cmpuint (rs.destroyed, ==, 4);
+  g_assert_cmpuint (rs.resumed, ==, 2);
+  test_record_free (r);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -581,6 +702,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Pykka/Suspend/ask-sync-timeout-late-reply", test_ask_sync_timeout_late_reply);
   g_test_add_func ("/Pykka/Suspend/ask-sync-reply-with-future", test_ask_sync_reply_with_future);
   g_test_add_func ("/Pykka/Suspend/ask-sync-deadlock", test_ask_sync_deadlock);
+  g_test_add_func ("/Pykka/Suspend/resume-when", test_resume_when);
 
   return g_test_run ();
 }

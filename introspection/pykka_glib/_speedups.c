@@ -1029,21 +1029,36 @@ timers_remove (Waiter *waiter)
   return TRUE;
 }
 
+/* The awaited object is ready: ends the wait, unless its timeout did. */
 static void
-waiter_ready_cb (GObject      *source_object,
-                 GAsyncResult *result,
-                 gpointer      data)
+waiter_ready (Waiter *waiter)
 {
-  Waiter *waiter = data;
-
-  /* This callback comes once, cancelled or not. */
   if (!waiter->fired)
     {
       if (timers_remove (waiter))
         waiter_unref (waiter);
       waiter_fire (waiter, TRUE);
     }
-  waiter_unref (waiter);
+}
+
+static void
+waiter_ready_cb (GObject      *source_object,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  /* This callback comes once, cancelled or not. */
+  waiter_ready (data);
+  waiter_unref (data);
+}
+
+/* pykka_actor_resume_when()'s callback, in a turn of the actor; its
+ * destroy notify drops the reference. */
+static void
+waiter_resume_cb (PykkaActor  *actor,
+                  PykkaFuture *future,
+                  gpointer     data)
+{
+  waiter_ready (data);
 }
 
 /* The reply future of a suspended handler, in the worker's pending slot:
@@ -1134,12 +1149,13 @@ settle_pending (PyObject        *module,
 /* Arranges for waiter_resume() in the actor's context once @target (a
  * future or an event) is ready or @timeout_ms (-1: none) pass.
  *
- * After a timeout, a cancellable ends the get_async at once, so that a
- * future nobody completes does not keep the wait (a reference cycle
- * through its task) for ever. The future of an ask always completes (the
- * actor answers, or fails it when it dies): with @completes, a timed-out
- * wait just ends when it does, and saves the cancellable (about a fifth of
- * a suspension). */
+ * The future of an ask always completes (the actor answers, or fails it
+ * when it dies): with @completes, the runtime resumes the handler in a
+ * turn of its actor (pykka_actor_resume_when(), no GTask and no source per
+ * wait), and a timed-out wait just ends when the future does. Other
+ * futures and events go through get_async / wait_async, with a
+ * cancellable after a timeout, so that a future nobody completes does not
+ * keep the wait (a reference cycle through its task) for ever. */
 static void
 wait_async (PyObject *worker,
             GObject  *target,
@@ -1164,6 +1180,19 @@ wait_async (PyObject *worker,
       waiter->refs++;
       waiter->deadline = g_get_monotonic_time () + (gint64) MAX (timeout_ms, 1) * 1000;
       timers = timers_for_context (context);
+    }
+
+  /* (The handler runs, so its actor lives: the resume cannot be dropped
+   * before it runs, unless the suspension ends first.) */
+  if (completes && PYKKA_IS_FUTURE (target) &&
+      pykka_actor_ref_is_alive (pykka_actor_get_actor_ref (actor)))
+    {
+      Py_BEGIN_ALLOW_THREADS
+      pykka_actor_resume_when (actor, PYKKA_FUTURE (target), waiter_resume_cb, waiter, waiter_unref);
+      Py_END_ALLOW_THREADS
+      if (timers != NULL)
+        timers_add (timers, waiter);
+      return;
     }
 
   Py_BEGIN_ALLOW_THREADS
