@@ -69,13 +69,13 @@ typedef enum
 struct _PykkaCell
 {
   gatomicrefcount  ref_count;
+  PykkaCellState   state;          /* under ->mutex; also read atomically by is_alive */
   GMutex           mutex;
 
-  /* Protected by ->mutex */
+  /* Protected by ->mutex (fields in the order that packs them) */
   PykkaMessage    *head;           /* mailbox, oldest first */
   PykkaMessage    *tail;
   guint            length;
-  PykkaCellState   state;          /* also read atomically by is_alive */
   guint            scheduled : 1;  /* on the run queue or in a turn */
   guint            running : 1;    /* in a turn right now */
   guint            wake_pending : 1; /* woken while running: turn again */
