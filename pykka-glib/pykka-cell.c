@@ -178,9 +178,10 @@ resume_free (gpointer data)
   g_free (r);
 }
 
+/* A promise hook that wakes the cell given as data. */
 static void
-resume_wake_hook (PykkaPromise *promise,
-                  gpointer      data)
+cell_wake_hook (PykkaPromise *promise,
+                gpointer      data)
 {
   pykka_cell_wake (data);
 }
@@ -210,7 +211,7 @@ pykka_cell_add_resume (PykkaCell            *self,
   g_mutex_unlock (&self->mutex);
 
   /* The wake comes as a turn: never inside the completer. */
-  pykka_promise_add_hook (pykka_future_get_promise (future), resume_wake_hook,
+  pykka_promise_add_hook (pykka_future_get_promise (future), cell_wake_hook,
                           pykka_cell_ref (self), (GDestroyNotify) pykka_cell_unref);
 }
 
@@ -401,21 +402,14 @@ cell_fail (PykkaCell  *self,
 }
 
 static void
-reply_future_done_hook (PykkaPromise *promise,
-                        gpointer      data)
-{
-  pykka_cell_wake (data);
-}
-
-static void
 cell_suspend_on (PykkaCell    *self,
                  PykkaFuture  *future,
                  PykkaPromise *reply)
 {
   self->suspended_on = g_object_ref (future);
   self->suspended_reply = reply;
-  pykka_promise_add_hook (pykka_future_get_promise (future), reply_future_done_hook,
-                         pykka_cell_ref (self), (GDestroyNotify) pykka_cell_unref);
+  pykka_promise_add_hook (pykka_future_get_promise (future), cell_wake_hook,
+                          pykka_cell_ref (self), (GDestroyNotify) pykka_cell_unref);
 }
 
 static void
