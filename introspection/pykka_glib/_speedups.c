@@ -118,6 +118,44 @@ take_pyobject (GValue   *value,
   g_value_take_boxed (value, obj);
 }
 
+/* The numbers messages and replies share: an int that fits in 32 bits as a
+ * gint (a wider one as itself, a PyObject), a float as a gdouble, a bool
+ * as a gboolean. Whether @obj was one of them (then @value is set). */
+static gboolean
+number_to_value (GValue   *value,
+                 PyObject *obj)
+{
+  PyTypeObject *type = Py_TYPE (obj);
+
+  if (type == &PyLong_Type)
+    {
+      int overflow;
+      long l = PyLong_AsLongAndOverflow (obj, &overflow);
+
+      if (overflow == 0 && l >= G_MININT32 && l <= G_MAXINT32)
+        {
+          g_value_init (value, G_TYPE_INT);
+          g_value_set_int (value, (gint) l);
+        }
+      else
+        take_pyobject (value, obj);
+      return TRUE;
+    }
+  if (type == &PyFloat_Type)
+    {
+      g_value_init (value, G_TYPE_DOUBLE);
+      g_value_set_double (value, PyFloat_AS_DOUBLE (obj));
+      return TRUE;
+    }
+  if (type == &PyBool_Type)
+    {
+      g_value_init (value, G_TYPE_BOOLEAN);
+      g_value_set_boolean (value, obj == Py_True);
+      return TRUE;
+    }
+  return FALSE;
+}
+
 /* A message or a future's value: @value must be zero-filled. */
 static int
 message_to_value (GValue   *value,
@@ -131,20 +169,8 @@ message_to_value (GValue   *value,
       take_pyobject (value, obj);
       return 0;
     }
-  if (type == &PyLong_Type)
-    {
-      int overflow;
-      long l = PyLong_AsLongAndOverflow (obj, &overflow);
-
-      if (overflow == 0 && l >= G_MININT32 && l <= G_MAXINT32)
-        {
-          g_value_init (value, G_TYPE_INT);
-          g_value_set_int (value, (gint) l);
-        }
-      else
-        take_pyobject (value, obj);
-      return 0;
-    }
+  if (number_to_value (value, obj))
+    return 0;
   if (type == &PyUnicode_Type)
     {
       const char *s = PyUnicode_AsUTF8 (obj);
@@ -153,18 +179,6 @@ message_to_value (GValue   *value,
         return -1;
       g_value_init (value, G_TYPE_STRING);
       g_value_set_string (value, s);
-      return 0;
-    }
-  if (type == &PyFloat_Type)
-    {
-      g_value_init (value, G_TYPE_DOUBLE);
-      g_value_set_double (value, PyFloat_AS_DOUBLE (obj));
-      return 0;
-    }
-  if (type == &PyBool_Type)
-    {
-      g_value_init (value, G_TYPE_BOOLEAN);
-      g_value_set_boolean (value, obj == Py_True);
       return 0;
     }
   if (PyObject_TypeCheck (obj, (PyTypeObject *) glib_error_type))
@@ -221,29 +235,8 @@ reply_to_value (GValue   *reply,
 
   if (obj == Py_None)
     g_value_init (reply, G_TYPE_POINTER);
-  else if (type == &PyBool_Type)
-    {
-      g_value_init (reply, G_TYPE_BOOLEAN);
-      g_value_set_boolean (reply, obj == Py_True);
-    }
-  else if (type == &PyLong_Type)
-    {
-      int overflow;
-      long l = PyLong_AsLongAndOverflow (obj, &overflow);
-
-      if (overflow == 0 && l >= G_MININT32 && l <= G_MAXINT32)
-        {
-          g_value_init (reply, G_TYPE_INT);
-          g_value_set_int (reply, (gint) l);
-        }
-      else
-        take_pyobject (reply, obj);
-    }
-  else if (type == &PyFloat_Type)
-    {
-      g_value_init (reply, G_TYPE_DOUBLE);
-      g_value_set_double (reply, PyFloat_AS_DOUBLE (obj));
-    }
+  else if (number_to_value (reply, obj))
+    ;
   else if (type == gvalue_type)
     {
       g_value_init (reply, PYKKA_TYPE_FUTURE);
