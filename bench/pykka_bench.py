@@ -169,15 +169,21 @@ def counting(system, n):
     return n / elapsed
 
 
+def timed_asks(ref, message, expected, n):
+    """Seconds for @n blocking asks of @message to @ref, after one to warm
+    up; each reply must equal @expected."""
+    ref.ask(message, timeout=TIMEOUT)
+    start = time.perf_counter()
+    for _ in range(n):
+        if ref.ask(message, timeout=TIMEOUT) != expected:
+            raise AssertionError('wrong reply')
+    return time.perf_counter() - start
+
+
 def ask(system, n, own_thread):
     """Seconds per blocking ask from a non-actor caller."""
     ref = classes(system)['thread' if own_thread else 'same']['Echo'].start()
-    ref.ask(7, timeout=TIMEOUT)
-    start = time.perf_counter()
-    for _ in range(n):
-        if ref.ask(7, timeout=TIMEOUT) != 7:
-            raise AssertionError('wrong reply')
-    elapsed = time.perf_counter() - start
+    elapsed = timed_asks(ref, 7, 7, n)
     stop([ref])
     return elapsed / n
 
@@ -202,13 +208,7 @@ def chain(system, length, rounds):
     for _ in range(length):
         peer = cls.start(peer)
         refs.append(peer)
-    head = refs[-1]
-    head.ask(0, timeout=TIMEOUT)
-    start = time.perf_counter()
-    for _ in range(rounds):
-        if head.ask(0, timeout=TIMEOUT) != length:
-            raise AssertionError('wrong reply')
-    elapsed = time.perf_counter() - start
+    elapsed = timed_asks(refs[-1], 0, length, rounds)
     stop(refs)
     return elapsed / rounds / (length - 1)
 
@@ -218,12 +218,7 @@ def fan_out(system, n_workers, rounds):
     cls = classes(system)['same']
     workers = [cls['Echo'].start() for _ in range(n_workers)]
     boss = cls['Boss'].start(workers)
-    boss.ask(1, timeout=TIMEOUT)
-    start = time.perf_counter()
-    for _ in range(rounds):
-        if boss.ask(1, timeout=TIMEOUT) != n_workers:
-            raise AssertionError('wrong reply')
-    elapsed = time.perf_counter() - start
+    elapsed = timed_asks(boss, 1, n_workers, rounds)
     stop([boss] + workers)
     return elapsed / rounds
 

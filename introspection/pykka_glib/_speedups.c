@@ -1090,8 +1090,8 @@ pending_get (PyObject *capsule)
  * pending, ok, value) with its return value or (not ok) its exception. */
 static PyObject *
 settle_pending (PyObject        *module,
-           PyObject *const *args,
-           Py_ssize_t       nargs)
+                PyObject *const *args,
+                Py_ssize_t       nargs)
 {
   PykkaFuture *future;
   GError *error = NULL;
