@@ -16,6 +16,8 @@
 
 #include "pykka-glib/pykka-private.h"
 
+#include "bench-clock.h"
+
 static gint64 rounds;
 
 static void
@@ -23,15 +25,6 @@ yield_loop (gpointer data)
 {
   for (gint64 i = 0; i < rounds; i++)
     pykka_coroutine_yield ();
-}
-
-static gint64
-now_ns (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (gint64) ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 /* ns per suspend + resume of two coroutines resumed in turn on a pool of

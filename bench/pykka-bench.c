@@ -24,16 +24,9 @@
 
 #include <pykka-glib/pykka.h>
 
+#include "bench-clock.h"
+
 /* ---- measuring ---------------------------------------------------------- */
-
-static gint64
-now_ns (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (gint64) ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static gint64
 cpu_ns (void)
