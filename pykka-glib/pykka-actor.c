@@ -144,8 +144,6 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
-static GQuark stackful_quark;
-static gint stackful_generation;  /* atomic: bumped by every set_stackful() */
 
 G_DEFINE_TYPE_WITH_PRIVATE (PykkaActor, pykka_actor, G_TYPE_OBJECT)
 
@@ -275,8 +273,6 @@ pykka_actor_class_init (PykkaActorClass *klass)
   klass->on_failure = pykka_actor_real_on_failure;
   klass->on_receive = pykka_actor_real_on_receive;
 
-  stackful_quark = g_quark_from_static_string ("pykka-actor-stackful");
-
   /**
    * PykkaActor:urn:
    *
@@ -343,8 +339,9 @@ pykka_actor_init (PykkaActor *self)
  * Makes the handlers of actors of this class (and its subclasses) run on
  * a coroutine stack, where [method@Pykka.Future.get] and
  * [method@Pykka.Event.wait] suspend only the actor. Call it from
- * class_init. Only for C code: Python and JavaScript handlers never run
- * on a switched stack; they suspend by returning a future.
+ * class_init: subclasses whose class_init runs later inherit the setting.
+ * Only for C code: Python and JavaScript handlers never run on a switched
+ * stack; they suspend by returning a future.
  */
 void
 pykka_actor_class_set_stackful (PykkaActorClass *klass,
@@ -352,9 +349,7 @@ pykka_actor_class_set_stackful (PykkaActorClass *klass,
 {
   g_return_if_fail (PYKKA_IS_ACTOR_CLASS (klass));
 
-  g_type_set_qdata (G_TYPE_FROM_CLASS (klass), stackful_quark,
-                    GINT_TO_POINTER (stackful ? 1 : 2));
-  g_atomic_int_inc (&stackful_generation);
+  klass->stackful = stackful != FALSE;
 }
 
 /**
@@ -371,51 +366,81 @@ pykka_actor_class_get_stackful (PykkaActorClass *klass)
 {
   g_return_val_if_fail (PYKKA_IS_ACTOR_CLASS (klass), FALSE);
 
-  for (GType t = G_TYPE_FROM_CLASS (klass); t != 0; t = g_type_parent (t))
-    {
-      gint v = GPOINTER_TO_INT (g_type_get_qdata (t, stackful_quark));
-      if (v != 0)
-        return v == 1;
-    }
-  return FALSE;
+  return klass->stackful;
 }
 
-/* pykka_actor_class_get_stackful() walks the type's ancestry, one
- * g_type_get_qdata() (and read lock) per ancestor: remember the last
- * class per thread for the next start. */
-static gboolean
-class_is_stackful (PykkaActorClass *klass)
+typedef struct
 {
-  static __thread struct
-  {
-    GType    type;
-    gint     generation;
-    gboolean stackful;
-  } cache;
-  GType type = G_TYPE_FROM_CLASS (klass);
-  gint generation = g_atomic_int_get (&stackful_generation);
-
-  if (cache.type != type || cache.generation != generation)
-    {
-      cache.stackful = pykka_actor_class_get_stackful (klass);
-      cache.type = type;
-      cache.generation = generation;
-    }
-  return cache.stackful;
-}
+  GMainLoop   *loop;   /* (owned) */
+  PykkaThread *state;  /* (owned) the thread's, made before it runs */
+} OwnThread;
 
 static gpointer
 own_thread_main (gpointer data)
 {
-  GMainLoop *loop = data;
+  OwnThread *own = data;
+  GMainLoop *loop = own->loop;
   GMainContext *context = g_main_loop_get_context (loop);
+
+  pykka_thread_adopt (own->state);
+  g_free (own);
 
   g_main_context_push_thread_default (context);
   g_main_loop_run (loop);
   g_main_context_pop_thread_default (context);
   g_main_loop_unref (loop);
 
+  /* When the thread ends, whatever else lives on its context is
+   * orphaned (pykka-thread.c). */
   return NULL;
+}
+
+/* Makes the context, loop and thread of an own-thread actor; the thread
+ * owns the context from before it runs. */
+static gboolean
+start_own_thread (PykkaActor  *self,
+                  PykkaCell   *cell,
+                  GError     **error)
+{
+  PykkaActorPrivate *priv = pykka_actor_get_instance_private (self);
+  g_autoptr(GMainContext) context = NULL;
+  g_autoptr(GThread) thread = NULL;
+  OwnThread *own;
+
+  context = priv->context != NULL ? g_main_context_ref (priv->context) : g_main_context_new ();
+  own = g_new0 (OwnThread, 1);
+  own->state = pykka_thread_new ("pykka-actor");
+  own->loop = g_main_loop_new (context, FALSE);
+  cell->scheduler = pykka_scheduler_ref_for_context (context);
+  if (!pykka_scheduler_claim (cell->scheduler, own->state))
+    {
+      g_autofree char *who = pykka_cell_describe (cell);
+      g_autofree char *owner = pykka_scheduler_describe_owner (cell->scheduler);
+
+      g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT,
+                   /* Translators: the first %s is an actor, the second a thread, such as "the main thread". */
+                   P_("Actor %s cannot have a thread of its own: its context belongs to %s"),
+                   who, owner);
+      goto fail;
+    }
+  cell->own_thread = TRUE;
+  cell->own_loop = g_main_loop_ref (own->loop);
+  thread = g_thread_try_new ("pykka-actor", own_thread_main, own, error);
+  if (thread == NULL)
+    {
+      /* The thread state never ran: its end releases the context. */
+      g_clear_pointer (&cell->own_loop, g_main_loop_unref);
+      pykka_scheduler_orphan (cell->scheduler);
+      goto fail;
+    }
+  return TRUE;
+
+fail:
+  g_main_loop_unref (own->loop);
+  pykka_thread_unref (own->state);
+  g_free (own);
+  g_clear_pointer (&cell->scheduler, pykka_scheduler_unref);
+  return FALSE;
 }
 
 /**
@@ -426,7 +451,11 @@ own_thread_main (gpointer data)
  * Registers the actor and starts it in its context. The runtime keeps the
  * actor alive until it stops, so you may drop your reference at once.
  * [vfunc@Pykka.Actor.on_start] runs in the actor's context before any
- * message.
+ * message, including the messages sent while this function runs.
+ *
+ * An actor starts once: when two threads start the same actor at the
+ * same time, exactly one gets the ref and the other fails with
+ * %PYKKA_ERROR_FAILED, as does any later start.
  *
  * Returns: (transfer full) (nullable): the actor's [class@Pykka.ActorRef],
  *   or %NULL with @error set
@@ -437,7 +466,6 @@ pykka_actor_start (PykkaActor  *self,
 {
   PykkaActorPrivate *priv;
   PykkaCell *cell;
-  GMainContext *context;
 
   g_return_val_if_fail (PYKKA_IS_ACTOR (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -445,66 +473,49 @@ pykka_actor_start (PykkaActor  *self,
   priv = pykka_actor_get_instance_private (self);
   cell = priv->cell;
 
-  g_mutex_lock (&cell->mutex);
-  if (cell->state != PYKKA_CELL_NEW)
-    {
-      g_autofree char *who = NULL;
+  /* From here on this thread alone starts the actor; messages sent
+   * meanwhile queue behind on_start. */
+  if (!pykka_cell_begin_start (cell, self, error))
+    return NULL;
 
-      g_mutex_unlock (&cell->mutex);
-      who = pykka_cell_describe (cell);
-      g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_FAILED,
-                   /* Translators: %s is an actor, such as "MyCounter (urn:uuid:…)". */
-                   P_("Actor %s was already started; an actor cannot be restarted"), who);
-      return NULL;
-    }
-  g_mutex_unlock (&cell->mutex);
-
-  cell->stackful = class_is_stackful (PYKKA_ACTOR_GET_CLASS (self));
+  cell->stackful = PYKKA_ACTOR_GET_CLASS (self)->stackful;
 
   if (priv->use_own_thread)
     {
-      g_autoptr(GThread) thread = NULL;
-      GMainLoop *loop;
-
-      context = priv->context != NULL ? g_main_context_ref (priv->context) : g_main_context_new ();
-      loop = g_main_loop_new (context, FALSE);
-      cell->own_thread = TRUE;
-      cell->own_loop = g_main_loop_ref (loop);
-      cell->scheduler = pykka_scheduler_ref_for_context (context);
-      thread = g_thread_try_new ("pykka-actor", own_thread_main, loop, error);
-      if (thread == NULL)
+      if (!start_own_thread (self, cell, error))
         {
-          g_main_loop_unref (loop);
-          g_clear_pointer (&cell->own_loop, g_main_loop_unref);
-          g_clear_pointer (&cell->scheduler, pykka_scheduler_unref);
-          g_main_context_unref (context);
+          pykka_cell_abort_start (cell);
           return NULL;
         }
     }
   else
     {
+      GMainContext *pushed = g_main_context_get_thread_default ();
+      g_autoptr(GMainContext) context = NULL;
+      PykkaThread *me = pykka_thread_self ();
+
       context = priv->context != NULL ? g_main_context_ref (priv->context)
                                       : g_main_context_ref_thread_default ();
       cell->scheduler = pykka_scheduler_ref_for_context (context);
+      /* The thread that pushed the context owns it; the main thread owns
+       * the global default context. Other contexts belong to the first
+       * thread that iterates them. */
+      if (context == pushed || (context == g_main_context_default () && me->is_main))
+        pykka_scheduler_claim (cell->scheduler, me);
     }
-  g_main_context_unref (context);
 
   cell->serial = pykka_registry_next_serial ();
   pykka_scheduler_add_cell (cell->scheduler);
-
-  g_mutex_lock (&cell->mutex);
-  cell->actor = g_object_ref (self);
-  g_atomic_int_set ((gint *) &cell->state, PYKKA_CELL_ALIVE);
-  g_mutex_unlock (&cell->mutex);
-
   pykka_registry_add (cell);
   /* Asking costs a getenv(): once per actor, for its start and stop. */
   cell->log_debug = !g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN);
   if (cell->log_debug)
     g_debug ("Registered actor %s (%s)", G_OBJECT_TYPE_NAME (self), pykka_cell_get_urn (cell));
 
-  /* on_start comes before anything sent from now on. */
-  pykka_cell_push (cell, pykka_message_new (PYKKA_MESSAGE_START, NULL, NULL));
+  pykka_cell_finish_start (cell);
+  /* A context orphaned before the actor was running kills it now. */
+  if (pykka_scheduler_is_orphaned (cell->scheduler))
+    pykka_cell_kill_orphaned (cell);
 
   return g_object_ref (priv->actor_ref);
 }
@@ -620,20 +631,9 @@ pykka_actor_get_use_own_thread (PykkaActor *self)
  * @destroy: (nullable): frees @user_data, after @func has run or when the
  *   call is dropped
  *
- * For language bindings that suspend handlers themselves (Python's
- * greenlets do): a handler that waits for @future replies with a future
- * of its own (see [vfunc@Pykka.Actor.on_receive]) and asks to be resumed
- * here. Once @future completes, the runtime calls @func in the actor's
- * next turn, in its context and before any other message; the binding
- * resumes the handler there, which completes the reply future, and the
- * actor goes on in the same turn. This costs no GTask and no source per
- * wait, unlike [method@Pykka.Future.get_async].
- *
- * A call that has not run when the actor's suspension ends (the reply
- * future completed otherwise, as after a timeout) or when the actor dies
- * is dropped: only @destroy runs, as it does at once for an actor that is
- * not running. @func never runs inside the code that completes @future,
- * nor before this function returns.
+ * [method@Pykka.Actor.suspend_until] without a timeout, for bindings
+ * written before it: a wait that would deadlock is logged as a warning
+ * and dropped (only @destroy runs).
  */
 void
 pykka_actor_resume_when (PykkaActor           *self,
@@ -642,12 +642,64 @@ pykka_actor_resume_when (PykkaActor           *self,
                          gpointer              user_data,
                          GDestroyNotify        destroy)
 {
+  g_autoptr(GError) error = NULL;
+
+  if (!pykka_actor_suspend_until (self, future, -1, func, user_data, destroy, &error) && error != NULL)
+    g_warning ("%s", error->message);
+}
+
+/**
+ * pykka_actor_suspend_until: (skip)
+ * @self: a started [class@Pykka.Actor] whose handler runs now
+ * @future: the future to wait for
+ * @timeout_msec: how long to wait at most, in milliseconds, or -1
+ * @func: called in a turn of the actor once @future is completed or
+ *   @timeout_msec has passed (then @future is not done)
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data, after @func has run or when the
+ *   call is dropped
+ * @error: return location for an error
+ *
+ * For language bindings that suspend handlers themselves (Python's
+ * greenlets do; see `pykka-binding.h`): a handler that waits for @future
+ * replies with a future of its own (see [vfunc@Pykka.Actor.on_receive])
+ * and asks to be resumed here. Once @future completes, or the timeout
+ * passes, the runtime calls @func in the actor's next turn, on the thread
+ * that owns its context and before any other message; the binding resumes
+ * the handler there, which completes the reply future, and the actor goes
+ * on in the same turn. This costs no GTask and no source per wait (one
+ * timer source with a timeout).
+ *
+ * The wait is recorded in the wait-for graph until @func runs or the call
+ * is dropped: when @future is the answer of an actor that waits, directly
+ * or through others, for this actor, the wait could never end, and this
+ * fails with %PYKKA_ERROR_DEADLOCK naming the cycle (only @destroy runs).
+ *
+ * A call that has not run when the actor's suspension ends (the reply
+ * future completed otherwise) or when the actor dies is dropped: only
+ * @destroy runs, as it does at once for an actor that is not running.
+ * @func never runs inside the code that completes @future, nor before
+ * this function returns.
+ *
+ * Returns: %TRUE, or %FALSE with @error set when the wait would deadlock
+ */
+gboolean
+pykka_actor_suspend_until (PykkaActor           *self,
+                           PykkaFuture          *future,
+                           gint                  timeout_msec,
+                           PykkaActorResumeFunc  func,
+                           gpointer              user_data,
+                           GDestroyNotify        destroy,
+                           GError              **error)
+{
   PykkaActorPrivate *priv;
 
-  g_return_if_fail (PYKKA_IS_ACTOR (self));
-  g_return_if_fail (PYKKA_IS_FUTURE (future));
-  g_return_if_fail (func != NULL);
+  g_return_val_if_fail (PYKKA_IS_ACTOR (self), FALSE);
+  g_return_val_if_fail (PYKKA_IS_FUTURE (future), FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+  g_return_val_if_fail (timeout_msec >= -1, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   priv = pykka_actor_get_instance_private (self);
-  pykka_cell_add_resume (priv->cell, future, func, user_data, destroy);
+  return pykka_cell_add_resume (priv->cell, future, timeout_msec, func, user_data, destroy, error);
 }

@@ -116,21 +116,11 @@ struct _PykkaActorClass
                           GError       **error);
 
   /*< private >*/
-  gpointer padding[12];
+  /* Set by pykka_actor_class_set_stackful(); subclasses inherit it with
+   * the rest of the class struct. */
+  guint    stackful : 1;
+  gpointer padding[11];
 };
-
-/**
- * PykkaActorResumeFunc:
- * @actor: the actor
- * @future: the completed future
- * @user_data: the data given to [method@Pykka.Actor.resume_when]
- *
- * Called by [method@Pykka.Actor.resume_when] in a turn of @actor once
- * @future is completed.
- */
-typedef void (*PykkaActorResumeFunc) (PykkaActor  *actor,
-                                      PykkaFuture *future,
-                                      gpointer     user_data);
 
 PYKKA_AVAILABLE_IN_ALL
 void           pykka_actor_class_set_stackful (PykkaActorClass  *klass,
@@ -151,11 +141,4 @@ PYKKA_AVAILABLE_IN_ALL
 GMainContext  *pykka_actor_get_context        (PykkaActor       *self);
 PYKKA_AVAILABLE_IN_ALL
 gboolean       pykka_actor_get_use_own_thread (PykkaActor       *self);
-PYKKA_AVAILABLE_IN_ALL
-void           pykka_actor_resume_when        (PykkaActor       *self,
-                                               PykkaFuture      *future,
-                                               PykkaActorResumeFunc func,
-                                               gpointer          user_data,
-                                               GDestroyNotify    destroy);
-
 G_END_DECLS

@@ -107,10 +107,108 @@ pykka_cell_dead_error (PykkaCell *self)
                       P_("Actor %s is dead"), who);
 }
 
+static inline gboolean
+state_takes_mail (PykkaCellState state)
+{
+  return state >= PYKKA_CELL_STARTING && state <= PYKKA_CELL_STOPPING;
+}
+
 gboolean
 pykka_cell_is_alive (PykkaCell *self)
 {
-  return g_atomic_int_get ((gint *) &self->state) == PYKKA_CELL_ALIVE;
+  return state_takes_mail (g_atomic_int_get ((gint *) &self->state));
+}
+
+static void
+cell_append_locked (PykkaCell    *self,
+                    PykkaMessage *m)
+{
+  if (self->tail != NULL)
+    self->tail->next = m;
+  else
+    self->head = m;
+  self->tail = m;
+  self->length++;
+}
+
+/*
+ * pykka_cell_begin_start:
+ *
+ * NEW -> STARTING, for exactly one caller: the others get an error. The
+ * START message is the first in the mailbox, so that anything sent from
+ * now on comes after on_start; nothing runs before
+ * pykka_cell_finish_start().
+ */
+gboolean
+pykka_cell_begin_start (PykkaCell   *self,
+                        PykkaActor  *actor,
+                        GError     **error)
+{
+  g_mutex_lock (&self->mutex);
+  if (self->state != PYKKA_CELL_NEW)
+    {
+      g_autofree char *who = NULL;
+
+      g_mutex_unlock (&self->mutex);
+      who = pykka_cell_describe (self);
+      g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_FAILED,
+                   /* Translators: %s is an actor, such as "MyCounter (urn:uuid:…)". */
+                   P_("Actor %s was already started; an actor cannot be restarted"), who);
+      return FALSE;
+    }
+  g_assert (self->head == NULL);
+  cell_append_locked (self, pykka_message_new (PYKKA_MESSAGE_START, NULL, NULL));
+  self->actor = g_object_ref (actor);
+  g_atomic_int_set ((gint *) &self->state, PYKKA_CELL_STARTING);
+  g_mutex_unlock (&self->mutex);
+  return TRUE;
+}
+
+/* STARTING -> RUNNING: the scheduler is set; the cell gets its first turn. */
+void
+pykka_cell_finish_start (PykkaCell *self)
+{
+  gboolean schedule;
+
+  g_assert (self->scheduler != NULL);
+
+  g_mutex_lock (&self->mutex);
+  g_assert (self->state == PYKKA_CELL_STARTING);
+  g_atomic_int_set ((gint *) &self->state, PYKKA_CELL_RUNNING);
+  schedule = self->scheduled = TRUE;
+  g_mutex_unlock (&self->mutex);
+
+  if (schedule)
+    pykka_scheduler_enqueue (self->scheduler, self);
+}
+
+static void cell_answer_dead (PykkaCell    *self,
+                              PykkaMessage *m);
+
+/* STARTING -> STOPPED: the start failed (no thread). What was sent
+ * meanwhile is answered as for a dead actor. */
+void
+pykka_cell_abort_start (PykkaCell *self)
+{
+  PykkaMessage *m;
+  PykkaActor *actor;
+
+  g_mutex_lock (&self->mutex);
+  g_atomic_int_set ((gint *) &self->state, PYKKA_CELL_STOPPED);
+  m = g_steal_pointer (&self->head);
+  self->tail = NULL;
+  self->length = 0;
+  actor = g_steal_pointer (&self->actor);
+  g_mutex_unlock (&self->mutex);
+
+  while (m != NULL)
+    {
+      PykkaMessage *next = m->next;
+
+      cell_answer_dead (self, m);
+      m = next;
+    }
+  g_clear_object (&actor);
 }
 
 /* Takes @m: on failure (the actor is not alive) @m is left to the caller. */
@@ -121,18 +219,14 @@ pykka_cell_push (PykkaCell    *self,
   gboolean schedule = FALSE;
 
   g_mutex_lock (&self->mutex);
-  if (self->state != PYKKA_CELL_ALIVE)
+  if (!state_takes_mail (self->state))
     {
       g_mutex_unlock (&self->mutex);
       return FALSE;
     }
-  if (self->tail != NULL)
-    self->tail->next = m;
-  else
-    self->head = m;
-  self->tail = m;
-  self->length++;
-  if (!self->scheduled && !self->suspended)
+  cell_append_locked (self, m);
+  /* While STARTING, pykka_cell_finish_start() schedules. */
+  if (!self->scheduled && !self->suspended && self->state != PYKKA_CELL_STARTING)
     schedule = self->scheduled = TRUE;
   g_mutex_unlock (&self->mutex);
 
@@ -148,9 +242,12 @@ pykka_cell_wake (PykkaCell *self)
   gboolean schedule = FALSE;
 
   g_mutex_lock (&self->mutex);
-  if (self->running)
+  /* A dead cell is never queued again: its context may be gone. */
+  if (self->state == PYKKA_CELL_STOPPED || self->state == PYKKA_CELL_NEW)
+    ;
+  else if (self->running)
     self->wake_pending = TRUE;
-  else if (!self->scheduled)
+  else if (!self->scheduled && self->state != PYKKA_CELL_STARTING)
     schedule = self->scheduled = TRUE;
   g_mutex_unlock (&self->mutex);
 
@@ -158,10 +255,14 @@ pykka_cell_wake (PykkaCell *self)
     pykka_scheduler_enqueue (self->scheduler, self);
 }
 
-/* A resume asked for by a binding, see pykka_actor_resume_when(). */
+/* A resume asked for by a binding, see pykka_actor_suspend_until(). */
 typedef struct
 {
+  PykkaCell            *cell;    /* (unowned) the cell whose list holds it */
+  PykkaCell            *target;  /* (unowned) (nullable) in the wait-for graph while it waits */
   PykkaFuture          *future;  /* (owned) */
+  GSource              *timer;   /* (owned) (nullable) wakes the cell at ->deadline */
+  gint64                deadline; /* monotonic; G_MAXINT64 for none */
   PykkaActorResumeFunc  func;
   gpointer              data;
   GDestroyNotify        destroy;
@@ -172,6 +273,12 @@ resume_free (gpointer data)
 {
   Resume *r = data;
 
+  pykka_wait_graph_remove (r->cell, r->target, NULL);
+  if (r->timer != NULL)
+    {
+      g_source_destroy (r->timer);
+      g_source_unref (r->timer);
+    }
   if (r->destroy != NULL)
     r->destroy (r->data);
   g_object_unref (r->future);
@@ -186,37 +293,82 @@ cell_wake_hook (PykkaPromise *promise,
   pykka_cell_wake (data);
 }
 
-void
+static gboolean
+resume_timer_cb (gpointer data)
+{
+  pykka_cell_wake (data);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+resume_is_due (Resume *r)
+{
+  return pykka_future_is_done (r->future) ||
+         (r->deadline != G_MAXINT64 && g_get_monotonic_time () >= r->deadline);
+}
+
+gboolean
 pykka_cell_add_resume (PykkaCell            *self,
                        PykkaFuture          *future,
+                       gint                  timeout_msec,
                        PykkaActorResumeFunc  func,
                        gpointer              user_data,
-                       GDestroyNotify        destroy)
+                       GDestroyNotify        destroy,
+                       GError              **error)
 {
-  Resume *r = g_new (Resume, 1);
+  PykkaCell *target = pykka_promise_get_source (pykka_future_get_promise (future));
+  PykkaCell *previous;
+  Resume *r;
 
+  if (!pykka_future_is_done (future) &&
+      !pykka_wait_graph_add (self, target, &previous, error))
+    {
+      if (destroy != NULL)
+        destroy (user_data);
+      return FALSE;
+    }
+
+  r = g_new0 (Resume, 1);
+  r->cell = self;
+  r->target = pykka_future_is_done (future) ? NULL : target;
   r->future = g_object_ref (future);
+  r->deadline = timeout_msec < 0 ? G_MAXINT64
+                                 : g_get_monotonic_time () + (gint64) timeout_msec * G_TIME_SPAN_MILLISECOND;
   r->func = func;
   r->data = user_data;
   r->destroy = destroy;
 
   g_mutex_lock (&self->mutex);
-  if (self->state != PYKKA_CELL_ALIVE)
+  if (!state_takes_mail (self->state))
     {
       g_mutex_unlock (&self->mutex);
       resume_free (r);
-      return;
+      return TRUE;
     }
   self->resumes = g_slist_append (self->resumes, r);
   g_mutex_unlock (&self->mutex);
 
+  if (timeout_msec >= 0)
+    {
+      /* Only the thread that runs the actor gets here (a handler asks for
+       * it), so the list is not touched meanwhile; a dead cell ignores
+       * the wake. */
+      r->timer = g_timeout_source_new (timeout_msec);
+      g_source_set_static_name (r->timer, "[pykka-resume-timeout]");
+      g_source_set_callback (r->timer, resume_timer_cb, pykka_cell_ref (self),
+                             (GDestroyNotify) pykka_cell_unref);
+      g_source_attach (r->timer, pykka_scheduler_get_context (self->scheduler));
+    }
+
   /* The wake comes as a turn: never inside the completer. */
   pykka_promise_add_hook (pykka_future_get_promise (future), cell_wake_hook,
                           pykka_cell_ref (self), (GDestroyNotify) pykka_cell_unref);
+  return TRUE;
 }
 
-/* Runs the resumes whose futures completed, in the order they were asked
- * for, including those that the resumed code asks for meanwhile. */
+/* Runs the resumes whose futures completed (or whose time is up), in the
+ * order they were asked for, including those that the resumed code asks
+ * for meanwhile. */
 static void
 cell_run_resumes (PykkaCell  *self,
                   PykkaActor *actor)
@@ -230,7 +382,7 @@ cell_run_resumes (PykkaCell  *self,
         {
           Resume *r = l->data;
 
-          if (pykka_future_is_done (r->future))
+          if (resume_is_due (r))
             {
               ready = r;
               self->resumes = g_slist_delete_link (self->resumes, l);
@@ -240,6 +392,8 @@ cell_run_resumes (PykkaCell  *self,
       g_mutex_unlock (&self->mutex);
       if (ready == NULL)
         return;
+      /* Out of the graph before the binding's code goes on. */
+      pykka_wait_graph_remove (self, g_steal_pointer (&ready->target), NULL);
       ready->func (actor, ready->future, ready->data);
       resume_free (ready);
     }
@@ -331,10 +485,11 @@ normalize_outcome (PykkaCell   *self,
 }
 
 /* Answers (and frees) a message that reached a dead actor: a stop did not
- * stop it, an ask fails with ACTOR_DEAD. */
+ * stop it, an ask fails with @reason, or ACTOR_DEAD when NULL. */
 static void
-cell_answer_dead (PykkaCell    *self,
-                  PykkaMessage *m)
+cell_answer_dead_with (PykkaCell    *self,
+                       PykkaMessage *m,
+                       const GError *reason)
 {
   if (m->reply != NULL)
     {
@@ -346,9 +501,83 @@ cell_answer_dead (PykkaCell    *self,
           pykka_promise_take_value (m->reply, &no);
         }
       else
-        pykka_promise_take_error (m->reply, pykka_cell_dead_error (self));
+        pykka_promise_take_error (m->reply, reason != NULL ? g_error_copy (reason)
+                                                           : pykka_cell_dead_error (self));
     }
   pykka_message_free (m);
+}
+
+static void
+cell_answer_dead (PykkaCell    *self,
+                  PykkaMessage *m)
+{
+  cell_answer_dead_with (self, m, NULL);
+}
+
+/*
+ * pykka_cell_kill_orphaned:
+ *
+ * The thread that owned the actor's context has ended (this runs on it,
+ * as it ends): no thread may run the actor again, so it dies at once,
+ * without hooks, and every ask it had to answer fails with ACTOR_DEAD
+ * saying why.
+ */
+void
+pykka_cell_kill_orphaned (PykkaCell *self)
+{
+  g_autoptr(GError) reason = NULL;
+  g_autofree char *who = NULL;
+  g_autofree char *owner = NULL;
+  PykkaMessage *m;
+  PykkaActor *actor;
+
+  g_mutex_lock (&self->mutex);
+  if (!state_takes_mail (self->state) || self->state == PYKKA_CELL_STARTING)
+    {
+      g_mutex_unlock (&self->mutex);
+      return;
+    }
+  g_atomic_int_set ((gint *) &self->state, PYKKA_CELL_STOPPED);
+  m = g_steal_pointer (&self->head);
+  self->tail = NULL;
+  self->length = 0;
+  actor = g_steal_pointer (&self->actor);
+  g_mutex_unlock (&self->mutex);
+
+  who = pykka_cell_describe (self);
+  owner = pykka_scheduler_describe_owner (self->scheduler);
+  reason = g_error_new (PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD,
+                        /* Translators: the first %s is an actor, the second a thread, such as "thread “worker”". */
+                        P_("Actor %s is dead: its context was orphaned when %s, which ran it, ended"),
+                        who, owner);
+  g_message ("%s", reason->message);
+
+  pykka_registry_remove (self);
+  cell_drop_resumes (self);
+
+  /* What a suspended handler had: its stack is dropped unwound. */
+  if (self->co != NULL)
+    {
+      g_clear_pointer (&self->co, pykka_coroutine_free);
+      if (self->co_message != NULL)
+        cell_answer_dead_with (self, g_steal_pointer (&self->co_message), reason);
+    }
+  if (self->suspended_reply != NULL)
+    {
+      pykka_promise_take_error (self->suspended_reply, g_error_copy (reason));
+      g_clear_pointer (&self->suspended_reply, pykka_promise_unref);
+    }
+  g_clear_object (&self->suspended_on);
+
+  while (m != NULL)
+    {
+      PykkaMessage *next = m->next;
+
+      cell_answer_dead_with (self, m, reason);
+      m = next;
+    }
+  pykka_scheduler_remove_cell (self->scheduler);
+  g_clear_object (&actor);
 }
 
 /* The actor is dead from here on: no hook runs again, every message
@@ -360,7 +589,7 @@ cell_die (PykkaCell *self)
   PykkaActor *actor;
 
   g_mutex_lock (&self->mutex);
-  g_atomic_int_set ((gint *) &self->state, PYKKA_CELL_DEAD);
+  g_atomic_int_set ((gint *) &self->state, PYKKA_CELL_STOPPED);
   m = g_steal_pointer (&self->head);
   self->tail = NULL;
   self->length = 0;
@@ -401,15 +630,25 @@ cell_fail (PykkaCell  *self,
   cell_die (self);
 }
 
-static void
-cell_suspend_on (PykkaCell    *self,
-                 PykkaFuture  *future,
-                 PykkaPromise *reply)
+/* A handler replied with @future: the actor takes nothing else until it
+ * completes, and the wait-for graph knows whose reply it waits for. */
+static gboolean
+cell_suspend_on (PykkaCell     *self,
+                 PykkaFuture   *future,
+                 PykkaPromise  *reply,
+                 GError       **error)
 {
+  PykkaCell *target = pykka_promise_get_source (pykka_future_get_promise (future));
+  PykkaCell *previous;
+
+  if (!pykka_future_is_done (future) &&
+      !pykka_wait_graph_add (self, target, &previous, error))
+    return FALSE;
   self->suspended_on = g_object_ref (future);
   self->suspended_reply = reply;
   pykka_promise_add_hook (pykka_future_get_promise (future), cell_wake_hook,
                           pykka_cell_ref (self), (GDestroyNotify) pykka_cell_unref);
+  return TRUE;
 }
 
 static void
@@ -418,8 +657,10 @@ cell_finish_suspension (PykkaCell  *self,
 {
   g_autoptr(PykkaFuture) future = g_steal_pointer (&self->suspended_on);
   PykkaPromise *reply = g_steal_pointer (&self->suspended_reply);
-  const GError *error = pykka_promise_peek_error (pykka_future_get_promise (future));
+  PykkaPromise *promise = pykka_future_get_promise (future);
+  const GError *error = pykka_promise_peek_error (promise);
 
+  pykka_wait_graph_remove (self, pykka_promise_get_source (promise), NULL);
   /* What the binding still waited for belongs to the suspension. */
   cell_drop_resumes (self);
 
@@ -427,7 +668,7 @@ cell_finish_suspension (PykkaCell  *self,
     {
       if (error != NULL)
         PYKKA_INFO ("Error returned to the asker of %s: %s", g_type_name (self->type), error->message);
-      pykka_promise_copy_outcome (reply, pykka_future_get_promise (future));
+      pykka_promise_copy_outcome (reply, promise);
       pykka_promise_unref (reply);
     }
   else if (error != NULL && actor != NULL)
@@ -461,7 +702,21 @@ handle_user_message (PykkaCell    *self,
   if (G_VALUE_TYPE (&reply) != G_TYPE_INVALID &&
       G_VALUE_TYPE (&reply) == PYKKA_TYPE_FUTURE && g_value_get_object (&reply) != NULL)
     {
-      cell_suspend_on (self, g_value_get_object (&reply), g_steal_pointer (&m->reply));
+      if (!cell_suspend_on (self, g_value_get_object (&reply), m->reply, &error))
+        {
+          /* Replying with the future of an ask that waits for this very
+           * actor (itself, or a cycle): it could never complete. */
+          g_value_unset (&reply);
+          if (m->reply != NULL)
+            {
+              PYKKA_INFO ("Error returned to the asker of %s: %s", g_type_name (self->type), error->message);
+              pykka_promise_take_error (m->reply, error);
+            }
+          else
+            cell_fail (self, actor, error);
+          return;
+        }
+      m->reply = NULL;  /* now ->suspended_reply */
       g_value_unset (&reply);
       if (pykka_future_is_done (self->suspended_on))
         cell_finish_suspension (self, actor);
@@ -542,7 +797,10 @@ coroutine_main (gpointer data)
 {
   PykkaCell *self = data;
 
-  handle_message (self, g_steal_pointer (&self->co_message));
+  /* ->co_message stays set while the handler runs, so that an actor
+   * killed while suspended (pykka_cell_kill_orphaned()) answers it. */
+  handle_message (self, self->co_message);
+  self->co_message = NULL;
 }
 
 /* Returns TRUE when the coroutine finished. */
@@ -576,7 +834,7 @@ cell_end_turn_locked (PykkaCell *self)
       requeue = FALSE;
     }
   else
-    requeue = self->wake_pending || (self->head != NULL && self->state == PYKKA_CELL_ALIVE);
+    requeue = self->wake_pending || (self->head != NULL && state_takes_mail (self->state));
   self->wake_pending = FALSE;
   self->scheduled = requeue;
   return requeue;

@@ -364,6 +364,13 @@ pykka_promise_copy_outcome (PykkaPromise *self,
   return promise_complete (self, &copy, NULL);
 }
 
+/* The actor that answers, if any: immutable once set. */
+PykkaCell *
+pykka_promise_get_source (PykkaPromise *self)
+{
+  return self->source;
+}
+
 const GError *
 pykka_promise_peek_error (PykkaPromise *self)
 {
@@ -380,33 +387,10 @@ pykka_promise_get (PykkaPromise  *self,
   if (!g_atomic_int_get (&self->done))
     {
       PykkaWaitable w;
-      GError *deadlock;
 
       promise_init_waitable (self, &w);
-      deadlock = pykka_wait_check_deadlock (&w);
-      if (deadlock != NULL)
-        {
-          g_propagate_error (error, deadlock);
-          return NULL;
-        }
-      if (!pykka_wait (&w, timeout_msec))
-        {
-          if (self->source != NULL)
-            {
-              g_autofree char *who = pykka_cell_describe (self->source);
-
-              g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_TIMEOUT,
-                           /* Translators: %d is a number of milliseconds, %s an actor. */
-                           P_("Timed out after %d ms waiting for a reply from actor %s"),
-                           timeout_msec, who);
-            }
-          else
-            g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_TIMEOUT,
-                         /* Translators: %d is a number of milliseconds. */
-                         P_("Timed out after %d ms waiting for a future"),
-                         timeout_msec);
-          return NULL;
-        }
+      if (!pykka_wait_full (&w, timeout_msec, error))
+        return NULL;
     }
 
   if (self->error != NULL)

@@ -35,6 +35,7 @@ typedef struct _PykkaScheduler PykkaScheduler;
 typedef struct _PykkaCell      PykkaCell;
 typedef struct _PykkaMessage   PykkaMessage;
 typedef struct _PykkaPromise   PykkaPromise;
+typedef struct _PykkaThread    PykkaThread;
 
 /* Messages a turn handles per actor before the next actor gets its turn. */
 #define PYKKA_TURN_BUDGET     64
@@ -57,11 +58,16 @@ struct _PykkaMessage
   GValue            value;  /* unset for START and STOP */
 };
 
+/* The life of an actor: NEW -> STARTING -> RUNNING -> STOPPING ->
+ * STOPPED, each step under the cell's mutex. STARTING and STOPPING accept
+ * messages (they queue behind the start, or are answered at death). */
 typedef enum
 {
-  PYKKA_CELL_NEW,     /* constructed, not started */
-  PYKKA_CELL_ALIVE,   /* started: accepts messages */
-  PYKKA_CELL_DEAD,    /* stopped or failed: accepts nothing, ever again */
+  PYKKA_CELL_NEW,       /* constructed, not started */
+  PYKKA_CELL_STARTING,  /* pykka_actor_start() runs: START is first in the mailbox */
+  PYKKA_CELL_RUNNING,   /* scheduled: takes messages */
+  PYKKA_CELL_STOPPING,  /* on_stop or on_failure runs */
+  PYKKA_CELL_STOPPED,   /* dead: accepts nothing, ever again */
 } PykkaCellState;
 
 /* The runtime half of an actor, shared by the actor and its refs so that a
@@ -104,9 +110,46 @@ struct _PykkaCell
   const char      *waiting_for;    /* (nullable) what a suspended coroutine waits on, for debugging */
   GMainLoop       *own_loop;       /* (owned) (nullable) own-thread actors */
   PykkaCell       *running_outer;  /* the cell whose turn this one nests in */
+
+  /* Protected by the wait-for graph's lock, see pykka-wait.c */
+  PykkaCell       *waits_for;      /* (unowned) (nullable) whose reply a handler of this actor waits for */
 };
 
+/* pykka-thread.c: one per thread that touches the runtime. */
+struct _PykkaThread
+{
+  gatomicrefcount  ref_count;
+  gint             ended;          /* atomic: the thread has ended */
+  char            *name;           /* (owned) (nullable) for messages */
+  guint            is_main : 1;    /* the process's main thread */
+  GSList          *owned;          /* (owned) PykkaScheduler* it owns; under a lock of pykka-thread.c */
+
+  /* Only touched by the thread itself */
+  PykkaCell       *current_cell;   /* innermost cell whose turn runs here */
+  guint            direct_runs;    /* see pykka-wait.c */
+  guint            helping;        /* > 0: iterating an unowned context in a wait */
+  gint64           deadline;       /* 0, or monotonic time after which a wait starts no turn */
+};
+
+PykkaThread    *pykka_thread_self        (void);
+PykkaThread    *pykka_thread_new         (const char     *name);
+void            pykka_thread_adopt       (PykkaThread    *state);
+PykkaThread    *pykka_thread_ref         (PykkaThread    *self);
+void            pykka_thread_unref       (PykkaThread    *self);
+gboolean        pykka_thread_is_main     (void);
+gboolean        pykka_thread_has_ended   (PykkaThread    *self);
+const char     *pykka_thread_get_name    (PykkaThread    *self);
+void            pykka_thread_add_owned   (PykkaThread    *owner,
+                                          PykkaScheduler *scheduler);
+
 /* pykka-scheduler.c */
+typedef enum
+{
+  PYKKA_RUN_NO,      /* another thread owns the context, or it is orphaned */
+  PYKKA_RUN_OWNER,   /* this thread owns the context */
+  PYKKA_RUN_HELP,    /* nobody owns it yet: this thread may run it in a wait */
+} PykkaRunRight;
+
 typedef struct
 {
   guint64 prepares;    /* calls of prepare: once per iteration of the context */
@@ -122,6 +165,7 @@ void            pykka_scheduler_unref           (PykkaScheduler *self);
 GMainContext   *pykka_scheduler_get_context     (PykkaScheduler *self);
 PykkaCell      *pykka_scheduler_get_current_cell (void);
 gboolean        pykka_scheduler_has_actors      (GMainContext   *context);
+PykkaRunRight   pykka_scheduler_may_run_context (GMainContext   *context);
 gboolean        pykka_scheduler_is_running_cell (PykkaCell      *cell);
 PykkaStackPool *pykka_scheduler_get_stack_pool  (PykkaScheduler *self);
 void            pykka_scheduler_add_cell        (PykkaScheduler *self);
@@ -129,6 +173,13 @@ void            pykka_scheduler_remove_cell     (PykkaScheduler *self);
 gboolean        pykka_scheduler_run_ready       (PykkaScheduler *self);
 void            pykka_scheduler_enqueue         (PykkaScheduler *self,
                                                  PykkaCell      *cell);
+gboolean        pykka_scheduler_claim           (PykkaScheduler *self,
+                                                 PykkaThread    *owner);
+PykkaRunRight   pykka_scheduler_may_run         (PykkaScheduler *self);
+gboolean        pykka_scheduler_is_orphaned     (PykkaScheduler *self);
+void            pykka_scheduler_orphan          (PykkaScheduler *self);
+guint64         pykka_scheduler_get_runs        (PykkaScheduler *self);
+char           *pykka_scheduler_describe_owner  (PykkaScheduler *self);
 
 /* Shared stacks per context for stackful actors, and their size. */
 #define PYKKA_N_SHARED_STACKS 32
@@ -142,11 +193,19 @@ gboolean        pykka_cell_push         (PykkaCell      *self,
                                          PykkaMessage   *message);
 void            pykka_cell_wake         (PykkaCell      *self);
 gboolean        pykka_cell_is_alive     (PykkaCell      *self);
-void            pykka_cell_add_resume   (PykkaCell      *self,
+gboolean        pykka_cell_begin_start  (PykkaCell      *self,
+                                         PykkaActor     *actor,
+                                         GError        **error);
+void            pykka_cell_finish_start (PykkaCell      *self);
+void            pykka_cell_abort_start  (PykkaCell      *self);
+void            pykka_cell_kill_orphaned (PykkaCell     *self);
+gboolean        pykka_cell_add_resume   (PykkaCell      *self,
                                          PykkaFuture    *future,
+                                         gint            timeout_msec,
                                          PykkaActorResumeFunc func,
                                          gpointer        user_data,
-                                         GDestroyNotify  destroy);
+                                         GDestroyNotify  destroy,
+                                         GError        **error);
 guint           pykka_cell_run_turn     (PykkaCell      *self,
                                          guint           budget);
 GError         *pykka_cell_dead_error   (PykkaCell      *self);
@@ -218,6 +277,7 @@ PykkaPromise   *pykka_promise_new        (void);
 PykkaPromise   *pykka_promise_ref        (PykkaPromise   *self);
 void            pykka_promise_unref      (PykkaPromise   *self);
 PykkaPromise   *pykka_future_get_promise (PykkaFuture    *self);
+PykkaCell      *pykka_promise_get_source (PykkaPromise   *self);
 gboolean        pykka_promise_is_done    (PykkaPromise   *self);
 void            pykka_promise_add_hook   (PykkaPromise   *self,
                                           PykkaPromiseHook hook,
@@ -277,7 +337,16 @@ typedef struct
 
 gboolean        pykka_wait               (const PykkaWaitable *waitable,
                                           gint                 timeout_msec);
+gboolean        pykka_wait_full          (const PykkaWaitable *waitable,
+                                          gint                 timeout_msec,
+                                          GError             **error);
 void            pykka_waiters_wake_all   (PykkaWaiter        **waiters);
-GError         *pykka_wait_check_deadlock (const PykkaWaitable *waitable);
+gboolean        pykka_wait_graph_add     (PykkaCell           *waiter,
+                                          PykkaCell           *target,
+                                          PykkaCell          **previous,
+                                          GError             **error);
+void            pykka_wait_graph_remove  (PykkaCell           *waiter,
+                                          PykkaCell           *target,
+                                          PykkaCell           *previous);
 
 G_END_DECLS

@@ -14,7 +14,20 @@
  * messages and returns after PYKKA_DISPATCH_BUDGET messages in all, so
  * other sources of the context (a GTK frame clock) are never starved.
  *
- * Any thread may enqueue; only the thread that runs the context dequeues.
+ * Any thread may enqueue; only the thread that owns the context dequeues
+ * and runs the actors. The owner is the thread whose thread-default
+ * context it was when its first actor started, the own thread of an
+ * own-thread actor, or else the first thread that iterates the context
+ * (for the global default context, the main thread unless another thread
+ * iterated it first). Another thread that iterates the context runs none
+ * of its actors: prepare says there is nothing to do. Before anybody owns
+ * it, a thread that waits for one of its actors may run it without
+ * becoming the owner (PYKKA_RUN_HELP). When the owner ends, the context is
+ * orphaned and its actors die (pykka-thread.c).
+ *
+ * Inside a stackful handler (a coroutine) that iterates its context
+ * again, only actors that are not stackful run: a coroutine cannot start
+ * another coroutine. The others wait until it yields or returns.
  * A thread that enqueues into an empty queue wakes the context only when
  * the context may be asleep in poll (->sleeping), so actors on one
  * context talking to each other never pay for a wake-up.
@@ -30,6 +43,9 @@ struct _PykkaScheduler
   gint             sleeping;   /* atomic: prepare found nothing to do */
   GThread         *poll_thread; /* atomic: the thread that ran prepare last */
   gint             n_cells;    /* atomic: live actors on this context */
+  gint             n_plain;    /* atomic: cells on the queue that are not stackful */
+  gint             orphaned;   /* atomic: the owner ended; nobody runs it again */
+  PykkaThread     *owner;      /* (owned) (atomic) (nullable) set once */
   GMainContext    *context;    /* (unowned) valid while the source is attached;
                                 * owned while ->n_cells > 0 */
   PykkaStackPool  *stack_pool; /* (owned) (nullable) created on first use */
@@ -38,9 +54,6 @@ struct _PykkaScheduler
 
 G_LOCK_DEFINE_STATIC (schedulers);
 static GHashTable *schedulers;  /* GMainContext* -> PykkaScheduler* (unowned) */
-
-/* The cell whose turn runs on this thread, innermost first. */
-static __thread PykkaCell *current_cell;
 
 /* Counters for tests. Relaxed atomics: a context may be run by different
  * threads in turn, ordered by GLib's context lock, which ThreadSanitizer
@@ -67,10 +80,22 @@ run_queue_pop (PykkaScheduler *self)
       if (self->head == NULL)
         self->tail = NULL;
       cell->run_next = NULL;
+      if (!cell->stackful)
+        g_atomic_int_add (&self->n_plain, -1);
     }
   g_mutex_unlock (&self->mutex);
 
   return cell;
+}
+
+/* Whether the calling thread has something to run: inside a coroutine,
+ * only cells that are not stackful count. */
+static inline gboolean
+run_queue_has_work (PykkaScheduler *self)
+{
+  if (G_UNLIKELY (pykka_coroutine_self () != NULL))
+    return g_atomic_int_get (&self->n_plain) > 0;
+  return g_atomic_pointer_get (&self->head) != NULL;
 }
 
 /* Takes a reference to @cell. */
@@ -82,6 +107,8 @@ run_queue_push (PykkaScheduler *self,
 
   pykka_cell_ref (cell);
   g_mutex_lock (&self->mutex);
+  if (!cell->stackful)
+    g_atomic_int_inc (&self->n_plain);
   was_empty = self->head == NULL;
   if (was_empty)
     g_atomic_pointer_set (&self->head, cell);
@@ -96,6 +123,25 @@ run_queue_push (PykkaScheduler *self,
     g_main_context_wakeup (self->context);
 }
 
+/* Whether the calling thread may run the actors now, claiming the
+ * context when nobody owns it and this is a real iteration (not a wait
+ * that helps out). */
+static gboolean
+may_run_here (PykkaScheduler *self)
+{
+  PykkaThread *me = pykka_thread_self ();
+  PykkaThread *owner = g_atomic_pointer_get (&self->owner);
+
+  if (G_LIKELY (owner == me))
+    return TRUE;
+  if (owner != NULL || g_atomic_int_get (&self->orphaned))
+    return FALSE;
+  if (me->helping > 0)
+    return TRUE;
+  pykka_scheduler_claim (self, me);
+  return g_atomic_pointer_get (&self->owner) == me;
+}
+
 static gboolean
 scheduler_prepare (GSource *source,
                    gint    *timeout)
@@ -103,10 +149,12 @@ scheduler_prepare (GSource *source,
   PykkaScheduler *self = (PykkaScheduler *) source;
 
   *timeout = -1;
+  if (!may_run_here (self))
+    return FALSE;
   stat_inc (&self->stats.prepares);
   g_atomic_pointer_set (&self->poll_thread, g_thread_self ());
   g_atomic_int_set (&self->sleeping, TRUE);
-  if (g_atomic_pointer_get (&self->head) != NULL)
+  if (run_queue_has_work (self))
     {
       g_atomic_int_set (&self->sleeping, FALSE);
       return TRUE;
@@ -119,7 +167,7 @@ scheduler_check (GSource *source)
 {
   PykkaScheduler *self = (PykkaScheduler *) source;
 
-  if (g_atomic_pointer_get (&self->head) != NULL)
+  if (run_queue_has_work (self) && may_run_here (self))
     {
       g_atomic_int_set (&self->sleeping, FALSE);
       return TRUE;
@@ -134,6 +182,9 @@ scheduler_run (PykkaScheduler *self)
 {
   guint budget = PYKKA_DISPATCH_BUDGET;
   GMainContext *thread_default = g_main_context_get_thread_default ();
+  PykkaThread *me = pykka_thread_self ();
+  gboolean in_coroutine = pykka_coroutine_self () != NULL;
+  PykkaCell *deferred = NULL;  /* stackful cells met inside a coroutine */
   gboolean push;
   PykkaCell *cell;
   guint turns = 0;
@@ -148,16 +199,52 @@ scheduler_run (PykkaScheduler *self)
     {
       guint used;
 
-      cell->running_outer = current_cell;
-      current_cell = cell;
+      if (G_UNLIKELY (in_coroutine && cell->stackful))
+        {
+          /* Keeps the queue's reference until pushed back below. */
+          cell->run_next = deferred;
+          deferred = cell;
+          continue;
+        }
+      if (G_UNLIKELY (me->deadline != 0) && g_get_monotonic_time () >= me->deadline)
+        {
+          /* The wait this dispatch nests in has run out of time: start
+           * no other turn. */
+          cell->run_next = deferred;
+          deferred = cell;
+          break;
+        }
+
+      cell->running_outer = me->current_cell;
+      me->current_cell = cell;
       used = pykka_cell_run_turn (cell, MIN (budget, PYKKA_TURN_BUDGET));
       stat_inc (&self->stats.turns);
       turns++;
-      current_cell = cell->running_outer;
+      me->current_cell = cell->running_outer;
       cell->running_outer = NULL;
 
       budget -= MIN (used, budget);
       pykka_cell_unref (cell);
+    }
+
+  /* Back on the queue, at its front, in the order they were met: the
+   * list holds the last met first. */
+  if (G_UNLIKELY (deferred != NULL))
+    {
+      g_mutex_lock (&self->mutex);
+      while (deferred != NULL)
+        {
+          PykkaCell *next = deferred->run_next;
+
+          deferred->run_next = self->head;
+          if (self->head == NULL)
+            self->tail = deferred;
+          g_atomic_pointer_set (&self->head, deferred);
+          if (!deferred->stackful)
+            g_atomic_int_inc (&self->n_plain);
+          deferred = next;
+        }
+      g_mutex_unlock (&self->mutex);
     }
 
   if (push)
@@ -200,6 +287,7 @@ scheduler_finalize (GSource *source)
 
   while ((cell = run_queue_pop (self)) != NULL)
     pykka_cell_unref (cell);
+  g_clear_pointer (&self->owner, pykka_thread_unref);
   g_clear_pointer (&self->stack_pool, pykka_stack_pool_free);
   g_mutex_clear (&self->mutex);
 }
@@ -310,7 +398,7 @@ pykka_scheduler_remove_cell (PykkaScheduler *self)
 gboolean
 pykka_scheduler_run_ready (PykkaScheduler *self)
 {
-  g_assert (current_cell == NULL);
+  g_assert (pykka_thread_self ()->current_cell == NULL);
 
   if (g_atomic_pointer_get (&self->head) == NULL)
     return FALSE;
@@ -339,19 +427,138 @@ pykka_scheduler_has_actors (GMainContext *context)
   return result;
 }
 
+/* pykka_scheduler_may_run() for the scheduler of @context: NO without
+ * live actors there. */
+PykkaRunRight
+pykka_scheduler_may_run_context (GMainContext *context)
+{
+  PykkaScheduler *self;
+  PykkaRunRight right = PYKKA_RUN_NO;
+
+  G_LOCK (schedulers);
+  if (schedulers != NULL && (self = g_hash_table_lookup (schedulers, context)) != NULL &&
+      g_atomic_int_get (&self->n_cells) > 0)
+    right = pykka_scheduler_may_run (self);
+  G_UNLOCK (schedulers);
+
+  return right;
+}
+
 PykkaCell *
 pykka_scheduler_get_current_cell (void)
 {
-  return current_cell;
+  return pykka_thread_self ()->current_cell;
 }
 
 gboolean
 pykka_scheduler_is_running_cell (PykkaCell *cell)
 {
-  for (PykkaCell *c = current_cell; c != NULL; c = c->running_outer)
+  for (PykkaCell *c = pykka_thread_self ()->current_cell; c != NULL; c = c->running_outer)
     if (c == cell)
       return TRUE;
   return FALSE;
+}
+
+/*
+ * pykka_scheduler_claim:
+ *
+ * Makes @owner the owner of the scheduler's context if it has none yet.
+ * Returns whether @owner owns it now.
+ */
+gboolean
+pykka_scheduler_claim (PykkaScheduler *self,
+                       PykkaThread    *owner)
+{
+  if (g_atomic_pointer_get (&self->owner) == owner)
+    return TRUE;
+  if (pykka_thread_has_ended (owner) ||
+      !g_atomic_pointer_compare_and_exchange (&self->owner, NULL, owner))
+    return FALSE;
+
+  pykka_thread_ref (owner);
+  g_source_ref ((GSource *) self);
+  pykka_thread_add_owned (owner, self);
+  /* The owner may have ended between the check and the add: then its
+   * end did not see this scheduler. */
+  if (pykka_thread_has_ended (owner))
+    pykka_scheduler_orphan (self);
+  return TRUE;
+}
+
+/* Whether the calling thread may run the actors of this scheduler. */
+PykkaRunRight
+pykka_scheduler_may_run (PykkaScheduler *self)
+{
+  PykkaThread *me = pykka_thread_self ();
+  PykkaThread *owner = g_atomic_pointer_get (&self->owner);
+
+  if (owner == me)
+    return g_atomic_int_get (&self->orphaned) ? PYKKA_RUN_NO : PYKKA_RUN_OWNER;
+  if (owner != NULL || g_atomic_int_get (&self->orphaned))
+    return PYKKA_RUN_NO;
+  /* The global default context belongs to the main thread, unless some
+   * other thread iterated it first (and then owns it). */
+  if (self->context == g_main_context_default () && !me->is_main)
+    return PYKKA_RUN_NO;
+  return PYKKA_RUN_HELP;
+}
+
+gboolean
+pykka_scheduler_is_orphaned (PykkaScheduler *self)
+{
+  return g_atomic_int_get (&self->orphaned);
+}
+
+/*
+ * pykka_scheduler_orphan:
+ *
+ * The owner of the context has ended: nobody may run its actors again,
+ * so they die now, without hooks, and what they still had to answer
+ * fails. Called once, on the owner's thread as it ends.
+ */
+void
+pykka_scheduler_orphan (PykkaScheduler *self)
+{
+  g_autoptr(GPtrArray) cells = NULL;
+
+  if (!g_atomic_int_compare_and_exchange (&self->orphaned, FALSE, TRUE))
+    return;
+
+  cells = pykka_registry_dup_cells (0);
+  for (guint i = cells->len; i > 0; i--)
+    {
+      PykkaCell *cell = cells->pdata[i - 1];
+
+      if (cell->scheduler == self)
+        pykka_cell_kill_orphaned (cell);
+    }
+}
+
+/* How often a thread allowed to run the context prepared it or ran its
+ * actors directly: unchanged over a wait means nobody ran it. */
+guint64
+pykka_scheduler_get_runs (PykkaScheduler *self)
+{
+  return __atomic_load_n (&self->stats.prepares, __ATOMIC_RELAXED) +
+         __atomic_load_n (&self->stats.direct_runs, __ATOMIC_RELAXED);
+}
+
+/* "the main thread", "thread “pykka-actor”"… for messages. */
+char *
+pykka_scheduler_describe_owner (PykkaScheduler *self)
+{
+  PykkaThread *owner = g_atomic_pointer_get (&self->owner);
+
+  if (owner == NULL)
+    {
+      if (self->context == g_main_context_default ())
+        return g_strdup (P_("the main thread"));
+      return g_strdup (P_("no thread (it was never iterated)"));
+    }
+  if (owner->is_main)
+    return g_strdup (P_("the main thread"));
+  /* Translators: %s is the name of a thread. */
+  return g_strdup_printf (P_("thread “%s”"), pykka_thread_get_name (owner));
 }
 
 /* For white-box tests: what the scheduler of @context did so far. */

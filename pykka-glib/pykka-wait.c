@@ -16,8 +16,6 @@
  * all the same, so that its other sources keep their turn. */
 #define PYKKA_DIRECT_RUNS 64
 
-static __thread guint direct_runs;
-
 static void
 waiter_remove (PykkaWaiter **list,
                PykkaWaiter  *waiter)
@@ -54,28 +52,130 @@ pykka_waiters_wake_all (PykkaWaiter **waiters)
     }
 }
 
-GError *
-pykka_wait_check_deadlock (const PykkaWaitable *waitable)
-{
-  PykkaCell *source = waitable->source_cell;
+/*
+ * The wait-for graph.
+ *
+ * Every wait of a handler records "this actor waits for that actor's
+ * reply" in the waiting cell (->waits_for), for as long as it waits: a
+ * blocking get (nested, in a coroutine, or on a condition variable), a
+ * reply with a future, a binding's suspension (pykka_actor_resume_when()).
+ * A wait whose target already waits, directly or through others, for the
+ * waiter would close a cycle and could never end: it fails at once with
+ * PYKKA_ERROR_DEADLOCK naming the cycle. One lock guards the graph; only
+ * handlers that wait take it, never a tell or an ask.
+ */
+G_LOCK_DEFINE_STATIC (graph);
 
-  if (source == NULL)
+/* Walks of longer chains give up (no cycle is reported). */
+#define PYKKA_MAX_WAIT_CHAIN 4096
+
+static GError *
+cycle_error (PykkaCell *waiter,
+             PykkaCell *target)
+{
+  g_autofree char *first = pykka_cell_describe (waiter);
+  GString *text;
+  guint n = 0;
+
+  if (target == waiter)
+    return g_error_new (PYKKA_ERROR, PYKKA_ERROR_DEADLOCK,
+                        /* Translators: %s is an actor, such as "MyCounter (urn:uuid:…)". */
+                        P_("Deadlock: %s waits for a reply from itself"), first);
+
+  text = g_string_new (first);
+  for (PykkaCell *c = target; c != NULL && n < 64; c = c->waits_for, n++)
+    {
+      g_autofree char *who = pykka_cell_describe (c);
+
+      if (n == 0)
+        /* Translators: continues a cycle of waits, "A (urn:…) waits for B (urn:…)". */
+        g_string_append_printf (text, P_(" waits for %s"), who);
+      else
+        /* Translators: continues a cycle of waits, "…, which waits for C (urn:…)". */
+        g_string_append_printf (text, P_(", which waits for %s"), who);
+      if (c == waiter)
+        break;
+    }
+  {
+    g_autofree char *cycle = g_string_free (text, FALSE);
+
+    return g_error_new (PYKKA_ERROR, PYKKA_ERROR_DEADLOCK,
+                        /* Translators: %s is a cycle of waits, such as "A (urn:…) waits for B (urn:…), which waits for A (urn:…)". */
+                        P_("Deadlock: %s"), cycle);
+  }
+}
+
+/*
+ * pykka_wait_graph_add:
+ *
+ * Records that @waiter waits for @target, unless that closes a cycle:
+ * then returns FALSE with PYKKA_ERROR_DEADLOCK. @previous gets what
+ * @waiter waited for before (give it to pykka_wait_graph_remove()).
+ */
+gboolean
+pykka_wait_graph_add (PykkaCell  *waiter,
+                      PykkaCell  *target,
+                      PykkaCell **previous,
+                      GError    **error)
+{
+  guint n = 0;
+
+  *previous = NULL;
+  if (waiter == NULL || target == NULL)
+    return TRUE;
+
+  G_LOCK (graph);
+  for (PykkaCell *c = target; c != NULL && n < PYKKA_MAX_WAIT_CHAIN; c = c->waits_for, n++)
+    {
+      if (c == waiter)
+        {
+          GError *cycle = cycle_error (waiter, target);
+
+          G_UNLOCK (graph);
+          g_propagate_error (error, cycle);
+          return FALSE;
+        }
+    }
+  *previous = waiter->waits_for;
+  waiter->waits_for = target;
+  G_UNLOCK (graph);
+  return TRUE;
+}
+
+/* Ends the wait that pykka_wait_graph_add() recorded. */
+void
+pykka_wait_graph_remove (PykkaCell *waiter,
+                         PykkaCell *target,
+                         PykkaCell *previous)
+{
+  if (waiter == NULL || target == NULL)
+    return;
+
+  G_LOCK (graph);
+  if (waiter->waits_for == target)
+    waiter->waits_for = previous;
+  G_UNLOCK (graph);
+}
+
+/* A wait for an actor whose turn runs further down this thread's stack
+ * (a plain handler's wait runs other handlers nested in it) can never
+ * end either: that turn cannot go on before the wait returns. */
+static GError *
+check_nested (PykkaCell *source)
+{
+  /* A coroutine suspends only its own actor: the graph sees that case. */
+  if (source == NULL || pykka_coroutine_self () != NULL ||
+      !pykka_scheduler_is_running_cell (source))
     return NULL;
 
-  /* A coroutine suspends only its own actor: only a wait for that very
-   * actor can never finish. */
-  if (pykka_coroutine_self () != NULL ? source == pykka_scheduler_get_current_cell ()
-                                      : pykka_scheduler_is_running_cell (source))
-    {
-      g_autofree char *who = pykka_cell_describe (source);
+  {
+    g_autofree char *who = pykka_cell_describe (source);
 
-      return g_error_new (PYKKA_ERROR, PYKKA_ERROR_DEADLOCK,
-                          /* Translators: %s is an actor, such as "MyCounter (urn:uuid:…)". */
-                          P_("Waiting for a reply from %s, which is busy running the current handler: this wait could never finish"),
-                          who);
-    }
-
-  return NULL;
+    return g_error_new (PYKKA_ERROR, PYKKA_ERROR_DEADLOCK,
+                        /* Translators: %s is an actor, such as "MyCounter (urn:uuid:…)". */
+                        P_("Waiting for a reply from %s, which is busy running the current handler: this wait could never finish"),
+                        who);
+  }
 }
 
 static gboolean
@@ -172,34 +272,62 @@ wait_in_coroutine (const PykkaWaitable *w,
   return ready;
 }
 
+/* How long a waiter that could help run an unowned context, but found
+ * another thread running it, sleeps before it tries again: the other
+ * thread may stop running it once its own wait is over. */
+#define PYKKA_HELP_RETRY_USEC 2000
+
+/*
+ * Chooses the context the waiting thread iterates while it waits, if
+ * any: the context of the actor that answers, when this thread may run
+ * it (it owns it, or nobody does yet: then it helps without owning);
+ * else its own thread-default context, when that has actors this thread
+ * runs. *retry is set when the thread could help but another thread runs
+ * the context just now.
+ */
 static GMainContext *
 choose_context_to_iterate (const PykkaWaitable *w,
-                           gboolean            *acquired)
+                           gboolean            *acquired,
+                           gboolean            *helping,
+                           gboolean            *retry)
 {
   GMainContext *ctx;
+  PykkaRunRight right;
 
   *acquired = FALSE;
+  *helping = FALSE;
+  *retry = FALSE;
 
-  /* The answer comes from a context this thread runs, or may run. */
   ctx = w->source_context;
   if (ctx != NULL)
     {
-      if (g_main_context_is_owner (ctx))
-        return g_main_context_ref (ctx);
-      /* The context of an own-thread actor belongs to that thread, even
-       * before its loop has started. */
-      if ((w->source_cell == NULL || !w->source_cell->own_thread) &&
-          g_main_context_acquire (ctx))
+      PykkaScheduler *scheduler = w->source_cell != NULL ? w->source_cell->scheduler : NULL;
+
+      /* A future without an actor behind it (a derived future) completes
+       * in an idle of its home context, which any thread may iterate. */
+      right = scheduler != NULL ? pykka_scheduler_may_run (scheduler) : PYKKA_RUN_OWNER;
+      if (right != PYKKA_RUN_NO)
         {
-          *acquired = TRUE;
-          return g_main_context_ref (ctx);
+          if (g_main_context_is_owner (ctx))
+            {
+              *helping = right == PYKKA_RUN_HELP;
+              return g_main_context_ref (ctx);
+            }
+          if (g_main_context_acquire (ctx))
+            {
+              *acquired = TRUE;
+              *helping = right == PYKKA_RUN_HELP;
+              return g_main_context_ref (ctx);
+            }
+          *retry = right == PYKKA_RUN_HELP;
         }
     }
 
-  /* The answer comes from elsewhere, but actors live on this thread's
-   * context: keep them running while we wait, eventlet style. */
+  /* The answer comes from elsewhere, but actors of this thread live on
+   * its thread-default context: keep them running while we wait,
+   * eventlet style. */
   ctx = g_main_context_ref_thread_default ();
-  if (ctx != w->source_context && pykka_scheduler_has_actors (ctx))
+  if (ctx != w->source_context && pykka_scheduler_may_run_context (ctx) == PYKKA_RUN_OWNER)
     {
       if (g_main_context_is_owner (ctx))
         return ctx;
@@ -217,20 +345,27 @@ choose_context_to_iterate (const PykkaWaitable *w,
 static gboolean
 wait_iterating (const PykkaWaitable *w,
                 GMainContext        *ctx,
-                gint                 timeout_msec)
+                gboolean             helping,
+                gint64               end)
 {
+  PykkaThread *me = pykka_thread_self ();
   PykkaWaiter waiter = { NULL, ctx, g_thread_self (), NULL, FALSE };
   PykkaScheduler *scheduler = NULL;
   GSource *timer = NULL;
   gboolean timed_out = FALSE;
+  gint64 outer_deadline = me->deadline;
   gboolean ready;
 
-  if (timeout_msec > 0)
+  if (end != G_MAXINT64)
     {
-      timer = g_timeout_source_new (timeout_msec);
+      gint64 left = end - g_get_monotonic_time ();
+
+      timer = g_timeout_source_new (MAX (left, 0) / 1000 + 1);
       g_source_set_static_name (timer, "[pykka-wait-timeout]");
       g_source_set_callback (timer, timeout_fired_cb, &timed_out, NULL);
       g_source_attach (timer, ctx);
+      /* Dispatches nested in this wait start no turn after the deadline. */
+      me->deadline = end;
     }
 
   g_mutex_lock (w->mutex);
@@ -246,26 +381,35 @@ wait_iterating (const PykkaWaitable *w,
    * answers: within a dispatch the handlers nest as in any iteration. */
   if (w->source_cell != NULL && w->source_cell->scheduler != NULL &&
       pykka_scheduler_get_context (w->source_cell->scheduler) == ctx &&
-      g_main_depth () == 0 && pykka_scheduler_get_current_cell () == NULL)
+      g_main_depth () == 0 && me->current_cell == NULL)
     scheduler = w->source_cell->scheduler;
 
+  if (helping)
+    me->helping++;
   while (!ready && !timed_out)
     {
-      if (scheduler != NULL && ++direct_runs < PYKKA_DIRECT_RUNS &&
+      /* A wait starts nothing once its time is up. */
+      if (end != G_MAXINT64 && g_get_monotonic_time () >= end)
+        break;
+      if (scheduler != NULL && ++me->direct_runs < PYKKA_DIRECT_RUNS &&
           pykka_scheduler_run_ready (scheduler))
         ;
       else
         {
-          direct_runs = 0;
+          me->direct_runs = 0;
           g_main_context_iteration (ctx, TRUE);
         }
       g_mutex_lock (w->mutex);
       ready = w->is_ready (w->object);
       g_mutex_unlock (w->mutex);
     }
+  if (helping)
+    me->helping--;
+  me->deadline = outer_deadline;
 
   g_mutex_lock (w->mutex);
   waiter_remove (w->waiters, &waiter);
+  ready = w->is_ready (w->object);
   g_mutex_unlock (w->mutex);
 
   if (timer != NULL)
@@ -277,12 +421,12 @@ wait_iterating (const PykkaWaitable *w,
   return ready;
 }
 
+/* Sleeps until @w is ready or the monotonic time @end. */
 static gboolean
 wait_on_cond (const PykkaWaitable *w,
-              gint                 timeout_msec)
+              gint64               end)
 {
   gint64 start = g_get_monotonic_time ();
-  gint64 end = timeout_msec < 0 ? G_MAXINT64 : start + (gint64) timeout_msec * G_TIME_SPAN_MILLISECOND;
   gboolean ready;
 
   /* Spin briefly without the lock first. */
@@ -319,40 +463,136 @@ wait_on_cond (const PykkaWaitable *w,
   return ready;
 }
 
+/* Waits without a handler's bookkeeping: see pykka_wait_full(). */
+static gboolean
+wait_outside_coroutine (const PykkaWaitable *waitable,
+                        gint64               end)
+{
+  for (;;)
+    {
+      GMainContext *ctx;
+      gboolean acquired, helping, retry;
+      gboolean ready;
+
+      ctx = choose_context_to_iterate (waitable, &acquired, &helping, &retry);
+      if (ctx != NULL)
+        {
+          ready = wait_iterating (waitable, ctx, helping, end);
+          if (acquired)
+            g_main_context_release (ctx);
+          g_main_context_unref (ctx);
+          return ready;
+        }
+      if (!retry)
+        return wait_on_cond (waitable, end);
+
+      /* Another thread helps run the context now: sleep a little, then
+       * try to take over, so that no message is left queued when it
+       * stops. */
+      ready = wait_on_cond (waitable, MIN (end, g_get_monotonic_time () + PYKKA_HELP_RETRY_USEC));
+      if (ready || g_get_monotonic_time () >= end)
+        return ready;
+    }
+}
+
+static GError *
+timeout_error (const PykkaWaitable *w,
+               gint                 timeout_msec,
+               guint64              runs_before)
+{
+  PykkaCell *source = w->source_cell;
+  g_autofree char *who = NULL;
+  g_autofree char *owner = NULL;
+
+  if (source == NULL)
+    return g_error_new (PYKKA_ERROR, PYKKA_ERROR_TIMEOUT,
+                        /* Translators: %d is a number of milliseconds. */
+                        P_("Timed out after %d ms waiting for a future"),
+                        timeout_msec);
+
+  who = pykka_cell_describe (source);
+  if (source->scheduler != NULL && pykka_scheduler_get_runs (source->scheduler) == runs_before)
+    {
+      owner = pykka_scheduler_describe_owner (source->scheduler);
+      return g_error_new (PYKKA_ERROR, PYKKA_ERROR_TIMEOUT,
+                          /* Translators: %d is a number of milliseconds, the first %s an actor, the second a thread, such as "the main thread". */
+                          P_("Timed out after %d ms waiting for a reply from actor %s: its context is not being run (it belongs to %s, which did not iterate it during the wait)"),
+                          timeout_msec, who, owner);
+    }
+  return g_error_new (PYKKA_ERROR, PYKKA_ERROR_TIMEOUT,
+                      /* Translators: %d is a number of milliseconds, %s an actor. */
+                      P_("Timed out after %d ms waiting for a reply from actor %s"),
+                      timeout_msec, who);
+}
+
 /*
- * pykka_wait:
+ * pykka_wait_full:
  *
  * Waits until @waitable is ready or @timeout_msec passes (-1: forever,
- * 0: just look). Returns whether it is ready.
+ * 0: just look). Returns whether it is ready; if not, @error says why:
+ * %PYKKA_ERROR_DEADLOCK when the wait could never end (checked first, and
+ * recorded in the wait-for graph for as long as a handler waits), else
+ * %PYKKA_ERROR_TIMEOUT.
+ *
+ * The timeout bounds when the wait starts work: once it has passed, the
+ * wait starts no other handler, but a handler that this thread runs
+ * nested inside the wait (on its own context) is not interrupted; if the
+ * value arrived by the time that handler returns, it is returned.
  */
 gboolean
-pykka_wait (const PykkaWaitable *waitable,
-            gint                 timeout_msec)
+pykka_wait_full (const PykkaWaitable *waitable,
+                 gint                 timeout_msec,
+                 GError             **error)
 {
-  GMainContext *ctx;
-  gboolean acquired;
+  PykkaThread *me;
+  PykkaCell *waiter;
+  PykkaCell *previous = NULL;
+  GError *deadlock;
+  gint64 end;
+  guint64 runs_before = 0;
   gboolean ready;
-
-  /* A coroutine checks first thing, under the same lock that registers it. */
-  if (timeout_msec != 0 &&
-      pykka_coroutine_self () != NULL && pykka_scheduler_get_current_cell () != NULL)
-    return wait_in_coroutine (waitable, timeout_msec);
 
   g_mutex_lock (waitable->mutex);
   ready = waitable->is_ready (waitable->object);
   g_mutex_unlock (waitable->mutex);
-  if (ready || timeout_msec == 0)
-    return ready;
+  if (ready)
+    return TRUE;
 
-  ctx = choose_context_to_iterate (waitable, &acquired);
-  if (ctx != NULL)
+  me = pykka_thread_self ();
+  waiter = me->current_cell;
+  deadlock = check_nested (waitable->source_cell);
+  if (deadlock != NULL)
     {
-      ready = wait_iterating (waitable, ctx, timeout_msec);
-      if (acquired)
-        g_main_context_release (ctx);
-      g_main_context_unref (ctx);
-      return ready;
+      g_propagate_error (error, deadlock);
+      return FALSE;
     }
+  if (timeout_msec == 0)
+    goto timed_out;
 
-  return wait_on_cond (waitable, timeout_msec);
+  if (!pykka_wait_graph_add (waiter, waitable->source_cell, &previous, error))
+    return FALSE;
+  if (waitable->source_cell != NULL && waitable->source_cell->scheduler != NULL)
+    runs_before = pykka_scheduler_get_runs (waitable->source_cell->scheduler);
+
+  end = timeout_msec < 0 ? G_MAXINT64 : g_get_monotonic_time () + (gint64) timeout_msec * G_TIME_SPAN_MILLISECOND;
+  if (pykka_coroutine_self () != NULL && waiter != NULL)
+    ready = wait_in_coroutine (waitable, timeout_msec);
+  else
+    ready = wait_outside_coroutine (waitable, end);
+
+  pykka_wait_graph_remove (waiter, waitable->source_cell, previous);
+  if (ready)
+    return TRUE;
+
+timed_out:
+  g_propagate_error (error, timeout_error (waitable, timeout_msec, runs_before));
+  return FALSE;
+}
+
+/* pykka_wait_full() for callers that need no error (events). */
+gboolean
+pykka_wait (const PykkaWaitable *waitable,
+            gint                 timeout_msec)
+{
+  return pykka_wait_full (waitable, timeout_msec, NULL);
 }

@@ -13,6 +13,7 @@
 # include "pykka-event.h"
 # include "pykka-actor.h"
 # include "pykka-actor-ref.h"
+# include "pykka-binding.h"
 # include "pykka-registry.h"
 # include "pykka-debug.h"
 #undef PYKKA_INSIDE

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#define _GNU_SOURCE
+#include "config.h"
+
+#include "pykka-private.h"
+
+#ifdef __linux__
+# include <pthread.h>
+# include <sys/syscall.h>
+# include <unistd.h>
+#endif
+
+/*
+ * PykkaThread: what the runtime knows of one thread.
+ *
+ * Every thread that touches the runtime gets one, made on first use and
+ * kept in a thread-local pointer (the hot path) and in a GPrivate (whose
+ * destroy notify tells us when the thread ends). It holds the thread's
+ * part of the scheduling (the innermost running cell, the direct-run
+ * counter, the deadline of the wait it is in) and the contexts it owns.
+ *
+ * Owning a context means being the only thread that runs its actors
+ * (see pykka-scheduler.c). When a thread ends, the contexts it owned are
+ * orphaned: nobody may ever run their actors again, so they die at once
+ * (pykka_cell_kill_orphaned()), and every ask they still had to answer
+ * fails with PYKKA_ERROR_ACTOR_DEAD instead of hanging.
+ */
+
+static void thread_state_ended (gpointer data);
+
+static GPrivate thread_key = G_PRIVATE_INIT (thread_state_ended);
+static __thread PykkaThread *self_state;
+
+G_LOCK_DEFINE_STATIC (owned);
+
+PykkaThread *
+pykka_thread_ref (PykkaThread *self)
+{
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+void
+pykka_thread_unref (PykkaThread *self)
+{
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    return;
+  g_assert (self->owned == NULL);
+  g_free (self->name);
+  g_free (self);
+}
+
+/* Made by the thread itself, or by pykka_actor_start() for the thread of
+ * an own-thread actor before it runs (pykka_thread_adopt()). */
+PykkaThread *
+pykka_thread_new (const char *name)
+{
+  PykkaThread *self = g_new0 (PykkaThread, 1);
+
+  g_atomic_ref_count_init (&self->ref_count);
+  self->name = g_strdup (name);
+  return self;
+}
+
+/* Makes @state (transfer full) the calling thread's. */
+void
+pykka_thread_adopt (PykkaThread *state)
+{
+  g_assert (self_state == NULL);
+  self_state = state;
+  g_private_set (&thread_key, state);
+}
+
+PykkaThread *
+pykka_thread_self (void)
+{
+  if (G_LIKELY (self_state != NULL))
+    return self_state;
+
+  gboolean is_main = pykka_thread_is_main ();
+  char name[64] = "";
+  PykkaThread *state;
+
+#ifdef __linux__
+  if (!is_main && pthread_getname_np (pthread_self (), name, sizeof name) != 0)
+    name[0] = '\0';
+#endif
+  state = pykka_thread_new (is_main ? "main" : name[0] != '\0' ? name : NULL);
+
+  state->is_main = is_main;
+  pykka_thread_adopt (state);
+  return self_state;
+}
+
+gboolean
+pykka_thread_is_main (void)
+{
+#ifdef __linux__
+  return syscall (SYS_gettid) == getpid ();
+#else
+  static GThread *main_thread;
+
+  /* Elsewhere: the first thread that asks, which is the main thread in
+   * every program that starts an actor before it starts threads. */
+  if (g_once_init_enter (&main_thread))
+    g_once_init_leave (&main_thread, g_thread_self ());
+  return main_thread == g_thread_self ();
+#endif
+}
+
+/* Records that @owner owns @scheduler; called by the scheduler once. */
+void
+pykka_thread_add_owned (PykkaThread    *owner,
+                        PykkaScheduler *scheduler)
+{
+  G_LOCK (owned);
+  owner->owned = g_slist_prepend (owner->owned, scheduler);
+  G_UNLOCK (owned);
+}
+
+gboolean
+pykka_thread_has_ended (PykkaThread *self)
+{
+  return g_atomic_int_get (&self->ended);
+}
+
+const char *
+pykka_thread_get_name (PykkaThread *self)
+{
+  return self->name != NULL ? self->name : "(unnamed thread)";
+}
+
+static void
+thread_state_ended (gpointer data)
+{
+  PykkaThread *self = data;
+  GSList *owned_list;
+
+  G_LOCK (owned);
+  g_atomic_int_set (&self->ended, TRUE);
+  owned_list = g_steal_pointer (&self->owned);
+  G_UNLOCK (owned);
+
+  /* Each entry holds a reference to its scheduler, see
+   * pykka_scheduler_claim(). */
+  for (GSList *l = owned_list; l != NULL; l = l->next)
+    {
+      pykka_scheduler_orphan (l->data);
+      pykka_scheduler_unref (l->data);
+    }
+  g_slist_free (owned_list);
+
+  if (self_state == self)
+    self_state = NULL;
+  pykka_thread_unref (self);
+}
