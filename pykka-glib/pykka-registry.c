@@ -106,24 +106,36 @@ pykka_registry_make_urn (guint64 id)
                           (guint) (lo >> 48), lo & G_GUINT64_CONSTANT (0xffffffffffff));
 }
 
+/* Reads the actor id out of a urn spelled exactly as
+ * pykka_registry_make_urn() spells it: same length, same prefix, and a last
+ * group of 12 lower-case hex digits. No blank, sign, 0x or upper case:
+ * strtoull() would take those, and a urn must name one actor in one
+ * spelling only (issue 12, F21). The caller still compares the urn of the
+ * cell it finds. */
 static gboolean
 parse_urn_id (const char *urn,
               guint64    *id)
 {
   g_autofree char *expected_prefix = NULL;
-  guint64 low, base_low;
-  char *end;
+  gsize prefix_len;
+  guint64 low = 0, base_low;
 
   ensure_urn_base ();
   expected_prefix = pykka_registry_make_urn (0);
-  /* Everything but the last 12 hex digits must match. */
+  prefix_len = strlen (expected_prefix) - 12;
   if (strlen (urn) != strlen (expected_prefix) ||
-      g_ascii_strncasecmp (urn, expected_prefix, strlen (expected_prefix) - 12) != 0)
+      strncmp (urn, expected_prefix, prefix_len) != 0)
     return FALSE;
 
-  low = g_ascii_strtoull (urn + strlen (expected_prefix) - 12, &end, 16);
-  if (*end != '\0')
-    return FALSE;
+  for (const char *p = urn + prefix_len; *p != '\0'; p++)
+    {
+      if (*p >= '0' && *p <= '9')
+        low = (low << 4) | (guint64) (*p - '0');
+      else if (*p >= 'a' && *p <= 'f')
+        low = (low << 4) | (guint64) (*p - 'a' + 10);
+      else
+        return FALSE;
+    }
   base_low = urn_base[1] & G_GUINT64_CONSTANT (0xffffffffffff);
   *id = (low - base_low) & G_GUINT64_CONSTANT (0xffffffffffff);
   return TRUE;
@@ -292,6 +304,10 @@ pykka_registry_get_by_urn (const char *urn)
     pykka_cell_ref (cell);
   G_UNLOCK (registry);
 
+  /* Belt and braces: only the urn the actor reports finds it. */
+  if (cell != NULL && strcmp (pykka_cell_get_urn (cell), urn) != 0)
+    g_clear_pointer (&cell, pykka_cell_unref);
+
   if (cell != NULL)
     {
       ref = cell_dup_ref (cell);
@@ -333,29 +349,17 @@ pykka_registry_broadcast (const GValue *message,
   return sent;
 }
 
-/**
- * pykka_registry_stop_all:
- * @timeout_msec: how long to wait for each actor in milliseconds, -1 for
- *   ever
- * @error: return location for an error
- *
- * Stops every running actor, last started first, waiting for each to be
- * dead before stopping the next (Pykka's `stop_all(block=True)`).
- *
- * Returns: %TRUE, or %FALSE with the first error (such as
- *   %PYKKA_ERROR_TIMEOUT) set once every actor was asked to stop
- */
-gboolean
-pykka_registry_stop_all (gint     timeout_msec,
-                         GError **error)
+/* How many times pykka_registry_stop_all() stops everything it finds
+ * before it gives up on actors that keep starting others. */
+#define PYKKA_STOP_ALL_ROUNDS 64
+
+/* Stops @refs (newest first) in turn. Returns the first error. */
+static GError *
+stop_round (GList *refs,
+            gint   timeout_msec)
 {
-  g_autolist(PykkaActorRef) refs = NULL;
   GError *first_error = NULL;
 
-  g_return_val_if_fail (timeout_msec >= -1, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  refs = g_list_reverse (pykka_registry_get_all ());
   for (GList *l = refs; l != NULL; l = l->next)
     {
       GError *local_error = NULL;
@@ -369,13 +373,64 @@ pykka_registry_stop_all (gint     timeout_msec,
             g_error_free (local_error);
         }
     }
+  return first_error;
+}
 
-  if (first_error != NULL)
+/**
+ * pykka_registry_stop_all:
+ * @timeout_msec: how long to wait for each actor in milliseconds, -1 for
+ *   ever
+ * @error: return location for an error
+ *
+ * Stops every running actor, last started first, waiting for each to be
+ * dead before stopping the next (Pykka's `stop_all(block=True)`).
+ *
+ * Actors started meanwhile, for example by an `on_stop`, are stopped too:
+ * the registry is listed and stopped again until it is empty, at most 64
+ * times. %TRUE means the registry was empty when the call returned (actors
+ * may of course start right after).
+ *
+ * Returns: %TRUE, or %FALSE with the first error (such as
+ *   %PYKKA_ERROR_TIMEOUT) set once every actor was asked to stop, or with
+ *   %PYKKA_ERROR_FAILED if actors were still running after 64 rounds
+ */
+gboolean
+pykka_registry_stop_all (gint     timeout_msec,
+                         GError **error)
+{
+  g_return_val_if_fail (timeout_msec >= -1, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  for (guint round = 0; round < PYKKA_STOP_ALL_ROUNDS; round++)
     {
-      g_propagate_error (error, first_error);
-      return FALSE;
+      g_autolist(PykkaActorRef) refs = g_list_reverse (pykka_registry_get_all ());
+      GError *round_error;
+
+      if (refs == NULL)
+        return TRUE;
+      /* A failed round (a timeout) leaves actors running: report it rather
+       * than wait for them again. */
+      round_error = stop_round (refs, timeout_msec);
+      if (round_error != NULL)
+        {
+          g_propagate_error (error, round_error);
+          return FALSE;
+        }
     }
-  return TRUE;
+
+  {
+    g_autolist(PykkaActorRef) left = pykka_registry_get_all ();
+    g_autofree char *who = NULL;
+
+    if (left == NULL)
+      return TRUE;
+    who = pykka_cell_describe (pykka_actor_ref_get_cell (left->data));
+    g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_FAILED,
+                 /* Translators: %u is a number of actors (at least 1), %d a number of rounds, %s an actor, such as "MyCounter (urn:uuid:…)". */
+                 P_("%u actors still running, such as %s, after stopping every actor %d times: stopping actors starts others"),
+                 g_list_length (left), who, PYKKA_STOP_ALL_ROUNDS);
+    return FALSE;
+  }
 }
 
 /**

@@ -453,6 +453,117 @@ test_timeout_names_actor (void)
   test_record_free (record);
 }
 
+/* Issue 12, F21: only the exact spelling that pykka_actor_get_urn()
+ * returns finds an actor. The random part of urns comes from the global
+ * GRand: the child seeds it so that the last group of the actor's urn
+ * starts with "00" (@data FALSE) or "f" (@data TRUE), which is when
+ * strtoull() would read a sign, blank or 0x prefix as the same number. */
+static gboolean
+seed_gives_last_group (guint32  seed,
+                       gboolean high)
+{
+  GRand *rand = g_rand_new_with_seed (seed);
+  guint32 r[4];
+  guint64 lows[2];
+
+  for (guint i = 0; i < 4; i++)
+    r[i] = g_rand_int (rand);
+  g_rand_free (rand);
+
+  /* Either order in which the two numbers of each half may be drawn. */
+  lows[0] = ((guint64) (r[2] & 0xffff) << 32) | r[3];
+  lows[1] = ((guint64) (r[3] & 0xffff) << 32) | r[2];
+  for (guint i = 0; i < 2; i++)
+    {
+      if (high ? (lows[i] >> 44) != 0xf || lows[i] > G_GUINT64_CONSTANT (0xfffffffff000)
+               : (lows[i] >> 40) != 0 || lows[i] > G_GUINT64_CONSTANT (0xfffffff000))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+assert_urn_not_found (const char *spelling)
+{
+  g_autoptr(PykkaActorRef) found = pykka_registry_get_by_urn (spelling);
+
+  if (found != NULL)
+    g_error ("\"%s\" found actor %s", spelling, pykka_actor_ref_get_urn (found));
+}
+
+static void
+test_urn_spellings (gconstpointer data)
+{
+  gboolean high = GPOINTER_TO_INT (data);
+  g_autoptr(PykkaActorRef) ref = NULL;
+  g_autoptr(PykkaActorRef) found = NULL;
+  g_autofree char *upper = NULL;
+  g_autofree char *upper_hex = NULL;
+  g_autofree char *upper_prefix = NULL;
+  TestRecord *record;
+  const char *urn, *group;
+  gsize prefix_len;
+  guint32 seed = 0;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_summary ("Only the canonical spelling of a urn finds an actor: a blank, sign or 0x prefix in the last group, or upper case, finds nothing (issue 12, F21)");
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+
+  while (!seed_gives_last_group (seed, high))
+    seed++;
+  g_random_set_seed (seed);
+
+  ref = test_start (0, test_echo, NULL, &record);
+  urn = pykka_actor_ref_get_urn (ref);
+  prefix_len = strlen (urn) - 12;
+  group = urn + prefix_len;
+  found = pykka_registry_get_by_urn (urn);
+  g_assert_true (found == ref);
+
+  if (!high)
+    {
+      g_assert_true (g_str_has_prefix (group, "00"));
+      for (const char *const *p = (const char *const[]) { " ", "+", "\t", NULL }; *p != NULL; p++)
+        {
+          g_autofree char *s = g_strdup_printf ("%.*s%s%s", (int) prefix_len, urn, *p, group + 1);
+          assert_urn_not_found (s);
+        }
+      for (const char *const *p = (const char *const[]) { "0x", "0X", " +", NULL }; *p != NULL; p++)
+        {
+          g_autofree char *s = g_strdup_printf ("%.*s%s%s", (int) prefix_len, urn, *p, group + 2);
+          assert_urn_not_found (s);
+        }
+    }
+  else
+    {
+      guint64 value = g_ascii_strtoull (group, NULL, 16);
+      guint64 negated = (G_GUINT64_CONSTANT (1) << 48) - value;
+      g_autofree char *s = g_strdup_printf ("%.*s-%011" G_GINT64_MODIFIER "x", (int) prefix_len, urn, negated);
+
+      g_assert_true (g_str_has_prefix (group, "f"));
+      assert_urn_not_found (s);
+    }
+
+  /* Upper case differs from the urn unless it has no hex letter at all. */
+  upper = g_ascii_strup (urn, -1);
+  assert_urn_not_found (upper);
+  upper_prefix = g_strdup_printf ("URN:UUID:%s", urn + strlen ("urn:uuid:"));
+  assert_urn_not_found (upper_prefix);
+  {
+    g_autofree char *tail = g_ascii_strup (urn + strlen ("urn:uuid:"), -1);
+    upper_hex = g_strconcat ("urn:uuid:", tail, NULL);
+  }
+  if (strcmp (upper_hex, urn) != 0)
+    assert_urn_not_found (upper_hex);
+
+  test_stop_all ();
+  test_record_free (record);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -464,6 +575,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/Pykka/BadInput/finished-future", test_finished_future);
   g_test_add_func ("/Pykka/BadInput/dead-ref", test_dead_ref);
   g_test_add_func ("/Pykka/BadInput/timeout-names-actor", test_timeout_names_actor);
+  g_test_add_data_func ("/Pykka/BadInput/urn-spellings/leading-zeros", GINT_TO_POINTER (FALSE), test_urn_spellings);
+  g_test_add_data_func ("/Pykka/BadInput/urn-spellings/leading-f", GINT_TO_POINTER (TRUE), test_urn_spellings);
 
   return g_test_run ();
 }
