@@ -52,34 +52,31 @@
  * wait on an event.
  */
 
+/* An event is a flag and the promise of its next raising: set()
+ * completes the promise and forgets it, and a wait waits for the promise it
+ * found. So a waiter that was blocked when set() happened returns TRUE
+ * even if clear() follows at once, as in Python's threading.Event, and a
+ * cancelled asynchronous wait takes its hook off that promise (issue 12,
+ * F10 and F14). The promise is a future's, made only when someone waits
+ * while the flag is lowered. */
 struct _PykkaEvent
 {
   GObject       parent_instance;
 
   GMutex        mutex;
-  GCond         cond;       /* broadcast under ->mutex on set, if ->sleepers */
-  PykkaWaiter  *waiters;    /* under ->mutex */
-  guint         sleepers;   /* under ->mutex */
-  GSList       *pending;    /* (owned) PykkaFuture* of wait_async calls, under ->mutex */
+  PykkaFuture  *next_set;   /* (owned) (nullable) completed by the next set(), under ->mutex */
   gint          is_set;     /* atomic; changed under ->mutex */
 };
 
 G_DEFINE_FINAL_TYPE (PykkaEvent, pykka_event, G_TYPE_OBJECT)
-
-static gboolean
-event_is_ready (gpointer object)
-{
-  return PYKKA_EVENT (object)->is_set;
-}
 
 static void
 pykka_event_finalize (GObject *object)
 {
   PykkaEvent *self = PYKKA_EVENT (object);
 
-  g_slist_free_full (self->pending, g_object_unref);
+  g_clear_object (&self->next_set);
   g_mutex_clear (&self->mutex);
-  g_cond_clear (&self->cond);
 
   G_OBJECT_CLASS (pykka_event_parent_class)->finalize (object);
 }
@@ -94,7 +91,15 @@ static void
 pykka_event_init (PykkaEvent *self)
 {
   g_mutex_init (&self->mutex);
-  g_cond_init (&self->cond);
+}
+
+/* Under ->mutex, with the flag lowered: the promise of the next set(). */
+static PykkaFuture *
+event_ref_next_set_locked (PykkaEvent *self)
+{
+  if (self->next_set == NULL)
+    self->next_set = pykka_future_new ();
+  return g_object_ref (self->next_set);
 }
 
 /**
@@ -119,27 +124,24 @@ pykka_event_new (void)
 void
 pykka_event_set (PykkaEvent *self)
 {
-  GSList *pending;
+  PykkaFuture *next_set;
 
   g_return_if_fail (PYKKA_IS_EVENT (self));
 
   g_mutex_lock (&self->mutex);
   g_atomic_int_set (&self->is_set, TRUE);
-  pending = g_steal_pointer (&self->pending);
-  pykka_waiters_wake_all (&self->waiters);
-  if (self->sleepers > 0)
-    g_cond_broadcast (&self->cond);
+  next_set = g_steal_pointer (&self->next_set);
   g_mutex_unlock (&self->mutex);
 
-  for (GSList *l = pending; l != NULL; l = l->next)
+  if (next_set != NULL)
     {
       GValue yes = G_VALUE_INIT;
 
       g_value_init (&yes, G_TYPE_BOOLEAN);
       g_value_set_boolean (&yes, TRUE);
-      pykka_promise_take_value (pykka_future_get_promise (l->data), &yes);
+      pykka_promise_take_value (pykka_future_get_promise (next_set), &yes);
+      g_object_unref (next_set);
     }
-  g_slist_free_full (pending, g_object_unref);
 }
 
 /**
@@ -185,26 +187,34 @@ pykka_event_is_set (PykkaEvent *self)
  * Where the wait suspends, iterates or sleeps is as for
  * [method@Pykka.Future.get].
  *
- * Returns: %TRUE if the flag is raised, %FALSE if the time ran out
+ * As with Python's `threading.Event`, a wait that was blocked when
+ * [method@Pykka.Event.set] raised the flag returns %TRUE, even if
+ * [method@Pykka.Event.clear] lowered it again before the waiter woke up.
+ *
+ * Returns: %TRUE if the flag was raised, %FALSE if the time ran out
  */
 gboolean
 pykka_event_wait (PykkaEvent *self,
                   gint        timeout_msec)
 {
-  PykkaWaitable w = { 0, };
+  g_autoptr(PykkaFuture) next_set = NULL;
 
   g_return_val_if_fail (PYKKA_IS_EVENT (self), FALSE);
   g_return_val_if_fail (timeout_msec >= -1, FALSE);
 
-  w.mutex = &self->mutex;
-  w.cond = &self->cond;
-  w.waiters = &self->waiters;
-  w.sleepers = &self->sleepers;
-  w.is_ready = event_is_ready;
-  w.object = self;
-  w.what = "event";
+  g_mutex_lock (&self->mutex);
+  if (self->is_set || timeout_msec == 0)
+    {
+      gboolean is_set = self->is_set;
 
-  return pykka_wait (&w, timeout_msec);
+      g_mutex_unlock (&self->mutex);
+      return is_set;
+    }
+  next_set = event_ref_next_set_locked (self);
+  g_mutex_unlock (&self->mutex);
+
+  /* TRUE once the set() that follows has happened, whatever comes after. */
+  return pykka_promise_wait (pykka_future_get_promise (next_set), timeout_msec, "event");
 }
 
 /**
@@ -216,7 +226,10 @@ pykka_event_wait (PykkaEvent *self,
  *
  * Waits for the flag without blocking. @callback runs in the
  * thread-default main context of the calling thread; call
- * [method@Pykka.Event.wait_finish] there.
+ * [method@Pykka.Event.wait_finish] there. A wait that was pending when the
+ * flag was raised succeeds even if the flag is lowered again before
+ * @callback runs. Cancelling stops the wait and releases everything it
+ * held at once.
  */
 void
 pykka_event_wait_async (PykkaEvent          *self,
@@ -225,20 +238,17 @@ pykka_event_wait_async (PykkaEvent          *self,
                         gpointer             user_data)
 {
   g_autoptr(PykkaFuture) raised = NULL;
-  gboolean was_set;
 
   g_return_if_fail (PYKKA_IS_EVENT (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  raised = pykka_future_new ();
   g_mutex_lock (&self->mutex);
-  was_set = self->is_set;
-  if (!was_set)
-    self->pending = g_slist_prepend (self->pending, g_object_ref (raised));
+  if (!self->is_set)
+    raised = event_ref_next_set_locked (self);
   g_mutex_unlock (&self->mutex);
   /* Decided under the lock: a clear right after must not lose the wait. */
-  if (was_set)
-    pykka_future_set_value (raised, NULL, NULL);
+  if (raised == NULL)
+    raised = pykka_future_new_for_value (NULL);
 
   pykka_future_watch_async (raised, self, pykka_event_wait_async,
                             cancellable, callback, user_data);

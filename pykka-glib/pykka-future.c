@@ -325,6 +325,51 @@ pykka_promise_add_hook (PykkaPromise     *self,
   hook_free (hook);
 }
 
+/* Removes the hook added with @func and @data, if it has not run yet, and
+ * frees it. Returns whether it was there. */
+static gboolean
+promise_remove_hook (PykkaPromise     *self,
+                     PykkaPromiseHook  func,
+                     gpointer          data)
+{
+  Hook *found = NULL;
+
+  g_mutex_lock (&self->mutex);
+  for (GSList *l = self->hooks; l != NULL; l = l->next)
+    {
+      Hook *hook = l->data;
+
+      if (hook->func == func && hook->data == data)
+        {
+          found = hook;
+          self->hooks = g_slist_delete_link (self->hooks, l);
+          break;
+        }
+    }
+  g_mutex_unlock (&self->mutex);
+
+  if (found == NULL)
+    return FALSE;
+  hook_free (found);
+  return TRUE;
+}
+
+/* Waits for @self as pykka_promise_get() does, without the errors of a
+ * reply: for PykkaEvent, whose waits show as @what in debug dumps. */
+gboolean
+pykka_promise_wait (PykkaPromise *self,
+                    gint          timeout_msec,
+                    const char   *what)
+{
+  PykkaWaitable w;
+
+  if (g_atomic_int_get (&self->done))
+    return TRUE;
+  promise_init_waitable (self, &w);
+  w.what = what;
+  return pykka_wait (&w, timeout_msec);
+}
+
 void
 pykka_promise_set_source (PykkaPromise *self,
                           PykkaCell    *cell)
@@ -647,11 +692,15 @@ pykka_future_dup_value (PykkaFuture  *self,
   return copy;
 }
 
+/* One get_async (or event wait_async). It is referenced by the hook on
+ * the promise and by the handler on the cancellable; whichever of the two
+ * fires first ("returned") answers the task and takes the other one away,
+ * so that a cancelled wait keeps nothing alive: not the task, not the
+ * future or event it holds, not the cancellable (issue 12, F10). */
 typedef struct
 {
-  GTask        *task;       /* (owned) */
-  GCancellable *cancellable; /* (owned) (nullable) */
-  gulong        cancelled_id;
+  GTask        *task;       /* (owned) (nullable) until returned */
+  PykkaPromise *promise;    /* (owned) (nullable) until returned */
   gint          returned;   /* atomic: the task got its outcome */
 } AsyncGet;
 
@@ -661,7 +710,7 @@ async_get_clear (gpointer data)
   AsyncGet *ag = data;
 
   g_clear_object (&ag->task);
-  g_clear_object (&ag->cancellable);
+  g_clear_pointer (&ag->promise, pykka_promise_unref);
 }
 
 static void
@@ -677,16 +726,36 @@ async_get_return_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static void async_get_cancelled_cb (GCancellable *cancellable,
+                                    gpointer      data);
+
+/* Disconnects the cancellable handler of @ag, if there is one. Unlike
+ * g_cancellable_disconnect(), this never waits for a running handler, so
+ * it may run inside one (of this or any other wait). */
+static void
+async_get_disconnect (AsyncGet     *ag,
+                      GCancellable *cancellable)
+{
+  if (cancellable != NULL)
+    g_signal_handlers_disconnect_matched (cancellable,
+                                          G_SIGNAL_MATCH_FUNC | G_SIGNAL_MATCH_DATA,
+                                          0, 0, NULL,
+                                          async_get_cancelled_cb, ag);
+}
+
 static void
 async_get_done_hook (PykkaPromise *promise,
                      gpointer      data)
 {
   AsyncGet *ag = data;
+  GTask *task;
 
   if (!g_atomic_int_compare_and_exchange (&ag->returned, FALSE, TRUE))
     return;
-  if (ag->cancellable != NULL && ag->cancelled_id != 0)
-    g_cancellable_disconnect (ag->cancellable, ag->cancelled_id);
+
+  /* Only the winner touches the fields from here on. */
+  task = g_steal_pointer (&ag->task);
+  async_get_disconnect (ag, g_task_get_cancellable (task));
 
   /* Return from an idle of the task's context, never from inside the
    * completer: GTask would otherwise call back right here, in the middle
@@ -696,11 +765,13 @@ async_get_done_hook (PykkaPromise *promise,
     GSource *idle = g_idle_source_new ();
 
     g_source_set_static_name (idle, "[pykka-future-get-async]");
-    g_source_set_priority (idle, g_task_get_priority (ag->task));
-    g_source_set_callback (idle, async_get_return_cb, g_object_ref (ag->task), g_object_unref);
-    g_source_attach (idle, g_task_get_context (ag->task));
+    g_source_set_priority (idle, g_task_get_priority (task));
+    g_source_set_callback (idle, async_get_return_cb, task, g_object_unref);
+    g_source_attach (idle, g_task_get_context (task));
     g_source_unref (idle);
   }
+  /* The completer holds the promise while its hooks run. */
+  g_clear_pointer (&ag->promise, pykka_promise_unref);
 }
 
 static void
@@ -708,11 +779,21 @@ async_get_cancelled_cb (GCancellable *cancellable,
                         gpointer      data)
 {
   AsyncGet *ag = data;
+  GTask *task;
 
   if (!g_atomic_int_compare_and_exchange (&ag->returned, FALSE, TRUE))
     return;
-  g_task_return_new_error (ag->task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+
+  task = g_steal_pointer (&ag->task);
+  async_get_disconnect (ag, cancellable);
+  /* GTask returns a cancelled task from an idle, never from here. */
+  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
                            "%s", P_("The wait was cancelled"));
+  g_object_unref (task);
+  /* The hook may not be added yet: then pykka_future_watch_async()
+   * removes it. */
+  promise_remove_hook (ag->promise, async_get_done_hook, ag);
+  g_clear_pointer (&ag->promise, pykka_promise_unref);
 }
 
 /* Shared by futures and events: a GTask of @source_object that returns
@@ -730,21 +811,21 @@ pykka_future_watch_async (PykkaFuture         *self,
   ag->task = g_task_new (source_object, cancellable, callback, user_data);
   g_task_set_source_tag (ag->task, source_tag);
   g_task_set_name (ag->task, "[pykka-future-get]");
+  ag->promise = pykka_promise_ref (&self->promise);
   if (cancellable != NULL)
     {
-      ag->cancellable = g_object_ref (cancellable);
-      ag->cancelled_id = g_cancellable_connect (cancellable,
-                                                G_CALLBACK (async_get_cancelled_cb),
-                                                g_atomic_rc_box_acquire (ag),
-                                                async_get_unref);
-      if (g_atomic_int_get (&ag->returned))
-        {
-          async_get_unref (ag);
-          return;
-        }
+      /* Calls back at once when already cancelled. */
+      g_cancellable_connect (cancellable, G_CALLBACK (async_get_cancelled_cb),
+                             g_atomic_rc_box_acquire (ag), async_get_unref);
     }
 
-  pykka_promise_add_hook (&self->promise, async_get_done_hook, ag, async_get_unref);
+  pykka_promise_add_hook (&self->promise, async_get_done_hook,
+                          g_atomic_rc_box_acquire (ag), async_get_unref);
+  /* Cancelled meanwhile (maybe from another thread, before the hook was
+   * there to remove): remove it here. Harmless if it ran or is gone. */
+  if (g_atomic_int_get (&ag->returned))
+    promise_remove_hook (&self->promise, async_get_done_hook, ag);
+  async_get_unref (ag);
 }
 
 /**

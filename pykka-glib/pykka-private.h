@@ -349,4 +349,11 @@ void            pykka_wait_graph_remove  (PykkaCell           *waiter,
                                           PykkaCell           *target,
                                           PykkaCell           *previous);
 
+/* Issue 12 (F10, F14), pykka-future.c: a wait for a promise that reports
+ * only whether it completed, shown as @what ("event") in debug dumps.
+ * PykkaEvent waits on a promise per set(). */
+gboolean        pykka_promise_wait       (PykkaPromise        *self,
+                                          gint                 timeout_msec,
+                                          const char          *what);
+
 G_END_DECLS

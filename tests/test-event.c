@@ -139,6 +139,69 @@ test_concurrent_set_clear (void)
   g_object_unref (f.event);
 }
 
+/* Issue 12, F14: threads blocked in wait() when set() happens return
+ * TRUE even if clear() follows at once, as with Python's threading.Event. */
+#define N_BLOCKED 12
+
+typedef struct
+{
+  PykkaEvent *event;
+  gint        round;     /* atomic: the round the main thread runs */
+  gint        arrived;   /* atomic: waiters about to wait in this round */
+  gint        returned;  /* atomic: waiters back from the wait */
+  gint        woken;     /* atomic: of those, returned TRUE */
+} Pulse;
+
+static gpointer
+pulse_waiter (gpointer data)
+{
+  Pulse *p = data;
+
+  for (gint round = 1;; round++)
+    {
+      while (g_atomic_int_get (&p->round) < round)
+        g_usleep (100);
+      if (g_atomic_int_get (&p->round) == G_MAXINT)
+        return NULL;
+      g_atomic_int_inc (&p->arrived);
+      if (pykka_event_wait (p->event, TEST_TIMEOUT_MSEC))
+        g_atomic_int_inc (&p->woken);
+      g_atomic_int_inc (&p->returned);
+    }
+}
+
+static void
+test_set_clear_wakes_blocked (void)
+{
+  Pulse p = { pykka_event_new (), 0, 0, 0, 0 };
+  GThread *threads[N_BLOCKED];
+  gint rounds = 30;
+
+  g_test_summary ("Every thread blocked in wait when set() happens returns TRUE, even when clear() follows at once (issue 12, F14)");
+
+  for (guint i = 0; i < N_BLOCKED; i++)
+    threads[i] = g_thread_new ("blocked", pulse_waiter, &p);
+  for (gint round = 1; round <= rounds; round++)
+    {
+      g_atomic_int_set (&p.arrived, 0);
+      g_atomic_int_set (&p.returned, 0);
+      g_atomic_int_set (&p.woken, 0);
+      g_atomic_int_set (&p.round, round);
+      test_iterate_until (NULL, g_atomic_int_get (&p.arrived) == N_BLOCKED);
+      g_usleep (20 * 1000);  /* into the wait and asleep */
+      g_assert_cmpint (g_atomic_int_get (&p.returned), ==, 0);
+      pykka_event_set (p.event);
+      pykka_event_clear (p.event);
+      test_iterate_until (NULL, g_atomic_int_get (&p.returned) == N_BLOCKED);
+      g_assert_cmpint (g_atomic_int_get (&p.woken), ==, N_BLOCKED);
+      g_assert_false (pykka_event_is_set (p.event));
+    }
+  g_atomic_int_set (&p.round, G_MAXINT);
+  for (guint i = 0; i < N_BLOCKED; i++)
+    g_thread_join (threads[i]);
+  g_object_unref (p.event);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -148,6 +211,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Pykka/Event/wait-from-thread", test_wait_from_thread);
   g_test_add_func ("/Pykka/Event/wait-async", test_wait_async);
   g_test_add_func ("/Pykka/Event/concurrent-set-clear", test_concurrent_set_clear);
+  g_test_add_func ("/Pykka/Event/set-clear-wakes-blocked", test_set_clear_wakes_blocked);
 
   return g_test_run ();
 }

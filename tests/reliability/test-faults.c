@@ -797,6 +797,155 @@ test_join_dropped (void)
   rel_leak_assert_all_freed (&leaks);
 }
 
+/* Issue 12, F20: an on_stop that starts a successor, which is alive and
+ * registered when the stop returns. Each successor starts the next until
+ * its data (the number still to start) is 0. */
+static gboolean
+start_successor (TestActor *self, GError **error)
+{
+  gint left = GPOINTER_TO_INT (test_actor_get_data (self));
+  g_autoptr(TestActor) next = NULL;
+  g_autoptr(PykkaActorRef) ref = NULL;
+
+  if (left <= 0)
+    return TRUE;
+  next = test_actor_new (test_echo, GINT_TO_POINTER (left - 1));
+  test_actor_set_on_stop (next, start_successor);
+  ref = pykka_actor_start (PYKKA_ACTOR (next), error);
+  return ref != NULL;
+}
+
+static void
+start_chain (gint successors)
+{
+  g_autoptr(TestActor) first = test_actor_new (test_echo, GINT_TO_POINTER (successors));
+  g_autoptr(PykkaActorRef) ref = NULL;
+
+  test_actor_set_on_stop (first, start_successor);
+  ref = pykka_actor_start (PYKKA_ACTOR (first), NULL);
+  g_assert_nonnull (ref);
+}
+
+static void
+test_stop_all_successors (void)
+{
+  g_autoptr(GError) error = NULL;
+  guint calls = 0;
+
+  g_test_summary ("stop_all returns TRUE only with an empty registry: actors that on_stop starts are stopped too, and a chain that never ends fails with an error instead of looping forever (issue 12, F20)");
+
+  /* A few successors: stopped in later rounds of the same call. */
+  start_chain (3);
+  g_assert_true (pykka_registry_stop_all (-1, &error));
+  g_assert_no_error (error);
+  g_assert_null (pykka_registry_get_all ());
+
+  start_chain (3);
+  g_assert_true (pykka_registry_stop_all (TEST_TIMEOUT_MSEC, &error));
+  g_assert_no_error (error);
+  g_assert_null (pykka_registry_get_all ());
+
+  /* More successors than stop_all has rounds: FALSE, with an error. */
+  start_chain (1000);
+  g_assert_false (pykka_registry_stop_all (-1, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_FAILED);
+  g_clear_error (&error);
+  /* Later calls go on where it stopped, until the chain ends. */
+  while (!pykka_registry_stop_all (-1, &error))
+    {
+      g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_FAILED);
+      g_clear_error (&error);
+      g_assert_cmpuint (++calls, <, 1000);
+    }
+  g_assert_null (pykka_registry_get_all ());
+}
+
+/* Issue 12, F10: cancelled asynchronous waits keep nothing alive. */
+static void
+cancelled_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  RelLeakCounter *leaks = data;
+  g_autoptr(GError) error = NULL;
+
+  if (PYKKA_IS_EVENT (source))
+    g_assert_false (pykka_event_wait_finish (PYKKA_EVENT (source), result, &error));
+  else
+    g_assert_null (pykka_future_get_finish (PYKKA_FUTURE (source), result, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  rel_leak_watch (leaks, result);  /* the GTask */
+}
+
+static gpointer
+cancel_all_in_thread (gpointer data)
+{
+  GPtrArray *cancellables = data;
+
+  for (guint i = 0; i < cancellables->len; i++)
+    g_cancellable_cancel (cancellables->pdata[i]);
+  g_ptr_array_unref (cancellables);
+  return NULL;
+}
+
+static void
+test_cancelled_waits_released (void)
+{
+  RelLeakCounter leaks = { 0, };
+  PykkaEvent *event = pykka_event_new ();
+  PykkaFuture *future = pykka_future_new ();
+  guint n = 1000;
+
+  g_test_summary ("Cancelled wait_async and get_async release the event, the future, their GTasks and the cancellables at once (issue 12, F10)");
+
+  for (guint i = 0; i < n; i++)
+    {
+      GCancellable *cancellable = g_cancellable_new ();
+
+      rel_leak_watch (&leaks, cancellable);
+      pykka_event_wait_async (event, cancellable, cancelled_cb, &leaks);
+      pykka_future_get_async (future, cancellable, cancelled_cb, &leaks);
+      g_cancellable_cancel (cancellable);
+      g_object_unref (cancellable);
+    }
+  /* Cancelled from another thread than the one that waits. */
+  {
+    GPtrArray *later = g_ptr_array_new_with_free_func (g_object_unref);
+    GThread *thread;
+
+    for (guint i = 0; i < n; i++)
+      {
+        GCancellable *cancellable = g_cancellable_new ();
+
+        rel_leak_watch (&leaks, cancellable);
+        pykka_event_wait_async (event, cancellable, cancelled_cb, &leaks);
+        pykka_future_get_async (future, cancellable, cancelled_cb, &leaks);
+        g_ptr_array_add (later, cancellable);
+      }
+    thread = g_thread_new ("canceller", cancel_all_in_thread, later);
+    g_thread_join (thread);
+  }
+  /* Already cancelled before the wait starts. */
+  {
+    GCancellable *cancellable = g_cancellable_new ();
+
+    g_cancellable_cancel (cancellable);
+    rel_leak_watch (&leaks, cancellable);
+    pykka_event_wait_async (event, cancellable, cancelled_cb, &leaks);
+    pykka_future_get_async (future, cancellable, cancelled_cb, &leaks);
+    g_object_unref (cancellable);
+  }
+
+  /* Every callback ran and every GTask and cancellable is gone ... */
+  test_iterate_until (NULL, (guint) g_atomic_int_get (&leaks.finalized) == 3 * (2 * n + 1));
+  /* ... and nothing refers to the event or the future any more. */
+  g_assert_cmpuint (G_OBJECT (event)->ref_count, ==, 1);
+  g_assert_cmpuint (G_OBJECT (future)->ref_count, ==, 1);
+  rel_leak_watch (&leaks, event);
+  rel_leak_watch (&leaks, future);
+  g_object_unref (event);
+  g_object_unref (future);
+  rel_leak_assert_all_freed (&leaks);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -821,6 +970,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/Pykka/Faults/timeout-zero", test_timeout_zero);
   g_test_add_func ("/Pykka/Faults/stackful-self-deadlock", test_stackful_self_deadlock);
   g_test_add_func ("/Pykka/Faults/join-dropped", test_join_dropped);
+  g_test_add_func ("/Pykka/Faults/stop-all-successors", test_stop_all_successors);
+  g_test_add_func ("/Pykka/Faults/cancelled-waits-released", test_cancelled_waits_released);
 
   return g_test_run ();
 }
