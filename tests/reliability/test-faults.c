@@ -424,6 +424,7 @@ test_finalized_while_refs_held (void)
 typedef struct
 {
   PykkaActorRef *ref;         /* (owned) */
+  PykkaFuture   *pending;     /* (owned) an ask left in the mailbox */
   TestRecord    *record;
   gboolean       keep_context;
 } OrphanData;
@@ -449,6 +450,8 @@ orphan_thread (gpointer data)
       g_assert_true (pykka_actor_ref_tell (od->ref, test_value_int (&msg, i), NULL));
       g_value_unset (&msg);
     }
+  od->pending = pykka_actor_ref_ask (od->ref, test_value_int (&msg, 99));
+  g_value_unset (&msg);
   g_main_context_pop_thread_default (ctx);
   /* The thread ends and drops its context while the actor lives on it. */
   g_main_context_unref (ctx);
@@ -463,37 +466,38 @@ test_context_orphaned (void)
   GThread *thread;
   GValue msg = G_VALUE_INIT;
   g_autoptr(GError) error = NULL;
+  g_autoptr(PykkaFuture) late = NULL;
 
-  g_test_summary ("An actor outlives the thread and the last user reference of its context; blocking waits still reach it");
+  g_test_summary ("When the thread that owned an actor's context ends, the actor dies without hooks: queued and later asks fail with ACTOR_DEAD saying the context was orphaned, never a hang");
 
   thread = g_thread_new ("orphan", orphan_thread, &od);
   g_thread_join (thread);
 
-  /* The actor keeps its context alive; a blocking ask from here iterates
-   * the orphaned context, so messages still flow in order. */
-  g_assert_true (pykka_actor_ref_is_alive (od.ref));
-  g_assert_true (pykka_actor_ref_tell (od.ref, test_value_int (&msg, 10), &error));
+  /* Nobody may run the context any more: the actor is dead, its
+   * queued mail answered, nothing handled on this thread. */
+  g_assert_false (pykka_actor_ref_is_alive (od.ref));
+  g_assert_cmpint (od.record->ints->len, ==, 5);
+  g_assert_cmpint (od.record->n_stopped, ==, 0);
+  g_assert_false (pykka_actor_ref_tell (od.ref, test_value_int (&msg, 10), &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_clear_error (&error);
+  late = pykka_actor_ref_ask (od.ref, &msg);
   g_value_unset (&msg);
-  {
-    GValue reply = G_VALUE_INIT;
+  g_assert_null (pykka_future_get (late, TEST_TIMEOUT_MSEC, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_clear_error (&error);
+  g_assert_null (pykka_future_get (od.pending, TEST_TIMEOUT_MSEC, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_assert_nonnull (strstr (error->message, "orphaned"));
+  g_assert_null (pykka_registry_get_by_urn (pykka_actor_ref_get_urn (od.ref)));
 
-    g_assert_true (pykka_actor_ref_ask_sync (od.ref, test_value_int (&msg, 11), TEST_TIMEOUT_MSEC, &reply, &error));
-    g_assert_no_error (error);
-    g_assert_cmpint (g_value_get_int (&reply), ==, 11);
-    g_value_unset (&msg);
-  }
-  g_assert_cmpint (od.record->ints->len, ==, 12);
-  for (gint i = 0; i < 12; i++)
-    g_assert_cmpint (g_array_index (od.record->ints, gint, i), ==, i);
-
-  test_stop_all ();
-  g_assert_cmpint (od.record->n_stopped, ==, 1);
+  g_clear_object (&od.pending);
   g_object_unref (od.ref);
   test_record_free (od.record);
 }
 
 /* An actor on the context of an own-thread actor that stops: the thread
- * ends, the other actor lives on. */
+ * ends, and the other actor dies with it. */
 static void
 test_own_thread_ended (void)
 {
@@ -503,7 +507,7 @@ test_own_thread_ended (void)
   GMainContext *ctx;
   GValue msg = G_VALUE_INIT, reply = G_VALUE_INIT;
 
-  g_test_summary ("A guest actor on the context of an own-thread actor survives the end of that thread");
+  g_test_summary ("A guest actor on the context of an own-thread actor dies when that thread ends: its asks fail with ACTOR_DEAD, never time out");
 
   {
     PykkaActor *owner;
@@ -520,14 +524,19 @@ test_own_thread_ended (void)
     g_object_unref (guest);
     g_object_unref (owner);
   }
-  g_assert_true (pykka_actor_ref_stop_sync (owner_ref, TEST_TIMEOUT_MSEC, &error));
-  g_assert_no_error (error);
-  g_assert_true (pykka_actor_ref_is_alive (guest_ref));
+  /* Answered by the owner's thread while it runs. */
   g_assert_true (pykka_actor_ref_ask_sync (guest_ref, test_value_int (&msg, 3), TEST_TIMEOUT_MSEC, &reply, &error));
   g_assert_no_error (error);
   g_assert_cmpint (g_value_get_int (&reply), ==, 3);
-  g_value_unset (&msg);
   g_value_unset (&reply);
+
+  g_assert_true (pykka_actor_ref_stop_sync (owner_ref, TEST_TIMEOUT_MSEC, &error));
+  g_assert_no_error (error);
+  /* Until the thread has ended the ask may wait; then it fails. */
+  g_assert_false (pykka_actor_ref_ask_sync (guest_ref, &msg, TEST_TIMEOUT_MSEC, &reply, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_assert_false (pykka_actor_ref_is_alive (guest_ref));
+  g_value_unset (&msg);
   test_stop_all ();
 }
 
