@@ -39,6 +39,7 @@ pykka_cell_unref (PykkaCell *self)
     return;
 
   g_assert (self->actor == NULL);
+  g_clear_pointer (&self->async_wait, pykka_cell_unref);
   while (self->head != NULL)
     {
       PykkaMessage *m = self->head;
@@ -630,8 +631,31 @@ cell_fail (PykkaCell  *self,
   cell_die (self);
 }
 
+/*
+ * pykka_cell_note_async_wait:
+ *
+ * A handler running on this thread starts an asynchronous wait for
+ * @promise (get_async): should it then reply with a future of its own,
+ * as JavaScript's async handlers do, its actor waits for the actor that
+ * answers @promise, and the wait-for graph must know.
+ */
+void
+pykka_cell_note_async_wait (PykkaPromise *promise)
+{
+  PykkaCell *cell = pykka_thread_self ()->current_cell;
+  PykkaCell *source;
+
+  if (cell == NULL || cell->async_wait != NULL || pykka_promise_is_done (promise))
+    return;
+  source = pykka_promise_get_source (promise);
+  if (source != NULL)
+    cell->async_wait = pykka_cell_ref (source);
+}
+
 /* A handler replied with @future: the actor takes nothing else until it
- * completes, and the wait-for graph knows whose reply it waits for. */
+ * completes, and the wait-for graph knows whose reply it waits for: the
+ * actor that answers @future, or else the one whose answer the handler
+ * awaited asynchronously. */
 static gboolean
 cell_suspend_on (PykkaCell     *self,
                  PykkaFuture   *future,
@@ -640,6 +664,9 @@ cell_suspend_on (PykkaCell     *self,
 {
   PykkaCell *target = pykka_promise_get_source (pykka_future_get_promise (future));
   PykkaCell *previous;
+
+  if (target == NULL)
+    target = self->async_wait;
 
   if (!pykka_future_is_done (future) &&
       !pykka_wait_graph_add (self, target, &previous, error))
@@ -660,7 +687,9 @@ cell_finish_suspension (PykkaCell  *self,
   PykkaPromise *promise = pykka_future_get_promise (future);
   const GError *error = pykka_promise_peek_error (promise);
 
-  pykka_wait_graph_remove (self, pykka_promise_get_source (promise), NULL);
+  pykka_wait_graph_remove (self, pykka_promise_get_source (promise) != NULL ? pykka_promise_get_source (promise)
+                                                                           : self->async_wait, NULL);
+  g_clear_pointer (&self->async_wait, pykka_cell_unref);
   /* What the binding still waited for belongs to the suspension. */
   cell_drop_resumes (self);
 
@@ -685,6 +714,11 @@ handle_user_message (PykkaCell    *self,
   gboolean ok;
 
   ok = PYKKA_ACTOR_GET_CLASS (actor)->on_receive (actor, &m->value, &reply, &error);
+  /* What the handler awaited asynchronously matters only if it suspends
+   * on a reply future (then cell_finish_suspension() drops it). */
+  if (self->async_wait != NULL &&
+      !(ok && error == NULL && G_VALUE_TYPE (&reply) == PYKKA_TYPE_FUTURE && g_value_get_object (&reply) != NULL))
+    g_clear_pointer (&self->async_wait, pykka_cell_unref);
   if (!normalize_outcome (self, ok, &error, "on_receive"))
     {
       pykka_value_clear (&reply);
@@ -706,6 +740,7 @@ handle_user_message (PykkaCell    *self,
         {
           /* Replying with the future of an ask that waits for this very
            * actor (itself, or a cycle): it could never complete. */
+          g_clear_pointer (&self->async_wait, pykka_cell_unref);
           g_value_unset (&reply);
           if (m->reply != NULL)
             {

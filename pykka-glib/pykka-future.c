@@ -851,6 +851,9 @@ pykka_future_get_async (PykkaFuture         *self,
   g_return_if_fail (PYKKA_IS_FUTURE (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
+  /* A handler that awaits this and then replies with a future of its
+   * own (JavaScript's async handlers) waits for its source. */
+  pykka_cell_note_async_wait (&self->promise);
   pykka_future_watch_async (self, self, pykka_future_get_async,
                              cancellable, callback, user_data);
 }

@@ -111,6 +111,8 @@ struct _PykkaCell
   GMainLoop       *own_loop;       /* (owned) (nullable) own-thread actors */
   PykkaCell       *running_outer;  /* the cell whose turn this one nests in */
 
+  PykkaCell       *async_wait;     /* (owned) (nullable) source of the first future a running handler awaits asynchronously */
+
   /* Protected by the wait-for graph's lock, see pykka-wait.c */
   PykkaCell       *waits_for;      /* (unowned) (nullable) whose reply a handler of this actor waits for */
 };
@@ -199,6 +201,7 @@ gboolean        pykka_cell_begin_start  (PykkaCell      *self,
 void            pykka_cell_finish_start (PykkaCell      *self);
 void            pykka_cell_abort_start  (PykkaCell      *self);
 void            pykka_cell_kill_orphaned (PykkaCell     *self);
+void            pykka_cell_note_async_wait (PykkaPromise *promise);
 gboolean        pykka_cell_add_resume   (PykkaCell      *self,
                                          PykkaFuture    *future,
                                          gint            timeout_msec,

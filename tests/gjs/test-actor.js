@@ -184,6 +184,24 @@ test('an async handler that rejects answers the ask with the error', async () =>
     ref.stop_sync(5000);
 });
 
+const Narcissus = GObject.registerClass(
+class Narcissus extends Pykka.Actor {
+    async vfunc_on_receive(message) {
+        if (message === 'inner')
+            return 'inner';
+        return await this.actor_ref.ask('inner').get_async(null);
+    }
+});
+
+test('an async handler that awaits its own actor fails at once with DEADLOCK', async () => {
+    const ref = new Narcissus().start();
+    const e = await assert.throws(() => ref.ask('outer').get_async(null));
+    assert.gerror(e, Pykka.Error, Pykka.Error.DEADLOCK);
+    assert.ok(e.message.includes(ref.get_urn()), `names the actor: ${e.message}`);
+    assert.equal(await ref.ask('inner').get_async(null), 'inner', 'lives on');
+    ref.stop_sync(5000);
+});
+
 test('blocking get from plain code waits for an async handler', () => {
     // Not from inside a promise job: there, await get_async instead.
     const ref = new Slow().start();

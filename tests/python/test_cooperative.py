@@ -5,6 +5,7 @@ other actors of the same context keep running."""
 
 import gc
 import threading
+import time
 
 from gi.module import get_introspection_module
 from gi.repository import GLib, GObject, Pykka
@@ -204,20 +205,58 @@ def test_timeout_inside_a_handler():
     assert ref.ask(None, timeout=TIMEOUT) == 'timed out thrice'
 
 
-def test_asking_itself_times_out_instead_of_hanging():
+def test_asking_itself_with_a_timeout_fails_at_once_with_deadlock():
     class Narcissus(Pykka.Actor):
         def on_receive(self, message):
             if message == 'inner':
                 return 'inner'
             try:
-                return self.actor_ref.ask('inner', timeout=0.05)
-            except Pykka.Timeout:
-                return 'timeout'
+                return self.actor_ref.ask('inner', timeout=TIMEOUT)
+            except GLib.Error as error:
+                return (error.code, error.message)
 
     ref = Narcissus.start()
-    assert ref.ask('outer', timeout=TIMEOUT) == 'timeout'
+    start = time.monotonic()
+    code, message = ref.ask('outer', timeout=TIMEOUT)
+    assert code == Pykka.Error.DEADLOCK
+    assert 'Deadlock' in message and ref.actor_urn in message
+    # At once, not after the handler's timeout.
+    assert time.monotonic() - start < TIMEOUT
     # The inner message is handled afterwards.
     assert ref.ask('inner', timeout=TIMEOUT) == 'inner'
+
+
+def test_a_proxy_call_cycle_fails_with_deadlock_naming_both_actors():
+    class Ping(Pykka.Actor):
+        other = None
+
+        def set_other(self, other):
+            self.other = other
+
+        def ping(self):
+            return self.other.pong().get(timeout=TIMEOUT)
+
+        def echo(self):
+            return 'ping'
+
+    class Pong(Pykka.Actor):
+        def __init__(self, ping):
+            super().__init__()
+            self.ping_proxy = ping
+
+        def pong(self):
+            try:
+                return self.ping_proxy.echo().get(timeout=TIMEOUT)
+            except GLib.Error as error:
+                return (error.code, error.message)
+
+    ping = Ping.start()
+    pong = Pong.start(ping.proxy())
+    ping.proxy().set_other(pong.proxy()).get(timeout=TIMEOUT)
+    code, message = ping.proxy().ping().get(timeout=TIMEOUT)
+    assert code == Pykka.Error.DEADLOCK
+    assert ping.actor_urn in message and pong.actor_urn in message
+    assert 'waits for' in message
 
 
 def test_several_suspensions_in_one_handler():
