@@ -55,8 +55,15 @@ G_BEGIN_DECLS
  * Under valgrind the stacks are registered with VALGRIND_STACK_REGISTER and
  * stack areas written from outside are made addressable for memcheck.
  *
- * Overflowing a stack hits a PROT_NONE guard page (SIGSEGV); coroutine
- * code must not use more than the pool's stack_size.
+ * Overflowing a stack hits the PROT_NONE guard region below it (as large
+ * as the stack, at least 64 KiB; with -fstack-clash-protection no frame
+ * can jump it). A SIGSEGV handler on an alternate signal stack (installed
+ * with the first mapped stack; each thread that resumes coroutines gets an
+ * alternate stack unless it has one) reports a fault in the guard region
+ * of the running coroutine on stderr, naming it (see
+ * pykka_coroutine_set_description()), then lets the default action kill
+ * the process; other faults go to the previous handler. Coroutine code
+ * must not use more than the pool's stack_size.
  */
 
 typedef struct _PykkaStackPool PykkaStackPool;
@@ -66,7 +73,7 @@ typedef void (*PykkaCoroutineFunc) (gpointer user_data);
 
 /* A pool of @n_stacks shared execution stacks of @stack_size bytes each
  * (rounded up to whole pages), each mmap'ed lazily with MAP_NORESERVE and a
- * PROT_NONE guard page below it. */
+ * PROT_NONE guard region below it. */
 PykkaStackPool *pykka_stack_pool_new  (guint           n_stacks,
                                        gsize           stack_size);
 /* All coroutines of the pool must have been freed before. */
@@ -93,5 +100,12 @@ void            pykka_coroutine_free   (PykkaCoroutine    *co);
 /* Bytes of memory currently held by @co (struct + saved stack copy). */
 gsize           pykka_coroutine_get_memory_size (PykkaCoroutine *co);
 gboolean        pykka_coroutine_is_finished     (PykkaCoroutine *co);
+/* Names what runs on @co for the report of a stack overflow: "actor
+ * @type_name (@urn)". Both strings are borrowed and must outlive @co.
+ * Inside the library, a coroutine that a cell starts is named after the
+ * cell's actor at its first resume unless this was called before. */
+void            pykka_coroutine_set_description (PykkaCoroutine *co,
+                                                 const char     *type_name,
+                                                 const char     *urn);
 
 G_END_DECLS

@@ -18,10 +18,18 @@
 #include "pykka-coroutine-private.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+
+/* Inside the library, a coroutine that a cell starts is named after the
+ * cell's actor (see pykka_coroutine_describe_from_cell()). */
+#ifdef PYKKA_COMPILATION
+# include "config.h"
+# include "pykka-private.h"
+#endif
 
 #if defined(__x86_64__) && defined(__ELF__) && !defined(_WIN32) && \
     !defined(PYKKA_COROUTINE_FORCE_UCONTEXT)
@@ -106,11 +114,21 @@ extern void __tsan_func_exit (void *);
 
 /* ---- data structures --------------------------------------------------- */
 
+/* The guard region below every stack: PROT_NONE, reserved address space
+ * only. A frame must be larger than the whole stack plus the guard region
+ * to jump it, and code built with -fstack-clash-protection (the library
+ * and its tests are, see meson.build) probes every page of a large frame,
+ * so it hits the guard whatever the frame's size (issue 12, F12). */
+#define PYKKA_GUARD_MIN_SIZE (64 * 1024)
+
+/* The alternate signal stack the overflow report runs on. */
+#define PYKKA_ALTSTACK_SIZE  (64 * 1024)
+
 typedef struct
 {
-  /* Start of the mmap (the guard page); NULL until the stack is first used. */
+  /* Start of the mmap (the guard region); NULL until the stack is first used. */
   guint8 *mapping;
-  /* Lowest usable byte, just above the guard page. */
+  /* Lowest usable byte, just above the guard region. */
   guint8 *base;
   /* One past the highest usable byte; 16-byte aligned. base < top. */
   guint8 *top;
@@ -135,6 +153,7 @@ struct _PykkaStackPool
   guint n_stacks;        /* > 0 */
   guint next_stack;      /* round-robin index into stacks, < n_stacks */
   gsize stack_size;      /* usable bytes per stack, multiple of page_size */
+  gsize guard_size;      /* PROT_NONE bytes below each stack, multiple of page_size */
   gsize page_size;
   guint n_coroutines;    /* live (not freed) coroutines of this pool */
 
@@ -179,6 +198,9 @@ struct _PykkaCoroutine
   guint8 *saved;
   gsize saved_size;
   gsize saved_capacity;
+  /* Borrowed names for the overflow report (see set_description). */
+  const char *type_name;
+  const char *urn;
   guint started : 1;     /* has been resumed at least once */
   guint finished : 1;    /* func has returned; implies !occupant */
 #ifdef PYKKA_COROUTINE_UCONTEXT
@@ -415,6 +437,9 @@ pykka_stack_pool_new (guint n_stacks,
   pool->stack_size = (stack_size + page_size - 1) & ~((gsize) page_size - 1);
   if (pool->stack_size < 4 * (gsize) page_size)
     pool->stack_size = 4 * (gsize) page_size;
+  /* As large as the stack, at least 64 KiB. */
+  pool->guard_size = MAX (pool->stack_size,
+                          ((gsize) PYKKA_GUARD_MIN_SIZE + page_size - 1) & ~((gsize) page_size - 1));
   pool->n_stacks = n_stacks;
   pool->stacks = g_new0 (PykkaStack, n_stacks);
 #ifdef PYKKA_ASAN
@@ -430,12 +455,173 @@ pykka_stack_pool_new (guint n_stacks,
   return pool;
 }
 
+/* ---- stack overflow report --------------------------------------------- */
+
+/* A SIGSEGV handler, installed with the first mapped stack, that runs on
+ * an alternate signal stack: a fault in the guard region of the coroutine
+ * running on the faulting thread is a stack overflow, reported on stderr
+ * with the coroutine's description before the default action (death by
+ * SIGSEGV) runs. Every other fault goes to the handler that was there
+ * before. Only async-signal-safe calls from the fault on. */
+static struct sigaction pykka_previous_segv;
+
+/* Per thread: the alternate signal stack this library installed, freed
+ * when the thread ends. */
+static void pykka_altstack_free (gpointer data);
+static GPrivate pykka_altstack = G_PRIVATE_INIT (pykka_altstack_free);
+static __thread gboolean pykka_altstack_checked;
+
+static void
+pykka_write_str (const char *str)
+{
+  gsize len = 0;
+
+  while (str[len] != '\0')
+    len++;
+  while (len > 0)
+    {
+      ssize_t n = write (STDERR_FILENO, str, len);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return;
+      str += n;
+      len -= n;
+    }
+}
+
+static void
+pykka_write_size (gsize value)
+{
+  char digits[32];
+  gsize i = sizeof digits - 1;
+
+  digits[i] = '\0';
+  do
+    {
+      digits[--i] = (char) ('0' + value % 10);
+      value /= 10;
+    }
+  while (value > 0 && i > 0);
+  pykka_write_str (digits + i);
+}
+
+/* Back to the default action, delivered once the handler returns. */
+static void
+pykka_segv_default (int sig)
+{
+  struct sigaction dfl;
+
+  memset (&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset (&dfl.sa_mask);
+  sigaction (sig, &dfl, NULL);
+  raise (sig);
+}
+
+static void
+pykka_segv_handler (int        sig,
+                    siginfo_t *info,
+                    void      *ucontext)
+{
+  int saved_errno = errno;
+  PykkaCoroutine *co = pykka_current;
+  const guint8 *addr = info != NULL ? info->si_addr : NULL;
+
+  if (co != NULL && co->stack->mapping != NULL &&
+      addr >= co->stack->mapping && addr < co->stack->base)
+    {
+      pykka_write_str ("pykka-glib: stack overflow in a stackful handler");
+      if (co->type_name != NULL)
+        {
+          pykka_write_str (" of actor ");
+          pykka_write_str (co->type_name);
+          if (co->urn != NULL)
+            {
+              pykka_write_str (" (");
+              pykka_write_str (co->urn);
+              pykka_write_str (")");
+            }
+        }
+      pykka_write_str (": it used more than its stack of ");
+      pykka_write_size (co->pool->stack_size / 1024);
+      pykka_write_str (" KiB; keep large buffers on the heap\n");
+      pykka_segv_default (sig);
+    }
+  else if (pykka_previous_segv.sa_flags & SA_SIGINFO)
+    pykka_previous_segv.sa_sigaction (sig, info, ucontext);
+  else if (pykka_previous_segv.sa_handler == SIG_DFL ||
+           pykka_previous_segv.sa_handler == SIG_IGN)
+    pykka_segv_default (sig);
+  else
+    pykka_previous_segv.sa_handler (sig);
+
+  errno = saved_errno;
+}
+
+static void
+pykka_install_segv_handler (void)
+{
+  static gsize installed = 0;
+
+  if (g_once_init_enter (&installed))
+    {
+      struct sigaction action;
+
+      memset (&action, 0, sizeof action);
+      action.sa_sigaction = pykka_segv_handler;
+      action.sa_flags = SA_SIGINFO | SA_ONSTACK;
+      sigemptyset (&action.sa_mask);
+      if (sigaction (SIGSEGV, &action, &pykka_previous_segv) != 0)
+        g_warning ("pykka: cannot install the stack overflow handler: %s",
+                   g_strerror (errno));
+      g_once_init_leave (&installed, 1);
+    }
+}
+
+static void
+pykka_altstack_free (gpointer data)
+{
+  stack_t disable;
+
+  memset (&disable, 0, sizeof disable);
+  disable.ss_flags = SS_DISABLE;
+  sigaltstack (&disable, NULL);
+  g_free (data);
+}
+
+/* The handler needs a stack of its own on every thread that runs
+ * coroutines: the overflowing one is unusable. An alternate stack that is
+ * already there (the application's, a sanitizer's) is kept. */
+G_GNUC_NO_INLINE static void
+pykka_ensure_altstack (void)
+{
+  stack_t current;
+
+  pykka_altstack_checked = TRUE;
+  if (sigaltstack (NULL, &current) != 0 || !(current.ss_flags & SS_DISABLE))
+    return;
+
+  current.ss_sp = g_malloc (PYKKA_ALTSTACK_SIZE);
+  current.ss_size = PYKKA_ALTSTACK_SIZE;
+  current.ss_flags = 0;
+  if (sigaltstack (&current, NULL) != 0)
+    {
+      g_free (current.ss_sp);
+      return;
+    }
+  g_private_set (&pykka_altstack, current.ss_sp);
+}
+
 static void
 pykka_stack_map (PykkaStackPool *pool,
                  PykkaStack     *stack)
 {
-  gsize total = pool->stack_size + pool->page_size;
+  gsize total = pool->stack_size + pool->guard_size;
   void *mapping;
+
+  pykka_install_segv_handler ();
 
   mapping = mmap (NULL, total, PROT_READ | PROT_WRITE,
                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
@@ -444,13 +630,13 @@ pykka_stack_map (PykkaStackPool *pool,
     g_error ("pykka: failed to map a coroutine stack of %" G_GSIZE_FORMAT
              " bytes: %s", total, g_strerror (errno));
 
-  /* Guard page at the low end: the stack grows down into it. */
-  if (mprotect (mapping, pool->page_size, PROT_NONE) != 0)
-    g_error ("pykka: failed to protect a coroutine stack guard page: %s",
+  /* Guard region at the low end: the stack grows down into it. */
+  if (mprotect (mapping, pool->guard_size, PROT_NONE) != 0)
+    g_error ("pykka: failed to protect a coroutine stack guard region: %s",
              g_strerror (errno));
 
   stack->mapping = mapping;
-  stack->base = stack->mapping + pool->page_size;
+  stack->base = stack->mapping + pool->guard_size;
   stack->top = stack->base + pool->stack_size;
 #ifdef PYKKA_ASAN
   stack->asan_dirty_low = stack->top;
@@ -480,7 +666,7 @@ pykka_stack_pool_free (PykkaStackPool *pool)
 #ifdef PYKKA_ASAN
       __asan_unpoison_memory_region (stack->base, stack->top - stack->base);
 #endif
-      munmap (stack->mapping, pool->stack_size + pool->page_size);
+      munmap (stack->mapping, pool->stack_size + pool->guard_size);
     }
 
 #ifdef PYKKA_TSAN
@@ -676,6 +862,20 @@ pykka_coroutine_init_frame (PykkaCoroutine *co)
   co->started = TRUE;
 }
 
+#ifdef PYKKA_COMPILATION
+/* Names a coroutine that a cell runs after the cell's actor: the cell
+ * sets ->co before it resumes it. The urn is made once per actor. */
+static void
+pykka_coroutine_describe_from_cell (PykkaCoroutine *co)
+{
+  PykkaCell *cell = pykka_scheduler_get_current_cell ();
+
+  if (cell != NULL && cell->co == co)
+    pykka_coroutine_set_description (co, g_type_name (cell->type),
+                                     pykka_cell_get_urn (cell));
+}
+#endif
+
 /* Slow path of resume: makes @co the occupant of its stack. */
 G_GNUC_NO_INLINE static void
 pykka_coroutine_install (PykkaStackPool *pool,
@@ -701,6 +901,10 @@ pykka_coroutine_install (PykkaStackPool *pool,
     pykka_coroutine_restore (co);
   else
     {
+#ifdef PYKKA_COMPILATION
+      if (co->type_name == NULL)
+        pykka_coroutine_describe_from_cell (co);
+#endif
       pykka_coroutine_init_frame (co);
 #ifdef PYKKA_TSAN
       if (pool->tsan_spare_fibers != NULL && pool->tsan_spare_fibers->len > 0)
@@ -735,6 +939,8 @@ pykka_coroutine_resume (PykkaCoroutine *co)
   pool = co->pool;
   stack = co->stack;
 
+  if (G_UNLIKELY (!pykka_altstack_checked))
+    pykka_ensure_altstack ();
   if (G_UNLIKELY (stack->occupant != co))
     pykka_coroutine_install (pool, co);
 
@@ -813,4 +1019,15 @@ pykka_coroutine_is_finished (PykkaCoroutine *co)
   g_return_val_if_fail (co != NULL, FALSE);
 
   return co->finished;
+}
+
+void
+pykka_coroutine_set_description (PykkaCoroutine *co,
+                                 const char     *type_name,
+                                 const char     *urn)
+{
+  g_return_if_fail (co != NULL);
+
+  co->type_name = type_name;
+  co->urn = urn;
 }

@@ -5,7 +5,10 @@
 #endif
 
 #include <glib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 
 #include "pykka-coroutine-private.h"
 
@@ -751,6 +754,158 @@ test_misuse_yield (void)
   g_test_trap_assert_stderr ("*CRITICAL*pykka_coroutine_yield*");
 }
 
+/* ---- stack overflow (issue 12, F12) ------------------------------------ */
+
+#define OVERFLOW_STACK_SIZE (64 * 1024)
+
+static const char *test_argv0;
+
+/* Runs test @path of this program in a child (as g_test_trap_subprocess()
+ * does) and checks that the child died of SIGSEGV. Returns its stderr. */
+static char *
+run_child_expecting_segv (const char *path)
+{
+  const char *argv[] = { test_argv0, "-q", "-p", path, "--GTestSubprocess", NULL };
+  g_autofree char *out = NULL;
+  char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  gint status = 0;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                &out, &err, &status, &error);
+  g_assert_no_error (error);
+  g_test_message ("child stdout: %s\nchild stderr: %s", out, err);
+  if (!WIFSIGNALED (status) || WTERMSIG (status) != SIGSEGV)
+    g_error ("The child did not die of SIGSEGV (wait status 0x%x); stdout: %s; stderr: %s",
+             status, out, err);
+  return err;
+}
+
+static void
+no_core_dump (void)
+{
+  struct rlimit none = { 0, 0 };
+
+  setrlimit (RLIMIT_CORE, &none);
+}
+
+static volatile guint overflow_limit = G_MAXUINT;
+
+static G_GNUC_NO_INLINE guint
+overflow_recurse (guint depth)
+{
+  volatile guint8 frame[256];
+
+  frame[0] = (guint8) depth;
+  if (depth >= overflow_limit)
+    return frame[0];
+  return overflow_recurse (depth + 1) + frame[0];
+}
+
+static void
+recurse_main (gpointer user_data)
+{
+  overflow_recurse (0);
+}
+
+static void
+test_overflow_recursion (void)
+{
+  g_autofree char *err = NULL;
+
+  g_test_summary ("Unbounded recursion in a coroutine dies of SIGSEGV and names "
+                  "the coroutine's owner on stderr");
+
+  if (g_test_subprocess ())
+    {
+      PykkaStackPool *pool = pykka_stack_pool_new (2, OVERFLOW_STACK_SIZE);
+      PykkaCoroutine *co = pykka_coroutine_new (pool, recurse_main, NULL);
+
+      no_core_dump ();
+      pykka_coroutine_set_description (co, "TestRecursiveActor", "urn:uuid:test-recursion");
+      pykka_coroutine_resume (co);
+      g_printerr ("survived the overflow\n");
+      return;
+    }
+
+  err = run_child_expecting_segv ("/Pykka/Coroutine/overflow/recursion");
+  g_assert_nonnull (strstr (err, "pykka-glib: stack overflow in a stackful handler of actor "
+                                 "TestRecursiveActor (urn:uuid:test-recursion)"));
+}
+
+/* Two coroutines on the two stacks of a pool. The victim fills a large
+ * local array and stays suspended; the other one, on the stack mapped
+ * first (mmap usually puts the second mapping right below it), enters a
+ * frame larger than its stack plus a page: that used to reach past the
+ * single guard page into the victim's frames. */
+#define VICTIM_SIZE (32 * 1024)
+
+static G_GNUC_NO_INLINE void
+large_frame (void)
+{
+  volatile guint8 frame[OVERFLOW_STACK_SIZE + 16 * 1024];
+
+  frame[0] = 1;
+  frame[sizeof frame - 1] = 1;
+}
+
+static void
+large_frame_main (gpointer user_data)
+{
+  pykka_coroutine_yield ();  /* first resume: only maps its stack */
+  large_frame ();
+}
+
+static void
+victim_main (gpointer user_data)
+{
+  volatile guint8 frame[VICTIM_SIZE];
+
+  for (gsize i = 0; i < sizeof frame; i++)
+    frame[i] = 0xa5;
+  pykka_coroutine_yield ();
+  for (gsize i = 0; i < sizeof frame; i++)
+    if (frame[i] != 0xa5)
+      {
+        g_printerr ("the neighbour's frame was overwritten at byte %" G_GSIZE_FORMAT "\n", i);
+        *(gboolean *) user_data = TRUE;
+        return;
+      }
+}
+
+static void
+test_overflow_large_frame (void)
+{
+  g_autofree char *err = NULL;
+
+  g_test_summary ("A frame larger than the stack plus a page hits the guard "
+                  "region instead of a suspended neighbour's stack");
+
+  if (g_test_subprocess ())
+    {
+      PykkaStackPool *pool = pykka_stack_pool_new (2, OVERFLOW_STACK_SIZE);
+      PykkaCoroutine *big = pykka_coroutine_new (pool, large_frame_main, NULL);
+      gboolean overwritten = FALSE;
+      PykkaCoroutine *victim = pykka_coroutine_new (pool, victim_main, &overwritten);
+
+      no_core_dump ();
+      pykka_coroutine_set_description (big, "TestLargeFrameActor", "urn:uuid:test-large-frame");
+      g_assert_false (pykka_coroutine_resume (big));
+      g_assert_false (pykka_coroutine_resume (victim));
+      pykka_coroutine_resume (big);
+      g_printerr ("survived the large frame\n");
+      pykka_coroutine_resume (victim);
+      if (!overwritten)
+        g_printerr ("the neighbour survived, by luck of the memory layout\n");
+      return;
+    }
+
+  err = run_child_expecting_segv ("/Pykka/Coroutine/overflow/large-frame");
+  g_assert_null (strstr (err, "overwritten"));
+  g_assert_nonnull (strstr (err, "pykka-glib: stack overflow in a stackful handler of actor "
+                                 "TestLargeFrameActor (urn:uuid:test-large-frame)"));
+}
+
 /* ---- timing (informational only) ---------------------------------------- */
 
 static void
@@ -813,6 +968,7 @@ int
 main (int   argc,
       char *argv[])
 {
+  test_argv0 = argv[0];
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/Pykka/Coroutine/run-to-completion",
@@ -829,6 +985,8 @@ main (int   argc,
   g_test_add_func ("/Pykka/Coroutine/misuse/resume-inside", test_misuse);
   g_test_add_func ("/Pykka/Coroutine/misuse/yield-outside",
                    test_misuse_yield);
+  g_test_add_func ("/Pykka/Coroutine/overflow/recursion", test_overflow_recursion);
+  g_test_add_func ("/Pykka/Coroutine/overflow/large-frame", test_overflow_large_frame);
   g_test_add_func ("/Pykka/Coroutine/timing", test_timing);
 
   return g_test_run ();

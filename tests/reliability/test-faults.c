@@ -9,6 +9,12 @@
 
 #include "rel-util.h"
 
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
 /* A TestActor whose on_failure can be told to misbehave. */
 typedef enum
 {
@@ -955,9 +961,78 @@ test_cancelled_waits_released (void)
   rel_leak_assert_all_freed (&leaks);
 }
 
+/* Issue 12, F12: a stackful handler that overflows its coroutine stack
+ * kills the process with SIGSEGV, and stderr names the actor. */
+static const char *test_argv0;
+static volatile guint overflow_limit = G_MAXUINT;
+
+static G_GNUC_NO_INLINE guint
+overflow_recurse (guint depth)
+{
+  volatile guint8 frame[512];
+
+  frame[0] = (guint8) depth;
+  if (depth >= overflow_limit)
+    return frame[0];
+  return overflow_recurse (depth + 1) + frame[0];
+}
+
+static gboolean
+overflowing_handler (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  overflow_recurse (0);
+  return TRUE;
+}
+
+static void
+test_stackful_overflow_names_actor (void)
+{
+  const char *argv[] = { test_argv0, "-q", "-p", "/Pykka/Faults/stackful-overflow-names-actor",
+                         "--GTestSubprocess", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *expected = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *urn;
+  gint status = 0;
+
+  if (g_test_subprocess ())
+    {
+      g_autoptr(PykkaActorRef) ref = NULL;
+      g_autoptr(PykkaFuture) future = NULL;
+      struct rlimit no_core = { 0, 0 };
+      TestRecord *record;
+      GValue msg = G_VALUE_INIT;
+
+      setrlimit (RLIMIT_CORE, &no_core);
+      ref = test_start (TEST_TYPE_STACKFUL_ACTOR, overflowing_handler, NULL, &record);
+      g_print ("URN=%s\n", pykka_actor_ref_get_urn (ref));
+      fflush (stdout);
+      future = pykka_actor_ref_ask (ref, test_value_int (&msg, 1));
+      pykka_future_get (future, TEST_TIMEOUT_MSEC, NULL);
+      g_printerr ("survived the overflow\n");
+      return;
+    }
+
+  g_test_summary ("A stackful handler that overflows its stack dies of SIGSEGV, and stderr names the actor (issue 12, F12)");
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                &out, &err, &status, &error);
+  g_assert_no_error (error);
+  g_test_message ("child stdout: %s\nchild stderr: %s", out, err);
+  g_assert_true (WIFSIGNALED (status));
+  g_assert_cmpint (WTERMSIG (status), ==, SIGSEGV);
+  urn = strstr (out, "URN=");
+  g_assert_nonnull (urn);
+  expected = g_strdup_printf ("pykka-glib: stack overflow in a stackful handler of actor TestStackfulActor (%.*s)",
+                              (int) strcspn (urn + 4, "\n"), urn + 4);
+  g_assert_nonnull (strstr (err, expected));
+}
+
 int
 main (int argc, char *argv[])
 {
+  test_argv0 = argv[0];
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_data_func ("/Pykka/Faults/on-start-error", fail_hook, test_on_start_error);
@@ -981,6 +1056,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Pykka/Faults/join-dropped", test_join_dropped);
   g_test_add_func ("/Pykka/Faults/stop-all-successors", test_stop_all_successors);
   g_test_add_func ("/Pykka/Faults/cancelled-waits-released", test_cancelled_waits_released);
+  g_test_add_func ("/Pykka/Faults/stackful-overflow-names-actor", test_stackful_overflow_names_actor);
 
   return g_test_run ();
 }
