@@ -10,6 +10,7 @@
 #endif
 
 #include "pykka-actor.h"
+#include "pykka-event.h"
 #include "pykka-future.h"
 
 G_BEGIN_DECLS
@@ -36,6 +37,8 @@ gboolean       pykka_actor_suspend_until      (PykkaActor       *self,
                                                gpointer          user_data,
                                                GDestroyNotify    destroy,
                                                GError          **error);
+PYKKA_AVAILABLE_IN_ALL
+PykkaFuture   *pykka_event_dup_next_set       (PykkaEvent       *self);
 PYKKA_AVAILABLE_IN_ALL
 void           pykka_actor_resume_when        (PykkaActor       *self,
                                                PykkaFuture      *future,

@@ -262,6 +262,7 @@ typedef struct
   PykkaCell            *cell;    /* (unowned) the cell whose list holds it */
   PykkaCell            *target;  /* (unowned) (nullable) in the wait-for graph while it waits */
   PykkaFuture          *future;  /* (owned) */
+  gpointer              waker;   /* (unowned) data of its hook on ->future, owned by the hook */
   GSource              *timer;   /* (owned) (nullable) wakes the cell at ->deadline */
   gint64                deadline; /* monotonic; G_MAXINT64 for none */
   PykkaActorResumeFunc  func;
@@ -269,12 +270,19 @@ typedef struct
   GDestroyNotify        destroy;
 } Resume;
 
+static void waker_hook (PykkaPromise *promise,
+                        gpointer      data);
+
 static void
 resume_free (gpointer data)
 {
   Resume *r = data;
 
   pykka_wait_graph_remove (r->cell, r->target, NULL);
+  /* A wait that ended otherwise (a timeout, the suspension's end) leaves
+   * nothing on a future that may never complete. */
+  if (r->waker != NULL)
+    pykka_promise_remove_hook (pykka_future_get_promise (r->future), waker_hook, r->waker);
   if (r->timer != NULL)
     {
       g_source_destroy (r->timer);
@@ -292,6 +300,29 @@ cell_wake_hook (PykkaPromise *promise,
                 gpointer      data)
 {
   pykka_cell_wake (data);
+}
+
+/* The same with data of its own (a reference to the cell), so that the
+ * hook of one resume can be found and removed. */
+typedef struct
+{
+  PykkaCell *cell;  /* (owned) */
+} Waker;
+
+static void
+waker_free (gpointer data)
+{
+  Waker *waker = data;
+
+  pykka_cell_unref (waker->cell);
+  g_free (waker);
+}
+
+static void
+waker_hook (PykkaPromise *promise,
+            gpointer      data)
+{
+  pykka_cell_wake (((Waker *) data)->cell);
 }
 
 static gboolean
@@ -362,8 +393,13 @@ pykka_cell_add_resume (PykkaCell            *self,
     }
 
   /* The wake comes as a turn: never inside the completer. */
-  pykka_promise_add_hook (pykka_future_get_promise (future), cell_wake_hook,
-                          pykka_cell_ref (self), (GDestroyNotify) pykka_cell_unref);
+  {
+    Waker *waker = g_new (Waker, 1);
+
+    waker->cell = pykka_cell_ref (self);
+    if (pykka_promise_add_hook (pykka_future_get_promise (future), waker_hook, waker, waker_free))
+      r->waker = waker;
+  }
   return TRUE;
 }
 

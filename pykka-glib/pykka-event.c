@@ -275,3 +275,31 @@ pykka_event_wait_finish (PykkaEvent    *self,
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }
+
+/**
+ * pykka_event_dup_next_set: (skip)
+ * @self: a [class@Pykka.Event]
+ *
+ * For language bindings that suspend handlers themselves (see
+ * [method@Pykka.Actor.suspend_until]): a future that the next
+ * [method@Pykka.Event.set] completes, or %NULL when the flag is raised
+ * now. Waiting for it is waiting for the event: a waiter that was waiting
+ * when the flag was raised is woken, even if the flag is cleared at once.
+ *
+ * Returns: (transfer full) (nullable): the future of the next set(), or
+ *   %NULL if the flag is raised
+ */
+PykkaFuture *
+pykka_event_dup_next_set (PykkaEvent *self)
+{
+  PykkaFuture *next_set = NULL;
+
+  g_return_val_if_fail (PYKKA_IS_EVENT (self), NULL);
+
+  g_mutex_lock (&self->mutex);
+  if (!self->is_set)
+    next_set = event_ref_next_set_locked (self);
+  g_mutex_unlock (&self->mutex);
+
+  return next_set;
+}

@@ -300,7 +300,10 @@ pykka_promise_is_done (PykkaPromise *self)
   return g_atomic_int_get (&self->done);
 }
 
-void
+/* Runs @func once the promise is done: at once (and returns FALSE) if it
+ * is; else later, in the completer (and returns TRUE: the hook can be
+ * removed with pykka_promise_remove_hook() until then). */
+gboolean
 pykka_promise_add_hook (PykkaPromise     *self,
                         PykkaPromiseHook  func,
                         gpointer          data,
@@ -317,18 +320,19 @@ pykka_promise_add_hook (PykkaPromise     *self,
     {
       self->hooks = g_slist_prepend (self->hooks, hook);
       g_mutex_unlock (&self->mutex);
-      return;
+      return TRUE;
     }
   g_mutex_unlock (&self->mutex);
 
   func (self, data);
   hook_free (hook);
+  return FALSE;
 }
 
 /* Removes the hook added with @func and @data, if it has not run yet, and
  * frees it. Returns whether it was there. */
-static gboolean
-promise_remove_hook (PykkaPromise     *self,
+gboolean
+pykka_promise_remove_hook (PykkaPromise     *self,
                      PykkaPromiseHook  func,
                      gpointer          data)
 {
@@ -792,7 +796,7 @@ async_get_cancelled_cb (GCancellable *cancellable,
   g_object_unref (task);
   /* The hook may not be added yet: then pykka_future_watch_async()
    * removes it. */
-  promise_remove_hook (ag->promise, async_get_done_hook, ag);
+  pykka_promise_remove_hook (ag->promise, async_get_done_hook, ag);
   g_clear_pointer (&ag->promise, pykka_promise_unref);
 }
 
@@ -824,7 +828,7 @@ pykka_future_watch_async (PykkaFuture         *self,
   /* Cancelled meanwhile (maybe from another thread, before the hook was
    * there to remove): remove it here. Harmless if it ran or is gone. */
   if (g_atomic_int_get (&ag->returned))
-    promise_remove_hook (&self->promise, async_get_done_hook, ag);
+    pykka_promise_remove_hook (&self->promise, async_get_done_hook, ag);
   async_get_unref (ag);
 }
 

@@ -282,10 +282,13 @@ void            pykka_promise_unref      (PykkaPromise   *self);
 PykkaPromise   *pykka_future_get_promise (PykkaFuture    *self);
 PykkaCell      *pykka_promise_get_source (PykkaPromise   *self);
 gboolean        pykka_promise_is_done    (PykkaPromise   *self);
-void            pykka_promise_add_hook   (PykkaPromise   *self,
+gboolean        pykka_promise_add_hook   (PykkaPromise   *self,
                                           PykkaPromiseHook hook,
                                           gpointer        user_data,
                                           GDestroyNotify  destroy);
+gboolean        pykka_promise_remove_hook (PykkaPromise  *self,
+                                          PykkaPromiseHook hook,
+                                          gpointer        user_data);
 void            pykka_promise_set_source (PykkaPromise   *self,
                                           PykkaCell      *cell);
 gboolean        pykka_promise_take_value (PykkaPromise   *self,
