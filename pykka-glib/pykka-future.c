@@ -703,24 +703,32 @@ pykka_future_dup_value (PykkaFuture  *self,
  * future or event it holds, not the cancellable (issue 12, F10). */
 typedef struct
 {
+  gatomicrefcount ref_count;
   GTask        *task;       /* (owned) (nullable) until returned */
   PykkaPromise *promise;    /* (owned) (nullable) until returned */
   gint          returned;   /* atomic: the task got its outcome */
 } AsyncGet;
 
-static void
-async_get_clear (gpointer data)
+/* A plain gatomicrefcount rather than an atomic rc box: the ThreadSanitizer
+ * build interposes g_atomic_ref_count_*() (tests/reliability/
+ * tsan-glib-shim.c), not libglib's internal calls. */
+static AsyncGet *
+async_get_ref (AsyncGet *ag)
 {
-  AsyncGet *ag = data;
-
-  g_clear_object (&ag->task);
-  g_clear_pointer (&ag->promise, pykka_promise_unref);
+  g_atomic_ref_count_inc (&ag->ref_count);
+  return ag;
 }
 
 static void
 async_get_unref (gpointer data)
 {
-  g_atomic_rc_box_release_full (data, async_get_clear);
+  AsyncGet *ag = data;
+
+  if (!g_atomic_ref_count_dec (&ag->ref_count))
+    return;
+  g_clear_object (&ag->task);
+  g_clear_pointer (&ag->promise, pykka_promise_unref);
+  g_free (ag);
 }
 
 static gboolean
@@ -810,8 +818,9 @@ pykka_future_watch_async (PykkaFuture         *self,
                            GAsyncReadyCallback  callback,
                            gpointer             user_data)
 {
-  AsyncGet *ag = g_atomic_rc_box_new0 (AsyncGet);
+  AsyncGet *ag = g_new0 (AsyncGet, 1);
 
+  g_atomic_ref_count_init (&ag->ref_count);
   ag->task = g_task_new (source_object, cancellable, callback, user_data);
   g_task_set_source_tag (ag->task, source_tag);
   g_task_set_name (ag->task, "[pykka-future-get]");
@@ -820,11 +829,11 @@ pykka_future_watch_async (PykkaFuture         *self,
     {
       /* Calls back at once when already cancelled. */
       g_cancellable_connect (cancellable, G_CALLBACK (async_get_cancelled_cb),
-                             g_atomic_rc_box_acquire (ag), async_get_unref);
+                             async_get_ref (ag), async_get_unref);
     }
 
   pykka_promise_add_hook (&self->promise, async_get_done_hook,
-                          g_atomic_rc_box_acquire (ag), async_get_unref);
+                          async_get_ref (ag), async_get_unref);
   /* Cancelled meanwhile (maybe from another thread, before the hook was
    * there to remove): remove it here. Harmless if it ran or is gone. */
   if (g_atomic_int_get (&ag->returned))
