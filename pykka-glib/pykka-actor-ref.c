@@ -401,7 +401,7 @@ pykka_actor_ref_get_actor_type (PykkaActorRef *self)
 {
   g_return_val_if_fail (PYKKA_IS_ACTOR_REF (self), G_TYPE_INVALID);
 
-  return self->cell->type;
+  return pykka_cell_get_gtype (self->cell);
 }
 
 /**
@@ -421,9 +421,7 @@ pykka_actor_ref_dup_actor (PykkaActorRef *self)
 
   g_return_val_if_fail (PYKKA_IS_ACTOR_REF (self), NULL);
 
-  g_mutex_lock (&self->cell->mutex);
-  actor = self->cell->actor != NULL ? g_object_ref (self->cell->actor) : NULL;
-  g_mutex_unlock (&self->cell->mutex);
+  actor = pykka_cell_dup_actor (self->cell);
 
   return actor;
 }

@@ -204,7 +204,7 @@ pykka_actor_constructed (GObject *object)
 
   /* In pykka_actor_init() the instance still looks like a PykkaActor:
    * only now is its type the subclass's. */
-  priv->cell->type = G_OBJECT_TYPE (self);
+  pykka_cell_set_type (priv->cell, G_OBJECT_TYPE (self));
 }
 
 static void
@@ -325,9 +325,7 @@ pykka_actor_init (PykkaActor *self)
 {
   PykkaActorPrivate *priv = pykka_actor_get_instance_private (self);
 
-  priv->cell = pykka_cell_new ();
-  priv->cell->id = pykka_registry_next_serial ();
-  priv->cell->type = G_OBJECT_TYPE (self);
+  priv->cell = pykka_cell_new (G_OBJECT_TYPE (self));
   priv->actor_ref = pykka_actor_ref_new (priv->cell);
 }
 
@@ -369,80 +367,6 @@ pykka_actor_class_get_stackful (PykkaActorClass *klass)
   return klass->stackful;
 }
 
-typedef struct
-{
-  GMainLoop   *loop;   /* (owned) */
-  PykkaThread *state;  /* (owned) the thread's, made before it runs */
-} OwnThread;
-
-static gpointer
-own_thread_main (gpointer data)
-{
-  OwnThread *own = data;
-  GMainLoop *loop = own->loop;
-  GMainContext *context = g_main_loop_get_context (loop);
-
-  pykka_thread_adopt (own->state);
-  g_free (own);
-
-  g_main_context_push_thread_default (context);
-  g_main_loop_run (loop);
-  g_main_context_pop_thread_default (context);
-  g_main_loop_unref (loop);
-
-  /* When the thread ends, whatever else lives on its context is
-   * orphaned (pykka-thread.c). */
-  return NULL;
-}
-
-/* Makes the context, loop and thread of an own-thread actor; the thread
- * owns the context from before it runs. */
-static gboolean
-start_own_thread (PykkaActor  *self,
-                  PykkaCell   *cell,
-                  GError     **error)
-{
-  PykkaActorPrivate *priv = pykka_actor_get_instance_private (self);
-  g_autoptr(GMainContext) context = NULL;
-  g_autoptr(GThread) thread = NULL;
-  OwnThread *own;
-
-  context = priv->context != NULL ? g_main_context_ref (priv->context) : g_main_context_new ();
-  own = g_new0 (OwnThread, 1);
-  own->state = pykka_thread_new ("pykka-actor");
-  own->loop = g_main_loop_new (context, FALSE);
-  cell->scheduler = pykka_scheduler_ref_for_context (context);
-  if (!pykka_scheduler_claim (cell->scheduler, own->state))
-    {
-      g_autofree char *who = pykka_cell_describe (cell);
-      g_autofree char *owner = pykka_scheduler_describe_owner (cell->scheduler);
-
-      g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT,
-                   /* Translators: the first %s is an actor, the second a thread, such as "the main thread". */
-                   P_("Actor %s cannot have a thread of its own: its context belongs to %s"),
-                   who, owner);
-      goto fail;
-    }
-  cell->own_thread = TRUE;
-  cell->own_loop = g_main_loop_ref (own->loop);
-  thread = g_thread_try_new ("pykka-actor", own_thread_main, own, error);
-  if (thread == NULL)
-    {
-      /* The thread state never ran: its end releases the context. */
-      g_clear_pointer (&cell->own_loop, g_main_loop_unref);
-      pykka_scheduler_orphan (cell->scheduler);
-      goto fail;
-    }
-  return TRUE;
-
-fail:
-  g_main_loop_unref (own->loop);
-  pykka_thread_unref (own->state);
-  g_free (own);
-  g_clear_pointer (&cell->scheduler, pykka_scheduler_unref);
-  return FALSE;
-}
-
 /**
  * pykka_actor_start:
  * @self: a [class@Pykka.Actor] that was never started
@@ -465,58 +389,13 @@ pykka_actor_start (PykkaActor  *self,
                    GError     **error)
 {
   PykkaActorPrivate *priv;
-  PykkaCell *cell;
 
   g_return_val_if_fail (PYKKA_IS_ACTOR (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   priv = pykka_actor_get_instance_private (self);
-  cell = priv->cell;
-
-  /* From here on this thread alone starts the actor; messages sent
-   * meanwhile queue behind on_start. */
-  if (!pykka_cell_begin_start (cell, self, error))
+  if (!pykka_cell_start (priv->cell, self, priv->context, priv->use_own_thread, error))
     return NULL;
-
-  cell->stackful = PYKKA_ACTOR_GET_CLASS (self)->stackful;
-
-  if (priv->use_own_thread)
-    {
-      if (!start_own_thread (self, cell, error))
-        {
-          pykka_cell_abort_start (cell);
-          return NULL;
-        }
-    }
-  else
-    {
-      GMainContext *pushed = g_main_context_get_thread_default ();
-      g_autoptr(GMainContext) context = NULL;
-      PykkaThread *me = pykka_thread_self ();
-
-      context = priv->context != NULL ? g_main_context_ref (priv->context)
-                                      : g_main_context_ref_thread_default ();
-      cell->scheduler = pykka_scheduler_ref_for_context (context);
-      /* The thread that pushed the context owns it; the main thread owns
-       * the global default context. Other contexts belong to the first
-       * thread that iterates them. */
-      if (context == pushed || (context == g_main_context_default () && me->is_main))
-        pykka_scheduler_claim (cell->scheduler, me);
-    }
-
-  cell->serial = pykka_registry_next_serial ();
-  pykka_scheduler_add_cell (cell->scheduler);
-  pykka_registry_add (cell);
-  /* Asking costs a getenv(): once per actor, for its start and stop. */
-  cell->log_debug = !g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN);
-  if (cell->log_debug)
-    g_debug ("Registered actor %s (%s)", G_OBJECT_TYPE_NAME (self), pykka_cell_get_urn (cell));
-
-  pykka_cell_finish_start (cell);
-  /* A context orphaned before the actor was running kills it now. */
-  if (pykka_scheduler_is_orphaned (cell->scheduler))
-    pykka_cell_kill_orphaned (cell);
-
   return g_object_ref (priv->actor_ref);
 }
 
@@ -598,8 +477,8 @@ pykka_actor_get_context (PykkaActor *self)
   g_return_val_if_fail (PYKKA_IS_ACTOR (self), NULL);
 
   priv = pykka_actor_get_instance_private (self);
-  if (priv->cell->scheduler != NULL)
-    return pykka_scheduler_get_context (priv->cell->scheduler);
+  if (pykka_cell_get_scheduler (priv->cell) != NULL)
+    return pykka_scheduler_get_context (pykka_cell_get_scheduler (priv->cell));
   return priv->context;
 }
 

@@ -15,14 +15,140 @@
  * scheduled until something wakes it.
  */
 
+/* The runtime half of an actor, shared by the actor and its refs so that a
+ * ref can fail fast on a dead actor without keeping it alive. */
+struct _PykkaCell
+{
+  PykkaRunLink     link;           /* first: see pykka_cell_run_link() */
+  gatomicrefcount  ref_count;
+  PykkaCellState   state;          /* under ->mutex; also read atomically by is_alive */
+  GMutex           mutex;
+
+  /* Protected by ->mutex (fields in the order that packs them) */
+  PykkaMessage    *head;           /* mailbox, oldest first */
+  PykkaMessage    *tail;
+  guint            length;
+  guint            scheduled : 1;  /* on the run queue or in a turn */
+  guint            running : 1;    /* in a turn right now */
+  guint            wake_pending : 1; /* woken while running: turn again */
+  guint            suspended : 1;  /* waits for a wake, not for mail */
+  PykkaActor      *actor;          /* (owned) from start until death */
+  GSList          *resumes;        /* (owned) Resume*, see pykka_actor_resume_when() */
+
+  /* Immutable once started */
+  PykkaScheduler  *scheduler;      /* (owned) (nullable until start) */
+  guint64          id;             /* urn = base uuid + id */
+  guint64          serial;         /* start order, for LIFO stop_all */
+  GType            type;
+  guint            own_thread : 1;
+  guint            log_debug : 1;  /* debug messages shown, decided at start */
+  char            *urn;            /* (owned) */
+
+  /* Only touched by the thread running the actor's context */
+  PykkaFuture     *suspended_on;   /* (owned) (nullable) reply future awaited */
+  PykkaPromise    *suspended_reply;/* (owned) (nullable) ask answered by it */
+  PykkaCoroutine  *co;             /* (nullable) coroutine in progress */
+  PykkaMessage    *co_message;     /* (owned) message the coroutine handles */
+  const char      *waiting_for;    /* (nullable) what a suspended coroutine waits on, for debugging */
+  GMainLoop       *own_loop;       /* (owned) (nullable) own-thread actors */
+
+  PykkaCell       *async_wait;     /* (owned) (nullable) source of the first future a running handler awaits asynchronously */
+
+  /* Protected by the wait-for graph's lock, see pykka-wait.c */
+  PykkaCell       *waits_for;      /* (unowned) (nullable) whose reply a handler of this actor waits for */
+};
+
 PykkaCell *
-pykka_cell_new (void)
+pykka_cell_new (GType type)
 {
   PykkaCell *self = g_new0 (PykkaCell, 1);
 
   g_atomic_ref_count_init (&self->ref_count);
   g_mutex_init (&self->mutex);
+  self->id = pykka_registry_next_serial ();
+  self->type = type;
   return self;
+}
+
+/* In the actor's init the instance still looks like a PykkaActor: its
+ * constructed() gives the subclass. */
+void
+pykka_cell_set_type (PykkaCell *self,
+                     GType      type)
+{
+  self->type = type;
+}
+
+GType
+pykka_cell_get_gtype (PykkaCell *self)
+{
+  return self->type;
+}
+
+/* The registry's key: immutable. */
+const guint64 *
+pykka_cell_get_id_key (PykkaCell *self)
+{
+  return &self->id;
+}
+
+/* Start order, for stopping in reverse. */
+guint64
+pykka_cell_get_serial (PykkaCell *self)
+{
+  return self->serial;
+}
+
+/* (nullable) before the start: immutable after. */
+PykkaScheduler *
+pykka_cell_get_scheduler (PykkaCell *self)
+{
+  return self->scheduler;
+}
+
+/* The actor, from its start until its death, else NULL. */
+PykkaActor *
+pykka_cell_dup_actor (PykkaCell *self)
+{
+  PykkaActor *actor;
+
+  g_mutex_lock (&self->mutex);
+  actor = self->actor != NULL ? g_object_ref (self->actor) : NULL;
+  g_mutex_unlock (&self->mutex);
+  return actor;
+}
+
+void
+pykka_cell_snapshot (PykkaCell         *self,
+                     PykkaCellSnapshot *snapshot)
+{
+  g_mutex_lock (&self->mutex);
+  snapshot->type = self->type;
+  snapshot->length = self->length;
+  if (self->running)
+    snapshot->state = "running";
+  else if (self->suspended)
+    snapshot->state = self->suspended_on != NULL ? "suspended on a reply future" :
+                      self->waiting_for == NULL ? "suspended" :
+                      g_str_equal (self->waiting_for, "event") ? "suspended on an event" :
+                      "suspended on a future";
+  else if (self->scheduled)
+    snapshot->state = "scheduled";
+  else
+    snapshot->state = "idle";
+  snapshot->own_thread = self->own_thread;
+  snapshot->stackful = self->link.stackful;
+  snapshot->context = self->scheduler != NULL ? pykka_scheduler_get_context (self->scheduler) : NULL;
+  g_mutex_unlock (&self->mutex);
+}
+
+/* What a suspended coroutine waits on ("future", "event"), for the debug
+ * dump; NULL once it runs again. Only the actor's thread sets it. */
+void
+pykka_cell_set_waiting_for (PykkaCell  *self,
+                            const char *what)
+{
+  self->waiting_for = what;
 }
 
 PykkaCell *
@@ -140,7 +266,7 @@ cell_append_locked (PykkaCell    *self,
  * now on comes after on_start; nothing runs before
  * pykka_cell_finish_start().
  */
-gboolean
+static gboolean
 pykka_cell_begin_start (PykkaCell   *self,
                         PykkaActor  *actor,
                         GError     **error)
@@ -166,7 +292,7 @@ pykka_cell_begin_start (PykkaCell   *self,
 }
 
 /* STARTING -> RUNNING: the scheduler is set; the cell gets its first turn. */
-void
+static void
 pykka_cell_finish_start (PykkaCell *self)
 {
   gboolean schedule;
@@ -188,7 +314,7 @@ static void cell_answer_dead (PykkaCell    *self,
 
 /* STARTING -> STOPPED: the start failed (no thread). What was sent
  * meanwhile is answered as for a dead actor. */
-void
+static void
 pykka_cell_abort_start (PykkaCell *self)
 {
   PykkaMessage *m;
@@ -210,6 +336,139 @@ pykka_cell_abort_start (PykkaCell *self)
       m = next;
     }
   g_clear_object (&actor);
+}
+
+typedef struct
+{
+  GMainLoop   *loop;   /* (owned) */
+  PykkaThread *state;  /* (owned) the thread's, made before it runs */
+} OwnThread;
+
+static gpointer
+own_thread_main (gpointer data)
+{
+  OwnThread *own = data;
+  GMainLoop *loop = own->loop;
+  GMainContext *context = g_main_loop_get_context (loop);
+
+  pykka_thread_adopt (own->state);
+  g_free (own);
+
+  g_main_context_push_thread_default (context);
+  g_main_loop_run (loop);
+  g_main_context_pop_thread_default (context);
+  g_main_loop_unref (loop);
+
+  /* When the thread ends, whatever else lives on its context is
+   * orphaned (pykka-thread.c). */
+  return NULL;
+}
+
+/* Makes the context, loop and thread of an own-thread actor; the thread
+ * owns the context from before it runs. */
+static gboolean
+start_own_thread (PykkaCell     *cell,
+                  GMainContext  *given,
+                  GError       **error)
+{
+  g_autoptr(GMainContext) context = NULL;
+  g_autoptr(GThread) thread = NULL;
+  OwnThread *own;
+
+  context = given != NULL ? g_main_context_ref (given) : g_main_context_new ();
+  own = g_new0 (OwnThread, 1);
+  own->state = pykka_thread_new ("pykka-actor");
+  own->loop = g_main_loop_new (context, FALSE);
+  cell->scheduler = pykka_scheduler_ref_for_context (context);
+  if (!pykka_scheduler_claim (cell->scheduler, own->state))
+    {
+      g_autofree char *who = pykka_cell_describe (cell);
+      g_autofree char *owner = pykka_scheduler_describe_owner (cell->scheduler);
+
+      g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT,
+                   /* Translators: the first %s is an actor, the second a thread, such as "the main thread". */
+                   P_("Actor %s cannot have a thread of its own: its context belongs to %s"),
+                   who, owner);
+      goto fail;
+    }
+  cell->own_thread = TRUE;
+  cell->own_loop = g_main_loop_ref (own->loop);
+  thread = g_thread_try_new ("pykka-actor", own_thread_main, own, error);
+  if (thread == NULL)
+    {
+      /* The thread state never ran: its end releases the context. */
+      g_clear_pointer (&cell->own_loop, g_main_loop_unref);
+      pykka_scheduler_orphan (cell->scheduler);
+      goto fail;
+    }
+  return TRUE;
+
+fail:
+  g_main_loop_unref (own->loop);
+  pykka_thread_unref (own->state);
+  g_free (own);
+  g_clear_pointer (&cell->scheduler, pykka_scheduler_unref);
+  return FALSE;
+}
+
+/*
+ * pykka_cell_start:
+ *
+ * Starts the actor: NEW -> STARTING for exactly one caller, then chooses
+ * its context (@context, or a new one run by a thread of its own with
+ * @own_thread, or the caller's thread-default context), records who owns
+ * the context, registers it and makes it RUNNING.
+ */
+gboolean
+pykka_cell_start (PykkaCell     *self,
+                  PykkaActor    *actor,
+                  GMainContext  *context,
+                  gboolean       own_thread,
+                  GError       **error)
+{
+  /* From here on this thread alone starts the actor; messages sent
+   * meanwhile queue behind on_start. */
+  if (!pykka_cell_begin_start (self, actor, error))
+    return FALSE;
+
+  self->link.stackful = PYKKA_ACTOR_GET_CLASS (actor)->stackful;
+
+  if (own_thread)
+    {
+      if (!start_own_thread (self, context, error))
+        {
+          pykka_cell_abort_start (self);
+          return FALSE;
+        }
+    }
+  else
+    {
+      GMainContext *pushed = g_main_context_get_thread_default ();
+      g_autoptr(GMainContext) chosen = NULL;
+      PykkaThread *me = pykka_thread_self ();
+
+      chosen = context != NULL ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
+      self->scheduler = pykka_scheduler_ref_for_context (chosen);
+      /* The thread that pushed the context owns it; the main thread owns
+       * the global default context. Other contexts belong to the first
+       * thread that iterates them. */
+      if (chosen == pushed || (chosen == g_main_context_default () && me->is_main))
+        pykka_scheduler_claim (self->scheduler, me);
+    }
+
+  self->serial = pykka_registry_next_serial ();
+  pykka_scheduler_add_cell (self->scheduler);
+  pykka_registry_add (self);
+  /* Asking costs a getenv(): once per actor, for its start and stop. */
+  self->log_debug = !g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN);
+  if (self->log_debug)
+    g_debug ("Registered actor %s (%s)", g_type_name (self->type), pykka_cell_get_urn (self));
+
+  pykka_cell_finish_start (self);
+  /* A context orphaned before the actor was running kills it now. */
+  if (pykka_scheduler_is_orphaned (self->scheduler))
+    pykka_cell_kill_orphaned (self);
+  return TRUE;
 }
 
 /* Takes @m: on failure (the actor is not alive) @m is left to the caller. */
@@ -959,11 +1218,14 @@ pykka_cell_run_turn (PykkaCell *self,
           PykkaMessage *m = batch_pop (&batch);
 
           used++;
-          if (self->stackful && self->actor != NULL)
+          if (self->link.stackful && self->actor != NULL)
             {
               self->co_message = m;
               self->co = pykka_coroutine_new (pykka_scheduler_get_stack_pool (self->scheduler),
                                               coroutine_main, self);
+              /* Named for the report of a stack overflow. */
+              pykka_coroutine_set_description (self->co, g_type_name (self->type),
+                                               pykka_cell_get_urn (self));
               cell_resume_coroutine (self);
             }
           else
@@ -996,4 +1258,109 @@ done:
     pykka_scheduler_enqueue (self->scheduler, self);
 
   return MAX (used, 1);
+}
+
+/*
+ * The wait-for graph.
+ *
+ * Every wait of a handler records "this actor waits for that actor's
+ * reply" in the waiting cell (->waits_for), for as long as it waits: a
+ * blocking get (nested, in a coroutine, or on a condition variable), a
+ * reply with a future, a binding's suspension (pykka_actor_resume_when()).
+ * A wait whose target already waits, directly or through others, for the
+ * waiter would close a cycle and could never end: it fails at once with
+ * PYKKA_ERROR_DEADLOCK naming the cycle. One lock guards the graph; only
+ * handlers that wait take it, never a tell or an ask.
+ */
+G_LOCK_DEFINE_STATIC (graph);
+
+/* Walks of longer chains give up (no cycle is reported). */
+#define PYKKA_MAX_WAIT_CHAIN 4096
+
+static GError *
+cycle_error (PykkaCell *waiter,
+             PykkaCell *target)
+{
+  g_autofree char *first = pykka_cell_describe (waiter);
+  GString *text;
+  guint n = 0;
+
+  if (target == waiter)
+    return g_error_new (PYKKA_ERROR, PYKKA_ERROR_DEADLOCK,
+                        /* Translators: %s is an actor, such as "MyCounter (urn:uuid:…)". */
+                        P_("Deadlock: %s waits for a reply from itself"), first);
+
+  text = g_string_new (first);
+  for (PykkaCell *c = target; c != NULL && n < 64; c = c->waits_for, n++)
+    {
+      g_autofree char *who = pykka_cell_describe (c);
+
+      if (n == 0)
+        /* Translators: continues a cycle of waits, "A (urn:…) waits for B (urn:…)". */
+        g_string_append_printf (text, P_(" waits for %s"), who);
+      else
+        /* Translators: continues a cycle of waits, "…, which waits for C (urn:…)". */
+        g_string_append_printf (text, P_(", which waits for %s"), who);
+      if (c == waiter)
+        break;
+    }
+  {
+    g_autofree char *cycle = g_string_free (text, FALSE);
+
+    return g_error_new (PYKKA_ERROR, PYKKA_ERROR_DEADLOCK,
+                        /* Translators: %s is a cycle of waits, such as "A (urn:…) waits for B (urn:…), which waits for A (urn:…)". */
+                        P_("Deadlock: %s"), cycle);
+  }
+}
+
+/*
+ * pykka_wait_graph_add:
+ *
+ * Records that @waiter waits for @target, unless that closes a cycle:
+ * then returns FALSE with PYKKA_ERROR_DEADLOCK. @previous gets what
+ * @waiter waited for before (give it to pykka_wait_graph_remove()).
+ */
+gboolean
+pykka_wait_graph_add (PykkaCell  *waiter,
+                      PykkaCell  *target,
+                      PykkaCell **previous,
+                      GError    **error)
+{
+  guint n = 0;
+
+  *previous = NULL;
+  if (waiter == NULL || target == NULL)
+    return TRUE;
+
+  G_LOCK (graph);
+  for (PykkaCell *c = target; c != NULL && n < PYKKA_MAX_WAIT_CHAIN; c = c->waits_for, n++)
+    {
+      if (c == waiter)
+        {
+          GError *cycle = cycle_error (waiter, target);
+
+          G_UNLOCK (graph);
+          g_propagate_error (error, cycle);
+          return FALSE;
+        }
+    }
+  *previous = waiter->waits_for;
+  waiter->waits_for = target;
+  G_UNLOCK (graph);
+  return TRUE;
+}
+
+/* Ends the wait that pykka_wait_graph_add() recorded. */
+void
+pykka_wait_graph_remove (PykkaCell *waiter,
+                         PykkaCell *target,
+                         PykkaCell *previous)
+{
+  if (waiter == NULL || target == NULL)
+    return;
+
+  G_LOCK (graph);
+  if (waiter->waits_for == target)
+    waiter->waits_for = previous;
+  G_UNLOCK (graph);
 }

@@ -52,32 +52,15 @@ pykka_debug_dump_actors (void)
   for (guint i = 0; i < found->len; i++)
     {
       PykkaCell *cell = found->pdata[i];
-      GMainContext *context;
-      const char *state;
-      guint length;
+      PykkaCellSnapshot snap;
 
-      g_mutex_lock (&cell->mutex);
-      length = cell->length;
-      if (cell->running)
-        state = "running";
-      else if (cell->suspended)
-        state = cell->suspended_on != NULL ? "suspended on a reply future" :
-                cell->waiting_for != NULL ? (g_str_equal (cell->waiting_for, "event") ? "suspended on an event"
-                                                                                      : "suspended on a future")
-                                          : "suspended";
-      else if (cell->scheduled)
-        state = "scheduled";
-      else
-        state = "idle";
-      g_mutex_unlock (&cell->mutex);
-
-      context = pykka_scheduler_get_context (cell->scheduler);
+      pykka_cell_snapshot (cell, &snap);
       g_string_append_printf (out, "  %s %s context=%p%s mailbox=%u %s%s\n",
-                              g_type_name (cell->type), pykka_cell_get_urn (cell),
-                              (gpointer) context,
-                              cell->own_thread ? " (own thread)" :
-                              context == g_main_context_default () ? " (default)" : "",
-                              length, state, cell->stackful ? " (stackful)" : "");
+                              g_type_name (snap.type), pykka_cell_get_urn (cell),
+                              (gpointer) snap.context,
+                              snap.own_thread ? " (own thread)" :
+                              snap.context == g_main_context_default () ? " (default)" : "",
+                              snap.length, snap.state, snap.stackful ? " (stackful)" : "");
     }
 
   return g_string_free (out, FALSE);

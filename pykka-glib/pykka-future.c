@@ -167,8 +167,8 @@ promise_init_waitable (PykkaPromise  *self,
   w->is_ready = promise_is_ready;
   w->object = self;
   w->source_cell = self->source;
-  w->source_context = self->source != NULL && self->source->scheduler != NULL ?
-    pykka_scheduler_get_context (self->source->scheduler) : self->home;
+  w->source_context = self->source != NULL && pykka_cell_get_scheduler (self->source) != NULL ?
+    pykka_scheduler_get_context (pykka_cell_get_scheduler (self->source)) : self->home;
   w->what = "future";
 }
 

@@ -70,52 +70,32 @@ typedef enum
   PYKKA_CELL_STOPPED,   /* dead: accepts nothing, ever again */
 } PykkaCellState;
 
-/* The runtime half of an actor, shared by the actor and its refs so that a
- * ref can fail fast on a dead actor without keeping it alive. */
-struct _PykkaCell
+/* The part of a cell that the scheduler uses, its first member: the rest
+ * of a cell is private to pykka-cell.c. */
+typedef struct
 {
-  gatomicrefcount  ref_count;
-  PykkaCellState   state;          /* under ->mutex; also read atomically by is_alive */
-  GMutex           mutex;
+  PykkaCell  *next;           /* on the run queue, under the scheduler's mutex */
+  PykkaCell  *running_outer;  /* the cell whose turn this one's nests in; only the running thread */
+  guint       stackful : 1;   /* immutable once started */
+} PykkaRunLink;
 
-  /* Protected by ->mutex (fields in the order that packs them) */
-  PykkaMessage    *head;           /* mailbox, oldest first */
-  PykkaMessage    *tail;
-  guint            length;
-  guint            scheduled : 1;  /* on the run queue or in a turn */
-  guint            running : 1;    /* in a turn right now */
-  guint            wake_pending : 1; /* woken while running: turn again */
-  guint            suspended : 1;  /* waits for a wake, not for mail */
-  PykkaActor      *actor;          /* (owned) from start until death */
-  GSList          *resumes;        /* (owned) Resume*, see pykka_actor_resume_when() */
+static inline PykkaRunLink *
+pykka_cell_run_link (PykkaCell *cell)
+{
+  return (PykkaRunLink *) cell;
+}
 
-  /* Immutable once started */
-  PykkaScheduler  *scheduler;      /* (owned) (nullable until start) */
-  guint64          id;             /* urn = base uuid + id */
-  guint64          serial;         /* start order, for LIFO stop_all */
-  GType            type;
-  guint            stackful : 1;
-  guint            own_thread : 1;
-  guint            log_debug : 1;  /* debug messages shown, decided at start */
-  char            *urn;            /* (owned) */
+/* What the debug dump shows of a cell, read under its lock. */
+typedef struct
+{
+  GType         type;
+  GMainContext *context;     /* (unowned) (nullable) */
+  guint         length;
+  const char   *state;       /* static text */
+  gboolean      own_thread;
+  gboolean      stackful;
+} PykkaCellSnapshot;
 
-  /* Protected by the scheduler's mutex */
-  PykkaCell       *run_next;
-
-  /* Only touched by the thread running the actor's context */
-  PykkaFuture     *suspended_on;   /* (owned) (nullable) reply future awaited */
-  PykkaPromise    *suspended_reply;/* (owned) (nullable) ask answered by it */
-  PykkaCoroutine  *co;             /* (nullable) coroutine in progress */
-  PykkaMessage    *co_message;     /* (owned) message the coroutine handles */
-  const char      *waiting_for;    /* (nullable) what a suspended coroutine waits on, for debugging */
-  GMainLoop       *own_loop;       /* (owned) (nullable) own-thread actors */
-  PykkaCell       *running_outer;  /* the cell whose turn this one nests in */
-
-  PykkaCell       *async_wait;     /* (owned) (nullable) source of the first future a running handler awaits asynchronously */
-
-  /* Protected by the wait-for graph's lock, see pykka-wait.c */
-  PykkaCell       *waits_for;      /* (unowned) (nullable) whose reply a handler of this actor waits for */
-};
 
 /* pykka-thread.c: one per thread that touches the runtime. */
 struct _PykkaThread
@@ -187,19 +167,31 @@ char           *pykka_scheduler_describe_owner  (PykkaScheduler *self);
 #define PYKKA_N_SHARED_STACKS 32
 #define PYKKA_STACK_SIZE      (256 * 1024)
 
-/* pykka-cell.c */
-PykkaCell      *pykka_cell_new          (void);
+/* pykka-cell.c: the mailbox and life of an actor, and the wait-for graph
+ * between actors. */
+PykkaCell      *pykka_cell_new          (GType           type);
 PykkaCell      *pykka_cell_ref          (PykkaCell      *self);
 void            pykka_cell_unref        (PykkaCell      *self);
+void            pykka_cell_set_type     (PykkaCell      *self,
+                                         GType           type);
+GType           pykka_cell_get_gtype    (PykkaCell      *self);
+const guint64  *pykka_cell_get_id_key   (PykkaCell      *self);
+guint64         pykka_cell_get_serial   (PykkaCell      *self);
+PykkaScheduler *pykka_cell_get_scheduler (PykkaCell     *self);
+PykkaActor     *pykka_cell_dup_actor    (PykkaCell      *self);
+void            pykka_cell_snapshot     (PykkaCell      *self,
+                                         PykkaCellSnapshot *snapshot);
+void            pykka_cell_set_waiting_for (PykkaCell   *self,
+                                         const char     *what);
 gboolean        pykka_cell_push         (PykkaCell      *self,
                                          PykkaMessage   *message);
 void            pykka_cell_wake         (PykkaCell      *self);
 gboolean        pykka_cell_is_alive     (PykkaCell      *self);
-gboolean        pykka_cell_begin_start  (PykkaCell      *self,
+gboolean        pykka_cell_start        (PykkaCell      *self,
                                          PykkaActor     *actor,
+                                         GMainContext   *context,
+                                         gboolean        own_thread,
                                          GError        **error);
-void            pykka_cell_finish_start (PykkaCell      *self);
-void            pykka_cell_abort_start  (PykkaCell      *self);
 void            pykka_cell_kill_orphaned (PykkaCell     *self);
 void            pykka_cell_note_async_wait (PykkaPromise *promise);
 gboolean        pykka_cell_add_resume   (PykkaCell      *self,
@@ -214,6 +206,13 @@ guint           pykka_cell_run_turn     (PykkaCell      *self,
 GError         *pykka_cell_dead_error   (PykkaCell      *self);
 const char     *pykka_cell_get_urn      (PykkaCell      *self);
 char           *pykka_cell_describe     (PykkaCell      *self);
+gboolean        pykka_wait_graph_add    (PykkaCell      *waiter,
+                                         PykkaCell      *target,
+                                         PykkaCell     **previous,
+                                         GError        **error);
+void            pykka_wait_graph_remove (PykkaCell      *waiter,
+                                         PykkaCell      *target,
+                                         PykkaCell      *previous);
 PykkaMessage   *pykka_message_new       (PykkaMessageKind kind,
                                          const GValue   *value,
                                          PykkaPromise   *reply);
@@ -347,13 +346,7 @@ gboolean        pykka_wait_full          (const PykkaWaitable *waitable,
                                           gint                 timeout_msec,
                                           GError             **error);
 void            pykka_waiters_wake_all   (PykkaWaiter        **waiters);
-gboolean        pykka_wait_graph_add     (PykkaCell           *waiter,
-                                          PykkaCell           *target,
-                                          PykkaCell          **previous,
-                                          GError             **error);
-void            pykka_wait_graph_remove  (PykkaCell           *waiter,
-                                          PykkaCell           *target,
-                                          PykkaCell           *previous);
+
 
 /* Issue 12 (F10, F14), pykka-future.c: a wait for a promise that reports
  * only whether it completed, shown as @what ("event") in debug dumps.

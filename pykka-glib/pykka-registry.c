@@ -148,7 +148,7 @@ pykka_registry_add (PykkaCell *cell)
   if (cells == NULL)
     cells = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
                                    (GDestroyNotify) pykka_cell_unref);
-  g_hash_table_insert (cells, &cell->id, pykka_cell_ref (cell));
+  g_hash_table_insert (cells, (gpointer) pykka_cell_get_id_key (cell), pykka_cell_ref (cell));
   G_UNLOCK (registry);
 }
 
@@ -158,8 +158,8 @@ pykka_registry_remove (PykkaCell *cell)
   PykkaCell *removed = NULL;
 
   G_LOCK (registry);
-  if (cells != NULL && g_hash_table_lookup (cells, &cell->id) == cell)
-    g_hash_table_steal_extended (cells, &cell->id, NULL, (gpointer *) &removed);
+  if (cells != NULL && g_hash_table_lookup (cells, pykka_cell_get_id_key (cell)) == cell)
+    g_hash_table_steal_extended (cells, pykka_cell_get_id_key (cell), NULL, (gpointer *) &removed);
   G_UNLOCK (registry);
 
   if (removed != NULL)
@@ -170,10 +170,10 @@ static gint
 compare_serial (gconstpointer a,
                 gconstpointer b)
 {
-  const PykkaCell *ca = *(PykkaCell **) a;
-  const PykkaCell *cb = *(PykkaCell **) b;
+  guint64 sa = pykka_cell_get_serial (*(PykkaCell **) a);
+  guint64 sb = pykka_cell_get_serial (*(PykkaCell **) b);
 
-  return ca->serial < cb->serial ? -1 : ca->serial > cb->serial;
+  return sa < sb ? -1 : sa > sb;
 }
 
 /* Live cells of @type (0 for all), in start order, each referenced. */
@@ -189,7 +189,7 @@ pykka_registry_dup_cells (GType type)
     {
       g_hash_table_iter_init (&iter, cells);
       while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &cell))
-        if (type == 0 || g_type_is_a (cell->type, type))
+        if (type == 0 || g_type_is_a (pykka_cell_get_gtype (cell), type))
           g_ptr_array_add (result, pykka_cell_ref (cell));
     }
   G_UNLOCK (registry);
@@ -201,12 +201,11 @@ pykka_registry_dup_cells (GType type)
 static PykkaActorRef *
 cell_dup_ref (PykkaCell *cell)
 {
+  g_autoptr(PykkaActor) actor = pykka_cell_dup_actor (cell);
   PykkaActorRef *ref = NULL;
 
-  g_mutex_lock (&cell->mutex);
-  if (cell->actor != NULL)
-    ref = g_object_ref (pykka_actor_get_actor_ref (cell->actor));
-  g_mutex_unlock (&cell->mutex);
+  if (actor != NULL)
+    ref = g_object_ref (pykka_actor_get_actor_ref (actor));
 
   return ref;
 }

@@ -76,11 +76,11 @@ run_queue_pop (PykkaScheduler *self)
   cell = self->head;
   if (cell != NULL)
     {
-      g_atomic_pointer_set (&self->head, cell->run_next);
+      g_atomic_pointer_set (&self->head, pykka_cell_run_link (cell)->next);
       if (self->head == NULL)
         self->tail = NULL;
-      cell->run_next = NULL;
-      if (!cell->stackful)
+      pykka_cell_run_link (cell)->next = NULL;
+      if (!pykka_cell_run_link (cell)->stackful)
         g_atomic_int_add (&self->n_plain, -1);
     }
   g_mutex_unlock (&self->mutex);
@@ -107,13 +107,13 @@ run_queue_push (PykkaScheduler *self,
 
   pykka_cell_ref (cell);
   g_mutex_lock (&self->mutex);
-  if (!cell->stackful)
+  if (!pykka_cell_run_link (cell)->stackful)
     g_atomic_int_inc (&self->n_plain);
   was_empty = self->head == NULL;
   if (was_empty)
     g_atomic_pointer_set (&self->head, cell);
   else
-    self->tail->run_next = cell;
+    pykka_cell_run_link (self->tail)->next = cell;
   self->tail = cell;
   g_mutex_unlock (&self->mutex);
 
@@ -197,12 +197,13 @@ scheduler_run (PykkaScheduler *self)
 
   while (budget > 0 && (cell = run_queue_pop (self)) != NULL)
     {
+      PykkaRunLink *link = pykka_cell_run_link (cell);
       guint used;
 
-      if (G_UNLIKELY (in_coroutine && cell->stackful))
+      if (G_UNLIKELY (in_coroutine && link->stackful))
         {
           /* Keeps the queue's reference until pushed back below. */
-          cell->run_next = deferred;
+          link->next = deferred;
           deferred = cell;
           continue;
         }
@@ -210,18 +211,18 @@ scheduler_run (PykkaScheduler *self)
         {
           /* The wait this dispatch nests in has run out of time: start
            * no other turn. */
-          cell->run_next = deferred;
+          link->next = deferred;
           deferred = cell;
           break;
         }
 
-      cell->running_outer = me->current_cell;
+      link->running_outer = me->current_cell;
       me->current_cell = cell;
       used = pykka_cell_run_turn (cell, MIN (budget, PYKKA_TURN_BUDGET));
       stat_inc (&self->stats.turns);
       turns++;
-      me->current_cell = cell->running_outer;
-      cell->running_outer = NULL;
+      me->current_cell = link->running_outer;
+      link->running_outer = NULL;
 
       budget -= MIN (used, budget);
       pykka_cell_unref (cell);
@@ -234,13 +235,14 @@ scheduler_run (PykkaScheduler *self)
       g_mutex_lock (&self->mutex);
       while (deferred != NULL)
         {
-          PykkaCell *next = deferred->run_next;
+          PykkaRunLink *link = pykka_cell_run_link (deferred);
+          PykkaCell *next = link->next;
 
-          deferred->run_next = self->head;
+          link->next = self->head;
           if (self->head == NULL)
             self->tail = deferred;
           g_atomic_pointer_set (&self->head, deferred);
-          if (!deferred->stackful)
+          if (!link->stackful)
             g_atomic_int_inc (&self->n_plain);
           deferred = next;
         }
@@ -453,7 +455,7 @@ pykka_scheduler_get_current_cell (void)
 gboolean
 pykka_scheduler_is_running_cell (PykkaCell *cell)
 {
-  for (PykkaCell *c = pykka_thread_self ()->current_cell; c != NULL; c = c->running_outer)
+  for (PykkaCell *c = pykka_thread_self ()->current_cell; c != NULL; c = pykka_cell_run_link (c)->running_outer)
     if (c == cell)
       return TRUE;
   return FALSE;
@@ -529,7 +531,7 @@ pykka_scheduler_orphan (PykkaScheduler *self)
     {
       PykkaCell *cell = cells->pdata[i - 1];
 
-      if (cell->scheduler == self)
+      if (pykka_cell_get_scheduler (cell) == self)
         pykka_cell_kill_orphaned (cell);
     }
 }

@@ -52,111 +52,6 @@ pykka_waiters_wake_all (PykkaWaiter **waiters)
     }
 }
 
-/*
- * The wait-for graph.
- *
- * Every wait of a handler records "this actor waits for that actor's
- * reply" in the waiting cell (->waits_for), for as long as it waits: a
- * blocking get (nested, in a coroutine, or on a condition variable), a
- * reply with a future, a binding's suspension (pykka_actor_resume_when()).
- * A wait whose target already waits, directly or through others, for the
- * waiter would close a cycle and could never end: it fails at once with
- * PYKKA_ERROR_DEADLOCK naming the cycle. One lock guards the graph; only
- * handlers that wait take it, never a tell or an ask.
- */
-G_LOCK_DEFINE_STATIC (graph);
-
-/* Walks of longer chains give up (no cycle is reported). */
-#define PYKKA_MAX_WAIT_CHAIN 4096
-
-static GError *
-cycle_error (PykkaCell *waiter,
-             PykkaCell *target)
-{
-  g_autofree char *first = pykka_cell_describe (waiter);
-  GString *text;
-  guint n = 0;
-
-  if (target == waiter)
-    return g_error_new (PYKKA_ERROR, PYKKA_ERROR_DEADLOCK,
-                        /* Translators: %s is an actor, such as "MyCounter (urn:uuid:…)". */
-                        P_("Deadlock: %s waits for a reply from itself"), first);
-
-  text = g_string_new (first);
-  for (PykkaCell *c = target; c != NULL && n < 64; c = c->waits_for, n++)
-    {
-      g_autofree char *who = pykka_cell_describe (c);
-
-      if (n == 0)
-        /* Translators: continues a cycle of waits, "A (urn:…) waits for B (urn:…)". */
-        g_string_append_printf (text, P_(" waits for %s"), who);
-      else
-        /* Translators: continues a cycle of waits, "…, which waits for C (urn:…)". */
-        g_string_append_printf (text, P_(", which waits for %s"), who);
-      if (c == waiter)
-        break;
-    }
-  {
-    g_autofree char *cycle = g_string_free (text, FALSE);
-
-    return g_error_new (PYKKA_ERROR, PYKKA_ERROR_DEADLOCK,
-                        /* Translators: %s is a cycle of waits, such as "A (urn:…) waits for B (urn:…), which waits for A (urn:…)". */
-                        P_("Deadlock: %s"), cycle);
-  }
-}
-
-/*
- * pykka_wait_graph_add:
- *
- * Records that @waiter waits for @target, unless that closes a cycle:
- * then returns FALSE with PYKKA_ERROR_DEADLOCK. @previous gets what
- * @waiter waited for before (give it to pykka_wait_graph_remove()).
- */
-gboolean
-pykka_wait_graph_add (PykkaCell  *waiter,
-                      PykkaCell  *target,
-                      PykkaCell **previous,
-                      GError    **error)
-{
-  guint n = 0;
-
-  *previous = NULL;
-  if (waiter == NULL || target == NULL)
-    return TRUE;
-
-  G_LOCK (graph);
-  for (PykkaCell *c = target; c != NULL && n < PYKKA_MAX_WAIT_CHAIN; c = c->waits_for, n++)
-    {
-      if (c == waiter)
-        {
-          GError *cycle = cycle_error (waiter, target);
-
-          G_UNLOCK (graph);
-          g_propagate_error (error, cycle);
-          return FALSE;
-        }
-    }
-  *previous = waiter->waits_for;
-  waiter->waits_for = target;
-  G_UNLOCK (graph);
-  return TRUE;
-}
-
-/* Ends the wait that pykka_wait_graph_add() recorded. */
-void
-pykka_wait_graph_remove (PykkaCell *waiter,
-                         PykkaCell *target,
-                         PykkaCell *previous)
-{
-  if (waiter == NULL || target == NULL)
-    return;
-
-  G_LOCK (graph);
-  if (waiter->waits_for == target)
-    waiter->waits_for = previous;
-  G_UNLOCK (graph);
-}
-
 /* A wait for an actor whose turn runs further down this thread's stack
  * (a plain handler's wait runs other handlers nested in it) can never
  * end either: that turn cannot go on before the wait returns. */
@@ -251,12 +146,12 @@ wait_in_coroutine (const PykkaWaitable *w,
           timer = g_timeout_source_new (timeout_msec);
           g_source_set_static_name (timer, "[pykka-coroutine-timeout]");
           g_source_set_callback (timer, co_timeout_fired_cb, timeout, NULL);
-          g_source_attach (timer, pykka_scheduler_get_context (cell->scheduler));
+          g_source_attach (timer, pykka_scheduler_get_context (pykka_cell_get_scheduler (cell)));
         }
 
-      cell->waiting_for = w->what;
+      pykka_cell_set_waiting_for (cell, w->what);
       pykka_coroutine_yield ();
-      cell->waiting_for = NULL;
+      pykka_cell_set_waiting_for (cell, NULL);
     }
 
   if (timer != NULL)
@@ -301,7 +196,7 @@ choose_context_to_iterate (const PykkaWaitable *w,
   ctx = w->source_context;
   if (ctx != NULL)
     {
-      PykkaScheduler *scheduler = w->source_cell != NULL ? w->source_cell->scheduler : NULL;
+      PykkaScheduler *scheduler = w->source_cell != NULL ? pykka_cell_get_scheduler (w->source_cell) : NULL;
 
       /* A future without an actor behind it (a derived future) completes
        * in an idle of its home context, which any thread may iterate. */
@@ -379,10 +274,10 @@ wait_iterating (const PykkaWaitable *w,
 
   /* Outside any dispatch, and only for the context of the actor that
    * answers: within a dispatch the handlers nest as in any iteration. */
-  if (w->source_cell != NULL && w->source_cell->scheduler != NULL &&
-      pykka_scheduler_get_context (w->source_cell->scheduler) == ctx &&
+  if (w->source_cell != NULL && pykka_cell_get_scheduler (w->source_cell) != NULL &&
+      pykka_scheduler_get_context (pykka_cell_get_scheduler (w->source_cell)) == ctx &&
       g_main_depth () == 0 && me->current_cell == NULL)
-    scheduler = w->source_cell->scheduler;
+    scheduler = pykka_cell_get_scheduler (w->source_cell);
 
   if (helping)
     me->helping++;
@@ -511,9 +406,10 @@ timeout_error (const PykkaWaitable *w,
                         timeout_msec);
 
   who = pykka_cell_describe (source);
-  if (source->scheduler != NULL && pykka_scheduler_get_runs (source->scheduler) == runs_before)
+  if (pykka_cell_get_scheduler (source) != NULL &&
+      pykka_scheduler_get_runs (pykka_cell_get_scheduler (source)) == runs_before)
     {
-      owner = pykka_scheduler_describe_owner (source->scheduler);
+      owner = pykka_scheduler_describe_owner (pykka_cell_get_scheduler (source));
       return g_error_new (PYKKA_ERROR, PYKKA_ERROR_TIMEOUT,
                           /* Translators: %d is a number of milliseconds, the first %s an actor, the second a thread, such as "the main thread". */
                           P_("Timed out after %d ms waiting for a reply from actor %s: its context is not being run (it belongs to %s, which did not iterate it during the wait)"),
@@ -571,8 +467,8 @@ pykka_wait_full (const PykkaWaitable *waitable,
 
   if (!pykka_wait_graph_add (waiter, waitable->source_cell, &previous, error))
     return FALSE;
-  if (waitable->source_cell != NULL && waitable->source_cell->scheduler != NULL)
-    runs_before = pykka_scheduler_get_runs (waitable->source_cell->scheduler);
+  if (waitable->source_cell != NULL && pykka_cell_get_scheduler (waitable->source_cell) != NULL)
+    runs_before = pykka_scheduler_get_runs (pykka_cell_get_scheduler (waitable->source_cell));
 
   end = timeout_msec < 0 ? G_MAXINT64 : g_get_monotonic_time () + (gint64) timeout_msec * G_TIME_SPAN_MILLISECOND;
   if (pykka_coroutine_self () != NULL && waiter != NULL)
