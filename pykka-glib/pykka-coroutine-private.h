@@ -102,8 +102,7 @@ gsize           pykka_coroutine_get_memory_size (PykkaCoroutine *co);
 gboolean        pykka_coroutine_is_finished     (PykkaCoroutine *co);
 /* Names what runs on @co for the report of a stack overflow: "actor
  * @type_name (@urn)". Both strings are borrowed and must outlive @co.
- * Inside the library, a coroutine that a cell starts is named after the
- * cell's actor at its first resume unless this was called before. */
+ * The cell names every coroutine it starts after its actor. */
 void            pykka_coroutine_set_description (PykkaCoroutine *co,
                                                  const char     *type_name,
                                                  const char     *urn);

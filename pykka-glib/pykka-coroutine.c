@@ -24,12 +24,6 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
-/* Inside the library, a coroutine that a cell starts is named after the
- * cell's actor (see pykka_coroutine_describe_from_cell()). */
-#ifdef PYKKA_COMPILATION
-# include "config.h"
-# include "pykka-private.h"
-#endif
 
 #if defined(__x86_64__) && defined(__ELF__) && !defined(_WIN32) && \
     !defined(PYKKA_COROUTINE_FORCE_UCONTEXT)
@@ -862,20 +856,6 @@ pykka_coroutine_init_frame (PykkaCoroutine *co)
   co->started = TRUE;
 }
 
-#ifdef PYKKA_COMPILATION
-/* Names a coroutine that a cell runs after the cell's actor: the cell
- * sets ->co before it resumes it. The urn is made once per actor. */
-static void
-pykka_coroutine_describe_from_cell (PykkaCoroutine *co)
-{
-  PykkaCell *cell = pykka_scheduler_get_current_cell ();
-
-  if (cell != NULL && cell->co == co)
-    pykka_coroutine_set_description (co, g_type_name (cell->type),
-                                     pykka_cell_get_urn (cell));
-}
-#endif
-
 /* Slow path of resume: makes @co the occupant of its stack. */
 G_GNUC_NO_INLINE static void
 pykka_coroutine_install (PykkaStackPool *pool,
@@ -901,10 +881,6 @@ pykka_coroutine_install (PykkaStackPool *pool,
     pykka_coroutine_restore (co);
   else
     {
-#ifdef PYKKA_COMPILATION
-      if (co->type_name == NULL)
-        pykka_coroutine_describe_from_cell (co);
-#endif
       pykka_coroutine_init_frame (co);
 #ifdef PYKKA_TSAN
       if (pool->tsan_spare_fibers != NULL && pool->tsan_spare_fibers->len > 0)
