@@ -12,7 +12,6 @@ end, and uses the override's internals.
 import ctypes
 import functools
 import logging
-import sys
 import threading
 
 from gi.module import get_introspection_module
@@ -36,7 +35,6 @@ _PyGILState_Release.argtypes = [ctypes.c_int]
 _PyGILState_Release.restype = None
 
 _getcurrent = _rt._getcurrent
-_take_exception = _rt._take_exception
 _run_hook = _rt._run_hook
 _unstarted_actors = _rt._unstarted_actors
 
@@ -47,6 +45,21 @@ def _start_new(cls, *args, **kwargs):
     return _c_start(cls(*args, **kwargs))
 
 
+def _start(actor):
+    _keep_wrapper(actor)
+    return _c_start(actor)
+
+
+def _keep_wrapper(actor):
+    # PyGObject keeps a Python wrapper alive with its GObject (a toggle
+    # reference) only once the wrapper has an instance dict. An actor
+    # class with __slots__ may never get one: its wrapper would die with
+    # the last Python reference, and every handler would get a fresh one
+    # whose slots were never set. Making the dict keeps the constructed
+    # object for the actor's life.
+    actor.__dict__
+
+
 class _Start:
     """``MyActor.start(*args, **kwargs)`` constructs and starts an actor
     (Pykka's class method); ``actor.start()`` starts one already
@@ -55,7 +68,7 @@ class _Start:
     def __get__(self, obj, cls):
         if obj is None:
             return functools.partial(_start_new, cls)
-        return functools.partial(_c_start, obj)
+        return functools.partial(_start, obj)
 
 
 class Actor(_Pykka.Actor):
@@ -93,6 +106,7 @@ class Actor(_Pykka.Actor):
             super().__init__(use_own_thread=True)
         else:
             super().__init__()
+        _keep_wrapper(self)
         _unstarted_actors[_c_get_urn(self)] = self
 
     @property
@@ -129,8 +143,9 @@ class Actor(_Pykka.Actor):
         answers an ask."""
         logger.warning('Unexpected message received by %s: %s', self, message)
 
-    # Virtual methods of PykkaActor (on_receive is _speedups' C vfunc,
-    # installed below)
+    # Virtual methods of PykkaActor (on_receive and on_failure are
+    # _speedups' C vfuncs, installed below: on_failure calls the
+    # override's _on_failure with the very exception the handler raised)
 
     def do_on_start(self):
         if threading.get_ident() not in threading._active:
@@ -142,32 +157,23 @@ class Actor(_Pykka.Actor):
             self._pykka_gil_state = _PyGILState_Ensure()
         try:
             _run_hook(self.on_start)
-        except Exception as exc:
-            logger.error('Unhandled exception in %s:', self, exc_info=(exc.__class__, exc, exc.__traceback__))
+        except BaseException as exc:
+            # Any BaseException too: the actor dies, and its thread state
+            # goes with it.
             self._pykka_release_thread()
-            raise _rt.GLib.Error(_rt._exception_text(exc), _rt._PYTHON_DOMAIN, 0) from None
+            _log_hook_failure(self, exc)
+            raise _rt.GLib.Error(_speedups.exception_text(exc), _rt._PYTHON_DOMAIN, 0) from None
         return True
 
     def do_on_stop(self):
         try:
             _run_hook(self.on_stop)
-        except Exception as exc:
-            logger.error('Unhandled exception in %s:', self, exc_info=(exc.__class__, exc, exc.__traceback__))
-            raise _rt.GLib.Error(_rt._exception_text(exc), _rt._PYTHON_DOMAIN, 0) from None
+        except BaseException as exc:
+            _log_hook_failure(self, exc)
+            raise _rt.GLib.Error(_speedups.exception_text(exc), _rt._PYTHON_DOMAIN, 0) from None
         finally:
             self._pykka_release_thread()
         return True
-
-    def do_on_failure(self, error):
-        exc = _take_exception(error)
-        exc_info = (exc.__class__, exc, exc.__traceback__)
-        logger.error('Unhandled exception in %s:', self, exc_info=exc_info)
-        try:
-            _run_hook(self.on_failure, *exc_info)
-        except Exception:
-            logger.error('Unhandled exception in %s.on_failure:', self, exc_info=sys.exc_info())
-        finally:
-            self._pykka_release_thread()
 
     def _pykka_release_thread(self):
         state = self.__dict__.pop('_pykka_gil_state', None)
@@ -182,8 +188,16 @@ class Actor(_Pykka.Actor):
             _PyGILState_Release(state)
 
 
-# The on_receive vfunc (it runs every handler in a worker greenlet): set
-# on PykkaPyActor's class structure before any subclass copies it.
+def _log_hook_failure(actor, exc):
+    try:
+        logger.error('Unhandled exception in %s:', actor, exc_info=(exc.__class__, exc, exc.__traceback__))
+    except Exception:
+        pass
+
+
+# The on_receive vfunc (it runs every handler in a worker greenlet) and
+# the on_failure vfunc: set on PykkaPyActor's class structure before any
+# subclass copies it.
 _speedups.install_on_receive(Actor)
 
 

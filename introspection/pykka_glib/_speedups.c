@@ -40,8 +40,8 @@
 static PyObject *worker_type;         /* gi.overrides.Pykka._Worker */
 static PyObject *failure_type;        /* _Failure */
 static PyObject *suspended_marker;    /* _SUSPENDED */
-static PyObject *stash_exception;     /* _stash_exception(exc) -> GLib.Error */
-static PyObject *take_exception;      /* _take_exception(GLib.Error) -> exc */
+static PyObject *exception_of;        /* _exception_of(GLib.Error) -> exc */
+static PyObject *on_failure;          /* _on_failure(actor, exc) */
 static PyObject *resume_failed;       /* _resume_failed(exc) */
 static PyObject *proxy_messages;      /* frozenset of the proxy message classes */
 static PyObject *dispatch_proxy;      /* _dispatch_proxy(actor, message) */
@@ -56,6 +56,7 @@ static Py_ssize_t off_caller = -1;
 static Py_ssize_t off_actor = -1;
 static Py_ssize_t off_depth = -1;
 static Py_ssize_t off_pending = -1;
+static Py_ssize_t off_suspended = -1;
 static Py_ssize_t off_failure_exc = -1;
 
 static PyObject *str_pool;            /* key of the worker pool in the thread state dict */
@@ -67,6 +68,20 @@ static PyObject *str_get_from_hook;
 static PyObject *str_exception;
 static PyObject *str_on_receive;
 static PyObject *empty_tuple;
+
+/* The worker that last handed a handler's outcome back to the greenlet
+ * that switched into it (worker_run, suspend): on_receive checks that
+ * what its switch returned comes from there, and not from a handler that
+ * switched out of its worker by itself. */
+static __thread PyObject *handed_back_by;
+/* What it handed back (owned until on_receive takes it): not through the
+ * switch's arguments, which the idle worker's stack would keep (with an
+ * exception's traceback and locals) until its next handler. */
+static __thread PyObject *handed_back_value;
+
+/* Refs of actors whose thread did not survive a fork (in the child only):
+ * PykkaActorRef -> itself, a reference each. */
+static GHashTable *dead_after_fork;
 
 /* Idle workers a thread keeps once their handler had suspended. */
 #define MAX_IDLE_WORKERS 64
@@ -104,6 +119,210 @@ slot_offset (PyObject   *type,
 
 static PykkaFuture *pending_get (PyObject *capsule);
 static PyObject *settle_pending (PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+
+/* ------------------------------------------------------------------------
+ * Python exceptions in GErrors
+ *
+ * A Python exception travels in a GError of the domain
+ * pykka-python-error-quark (code 0, message "Type: text"), an extended
+ * error domain whose private data holds the exception: every copy of the
+ * GError shares it, so it lives exactly as long as the futures (and
+ * messages) holding the error, and a Python caller reading any copy gets
+ * the very exception object. Nothing else keeps it: no table, no cap.
+ *
+ * A GLib.Error raised by a handler keeps its own domain, code and message
+ * for C callers; as GErrors of other domains carry nothing else, Python
+ * callers get an equal GLib.Error (Pykka.Timeout, Pykka.ActorDeadError
+ * for those codes of pykka-error-quark), not the same object.
+ */
+
+#define PYTHON_ERROR_DOMAIN "pykka-python-error-quark"
+
+/* The exception, shared by the copies of one GError (atomic count). */
+typedef struct
+{
+  gint refs;
+  PyObject *exc;
+} ExceptionBox;
+
+typedef struct
+{
+  ExceptionBox *box;
+} PythonErrorPrivate;
+
+static GQuark python_error_quark;
+
+static PythonErrorPrivate *
+python_error_get_private (const GError *error)
+{
+  /* As G_DEFINE_EXTENDED_ERROR does (its domain name would be a C
+   * identifier). */
+  const gsize sa = 2 * sizeof (gsize);
+  const gsize as = (sizeof (PythonErrorPrivate) + (sa - 1)) & -sa;
+
+  return (PythonErrorPrivate *) (((guint8 *) error) - as);
+}
+
+static void
+python_error_init (GError *error)
+{
+  python_error_get_private (error)->box = NULL;
+}
+
+static void
+python_error_copy (const GError *source,
+                   GError       *dest)
+{
+  ExceptionBox *box = python_error_get_private (source)->box;
+
+  /* No GIL: copies happen on any thread, under the runtime's locks. */
+  if (box != NULL)
+    g_atomic_int_inc (&box->refs);
+  python_error_get_private (dest)->box = box;
+}
+
+static void
+python_error_clear (GError *error)
+{
+  ExceptionBox *box = python_error_get_private (error)->box;
+
+  python_error_get_private (error)->box = NULL;
+  if (box == NULL || !g_atomic_int_dec_and_test (&box->refs))
+    return;
+  /* The last copy: drops the exception, unless the interpreter is gone
+   * (then it is leaked, as CPython leaks everything at exit). */
+  if (Py_IsInitialized () && !_Py_IsFinalizing ())
+    {
+      PyGILState_STATE state = PyGILState_Ensure ();
+
+      Py_CLEAR (box->exc);
+      PyGILState_Release (state);
+    }
+  g_free (box);
+}
+
+/* "Type: text" for @exc (never fails: a __str__ that raises gives a
+ * placeholder). */
+static char *
+exception_text (PyObject *exc)
+{
+  const char *name = _PyType_Name (Py_TYPE (exc));
+  PyObject *str = PyObject_Str (exc);
+  const char *text = str != NULL ? PyUnicode_AsUTF8 (str) : NULL;
+  char *result;
+
+  if (text == NULL)
+    {
+      PyErr_Clear ();
+      text = "<str() failed>";
+    }
+  result = *text != '\0' ? g_strdup_printf ("%s: %s", name, text) : g_strdup (name);
+  Py_XDECREF (str);
+  return result;
+}
+
+static int set_gerror (GError **error, PyObject *gerror);
+
+/* The GError that carries @exc (never fails; keeps any Python error set
+ * before the call). */
+static GError *
+exception_to_gerror (PyObject *exc)
+{
+  GError *error = NULL;
+  PyObject *type, *value, *tb;
+
+  PyErr_Fetch (&type, &value, &tb);
+  if (PyObject_TypeCheck (exc, (PyTypeObject *) glib_error_type) && set_gerror (&error, exc) < 0)
+    {
+      /* Attributes that are not a GError's: travels as any exception. */
+      PyErr_Clear ();
+      g_clear_error (&error);
+    }
+  if (error == NULL)
+    {
+      char *text = exception_text (exc);
+
+      error = g_error_new_literal (python_error_quark, 0, text);
+      g_free (text);
+    }
+  if (error->domain == python_error_quark)
+    {
+      ExceptionBox *box = g_new (ExceptionBox, 1);
+
+      box->refs = 1;
+      box->exc = Py_NewRef (exc);
+      python_error_get_private (error)->box = box;
+    }
+  PyErr_Restore (type, value, tb);
+  return error;
+}
+
+/* The exception that @error carries (a new reference), or NULL if it
+ * carries none. */
+static PyObject *
+gerror_payload (const GError *error)
+{
+  ExceptionBox *box;
+
+  if (error->domain != python_error_quark)
+    return NULL;
+  box = python_error_get_private (error)->box;
+  return box != NULL && box->exc != NULL ? Py_NewRef (box->exc) : NULL;
+}
+
+static gboolean
+gerror_payload_present (const GError *error)
+{
+  return error->domain == python_error_quark && python_error_get_private (error)->box != NULL;
+}
+
+/* The Python exception for @error: the one it carries, or one made from
+ * it (a new reference; NULL with an exception set on failure). */
+static PyObject *
+gerror_to_exception (const GError *error)
+{
+  PyObject *exc = gerror_payload (error);
+  PyObject *gerror;
+
+  if (exc != NULL)
+    return exc;
+  gerror = PyObject_CallFunction (glib_error_type, "ssi", error->message,
+                                  g_quark_to_string (error->domain), error->code);
+  if (gerror == NULL)
+    return NULL;
+  exc = PyObject_CallOneArg (exception_of, gerror);
+  Py_DECREF (gerror);
+  return exc;
+}
+
+/* The exception being raised (normalised, with its traceback), taken out
+ * of the error indicator: a new reference. */
+static PyObject *
+fetch_exception (void)
+{
+  PyObject *type, *value, *tb;
+
+  PyErr_Fetch (&type, &value, &tb);
+  PyErr_NormalizeException (&type, &value, &tb);
+  if (tb != NULL && value != NULL)
+    PyException_SetTraceback (value, tb);
+  Py_XDECREF (type);
+  Py_XDECREF (tb);
+  if (value == NULL)
+    value = PyObject_CallFunction (PyExc_RuntimeError, "s", "an error without an exception");
+  return value;
+}
+
+static void
+python_error_register (void)
+{
+  if (python_error_quark == 0)
+    python_error_quark = g_error_domain_register_static (PYTHON_ERROR_DOMAIN,
+                                                         sizeof (PythonErrorPrivate),
+                                                         python_error_init,
+                                                         python_error_copy,
+                                                         python_error_clear);
+}
 
 /* ------------------------------------------------------------------------
  * Values
@@ -199,6 +418,12 @@ message_to_value (GValue   *value,
     {
       const GValue *source = pyg_boxed_get (obj, GValue);
 
+      if (source == NULL || G_VALUE_TYPE (source) == G_TYPE_INVALID)
+        {
+          PyErr_SetString (PyExc_ValueError,
+                           "an unset GObject.Value cannot be a message or a future's value");
+          return -1;
+        }
       g_value_init (value, G_VALUE_TYPE (source));
       g_value_copy (source, value);
       return 0;
@@ -226,7 +451,8 @@ value_to_py (const GValue *value,
 /* The reply of a Python handler: a gboolean, gint or gdouble, a NULL
  * pointer for None, a G_TYPE_OBJECT for a GObject (a future travels as a
  * value, Pykka's semantics), a completed future for a GObject.Value (it
- * keeps its GType), a PyObject for anything else (str included). */
+ * keeps its GType), a PyObject for anything else (str included). An unset
+ * GObject.Value is a ValueError (the handler's failure). */
 static int
 reply_to_value (GValue   *reply,
                 PyObject *obj)
@@ -239,6 +465,13 @@ reply_to_value (GValue   *reply,
     ;
   else if (type == gvalue_type)
     {
+      const GValue *source = pyg_boxed_get (obj, GValue);
+
+      if (source == NULL || G_VALUE_TYPE (source) == G_TYPE_INVALID)
+        {
+          PyErr_SetString (PyExc_ValueError, "a handler cannot reply with an unset GObject.Value");
+          return -1;
+        }
       g_value_init (reply, PYKKA_TYPE_FUTURE);
       g_value_take_object (reply, pykka_future_new_for_value (pyg_boxed_get (obj, GValue)));
     }
@@ -252,23 +485,31 @@ reply_to_value (GValue   *reply,
   return 0;
 }
 
-/* Raises the Python exception that @error stands for (consumed). */
+/* Raises the Python exception that @error stands for (consumed): the
+ * very exception it carries, or one made from it. A NULL @error (a call
+ * that failed a precondition) is a RuntimeError. */
 static PyObject *
 raise_gerror (GError *error)
 {
-  PyObject *gerror, *exc;
+  PyObject *exc;
+  gboolean carried;
 
-  gerror = PyObject_CallFunction (glib_error_type, "ssi", error->message,
-                                  g_quark_to_string (error->domain), error->code);
+  if (error == NULL)
+    {
+      PyErr_SetString (PyExc_RuntimeError, "pykka-glib refused the call without saying why "
+                       "(see the critical it logged)");
+      return NULL;
+    }
+  exc = gerror_to_exception (error);
+  carried = gerror_payload_present (error);
   g_error_free (error);
-  if (gerror == NULL)
-    return NULL;
-  exc = PyObject_CallOneArg (take_exception, gerror);
-  Py_DECREF (gerror);
   if (exc == NULL)
     return NULL;
-  /* raise ... from None */
-  PyException_SetCause (exc, NULL);
+  if (!carried)
+    {
+      /* raise ... from None */
+      PyException_SetCause (exc, NULL);
+    }
   PyErr_SetObject ((PyObject *) Py_TYPE (exc), exc);
   Py_DECREF (exc);
   return NULL;
@@ -324,24 +565,15 @@ timeout_to_ms (PyObject *timeout,
       PyErr_SetString (PyExc_ValueError, "cannot convert float NaN to integer");
       return -1;
     }
-  if (t < 1)
+  /* Rounded up: any positive timeout waits, at least 1 ms; 0 (or less)
+   * only looks. */
+  if (t <= 0)
     *ms = 0;
   else if (t >= G_MAXINT)
     *ms = G_MAXINT;
   else
-    *ms = (gint) t;
+    *ms = (gint) ceil (t);
   return 0;
-}
-
-static PyObject *
-py_ms (PyObject *module,
-       PyObject *timeout)
-{
-  gint ms;
-
-  if (timeout_to_ms (timeout, &ms) < 0)
-    return NULL;
-  return PyLong_FromLong (ms);
 }
 
 /* ------------------------------------------------------------------------
@@ -453,20 +685,9 @@ worker_run (PyObject        *module,
       ok = value != NULL;
       if (!ok)
         {
-          PyObject *type, *tb;
-
-          if (PyErr_ExceptionMatches (PyExc_GreenletExit))
-            {
-              Py_DECREF (actor);
-              Py_DECREF (message);
-              return NULL;
-            }
-          PyErr_Fetch (&type, &value, &tb);
-          PyErr_NormalizeException (&type, &value, &tb);
-          if (tb != NULL)
-            PyException_SetTraceback (value, tb);
-          Py_XDECREF (type);
-          Py_XDECREF (tb);
+          /* Any exception, GreenletExit and every other BaseException
+           * included, is the handler's failure: the worker lives on. */
+          value = fetch_exception ();
         }
       Py_CLEAR (actor);
       Py_CLEAR (message);
@@ -478,8 +699,8 @@ worker_run (PyObject        *module,
           caller = Py_XNewRef (SLOT (self, off_caller));
           if (!ok)
             Py_SETREF (value, PyObject_CallOneArg (failure_type, value));
-          switch_args = value != NULL ? PyTuple_Pack (1, value) : NULL;
-          Py_XDECREF (value);
+          switch_args = value != NULL ? Py_NewRef (empty_tuple) : NULL;
+          Py_XSETREF (handed_back_value, value);
         }
       else
         {
@@ -513,6 +734,7 @@ worker_run (PyObject        *module,
           Py_XDECREF (switch_args);
           return NULL;
         }
+      handed_back_by = self;
       next = PyGreenlet_Switch ((PyGreenlet *) caller, switch_args, NULL);
       Py_DECREF (switch_args);
       Py_DECREF (caller);
@@ -531,6 +753,14 @@ worker_run (PyObject        *module,
     }
 }
 
+/* Whether @worker can run a handler: not a greenlet that died (a worker
+ * ended by a GreenletExit thrown into it while idle). */
+static gboolean
+worker_usable (PyObject *worker)
+{
+  return !PyGreenlet_STARTED ((PyGreenlet *) worker) || PyGreenlet_ACTIVE ((PyGreenlet *) worker);
+}
+
 /* The on_receive vfunc of every Python actor class. */
 static gboolean
 actor_on_receive (PykkaActor   *actor,
@@ -540,7 +770,7 @@ actor_on_receive (PykkaActor   *actor,
 {
   PyGILState_STATE state = PyGILState_Ensure ();
   PyObject *self = NULL, *msg = NULL, *pool = NULL, *worker = NULL;
-  PyObject *args = NULL, *value = NULL, *depth;
+  PyObject *args = NULL, *value = NULL, *depth, *exc;
   Py_ssize_t n;
   gboolean ok = FALSE;
 
@@ -554,14 +784,15 @@ actor_on_receive (PykkaActor   *actor,
   if (pool == NULL)
     goto python_error;
 
-  n = PyList_GET_SIZE (pool);
-  if (n > 0)
+  while ((n = PyList_GET_SIZE (pool)) > 0 && worker == NULL)
     {
       /* pool.pop(): the list's reference becomes ours */
       worker = PyList_GET_ITEM (pool, n - 1);
       Py_SET_SIZE (pool, n - 1);
+      if (!worker_usable (worker))
+        Py_CLEAR (worker);
     }
-  else
+  if (worker == NULL)
     {
       worker = PyObject_CallNoArgs (worker_type);
       if (worker == NULL)
@@ -577,9 +808,27 @@ actor_on_receive (PykkaActor   *actor,
   args = PyTuple_Pack (2, self, msg);
   if (args == NULL)
     goto python_error;
+  handed_back_by = NULL;
   value = PyGreenlet_Switch ((PyGreenlet *) worker, args, NULL);
+  if (handed_back_value != NULL)
+    {
+      /* (Taken even when not ours: it was handed to this greenlet.) */
+      Py_XSETREF (value, handed_back_value);
+      handed_back_value = NULL;
+    }
   if (value == NULL)
     goto python_error;
+  if (handed_back_by != worker)
+    {
+      /* The handler switched out of its worker by itself (or the worker
+       * died): the worker is not ours to use again, and this message
+       * fails. */
+      PyErr_SetString (PyExc_RuntimeError, "the handler switched out of its greenlet "
+                       "without returning");
+      Py_CLEAR (worker);
+      goto handler_error;
+    }
+  handed_back_by = NULL;
 
   if (value == suspended_marker)
     {
@@ -598,38 +847,37 @@ actor_on_receive (PykkaActor   *actor,
     goto python_error;
   if (Py_TYPE (value) == (PyTypeObject *) failure_type)
     {
-      PyObject *gerror = PyObject_CallOneArg (stash_exception, SLOT (value, off_failure_exc));
-
-      if (gerror == NULL || set_gerror (error, gerror) < 0)
-        {
-          Py_XDECREF (gerror);
-          goto python_error;
-        }
-      Py_DECREF (gerror);
+      g_propagate_error (error, exception_to_gerror (SLOT (value, off_failure_exc)));
       goto out;
     }
   if (reply_to_value (reply, value) < 0)
-    goto python_error;
+    goto handler_error;
   ok = TRUE;
   goto out;
 
 python_error:
   /* Not the handler's exception (that one comes as a _Failure): a bug of
-   * this layer. Printed, and a failure for C. */
-  {
-    PyObject *type, *exc, *tb, *text = NULL;
+   * this layer. Logged, and the asker gets it. */
+  exc = fetch_exception ();
+  if (exc != NULL)
+    {
+      PyErr_SetObject ((PyObject *) Py_TYPE (exc), exc);
+      PyErr_WriteUnraisable (self);
+    }
+  goto fail;
 
-    PyErr_Fetch (&type, &exc, &tb);
-    PyErr_NormalizeException (&type, &exc, &tb);
-    if (exc != NULL)
-      text = PyObject_Str (exc);
-    g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_FAILED, "Python on_receive failed: %s",
-                 text != NULL && PyUnicode_Check (text) ? PyUnicode_AsUTF8 (text) : "?");
-    Py_XDECREF (text);
-    PyErr_Restore (type, exc, tb);
-    PyErr_Print ();
-    ok = FALSE;
-  }
+handler_error:
+  /* The handler's outcome cannot be a reply: its failure. */
+  exc = fetch_exception ();
+
+fail:
+  if (exc != NULL)
+    g_propagate_error (error, exception_to_gerror (exc));
+  else
+    g_set_error_literal (error, PYKKA_ERROR, PYKKA_ERROR_FAILED, "Python on_receive failed");
+  Py_XDECREF (exc);
+  PyErr_Clear ();
+  ok = FALSE;
 
 out:
   Py_XDECREF (value);
@@ -640,6 +888,28 @@ out:
   Py_XDECREF (self);
   PyGILState_Release (state);
   return ok;
+}
+
+/* The on_failure vfunc of every Python actor class: _on_failure(actor,
+ * exc) with the very exception the failed handler raised. */
+static void
+actor_on_failure (PykkaActor   *actor,
+                  const GError *error)
+{
+  PyGILState_STATE state = PyGILState_Ensure ();
+  PyObject *self, *exc = NULL, *result = NULL;
+
+  self = pygobject_new ((GObject *) actor);
+  if (self != NULL)
+    exc = gerror_to_exception (error);
+  if (exc != NULL)
+    result = PyObject_CallFunctionObjArgs (on_failure, self, exc, NULL);
+  if (result == NULL)
+    PyErr_WriteUnraisable (self);
+  Py_XDECREF (result);
+  Py_XDECREF (exc);
+  Py_XDECREF (self);
+  PyGILState_Release (state);
 }
 
 static PyObject *
@@ -660,6 +930,7 @@ py_install_on_receive (PyObject *module,
    * initialised, so this must run before any subclass exists. */
   klass = g_type_class_ref (gtype);
   klass->on_receive = actor_on_receive;
+  klass->on_failure = actor_on_failure;
   Py_RETURN_NONE;
 }
 
@@ -674,7 +945,8 @@ typedef struct
   gint refs;                  /* the async callback, the timers, a deferred resume (atomic) */
   gboolean fired;             /* ready or timed out: the first one counts */
   gboolean ready;             /* which one, for a deferred resume */
-  PyObject *worker;
+  gboolean resumed;           /* switched into the worker (GIL) */
+  PyObject *worker;           /* NULL once the suspension ended otherwise (GIL) */
   GThread *thread;            /* the worker's: the only one that may resume it */
   GMainContext *context;      /* the actor's (owned) */
   Timers *timers;             /* while in their queue */
@@ -717,6 +989,13 @@ waiter_resume (Waiter  *waiter,
   PyObject *worker = waiter->worker;
   PyObject *depth, *args, *result = NULL;
 
+  if (worker == NULL || waiter->resumed)
+    {
+      /* The suspension ended already (see suspend()). */
+      PyGILState_Release (state);
+      return;
+    }
+  waiter->resumed = TRUE;
   depth = PyLong_FromLong (g_main_depth ());
   args = PyTuple_Pack (1, ready ? Py_True : Py_False);
   if (depth != NULL && args != NULL)
@@ -735,7 +1014,7 @@ waiter_resume (Waiter  *waiter,
         PyException_SetTraceback (exc, tb);
       logged = PyObject_CallOneArg (resume_failed, exc != NULL ? exc : Py_None);
       if (logged == NULL)
-        PyErr_Print ();
+        PyErr_WriteUnraisable (resume_failed);
       Py_XDECREF (logged);
       Py_XDECREF (type);
       Py_XDECREF (exc);
@@ -1044,14 +1323,18 @@ waiter_ready_cb (GObject      *source_object,
   waiter_unref (data);
 }
 
-/* pykka_actor_resume_when()'s callback, in a turn of the actor; its
- * destroy notify drops the reference. */
+/* pykka_actor_suspend_until()'s callback, in a turn of the actor, once
+ * the future completed or the timeout passed; its destroy notify drops
+ * the reference. */
 static void
 waiter_resume_cb (PykkaActor  *actor,
                   PykkaFuture *future,
                   gpointer     data)
 {
-  waiter_ready (data);
+  Waiter *waiter = data;
+
+  if (!waiter->fired)
+    waiter_fire (waiter, pykka_future_is_done (future));
 }
 
 /* The reply future of a suspended handler, in the worker's pending slot:
@@ -1087,7 +1370,9 @@ pending_get (PyObject *capsule)
 }
 
 /* Completes the reply future of a handler that had suspended (@args:
- * pending, ok, value) with its return value or (not ok) its exception. */
+ * pending, ok, value) with its return value or (not ok) its exception. A
+ * value that cannot be one (an unset GObject.Value) completes it with the
+ * conversion's exception: the future is always completed. */
 static PyObject *
 settle_pending (PyObject        *module,
                 PyObject *const *args,
@@ -1095,7 +1380,8 @@ settle_pending (PyObject        *module,
 {
   PykkaFuture *future;
   GError *error = NULL;
-  gboolean done;
+  GError *failure = NULL;
+  gboolean done = FALSE;
 
   if (nargs != 3)
     {
@@ -1105,30 +1391,29 @@ settle_pending (PyObject        *module,
   future = pending_get (args[0]);
   if (future == NULL)
     return NULL;
-  if (PyObject_IsTrue (args[1]))
+  if (args[1] == Py_True)
     {
       GValue value = G_VALUE_INIT;
 
-      if (message_to_value (&value, args[2]) < 0)
-        return NULL;
-      Py_BEGIN_ALLOW_THREADS
-      done = pykka_future_set_value (future, &value, &error);
-      Py_END_ALLOW_THREADS
-      g_value_unset (&value);
+      if (message_to_value (&value, args[2]) == 0)
+        {
+          Py_BEGIN_ALLOW_THREADS
+          done = pykka_future_set_value (future, &value, &error);
+          Py_END_ALLOW_THREADS
+          g_value_unset (&value);
+        }
+      else
+        {
+          PyObject *exc = fetch_exception ();
+
+          failure = exception_to_gerror (exc != NULL ? exc : Py_None);
+          Py_XDECREF (exc);
+        }
     }
   else
+    failure = exception_to_gerror (args[2]);
+  if (failure != NULL)
     {
-      PyObject *gerror = PyObject_CallOneArg (stash_exception, args[2]);
-      GError *failure = NULL;
-
-      if (gerror == NULL)
-        return NULL;
-      if (set_gerror (&failure, gerror) < 0)
-        {
-          Py_DECREF (gerror);
-          return NULL;
-        }
-      Py_DECREF (gerror);
       Py_BEGIN_ALLOW_THREADS
       done = pykka_future_set_error (future, failure, &error);
       Py_END_ALLOW_THREADS
@@ -1148,8 +1433,11 @@ settle_pending (PyObject        *module,
  * wait), and a timed-out wait just ends when the future does. Other
  * futures and events go through get_async / wait_async, with a
  * cancellable after a timeout, so that a future nobody completes does not
- * keep the wait (a reference cycle through its task) for ever. */
-static void
+ * keep the wait (a reference cycle through its task) for ever.
+ *
+ * Returns the waiter with a reference for the suspension (see suspend()),
+ * or NULL with an exception set. */
+static Waiter *
 wait_async (PyObject *worker,
             GObject  *target,
             gint      timeout_ms,
@@ -1166,6 +1454,30 @@ wait_async (PyObject *worker,
   waiter->worker = Py_NewRef (worker);
   waiter->thread = g_thread_self ();
   waiter->context = g_main_context_ref (context);
+
+  /* (The handler runs, so its actor lives: the resume cannot be dropped
+   * before it runs, unless the suspension ends first.) The runtime keeps
+   * the timeout, and records the wait in its wait-for graph: a wait that
+   * could never end (the actor's own reply, a cycle of asks) fails here. */
+  if (completes && PYKKA_IS_FUTURE (target) &&
+      pykka_actor_ref_is_alive (pykka_actor_get_actor_ref (actor)))
+    {
+      GError *error = NULL;
+      gboolean ok;
+
+      Py_BEGIN_ALLOW_THREADS
+      ok = pykka_actor_suspend_until (actor, PYKKA_FUTURE (target), timeout_ms < 0 ? -1 : MAX (timeout_ms, 1),
+                                      waiter_resume_cb, waiter, waiter_unref, &error);
+      Py_END_ALLOW_THREADS
+      if (!ok)
+        {
+          raise_gerror (error);
+          return NULL;
+        }
+      g_atomic_int_inc (&waiter->refs);
+      return waiter;
+    }
+
   if (timeout_ms >= 0)
     {
       if (!completes)
@@ -1173,19 +1485,6 @@ wait_async (PyObject *worker,
       waiter->refs++;
       waiter->deadline = g_get_monotonic_time () + (gint64) MAX (timeout_ms, 1) * 1000;
       timers = timers_for_context (context);
-    }
-
-  /* (The handler runs, so its actor lives: the resume cannot be dropped
-   * before it runs, unless the suspension ends first.) */
-  if (completes && PYKKA_IS_FUTURE (target) &&
-      pykka_actor_ref_is_alive (pykka_actor_get_actor_ref (actor)))
-    {
-      Py_BEGIN_ALLOW_THREADS
-      pykka_actor_resume_when (actor, PYKKA_FUTURE (target), waiter_resume_cb, waiter, waiter_unref);
-      Py_END_ALLOW_THREADS
-      if (timers != NULL)
-        timers_add (timers, waiter);
-      return;
     }
 
   Py_BEGIN_ALLOW_THREADS
@@ -1207,6 +1506,22 @@ wait_async (PyObject *worker,
   Py_END_ALLOW_THREADS
   if (timers != NULL)
     timers_add (timers, waiter);
+  g_atomic_int_inc (&waiter->refs);
+  return waiter;
+}
+
+/* The suspension of @waiter ended without it: a greenlet.throw() or
+ * switch() into the suspended worker. Nothing resumes the worker for this
+ * wait any more; its timeout and callbacks go as they come. */
+static void
+waiter_abandon (Waiter *waiter)
+{
+  Py_CLEAR (waiter->worker);
+  waiter->fired = TRUE;
+  if (timers_remove (waiter))
+    waiter_unref (waiter);
+  if (waiter->cancellable != NULL)
+    g_cancellable_cancel (waiter->cancellable);
 }
 
 /* The worker running a handler in the current greenlet, if a wait there
@@ -1238,7 +1553,15 @@ suspendable_worker (void)
 }
 
 /* Suspends the handler running in @worker (the current greenlet) until
- * @target is ready or @timeout_ms pass: 1 if ready, 0 if not, -1 on error. */
+ * @target is ready or @timeout_ms pass: 1 if ready, 0 if not, -1 on error.
+ *
+ * Only the wait's callback (waiter_resume) may switch back in. A
+ * greenlet.throw() into the suspended worker ends the wait with the
+ * thrown exception, and a switch() with a RuntimeError, which the handler
+ * gets like any other (so its asker gets it, unless the handler catches
+ * it); the wait's callbacks then resume nothing. _Worker.throw and
+ * _Worker.switch make the intruding greenlet the worker's caller, which
+ * gets control back when the handler ends or waits again. */
 static int
 suspend (PyObject *worker,
          GObject  *target,
@@ -1246,19 +1569,11 @@ suspend (PyObject *worker,
          gboolean  completes)
 {
   PyObject *marker = Py_None;
-  PyObject *caller, *args, *result;
+  PyObject *caller, *args, *result, *thread;
+  Waiter *waiter;
+  gboolean resumed;
   int ready;
 
-  if (SLOT (worker, off_pending) == NULL || SLOT (worker, off_pending) == Py_None)
-    {
-      /* The first suspension: C gets this future as the reply. */
-      PyObject *pending = pending_new ();
-
-      if (pending == NULL)
-        return -1;
-      slot_set (worker, off_pending, pending);
-      marker = suspended_marker;
-    }
   caller = Py_XNewRef (SLOT (worker, off_caller));
   if (caller == NULL || !PyGreenlet_Check (caller))
     {
@@ -1266,21 +1581,62 @@ suspend (PyObject *worker,
       PyErr_SetString (PyExc_RuntimeError, "a running worker has no caller");
       return -1;
     }
-  args = PyTuple_Pack (1, marker);
-  if (args == NULL)
+  args = PyTuple_Pack (1, Py_None);
+  thread = PyLong_FromUnsignedLong (PyThread_get_thread_ident ());
+  if (args == NULL || thread == NULL)
+    goto error;
+  /* A wait that would deadlock raises here, before anything of the
+   * suspension is set up. Nothing resumes the worker before it has
+   * switched out below. */
+  waiter = wait_async (worker, target, timeout_ms, completes);
+  if (waiter == NULL)
+    goto error;
+  if (SLOT (worker, off_pending) == NULL || SLOT (worker, off_pending) == Py_None)
     {
-      Py_DECREF (caller);
-      return -1;
+      /* The first suspension: C gets this future as the reply. */
+      PyObject *pending = pending_new ();
+
+      if (pending == NULL)
+        {
+          waiter_abandon (waiter);
+          waiter_unref (waiter);
+          goto error;
+        }
+      slot_set (worker, off_pending, pending);
+      marker = suspended_marker;
+      Py_INCREF (marker);
+      PyTuple_SET_ITEM (args, 0, marker);
+      Py_DECREF (Py_None);
     }
-  wait_async (worker, target, timeout_ms, completes);
+  slot_set (worker, off_suspended, thread);
+  thread = NULL;
+  handed_back_by = worker;
   result = PyGreenlet_Switch ((PyGreenlet *) caller, args, NULL);
+  slot_set (worker, off_suspended, Py_NewRef (Py_None));
   Py_DECREF (args);
   Py_DECREF (caller);
+  resumed = waiter->resumed;
+  if (!resumed)
+    waiter_abandon (waiter);
+  waiter_unref (waiter);
   if (result == NULL)
     return -1;
+  if (!resumed)
+    {
+      Py_DECREF (result);
+      PyErr_SetString (PyExc_RuntimeError, "a suspended handler's greenlet was switched into "
+                       "by other code: its wait ended");
+      return -1;
+    }
   ready = PyObject_IsTrue (result);
   Py_DECREF (result);
   return ready;
+
+error:
+  Py_XDECREF (args);
+  Py_XDECREF (thread);
+  Py_DECREF (caller);
+  return -1;
 }
 
 /* The arguments of get() and wait(): one optional @timeout, by position
@@ -1405,19 +1761,18 @@ future_wait_get (PyObject    *py_future,
     }
   if (value != NULL)
     return value_to_py (value, FALSE);
-  if (py_future == NULL)
+  if (py_future == NULL || error == NULL || gerror_payload_present (error))
     return raise_gerror (error);
   else
     {
-      PyObject *gerror, *exc;
+      /* An error made into an exception here: the same object for every
+       * get() of a completed future (Future._exception). */
+      PyObject *exc = gerror_to_exception (error);
 
-      gerror = PyObject_CallFunction (glib_error_type, "ssi", error->message,
-                                      g_quark_to_string (error->domain), error->code);
       g_error_free (error);
-      if (gerror == NULL)
+      if (exc == NULL)
         return NULL;
-      exc = PyObject_CallMethodOneArg (py_future, str_exception, gerror);
-      Py_DECREF (gerror);
+      Py_SETREF (exc, PyObject_CallMethodOneArg (py_future, str_exception, exc));
       if (exc == NULL)
         return NULL;
       PyException_SetCause (exc, NULL);
@@ -1484,6 +1839,28 @@ ref_of (PyObject *self)
   return PYKKA_ACTOR_REF (obj);
 }
 
+/* Whether @ref's actor lived on a thread that did not survive a fork
+ * (in the child). */
+static inline gboolean
+dead_in_child (PykkaActorRef *ref)
+{
+  return G_UNLIKELY (dead_after_fork != NULL) && g_hash_table_contains (dead_after_fork, ref);
+}
+
+static GError *
+dead_in_child_error (PyObject *self)
+{
+  PyObject *text = PyObject_Str (self);
+  GError *error;
+
+  error = g_error_new (PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD,
+                       "%s is dead: its thread did not survive the fork",
+                       text != NULL && PyUnicode_Check (text) ? PyUnicode_AsUTF8 (text) : "actor");
+  PyErr_Clear ();
+  Py_XDECREF (text);
+  return error;
+}
+
 static PyObject *
 ref_tell (PyObject *self,
           PyObject *message)
@@ -1493,7 +1870,11 @@ ref_tell (PyObject *self,
   GError *error = NULL;
   gboolean ok;
 
-  if (ref == NULL || message_to_value (&value, message) < 0)
+  if (ref == NULL)
+    return NULL;
+  if (dead_in_child (ref))
+    return raise_gerror (dead_in_child_error (self));
+  if (message_to_value (&value, message) < 0)
     return NULL;
   Py_BEGIN_ALLOW_THREADS
   ok = pykka_actor_ref_tell (ref, &value, &error);
@@ -1556,6 +1937,16 @@ ref_ask (PyObject         *self,
   block = PyObject_IsTrue (params[1]);
   if (block < 0 || timeout_to_ms (params[2], &timeout_ms) < 0)
     return NULL;
+  if (dead_in_child (ref))
+    {
+      GError *dead = dead_in_child_error (self);
+
+      if (block)
+        return raise_gerror (dead);
+      future = pykka_future_new_for_error (dead);
+      g_error_free (dead);
+      return pygobject_new_full ((GObject *) future, TRUE, NULL);
+    }
 
   if (block)
     {
@@ -1779,15 +2170,15 @@ py_setup (PyObject *module,
           PyObject *args,
           PyObject *kwargs)
 {
-  static char *names[] = { "worker", "failure", "suspended", "stash_exception",
-                           "take_exception", "resume_failed", "timeout", "glib_error",
+  static char *names[] = { "worker", "failure", "suspended", "exception_of",
+                           "on_failure", "resume_failed", "timeout", "glib_error",
                            "gvalue", "proxy_messages", "dispatch_proxy", "drive", NULL };
-  PyObject *worker, *failure, *suspended, *stash, *take, *failed, *timeout, *gerror, *gvalue;
+  PyObject *worker, *failure, *suspended, *excof, *failed_hook, *failed, *timeout, *gerror, *gvalue;
   PyObject *proxies, *dispatch, *driver;
 
   if (!PyArg_ParseTupleAndKeywords (args, kwargs, "O!O!OOOOO!O!O!O!OO:setup", names,
                                     &PyType_Type, &worker, &PyType_Type, &failure,
-                                    &suspended, &stash, &take, &failed,
+                                    &suspended, &excof, &failed_hook, &failed,
                                     &PyType_Type, &timeout, &PyType_Type, &gerror,
                                     &PyType_Type, &gvalue, &PyFrozenSet_Type, &proxies,
                                     &dispatch, &driver))
@@ -1801,15 +2192,17 @@ py_setup (PyObject *module,
   off_actor = slot_offset (worker, "actor");
   off_depth = slot_offset (worker, "depth");
   off_pending = slot_offset (worker, "pending");
+  off_suspended = slot_offset (worker, "suspended");
   off_failure_exc = slot_offset (failure, "exc");
-  if (off_caller < 0 || off_actor < 0 || off_depth < 0 || off_pending < 0 || off_failure_exc < 0)
+  if (off_caller < 0 || off_actor < 0 || off_depth < 0 || off_pending < 0 ||
+      off_suspended < 0 || off_failure_exc < 0)
     return NULL;
 
   Py_XSETREF (worker_type, Py_NewRef (worker));
   Py_XSETREF (failure_type, Py_NewRef (failure));
   Py_XSETREF (suspended_marker, Py_NewRef (suspended));
-  Py_XSETREF (stash_exception, Py_NewRef (stash));
-  Py_XSETREF (take_exception, Py_NewRef (take));
+  Py_XSETREF (exception_of, Py_NewRef (excof));
+  Py_XSETREF (on_failure, Py_NewRef (failed_hook));
   Py_XSETREF (resume_failed, Py_NewRef (failed));
   Py_XSETREF (timeout_type, Py_NewRef (timeout));
   Py_XSETREF (proxy_messages, Py_NewRef (proxies));
@@ -1820,11 +2213,101 @@ py_setup (PyObject *module,
   Py_RETURN_NONE;
 }
 
+/* future_set_exception(future, exc): completes @future with @exc, which
+ * travels with it (a Python get() raises the very object). */
+static PyObject *
+py_future_set_exception (PyObject        *module,
+                         PyObject *const *args,
+                         Py_ssize_t       nargs)
+{
+  GObject *future;
+  GError *failure, *error = NULL;
+  gboolean ok;
+
+  if (nargs != 2 || !PyObject_TypeCheck (args[0], &PyGObject_Type) ||
+      (future = pygobject_get (args[0])) == NULL || !PYKKA_IS_FUTURE (future) ||
+      !PyExceptionInstance_Check (args[1]))
+    {
+      PyErr_SetString (PyExc_TypeError, "future_set_exception(future, exception)");
+      return NULL;
+    }
+  failure = exception_to_gerror (args[1]);
+  Py_BEGIN_ALLOW_THREADS
+  ok = pykka_future_set_error (PYKKA_FUTURE (future), failure, &error);
+  Py_END_ALLOW_THREADS
+  g_error_free (failure);
+  if (!ok)
+    return raise_gerror (error);
+  Py_RETURN_NONE;
+}
+
+/* exception_text(exc): "Type: text", even when str(exc) raises. */
+static PyObject *
+py_exception_text (PyObject *module,
+                   PyObject *exc)
+{
+  char *text = exception_text (exc);
+  PyObject *result = PyUnicode_FromString (text);
+
+  g_free (text);
+  return result;
+}
+
+/* mark_dead_after_fork(refs): in a forked child, the actors of @refs
+ * (those of threads that did not survive the fork) are dead: tell and ask
+ * fail at once with ActorDeadError. */
+static PyObject *
+py_mark_dead_after_fork (PyObject *module,
+                         PyObject *refs)
+{
+  PyObject *seq = PySequence_Fast (refs, "a list of refs");
+
+  if (seq == NULL)
+    return NULL;
+  if (dead_after_fork == NULL)
+    dead_after_fork = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE (seq); i++)
+    {
+      PykkaActorRef *ref = ref_of (PySequence_Fast_GET_ITEM (seq, i));
+
+      if (ref == NULL)
+        {
+          Py_DECREF (seq);
+          return NULL;
+        }
+      if (!g_hash_table_contains (dead_after_fork, ref))
+        g_hash_table_add (dead_after_fork, g_object_ref (ref));
+    }
+  Py_DECREF (seq);
+  Py_RETURN_NONE;
+}
+
+/* dead_after_fork(ref): whether mark_dead_after_fork() named @ref. */
+static PyObject *
+py_dead_after_fork (PyObject *module,
+                    PyObject *self)
+{
+  PykkaActorRef *ref = ref_of (self);
+
+  if (ref == NULL)
+    return NULL;
+  return PyBool_FromLong (dead_in_child (ref));
+}
+
 static PyMethodDef module_methods[] = {
+  { "future_set_exception", (PyCFunction) (void (*) (void)) py_future_set_exception, METH_FASTCALL,
+    "Completes a future with an exception that travels with it." },
+  { "exception_text", py_exception_text, METH_O,
+    "'Type: text' for an exception, even when its __str__ raises." },
+  { "mark_dead_after_fork", py_mark_dead_after_fork, METH_O,
+    "In a forked child: the actors of these refs are dead." },
+  { "dead_after_fork", py_dead_after_fork, METH_O,
+    "Whether mark_dead_after_fork() named this ref." },
   { "setup", (PyCFunction) (void (*) (void)) py_setup, METH_VARARGS | METH_KEYWORDS,
     "Gives the module the override's classes and functions it calls." },
   { "install_on_receive", py_install_on_receive, METH_O,
-    "Makes this module's on_receive the vfunc of an actor class and of its future subclasses." },
+    "Makes this module's on_receive and on_failure the vfuncs of an actor class and of its future\n"
+    "subclasses." },
   { "ref_methods", py_ref_methods, METH_O,
     "The tell and ask methods for the ActorRef class." },
   { "worker_run", (PyCFunction) (void (*) (void)) worker_run, METH_FASTCALL,
@@ -1843,7 +2326,6 @@ static PyMethodDef module_methods[] = {
     "How many suspensions have not released their callbacks yet." },
   { "take_worker_pool", py_take_worker_pool, METH_NOARGS,
     "Removes and returns this thread's list of idle workers." },
-  { "ms", py_ms, METH_O, "Seconds (None: for ever) to the milliseconds of the C API." },
   { NULL, NULL, 0, NULL },
 };
 
@@ -1870,6 +2352,7 @@ PyInit__speedups (void)
   if (_PyGreenlet_API == NULL)
     return NULL;
 
+  python_error_register ();
   pyobject_gtype = g_type_from_name ("PyObject");
   if (pyobject_gtype == G_TYPE_INVALID)
     {

@@ -38,11 +38,14 @@ How the pieces fit
   blocking get: on the thread that runs the actors' context it iterates that
   context until the value arrives, so a script needs no main loop.
 
-* Exceptions: an exception raised by a handler is kept in a table and
-  travels as a ``GError`` (domain ``pykka-python-error-quark``, the code a
-  key into the table, the message ``"Type: text"``). A Python caller gets
-  the very same exception object back; a C, GJS or Vala caller gets the
-  ``GError``. A ``GLib.Error`` raised by a handler keeps its domain and code.
+* Exceptions: an exception raised by a handler (any ``BaseException``)
+  travels in a ``GError`` of the domain ``pykka-python-error-quark`` (code
+  0, the message ``"Type: text"``), an extended error domain whose private
+  data holds the exception: it lives as long as the future (or message)
+  holding the error, and a Python caller gets the very same exception
+  object back; a C, GJS or Vala caller gets the ``GError``. A
+  ``GLib.Error`` raised by a handler keeps its domain, code and message
+  (Python callers get an equal ``GLib.Error``, not the same object).
   ``Pykka.Timeout`` and ``Pykka.ActorDeadError`` are ``GLib.Error``
   subclasses (``PYKKA_ERROR_TIMEOUT`` / ``PYKKA_ERROR_ACTOR_DEAD``).
 
@@ -58,7 +61,12 @@ Differences from Pykka
 * A handler returning a future answers with the future itself (Pykka's
   semantics); C handlers answer with its outcome instead.
 * Actors still running when the interpreter exits are stopped (last started
-  first) by an ``atexit`` hook; Pykka's threads kept the process alive.
+  first) by an ``atexit`` hook, which waits for them at most
+  ``_EXIT_STOP_SECONDS`` in all; Pykka's threads kept the process alive.
+* In a child made by ``os.fork()``, the actors on threads of their own
+  are dead (their threads did not survive the fork).
+* A positive timeout below 1 ms waits 1 ms (timeouts are rounded up to
+  whole milliseconds); 0 only looks.
 
 Traps of the platform handled here
 ==================================
@@ -80,14 +88,15 @@ one until it dies.
 import atexit
 import collections
 import functools
-import itertools
 import logging
+import os
 import sys
-import threading
+import time
 import types
 import weakref
 
 import greenlet
+from _thread import get_ident as threading_get_ident
 
 from gi.repository import GLib, GObject, Gio
 
@@ -111,8 +120,7 @@ _c_ref_get_actor_type = Pykka.ActorRef.get_actor_type
 _c_ref_dup_actor = Pykka.ActorRef.dup_actor
 _c_ref_is_alive = Pykka.ActorRef.is_alive
 _c_future_is_done = Pykka.Future.is_done
-_c_future_set_value = Pykka.Future.set_value
-_c_future_set_error = Pykka.Future.set_error
+_c_actor_get_use_own_thread = Pykka.Actor.get_use_own_thread
 _c_actor_get_context = Pykka.Actor.get_context
 _c_actor_get_actor_ref = Pykka.Actor.get_actor_ref
 _c_get_urn_of_actor = Pykka.Actor.get_urn
@@ -121,8 +129,9 @@ _c_registry_get_by_type = Pykka.Registry.get_by_type
 _c_registry_get_by_urn = Pykka.Registry.get_by_urn
 
 _getcurrent = greenlet.getcurrent
+_greenlet_throw = greenlet.greenlet.throw
+_greenlet_switch = greenlet.greenlet.switch
 _CoroutineType = types.CoroutineType
-_GError = GLib.Error
 
 # ---------------------------------------------------------------------------
 # Values
@@ -132,13 +141,11 @@ _GError = GLib.Error
 # beyond 32 bits and GLib.Error instances travel as PyObject GValues
 # (PyGObject refuses None, truncates ints, and would copy a GLib.Error into
 # a GError). A handler's reply is turned into its GValue by the on_receive
-# vfunc in _speedups (see the module docstring).
+# vfunc in _speedups (see the module docstring). An unset GObject.Value is
+# a ValueError as a message or a future's value, and the handler's failure
+# as a reply.
 
-_INT_MAX = 0x7fffffff
 _future_set = _speedups.future_set
-
-#: Seconds (None: for ever) to the milliseconds of the C API.
-_ms = _speedups.ms
 
 
 # ---------------------------------------------------------------------------
@@ -175,56 +182,21 @@ class Timeout(GLib.Error):
 
 __all__ += ['ActorDeadError', 'Timeout']
 
-# Exceptions raised by Python handlers (or set on futures) on their way to
-# a Python caller, by key: the GError code for ordinary exceptions, or
-# (domain, code, message) for a GLib.Error. An entry is taken out when a
-# Python get() meets its GError; entries nobody takes (a C caller) are
-# dropped oldest first past _MAX_PENDING_EXCEPTIONS.
-_exceptions = collections.OrderedDict()
-_exception_keys = itertools.count(1)
-_MAX_PENDING_EXCEPTIONS = 1024
-_exceptions_lock = threading.Lock()
+# Exceptions raised by Python handlers (or set on futures) travel in their
+# GErrors (_speedups: an extended error domain holding the exception), so
+# they live as long as the futures holding them. Errors that carry no
+# exception become one here:
 
 
-def _exception_text(exc):
-    text = str(exc)
-    name = exc.__class__.__name__
-    return '%s: %s' % (name, text) if text else name
-
-
-def _stash_exception(exc):
-    """Keeps @exc for a Python caller; returns the GLib.Error to give C."""
-    if isinstance(exc, GLib.Error):
-        key = (exc.domain, exc.code, exc.message)
-        error = exc
-    else:
-        key = next(_exception_keys) & _INT_MAX
-        error = GLib.Error(_exception_text(exc), _PYTHON_DOMAIN, key)
-    with _exceptions_lock:
-        _exceptions[key] = exc
-        while len(_exceptions) > _MAX_PENDING_EXCEPTIONS:
-            _exceptions.popitem(last=False)
-    return error
-
-
-def _take_exception(error):
-    """The Python exception that @error (a GLib.Error from C) stands for."""
-    domain = error.domain
-    key = error.code if domain == _PYTHON_DOMAIN else (domain, error.code, error.message)
-    with _exceptions_lock:
-        exc = _exceptions.pop(key, None)
-    if exc is not None:
-        return exc
-    if domain == _PYKKA_DOMAIN:
+def _exception_of(error):
+    """The Python exception for @error, a GLib.Error made from a GError
+    that carries no exception."""
+    if error.domain == _PYKKA_DOMAIN:
         if error.code == Pykka.Error.TIMEOUT:
             return Timeout(error.message)
         if error.code == Pykka.Error.ACTOR_DEAD:
             return ActorDeadError(error.message)
     return error
-
-
-def _exc_info_of(exc):
-    return (exc.__class__, exc, exc.__traceback__)
 
 
 # ---------------------------------------------------------------------------
@@ -247,7 +219,7 @@ class _Worker(greenlet.greenlet):
       switch out
     """
 
-    __slots__ = ('caller', 'actor', 'pending', 'depth')
+    __slots__ = ('caller', 'actor', 'pending', 'depth', 'suspended')
 
     def __init__(self):
         super().__init__()
@@ -255,6 +227,23 @@ class _Worker(greenlet.greenlet):
         self.actor = None
         self.pending = None
         self.depth = -1
+        self.suspended = None
+
+    # Other code throwing into (or switching into) a suspended handler's
+    # worker ends the handler's wait with that exception (or a
+    # RuntimeError), and gets control back when the handler ends or waits
+    # again: the intruder becomes the worker's caller. (suspended: the
+    # thread it suspended on, or None.)
+
+    def throw(self, *args):
+        if self.suspended is not None and self.suspended == threading_get_ident():
+            self.caller = _getcurrent()
+        return _greenlet_throw(self, *args)
+
+    def switch(self, *args, **kwargs):
+        if self.suspended is not None and self.suspended == threading_get_ident():
+            self.caller = _getcurrent()
+        return _greenlet_switch(self, *args, **kwargs)
 
     #: run(actor, message): in C. Started and switched into by the
     #: on_receive vfunc with (actor, message); hands the handler's value
@@ -393,12 +382,11 @@ class Future(Pykka.Future):
 
     _pykka_get_hook = None
 
-    def _exception(self, error):
-        exc = _take_exception(error)
+    def _exception(self, exc):
+        # @exc was made from a GError that carries no exception: every
+        # get() of a completed future raises the same object.
         if _c_future_is_done(self):
-            if exc is error or exc.__class__ in (Timeout, ActorDeadError):
-                exc = self.__dict__.get('_pykka_exception', exc)
-            self._pykka_exception = exc
+            exc = self.__dict__.setdefault('_pykka_exception', exc)
         return exc
 
     def _get_from_hook(self, timeout):
@@ -427,7 +415,7 @@ class Future(Pykka.Future):
                 exc = exc.with_traceback(tb)
         if exc is None:
             raise ValueError('set_exception() needs an exception')
-        _c_future_set_error(self, _stash_exception(exc))
+        _speedups.future_set_exception(self, exc)
 
     def set_get_hook(self, func):
         """Makes get(timeout) return func(timeout) (computed once)."""
@@ -532,10 +520,18 @@ class ActorRef(Pykka.ActorRef):
     def __repr__(self):
         return '<ActorRef for %s>' % (self,)
 
+    def is_alive(self):
+        """Whether the actor runs (has not stopped or failed)."""
+        return _c_ref_is_alive(self) and not _dead_after_fork(self)
+
     def stop(self, block=True, timeout=None):
         """Stops the actor after the messages already sent. Returns True if
         this call stopped it, False if it was dead already (or a future of
         that, with block=False)."""
+        if _dead_after_fork(self):
+            future = Future()
+            future.set(False)
+            return future.get() if block else future
         future = _c_ref_stop(self)
         if block:
             g = _getcurrent()
@@ -588,6 +584,11 @@ __all__.append('traversable')
 
 
 def _is_traversable(attr):
+    if isinstance(attr, (ActorProxy, CallableProxy)):
+        # A proxy held by an actor is a value, not a traversable object
+        # (asking it would introspect its actor, which may hold a proxy of
+        # this one).
+        return False
     return (getattr(attr, '_pykka_traversable', False) is True
             or getattr(attr, 'pykka_traversable', False) is True)
 
@@ -702,7 +703,10 @@ class ActorProxy:
         return sorted(set(result))
 
     def __getattr__(self, name):
-        if name.startswith('__') or name in ('_actor', '_attr_path', '_known_attrs'):
+        if name.startswith('_'):
+            # Proxies expose no private attribute (and a lookup such as
+            # _pykka_traversable on a proxy must not introspect the actor:
+            # two actors holding proxies of each other would recurse).
             raise AttributeError(name)
         path = self._attr_path + (name,)
         info = self._known_attrs.get(path)
@@ -775,25 +779,27 @@ class Registry(Pykka.Registry):
     @staticmethod
     def get_all():
         """Refs of all running actors, in start order."""
-        return list(_c_registry_get_all())
+        return [ref for ref in _c_registry_get_all() if not _dead_after_fork(ref)]
 
     @staticmethod
     def get_by_class(actor_class):
         """Refs of the running actors of @actor_class or its subclasses."""
-        return list(_c_registry_get_by_type(_gtype_of(actor_class)))
+        return [ref for ref in _c_registry_get_by_type(_gtype_of(actor_class))
+                if not _dead_after_fork(ref)]
 
     @staticmethod
     def get_by_class_name(actor_class_name):
         """Refs of the running actors whose class is called
         @actor_class_name (its Python ``__name__``, or its GType name)."""
-        return [ref for ref in _c_registry_get_all()
+        return [ref for ref in Registry.get_all()
                 if ref._class_name() == actor_class_name
                 or _c_ref_get_actor_type(ref).name == actor_class_name]
 
     @staticmethod
     def get_by_urn(actor_urn):
         """The ref of the running actor @actor_urn, or None."""
-        return _c_registry_get_by_urn(actor_urn)
+        ref = _c_registry_get_by_urn(actor_urn)
+        return None if ref is None or _dead_after_fork(ref) else ref
 
     @staticmethod
     def broadcast(message, target_class=None):
@@ -828,22 +834,73 @@ ActorRegistry = Registry
 __all__ += ['Registry', 'ActorRegistry']
 
 
+#: What the atexit stop waits for all actors together, in seconds.
+_EXIT_STOP_SECONDS = 2.0
+
+
 def _stop_all_at_exit():
     # Actors on threads of their own would otherwise run Python code while
     # the interpreter is torn down (Pykka's threads kept the process alive
-    # instead). Every actor still running is stopped, last started first.
+    # instead). Every actor still running is stopped, last started first,
+    # each waited for until one overall deadline: an actor that cannot
+    # stop (suspended on something that never comes) costs that bound
+    # once, not per actor. Those left running are named in one warning.
     try:
+        deadline = time.monotonic() + _EXIT_STOP_SECONDS
+        left = []
         for ref in reversed(Registry.get_all()):
             try:
-                ref.stop(timeout=_EXIT_STOP_TIMEOUT)
+                future = _c_ref_stop(ref)
+                remaining = deadline - time.monotonic()
+                if remaining > 0:
+                    future.get(remaining)
+                elif not _c_future_is_done(future):
+                    left.append(ref)
+            except Timeout:
+                left.append(ref)
             except Exception:
                 logger.warning('Could not stop %s at exit', ref, exc_info=True)
+        if left:
+            logger.warning('%d actors did not stop within %s s at exit: %s', len(left),
+                           _EXIT_STOP_SECONDS, ', '.join(str(ref) for ref in left))
     except Exception:
         pass
 
 
-_EXIT_STOP_TIMEOUT = 10
 atexit.register(_stop_all_at_exit)
+
+_dead_after_fork = _speedups.dead_after_fork
+
+
+def _after_fork_in_child():
+    # Only the thread that forked goes on in the child: actors on threads
+    # of their own are dead there. Their asks fail at once with
+    # ActorDeadError, and exit does not wait for them.
+    try:
+        dead = []
+        for ref in _c_registry_get_all():
+            actor = _c_ref_dup_actor(ref)
+            if actor is not None and _c_actor_get_use_own_thread(actor):
+                dead.append(ref)
+        _speedups.mark_dead_after_fork(dead)
+    except Exception:
+        logger.warning('Could not mark the actors of other threads dead after fork', exc_info=True)
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _on_failure(actor, exc):
+    """The on_failure vfunc of Python actors (called by _speedups with the
+    very exception the told handler raised): logs, runs on_failure."""
+    exc_info = (exc.__class__, exc, exc.__traceback__)
+    try:
+        logger.error('Unhandled exception in %s:', actor, exc_info=exc_info)
+        _run_hook(actor.on_failure, *exc_info)
+    except BaseException:
+        logger.error('Unhandled exception in %s.on_failure:', actor, exc_info=True)
+    finally:
+        actor._pykka_release_thread()
 
 
 # ---------------------------------------------------------------------------
@@ -853,8 +910,8 @@ _speedups.setup(
     worker=_Worker,
     failure=_Failure,
     suspended=_SUSPENDED,
-    stash_exception=_stash_exception,
-    take_exception=_take_exception,
+    exception_of=_exception_of,
+    on_failure=_on_failure,
     resume_failed=_resume_failed,
     timeout=Timeout,
     proxy_messages=_PROXY_MESSAGES,
