@@ -142,6 +142,20 @@ pykka_cell_snapshot (PykkaCell         *self,
   g_mutex_unlock (&self->mutex);
 }
 
+/* For tests: the memory a suspended coroutine of the cell keeps (0 when
+ * its handler is not suspended on a coroutine). */
+gsize
+pykka_cell_get_suspended_size (PykkaCell *self)
+{
+  gsize size = 0;
+
+  g_mutex_lock (&self->mutex);
+  if (self->co != NULL && self->suspended)
+    size = pykka_coroutine_get_memory_size (self->co);
+  g_mutex_unlock (&self->mutex);
+  return size;
+}
+
 /* What a suspended coroutine waits on ("future", "event"), for the debug
  * dump; NULL once it runs again. Only the actor's thread sets it. */
 void
@@ -1174,12 +1188,14 @@ cell_end_turn_locked (PykkaCell *self)
  * pykka_cell_run_turn:
  *
  * Handles at most @budget messages of the cell, resuming first whatever it
- * was suspended on. Runs on the thread that runs the cell's context.
- * Returns how many messages were handled.
+ * was suspended on, and starts none after @deadline (monotonic time; 0:
+ * none), the end of a wait this turn nests in. Runs on the thread that
+ * owns the cell's context. Returns how many messages were handled.
  */
 guint
 pykka_cell_run_turn (PykkaCell *self,
-                     guint      budget)
+                     guint      budget,
+                     gint64     deadline)
 {
   Batch batch = { NULL, NULL, 0 };
   guint used = 0;
@@ -1215,8 +1231,15 @@ pykka_cell_run_turn (PykkaCell *self,
       while (batch.head != NULL &&
              ((used < budget && !cell_is_suspended (self)) || self->actor == NULL))
         {
-          PykkaMessage *m = batch_pop (&batch);
+          PykkaMessage *m;
 
+          if (G_UNLIKELY (deadline != 0) && used > 0 && self->actor != NULL &&
+              g_get_monotonic_time () >= deadline)
+            {
+              budget = used;  /* the rest waits for the next turn */
+              break;
+            }
+          m = batch_pop (&batch);
           used++;
           if (self->link.stackful && self->actor != NULL)
             {

@@ -104,7 +104,7 @@ struct _PykkaThread
   gint             ended;          /* atomic: the thread has ended */
   char            *name;           /* (owned) (nullable) for messages */
   guint            is_main : 1;    /* the process's main thread */
-  GSList          *owned;          /* (owned) PykkaScheduler* it owns; under a lock of pykka-thread.c */
+  GSList          *owned;          /* (owned) PykkaScheduler* (weak) it owns; under a lock of pykka-thread.c */
 
   /* Only touched by the thread itself */
   PykkaCell       *current_cell;   /* innermost cell whose turn runs here */
@@ -122,6 +122,8 @@ gboolean        pykka_thread_is_main     (void);
 gboolean        pykka_thread_has_ended   (PykkaThread    *self);
 const char     *pykka_thread_get_name    (PykkaThread    *self);
 void            pykka_thread_add_owned   (PykkaThread    *owner,
+                                          PykkaScheduler *scheduler);
+void            pykka_thread_remove_owned (PykkaThread   *owner,
                                           PykkaScheduler *scheduler);
 
 /* pykka-scheduler.c */
@@ -159,6 +161,7 @@ gboolean        pykka_scheduler_claim           (PykkaScheduler *self,
                                                  PykkaThread    *owner);
 PykkaRunRight   pykka_scheduler_may_run         (PykkaScheduler *self);
 gboolean        pykka_scheduler_is_orphaned     (PykkaScheduler *self);
+gboolean        pykka_scheduler_ref_if_busy     (PykkaScheduler *self);
 void            pykka_scheduler_orphan          (PykkaScheduler *self);
 guint64         pykka_scheduler_get_runs        (PykkaScheduler *self);
 char           *pykka_scheduler_describe_owner  (PykkaScheduler *self);
@@ -181,6 +184,7 @@ PykkaScheduler *pykka_cell_get_scheduler (PykkaCell     *self);
 PykkaActor     *pykka_cell_dup_actor    (PykkaCell      *self);
 void            pykka_cell_snapshot     (PykkaCell      *self,
                                          PykkaCellSnapshot *snapshot);
+gsize           pykka_cell_get_suspended_size (PykkaCell *self);
 void            pykka_cell_set_waiting_for (PykkaCell   *self,
                                          const char     *what);
 gboolean        pykka_cell_push         (PykkaCell      *self,
@@ -202,7 +206,8 @@ gboolean        pykka_cell_add_resume   (PykkaCell      *self,
                                          GDestroyNotify  destroy,
                                          GError        **error);
 guint           pykka_cell_run_turn     (PykkaCell      *self,
-                                         guint           budget);
+                                         guint           budget,
+                                         gint64          deadline);
 GError         *pykka_cell_dead_error   (PykkaCell      *self);
 const char     *pykka_cell_get_urn      (PykkaCell      *self);
 char           *pykka_cell_describe     (PykkaCell      *self);

@@ -43,7 +43,6 @@ struct _PykkaScheduler
   gint             sleeping;   /* atomic: prepare found nothing to do */
   GThread         *poll_thread; /* atomic: the thread that ran prepare last */
   gint             n_cells;    /* atomic: live actors on this context */
-  gint             n_plain;    /* atomic: cells on the queue that are not stackful */
   gint             orphaned;   /* atomic: the owner ended; nobody runs it again */
   PykkaThread     *owner;      /* (owned) (atomic) (nullable) set once */
   GMainContext    *context;    /* (unowned) valid while the source is attached;
@@ -80,12 +79,24 @@ run_queue_pop (PykkaScheduler *self)
       if (self->head == NULL)
         self->tail = NULL;
       pykka_cell_run_link (cell)->next = NULL;
-      if (!pykka_cell_run_link (cell)->stackful)
-        g_atomic_int_add (&self->n_plain, -1);
     }
   g_mutex_unlock (&self->mutex);
 
   return cell;
+}
+
+/* Whether a cell that is not stackful is queued: what a loop nested in a
+ * stackful handler can run. Looks at the whole queue, but only there. */
+G_GNUC_NO_INLINE static gboolean
+run_queue_has_plain (PykkaScheduler *self)
+{
+  gboolean found = FALSE;
+
+  g_mutex_lock (&self->mutex);
+  for (PykkaCell *c = self->head; c != NULL && !found; c = pykka_cell_run_link (c)->next)
+    found = !pykka_cell_run_link (c)->stackful;
+  g_mutex_unlock (&self->mutex);
+  return found;
 }
 
 /* Whether the calling thread has something to run: inside a coroutine,
@@ -93,9 +104,9 @@ run_queue_pop (PykkaScheduler *self)
 static inline gboolean
 run_queue_has_work (PykkaScheduler *self)
 {
-  if (G_UNLIKELY (pykka_coroutine_self () != NULL))
-    return g_atomic_int_get (&self->n_plain) > 0;
-  return g_atomic_pointer_get (&self->head) != NULL;
+  if (g_atomic_pointer_get (&self->head) == NULL)
+    return FALSE;
+  return G_LIKELY (pykka_coroutine_self () == NULL) || run_queue_has_plain (self);
 }
 
 /* Takes a reference to @cell. */
@@ -107,8 +118,6 @@ run_queue_push (PykkaScheduler *self,
 
   pykka_cell_ref (cell);
   g_mutex_lock (&self->mutex);
-  if (!pykka_cell_run_link (cell)->stackful)
-    g_atomic_int_inc (&self->n_plain);
   was_empty = self->head == NULL;
   if (was_empty)
     g_atomic_pointer_set (&self->head, cell);
@@ -218,7 +227,7 @@ scheduler_run (PykkaScheduler *self)
 
       link->running_outer = me->current_cell;
       me->current_cell = cell;
-      used = pykka_cell_run_turn (cell, MIN (budget, PYKKA_TURN_BUDGET));
+      used = pykka_cell_run_turn (cell, MIN (budget, PYKKA_TURN_BUDGET), me->deadline);
       stat_inc (&self->stats.turns);
       turns++;
       me->current_cell = link->running_outer;
@@ -242,8 +251,6 @@ scheduler_run (PykkaScheduler *self)
           if (self->head == NULL)
             self->tail = deferred;
           g_atomic_pointer_set (&self->head, deferred);
-          if (!link->stackful)
-            g_atomic_int_inc (&self->n_plain);
           deferred = next;
         }
       g_mutex_unlock (&self->mutex);
@@ -276,6 +283,24 @@ scheduler_dispatch (GSource     *source,
   return G_SOURCE_CONTINUE;
 }
 
+/* g_source_ref() unless the count already dropped to 0: then the source
+ * is being finalized (and leaves the table once scheduler_finalize()
+ * gets the table's lock, which the caller holds). */
+static gboolean
+source_try_ref (GSource *source)
+{
+  gint count;
+
+  do
+    {
+      count = g_atomic_int_get ((gint *) &source->ref_count);
+      if (count <= 0)
+        return FALSE;
+    }
+  while (!g_atomic_int_compare_and_exchange ((gint *) &source->ref_count, count, count + 1));
+  return TRUE;
+}
+
 static void
 scheduler_finalize (GSource *source)
 {
@@ -289,6 +314,8 @@ scheduler_finalize (GSource *source)
 
   while ((cell = run_queue_pop (self)) != NULL)
     pykka_cell_unref (cell);
+  if (self->owner != NULL)
+    pykka_thread_remove_owned (self->owner, self);
   g_clear_pointer (&self->owner, pykka_thread_unref);
   g_clear_pointer (&self->stack_pool, pykka_stack_pool_free);
   g_mutex_clear (&self->mutex);
@@ -313,17 +340,26 @@ PykkaScheduler *
 pykka_scheduler_ref_for_context (GMainContext *context)
 {
   PykkaScheduler *self;
+  PykkaScheduler *stale = NULL;
 
   G_LOCK (schedulers);
   if (schedulers == NULL)
     schedulers = g_hash_table_new (NULL, NULL);
 
+  /* Any thread may drop the last reference to a scheduler (a dying
+   * cell's), so the table's pointer is weak: take a reference only while
+   * one is left. */
   self = g_hash_table_lookup (schedulers, context);
-  if (self != NULL && !g_source_is_destroyed ((GSource *) self))
+  if (self != NULL && source_try_ref ((GSource *) self))
     {
-      g_source_ref ((GSource *) self);
-      G_UNLOCK (schedulers);
-      return self;
+      if (!g_source_is_destroyed ((GSource *) self))
+        {
+          G_UNLOCK (schedulers);
+          return self;
+        }
+      /* Its context went and a new one has its address: a new scheduler
+       * takes the entry. */
+      stale = self;
     }
 
   self = (PykkaScheduler *) g_source_new (&scheduler_funcs, sizeof (PykkaScheduler));
@@ -337,6 +373,10 @@ pykka_scheduler_ref_for_context (GMainContext *context)
   g_source_attach ((GSource *) self, context);
   g_hash_table_replace (schedulers, context, self);
   G_UNLOCK (schedulers);
+
+  /* Finalizing it takes the table's lock. */
+  if (stale != NULL)
+    g_source_unref ((GSource *) stale);
 
   g_debug ("Attached a scheduler to main context %p", context);
 
@@ -478,7 +518,6 @@ pykka_scheduler_claim (PykkaScheduler *self,
     return FALSE;
 
   pykka_thread_ref (owner);
-  g_source_ref ((GSource *) self);
   pykka_thread_add_owned (owner, self);
   /* The owner may have ended between the check and the add: then its
    * end did not see this scheduler. */
@@ -503,6 +542,14 @@ pykka_scheduler_may_run (PykkaScheduler *self)
   if (self->context == g_main_context_default () && !me->is_main)
     return PYKKA_RUN_NO;
   return PYKKA_RUN_HELP;
+}
+
+/* For the end of the owner: a reference, if actors live here (and the
+ * scheduler is not being finalized). */
+gboolean
+pykka_scheduler_ref_if_busy (PykkaScheduler *self)
+{
+  return g_atomic_int_get (&self->n_cells) > 0 && source_try_ref ((GSource *) self);
 }
 
 gboolean

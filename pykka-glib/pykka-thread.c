@@ -46,7 +46,7 @@ pykka_thread_unref (PykkaThread *self)
 {
   if (!g_atomic_ref_count_dec (&self->ref_count))
     return;
-  g_assert (self->owned == NULL);
+  g_slist_free (self->owned);
   g_free (self->name);
   g_free (self);
 }
@@ -109,13 +109,23 @@ pykka_thread_is_main (void)
 #endif
 }
 
-/* Records that @owner owns @scheduler; called by the scheduler once. */
+/* Records that @owner owns @scheduler; called by the scheduler once. The
+ * entry is weak: scheduler_finalize() takes it out. */
 void
 pykka_thread_add_owned (PykkaThread    *owner,
                         PykkaScheduler *scheduler)
 {
   G_LOCK (owned);
   owner->owned = g_slist_prepend (owner->owned, scheduler);
+  G_UNLOCK (owned);
+}
+
+void
+pykka_thread_remove_owned (PykkaThread    *owner,
+                           PykkaScheduler *scheduler)
+{
+  G_LOCK (owned);
+  owner->owned = g_slist_remove (owner->owned, scheduler);
   G_UNLOCK (owned);
 }
 
@@ -135,21 +145,26 @@ static void
 thread_state_ended (gpointer data)
 {
   PykkaThread *self = data;
-  GSList *owned_list;
+  GSList *busy = NULL;
 
+  /* Under the lock a scheduler of the list is not finalized (its
+   * finalize takes the lock to leave the list), so it can be looked at;
+   * those with live actors are referenced for the orphaning below.
+   * Schedulers without actors are left alone: dropping a reference here
+   * could race with their context's end on another thread. */
   G_LOCK (owned);
   g_atomic_int_set (&self->ended, TRUE);
-  owned_list = g_steal_pointer (&self->owned);
+  for (GSList *l = self->owned; l != NULL; l = l->next)
+    if (pykka_scheduler_ref_if_busy (l->data))
+      busy = g_slist_prepend (busy, l->data);
   G_UNLOCK (owned);
 
-  /* Each entry holds a reference to its scheduler, see
-   * pykka_scheduler_claim(). */
-  for (GSList *l = owned_list; l != NULL; l = l->next)
+  for (GSList *l = busy; l != NULL; l = l->next)
     {
       pykka_scheduler_orphan (l->data);
       pykka_scheduler_unref (l->data);
     }
-  g_slist_free (owned_list);
+  g_slist_free (busy);
 
   if (self_state == self)
     self_state = NULL;

@@ -41,8 +41,8 @@ test_one_source_per_context (void)
     }
   g_assert_cmpuint (count_scheduler_sources (ctx), ==, 1);
   for (guint i = 1; i < refs->len; i++)
-    g_assert_true (pykka_actor_ref_get_cell (refs->pdata[i])->scheduler ==
-                   pykka_actor_ref_get_cell (refs->pdata[0])->scheduler);
+    g_assert_true (pykka_cell_get_scheduler (pykka_actor_ref_get_cell (refs->pdata[i])) ==
+                   pykka_cell_get_scheduler (pykka_actor_ref_get_cell (refs->pdata[0])));
 
   /* Stop them all; iterate ctx from this thread meanwhile. */
   {

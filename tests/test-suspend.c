@@ -314,12 +314,12 @@ test_many_suspended (void)
   }));
   for (guint i = 0; i < n; i++)
     {
-      PykkaCell *cell = pykka_actor_ref_get_cell (refs->pdata[i]);
+      gsize size = pykka_cell_get_suspended_size (pykka_actor_ref_get_cell (refs->pdata[i]));
 
-      if (cell->co != NULL && cell->suspended)
+      if (size > 0)
         {
           suspended++;
-          memory += pykka_coroutine_get_memory_size (cell->co);
+          memory += size;
         }
       g_assert_false (pykka_future_is_done (answers->pdata[i]));
     }
