@@ -15,7 +15,6 @@ import logging
 import threading
 
 from gi.module import get_introspection_module
-from gi.repository import GObject
 
 import gi.overrides.Pykka as _rt
 from pykka_glib import _speedups
@@ -148,12 +147,15 @@ class Actor(_Pykka.Actor):
     # override's _on_failure with the very exception the handler raised)
 
     def do_on_start(self):
-        if threading.get_ident() not in threading._active:
+        thread = threading._active.get(threading.get_ident())
+        if thread is None or isinstance(thread, threading._DummyThread):
             # Not a Python thread (an own-thread actor's, or any thread of
             # C code): PyGObject gives each call into Python a thread state
             # of its own and drops it afterwards, which would orphan the
             # greenlets (and thread-locals) of this thread. Keep one alive
-            # until the actor dies.
+            # until the actor dies. (A _DummyThread, which logging makes,
+            # stays in threading._active after its thread ended, under an
+            # ident a later thread may get.)
             self._pykka_gil_state = _PyGILState_Ensure()
         try:
             _run_hook(self.on_start)

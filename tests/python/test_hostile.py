@@ -9,9 +9,7 @@ subprocess tests only need to end well within it."""
 
 import gc
 import logging
-import os
 import subprocess
-import sys
 import textwrap
 import threading
 import weakref

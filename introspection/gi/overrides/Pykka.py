@@ -98,7 +98,7 @@ import weakref
 import greenlet
 from _thread import get_ident as threading_get_ident
 
-from gi.repository import GLib, GObject, Gio
+from gi.repository import GLib, GObject
 
 from ..module import get_introspection_module
 from ..overrides import override
