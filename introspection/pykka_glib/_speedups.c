@@ -1459,7 +1459,7 @@ wait_async (PyObject *worker,
    * before it runs, unless the suspension ends first.) The runtime keeps
    * the timeout, and records the wait in its wait-for graph: a wait that
    * could never end (the actor's own reply, a cycle of asks) fails here. */
-  if (completes && PYKKA_IS_FUTURE (target) &&
+  if (PYKKA_IS_FUTURE (target) &&
       pykka_actor_ref_is_alive (pykka_actor_get_actor_ref (actor)))
     {
       GError *error = NULL;
