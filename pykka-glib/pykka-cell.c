@@ -36,7 +36,6 @@ struct _PykkaCell
   GSList          *resumes;        /* (owned) Resume*, see pykka_actor_resume_when() */
 
   /* Immutable once started */
-  PykkaScheduler  *scheduler;      /* (owned) (nullable until start) */
   guint64          id;             /* urn = base uuid + id */
   guint64          serial;         /* start order, for LIFO stop_all */
   GType            type;
@@ -99,12 +98,6 @@ pykka_cell_get_serial (PykkaCell *self)
   return self->serial;
 }
 
-/* (nullable) before the start: immutable after. */
-PykkaScheduler *
-pykka_cell_get_scheduler (PykkaCell *self)
-{
-  return self->scheduler;
-}
 
 /* The actor, from its start until its death, else NULL. */
 PykkaActor *
@@ -138,7 +131,7 @@ pykka_cell_snapshot (PykkaCell         *self,
     snapshot->state = "idle";
   snapshot->own_thread = self->own_thread;
   snapshot->stackful = self->link.stackful;
-  snapshot->context = self->scheduler != NULL ? pykka_scheduler_get_context (self->scheduler) : NULL;
+  snapshot->context = self->link.scheduler != NULL ? pykka_scheduler_get_context (self->link.scheduler) : NULL;
   g_mutex_unlock (&self->mutex);
 }
 
@@ -186,7 +179,7 @@ pykka_cell_unref (PykkaCell *self)
       self->head = m->next;
       pykka_message_free (m);
     }
-  g_clear_pointer (&self->scheduler, pykka_scheduler_unref);
+  g_clear_pointer (&self->link.scheduler, pykka_scheduler_unref);
   g_clear_pointer (&self->own_loop, g_main_loop_unref);
   g_free (self->urn);
   g_mutex_clear (&self->mutex);
@@ -311,7 +304,7 @@ pykka_cell_finish_start (PykkaCell *self)
 {
   gboolean schedule;
 
-  g_assert (self->scheduler != NULL);
+  g_assert (self->link.scheduler != NULL);
 
   g_mutex_lock (&self->mutex);
   g_assert (self->state == PYKKA_CELL_STARTING);
@@ -320,7 +313,7 @@ pykka_cell_finish_start (PykkaCell *self)
   g_mutex_unlock (&self->mutex);
 
   if (schedule)
-    pykka_scheduler_enqueue (self->scheduler, self);
+    pykka_scheduler_enqueue (self->link.scheduler, self);
 }
 
 static void cell_answer_dead (PykkaCell    *self,
@@ -393,11 +386,11 @@ start_own_thread (PykkaCell     *cell,
   own = g_new0 (OwnThread, 1);
   own->state = pykka_thread_new ("pykka-actor");
   own->loop = g_main_loop_new (context, FALSE);
-  cell->scheduler = pykka_scheduler_ref_for_context (context);
-  if (!pykka_scheduler_claim (cell->scheduler, own->state))
+  cell->link.scheduler = pykka_scheduler_ref_for_context (context);
+  if (!pykka_scheduler_claim (cell->link.scheduler, own->state))
     {
       g_autofree char *who = pykka_cell_describe (cell);
-      g_autofree char *owner = pykka_scheduler_describe_owner (cell->scheduler);
+      g_autofree char *owner = pykka_scheduler_describe_owner (cell->link.scheduler);
 
       g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT,
                    /* Translators: the first %s is an actor, the second a thread, such as "the main thread". */
@@ -412,7 +405,7 @@ start_own_thread (PykkaCell     *cell,
     {
       /* The thread state never ran: its end releases the context. */
       g_clear_pointer (&cell->own_loop, g_main_loop_unref);
-      pykka_scheduler_orphan (cell->scheduler);
+      pykka_scheduler_orphan (cell->link.scheduler);
       goto fail;
     }
   return TRUE;
@@ -421,7 +414,7 @@ fail:
   g_main_loop_unref (own->loop);
   pykka_thread_unref (own->state);
   g_free (own);
-  g_clear_pointer (&cell->scheduler, pykka_scheduler_unref);
+  g_clear_pointer (&cell->link.scheduler, pykka_scheduler_unref);
   return FALSE;
 }
 
@@ -462,16 +455,16 @@ pykka_cell_start (PykkaCell     *self,
       PykkaThread *me = pykka_thread_self ();
 
       chosen = context != NULL ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
-      self->scheduler = pykka_scheduler_ref_for_context (chosen);
+      self->link.scheduler = pykka_scheduler_ref_for_context (chosen);
       /* The thread that pushed the context owns it; the main thread owns
        * the global default context. Other contexts belong to the first
        * thread that iterates them. */
       if (chosen == pushed || (chosen == g_main_context_default () && me->is_main))
-        pykka_scheduler_claim (self->scheduler, me);
+        pykka_scheduler_claim (self->link.scheduler, me);
     }
 
   self->serial = pykka_registry_next_serial ();
-  pykka_scheduler_add_cell (self->scheduler);
+  pykka_scheduler_add_cell (self->link.scheduler);
   pykka_registry_add (self);
   /* Asking costs a getenv(): once per actor, for its start and stop. */
   self->log_debug = !g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN);
@@ -480,7 +473,7 @@ pykka_cell_start (PykkaCell     *self,
 
   pykka_cell_finish_start (self);
   /* A context orphaned before the actor was running kills it now. */
-  if (pykka_scheduler_is_orphaned (self->scheduler))
+  if (pykka_scheduler_is_orphaned (self->link.scheduler))
     pykka_cell_kill_orphaned (self);
   return TRUE;
 }
@@ -505,7 +498,7 @@ pykka_cell_push (PykkaCell    *self,
   g_mutex_unlock (&self->mutex);
 
   if (schedule)
-    pykka_scheduler_enqueue (self->scheduler, self);
+    pykka_scheduler_enqueue (self->link.scheduler, self);
   return TRUE;
 }
 
@@ -526,7 +519,7 @@ pykka_cell_wake (PykkaCell *self)
   g_mutex_unlock (&self->mutex);
 
   if (schedule)
-    pykka_scheduler_enqueue (self->scheduler, self);
+    pykka_scheduler_enqueue (self->link.scheduler, self);
 }
 
 /* A resume asked for by a binding, see pykka_actor_suspend_until(). */
@@ -662,7 +655,7 @@ pykka_cell_add_resume (PykkaCell            *self,
       g_source_set_static_name (r->timer, "[pykka-resume-timeout]");
       g_source_set_callback (r->timer, resume_timer_cb, pykka_cell_ref (self),
                              (GDestroyNotify) pykka_cell_unref);
-      g_source_attach (r->timer, pykka_scheduler_get_context (self->scheduler));
+      g_source_attach (r->timer, pykka_scheduler_get_context (self->link.scheduler));
     }
 
   /* The wake comes as a turn: never inside the completer. */
@@ -855,7 +848,7 @@ pykka_cell_kill_orphaned (PykkaCell *self)
   g_mutex_unlock (&self->mutex);
 
   who = pykka_cell_describe (self);
-  owner = pykka_scheduler_describe_owner (self->scheduler);
+  owner = pykka_scheduler_describe_owner (self->link.scheduler);
   reason = g_error_new (PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD,
                         /* Translators: the first %s is an actor, the second a thread, such as "thread “worker”". */
                         P_("Actor %s is dead: its context was orphaned when %s, which ran it, ended"),
@@ -886,7 +879,7 @@ pykka_cell_kill_orphaned (PykkaCell *self)
       cell_answer_dead_with (self, m, reason);
       m = next;
     }
-  pykka_scheduler_remove_cell (self->scheduler);
+  pykka_scheduler_remove_cell (self->link.scheduler);
   g_clear_object (&actor);
 }
 
@@ -907,7 +900,7 @@ cell_die (PykkaCell *self)
   g_mutex_unlock (&self->mutex);
 
   pykka_registry_remove (self);
-  pykka_scheduler_remove_cell (self->scheduler);
+  pykka_scheduler_remove_cell (self->link.scheduler);
   cell_drop_resumes (self);
 
   while (m != NULL)
@@ -1244,11 +1237,13 @@ pykka_cell_run_turn (PykkaCell *self,
           if (self->link.stackful && self->actor != NULL)
             {
               self->co_message = m;
-              self->co = pykka_coroutine_new (pykka_scheduler_get_stack_pool (self->scheduler),
+              self->co = pykka_coroutine_new (pykka_scheduler_get_stack_pool (self->link.scheduler),
                                               coroutine_main, self);
-              /* Named for the report of a stack overflow. */
+              /* Named for the report of a stack overflow: the urn only if
+               * somebody made it already (making it costs a string per
+               * actor). */
               pykka_coroutine_set_description (self->co, g_type_name (self->type),
-                                               pykka_cell_get_urn (self));
+                                               g_atomic_pointer_get (&self->urn));
               cell_resume_coroutine (self);
             }
           else
@@ -1278,7 +1273,7 @@ out:
 
 done:
   if (requeue)
-    pykka_scheduler_enqueue (self->scheduler, self);
+    pykka_scheduler_enqueue (self->link.scheduler, self);
 
   return MAX (used, 1);
 }

@@ -74,15 +74,23 @@ typedef enum
  * of a cell is private to pykka-cell.c. */
 typedef struct
 {
-  PykkaCell  *next;           /* on the run queue, under the scheduler's mutex */
-  PykkaCell  *running_outer;  /* the cell whose turn this one's nests in; only the running thread */
-  guint       stackful : 1;   /* immutable once started */
+  PykkaCell      *next;           /* on the run queue, under the scheduler's mutex */
+  PykkaCell      *running_outer;  /* the cell whose turn this one's nests in; only the running thread */
+  PykkaScheduler *scheduler;      /* (owned) (nullable until started) immutable after */
+  guint           stackful : 1;   /* immutable once started */
 } PykkaRunLink;
 
 static inline PykkaRunLink *
 pykka_cell_run_link (PykkaCell *cell)
 {
   return (PykkaRunLink *) cell;
+}
+
+/* (nullable) before the start: immutable after. */
+static inline PykkaScheduler *
+pykka_cell_get_scheduler (PykkaCell *cell)
+{
+  return pykka_cell_run_link (cell)->scheduler;
 }
 
 /* What the debug dump shows of a cell, read under its lock. */
@@ -113,7 +121,21 @@ struct _PykkaThread
   gint64           deadline;       /* 0, or monotonic time after which a wait starts no turn */
 };
 
-PykkaThread    *pykka_thread_self        (void);
+/* The calling thread's, in the initial-exec TLS model: one load, no
+ * __tls_get_addr() call, on the paths of every message. A single pointer
+ * fits the static TLS that glibc keeps for libraries loaded later (GI
+ * bindings dlopen this library). */
+extern __thread PykkaThread *pykka_thread_current __attribute__ ((tls_model ("initial-exec")));
+PykkaThread    *pykka_thread_self_slow   (void);
+
+static inline PykkaThread *
+pykka_thread_self (void)
+{
+  PykkaThread *self = pykka_thread_current;
+
+  return G_LIKELY (self != NULL) ? self : pykka_thread_self_slow ();
+}
+
 PykkaThread    *pykka_thread_new         (const char     *name);
 void            pykka_thread_adopt       (PykkaThread    *state);
 PykkaThread    *pykka_thread_ref         (PykkaThread    *self);
@@ -180,7 +202,6 @@ void            pykka_cell_set_type     (PykkaCell      *self,
 GType           pykka_cell_get_gtype    (PykkaCell      *self);
 const guint64  *pykka_cell_get_id_key   (PykkaCell      *self);
 guint64         pykka_cell_get_serial   (PykkaCell      *self);
-PykkaScheduler *pykka_cell_get_scheduler (PykkaCell     *self);
 PykkaActor     *pykka_cell_dup_actor    (PykkaCell      *self);
 void            pykka_cell_snapshot     (PykkaCell      *self,
                                          PykkaCellSnapshot *snapshot);

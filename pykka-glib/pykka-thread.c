@@ -30,7 +30,7 @@
 static void thread_state_ended (gpointer data);
 
 static GPrivate thread_key = G_PRIVATE_INIT (thread_state_ended);
-static __thread PykkaThread *self_state;
+__thread PykkaThread *pykka_thread_current __attribute__ ((tls_model ("initial-exec")));
 
 G_LOCK_DEFINE_STATIC (owned);
 
@@ -67,16 +67,17 @@ pykka_thread_new (const char *name)
 void
 pykka_thread_adopt (PykkaThread *state)
 {
-  g_assert (self_state == NULL);
-  self_state = state;
+  g_assert (pykka_thread_current == NULL);
+  pykka_thread_current = state;
   g_private_set (&thread_key, state);
 }
 
+/* pykka_thread_self() for a thread's first call. */
 PykkaThread *
-pykka_thread_self (void)
+pykka_thread_self_slow (void)
 {
-  if (G_LIKELY (self_state != NULL))
-    return self_state;
+  if (pykka_thread_current != NULL)
+    return pykka_thread_current;
 
   gboolean is_main = pykka_thread_is_main ();
   char name[64] = "";
@@ -90,7 +91,7 @@ pykka_thread_self (void)
 
   state->is_main = is_main;
   pykka_thread_adopt (state);
-  return self_state;
+  return pykka_thread_current;
 }
 
 gboolean
@@ -166,7 +167,7 @@ thread_state_ended (gpointer data)
     }
   g_slist_free (busy);
 
-  if (self_state == self)
-    self_state = NULL;
+  if (pykka_thread_current == self)
+    pykka_thread_current = NULL;
   pykka_thread_unref (self);
 }

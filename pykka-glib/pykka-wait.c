@@ -251,17 +251,9 @@ wait_iterating (const PykkaWaitable *w,
   gint64 outer_deadline = me->deadline;
   gboolean ready;
 
+  /* Dispatches nested in this wait start no turn after the deadline. */
   if (end != G_MAXINT64)
-    {
-      gint64 left = end - g_get_monotonic_time ();
-
-      timer = g_timeout_source_new (MAX (left, 0) / 1000 + 1);
-      g_source_set_static_name (timer, "[pykka-wait-timeout]");
-      g_source_set_callback (timer, timeout_fired_cb, &timed_out, NULL);
-      g_source_attach (timer, ctx);
-      /* Dispatches nested in this wait start no turn after the deadline. */
-      me->deadline = end;
-    }
+    me->deadline = end;
 
   g_mutex_lock (w->mutex);
   ready = w->is_ready (w->object);
@@ -291,6 +283,17 @@ wait_iterating (const PykkaWaitable *w,
         ;
       else
         {
+          /* The first time the wait may sleep in poll(), a timer wakes
+           * it at the deadline (direct runs need none). */
+          if (end != G_MAXINT64 && timer == NULL)
+            {
+              gint64 left = end - g_get_monotonic_time ();
+
+              timer = g_timeout_source_new (MAX (left, 0) / 1000 + 1);
+              g_source_set_static_name (timer, "[pykka-wait-timeout]");
+              g_source_set_callback (timer, timeout_fired_cb, &timed_out, NULL);
+              g_source_attach (timer, ctx);
+            }
           me->direct_runs = 0;
           g_main_context_iteration (ctx, TRUE);
         }
@@ -446,37 +449,52 @@ pykka_wait_full (const PykkaWaitable *waitable,
   GError *deadlock;
   gint64 end;
   guint64 runs_before = 0;
+  gboolean in_coroutine;
   gboolean ready;
-
-  g_mutex_lock (waitable->mutex);
-  ready = waitable->is_ready (waitable->object);
-  g_mutex_unlock (waitable->mutex);
-  if (ready)
-    return TRUE;
 
   me = pykka_thread_self ();
   waiter = me->current_cell;
-  deadlock = check_nested (waitable->source_cell);
-  if (deadlock != NULL)
+  in_coroutine = waiter != NULL && pykka_coroutine_self () != NULL;
+
+  /* (A coroutine that may wait looks under the lock that registers it.) */
+  if (!in_coroutine || timeout_msec == 0)
     {
-      g_propagate_error (error, deadlock);
-      return FALSE;
+      g_mutex_lock (waitable->mutex);
+      ready = waitable->is_ready (waitable->object);
+      g_mutex_unlock (waitable->mutex);
+      if (ready)
+        return TRUE;
+    }
+
+  /* Only a handler's wait can be part of a cycle. */
+  if (waiter != NULL)
+    {
+      deadlock = check_nested (waitable->source_cell);
+      if (deadlock != NULL)
+        {
+          g_propagate_error (error, deadlock);
+          return FALSE;
+        }
     }
   if (timeout_msec == 0)
     goto timed_out;
 
-  if (!pykka_wait_graph_add (waiter, waitable->source_cell, &previous, error))
+  if (waiter != NULL && waitable->source_cell != NULL &&
+      !pykka_wait_graph_add (waiter, waitable->source_cell, &previous, error))
     return FALSE;
-  if (waitable->source_cell != NULL && pykka_cell_get_scheduler (waitable->source_cell) != NULL)
+  /* For the TIMEOUT error: whether anybody ran the actor meanwhile. */
+  if (timeout_msec > 0 && waitable->source_cell != NULL &&
+      pykka_cell_get_scheduler (waitable->source_cell) != NULL)
     runs_before = pykka_scheduler_get_runs (pykka_cell_get_scheduler (waitable->source_cell));
 
   end = timeout_msec < 0 ? G_MAXINT64 : g_get_monotonic_time () + (gint64) timeout_msec * G_TIME_SPAN_MILLISECOND;
-  if (pykka_coroutine_self () != NULL && waiter != NULL)
+  if (in_coroutine)
     ready = wait_in_coroutine (waitable, timeout_msec);
   else
     ready = wait_outside_coroutine (waitable, end);
 
-  pykka_wait_graph_remove (waiter, waitable->source_cell, previous);
+  if (waiter != NULL && waitable->source_cell != NULL)
+    pykka_wait_graph_remove (waiter, waitable->source_cell, previous);
   if (ready)
     return TRUE;
 
