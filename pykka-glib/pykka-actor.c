@@ -582,3 +582,24 @@ pykka_actor_suspend_until (PykkaActor           *self,
   priv = pykka_actor_get_instance_private (self);
   return pykka_cell_add_resume (priv->cell, future, timeout_msec, func, user_data, destroy, error);
 }
+
+/**
+ * pykka_actor_drop_suspensions: (skip)
+ * @self: a [class@Pykka.Actor] whose handler runs now
+ *
+ * For language bindings: the handler gave up the waits it asked for with
+ * [method@Pykka.Actor.suspend_until] (Python: a `greenlet.throw()` into a
+ * suspended handler). They are dropped now, as if the actor's suspension
+ * had ended: their callbacks will not run (only their destroy notifies
+ * do, at once) and the wait-for graph forgets them.
+ */
+void
+pykka_actor_drop_suspensions (PykkaActor *self)
+{
+  PykkaActorPrivate *priv;
+
+  g_return_if_fail (PYKKA_IS_ACTOR (self));
+
+  priv = pykka_actor_get_instance_private (self);
+  pykka_cell_drop_resumes (priv->cell);
+}

@@ -38,6 +38,8 @@ gboolean       pykka_actor_suspend_until      (PykkaActor       *self,
                                                GDestroyNotify    destroy,
                                                GError          **error);
 PYKKA_AVAILABLE_IN_ALL
+void           pykka_actor_drop_suspensions   (PykkaActor       *self);
+PYKKA_AVAILABLE_IN_ALL
 PykkaFuture   *pykka_event_dup_next_set       (PykkaEvent       *self);
 PYKKA_AVAILABLE_IN_ALL
 void           pykka_actor_resume_when        (PykkaActor       *self,

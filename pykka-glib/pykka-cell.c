@@ -703,8 +703,8 @@ cell_run_resumes (PykkaCell  *self,
 }
 
 /* Drops the resumes that did not run. */
-static void
-cell_drop_resumes (PykkaCell *self)
+void
+pykka_cell_drop_resumes (PykkaCell *self)
 {
   GSList *resumes;
 
@@ -856,7 +856,7 @@ pykka_cell_kill_orphaned (PykkaCell *self)
   g_message ("%s", reason->message);
 
   pykka_registry_remove (self);
-  cell_drop_resumes (self);
+  pykka_cell_drop_resumes (self);
 
   /* What a suspended handler had: its stack is dropped unwound. */
   if (self->co != NULL)
@@ -901,7 +901,7 @@ cell_die (PykkaCell *self)
 
   pykka_registry_remove (self);
   pykka_scheduler_remove_cell (self->link.scheduler);
-  cell_drop_resumes (self);
+  pykka_cell_drop_resumes (self);
 
   while (m != NULL)
     {
@@ -993,7 +993,7 @@ cell_finish_suspension (PykkaCell  *self,
                                                                            : self->async_wait, NULL);
   g_clear_pointer (&self->async_wait, pykka_cell_unref);
   /* What the binding still waited for belongs to the suspension. */
-  cell_drop_resumes (self);
+  pykka_cell_drop_resumes (self);
 
   if (reply != NULL)
     {

@@ -226,6 +226,7 @@ gboolean        pykka_cell_add_resume   (PykkaCell      *self,
                                          gpointer        user_data,
                                          GDestroyNotify  destroy,
                                          GError        **error);
+void            pykka_cell_drop_resumes (PykkaCell      *self);
 guint           pykka_cell_run_turn     (PykkaCell      *self,
                                          guint           budget,
                                          gint64          deadline);
