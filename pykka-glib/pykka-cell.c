@@ -31,13 +31,13 @@ struct _PykkaCell
   guint            scheduled : 1;  /* on the run queue or in a turn */
   guint            running : 1;    /* in a turn right now */
   guint            wake_pending : 1; /* woken while running: turn again */
-  guint            suspended : 1;  /* waits for a wake, not for mail */
+  guint            parked : 1;     /* off the run queue while a handler is suspended: waits for a wake, not for mail */
   PykkaActor      *actor;          /* (owned) from start until death */
   GSList          *resumes;        /* (owned) Resume*, see pykka_actor_resume_when() */
 
   /* Immutable once started */
-  guint64          id;             /* urn = base uuid + id */
-  guint64          serial;         /* start order, for LIFO stop_all */
+  guint64          urn_id;         /* urn = base uuid + urn_id */
+  guint64          start_order;    /* for LIFO stop_all */
   GType            type;
   guint            own_thread : 1;
   guint            log_debug : 1;  /* debug messages shown, decided at start */
@@ -64,7 +64,7 @@ pykka_cell_new (GType type)
 
   g_atomic_ref_count_init (&self->ref_count);
   g_mutex_init (&self->mutex);
-  self->id = pykka_registry_next_serial ();
+  self->urn_id = pykka_registry_next_serial ();
   self->type = type;
   return self;
 }
@@ -88,14 +88,14 @@ pykka_cell_get_gtype (PykkaCell *self)
 const guint64 *
 pykka_cell_get_id_key (PykkaCell *self)
 {
-  return &self->id;
+  return &self->urn_id;
 }
 
 /* Start order, for stopping in reverse. */
 guint64
-pykka_cell_get_serial (PykkaCell *self)
+pykka_cell_get_start_order (PykkaCell *self)
 {
-  return self->serial;
+  return self->start_order;
 }
 
 
@@ -120,7 +120,7 @@ pykka_cell_snapshot (PykkaCell         *self,
   snapshot->length = self->length;
   if (self->running)
     snapshot->state = "running";
-  else if (self->suspended)
+  else if (self->parked)
     snapshot->state = self->suspended_on != NULL ? "suspended on a reply future" :
                       self->waiting_for == NULL ? "suspended" :
                       g_str_equal (self->waiting_for, "event") ? "suspended on an event" :
@@ -143,7 +143,7 @@ pykka_cell_get_suspended_size (PykkaCell *self)
   gsize size = 0;
 
   g_mutex_lock (&self->mutex);
-  if (self->co != NULL && self->suspended)
+  if (self->co != NULL && self->parked)
     size = pykka_coroutine_get_memory_size (self->co);
   g_mutex_unlock (&self->mutex);
   return size;
@@ -215,7 +215,7 @@ pykka_cell_get_urn (PykkaCell *self)
 
   if (urn == NULL)
     {
-      urn = pykka_registry_make_urn (self->id);
+      urn = pykka_registry_make_urn (self->urn_id);
       if (!g_atomic_pointer_compare_and_exchange (&self->urn, NULL, urn))
         {
           g_free (urn);
@@ -463,7 +463,7 @@ pykka_cell_start (PykkaCell     *self,
         pykka_scheduler_claim (self->link.scheduler, me);
     }
 
-  self->serial = pykka_registry_next_serial ();
+  self->start_order = pykka_registry_next_serial ();
   pykka_scheduler_add_cell (self->link.scheduler);
   pykka_registry_add (self);
   /* Asking costs a getenv(): once per actor, for its start and stop. */
@@ -493,7 +493,7 @@ pykka_cell_push (PykkaCell    *self,
     }
   cell_append_locked (self, m);
   /* While STARTING, pykka_cell_finish_start() schedules. */
-  if (!self->scheduled && !self->suspended && self->state != PYKKA_CELL_STARTING)
+  if (!self->scheduled && !self->parked && self->state != PYKKA_CELL_STARTING)
     schedule = self->scheduled = TRUE;
   g_mutex_unlock (&self->mutex);
 
@@ -1152,7 +1152,7 @@ cell_resume_coroutine (PykkaCell *self)
 }
 
 static gboolean
-cell_is_suspended (PykkaCell *self)
+cell_has_suspended_handler (PykkaCell *self)
 {
   return self->co != NULL || self->suspended_on != NULL;
 }
@@ -1165,9 +1165,9 @@ cell_end_turn_locked (PykkaCell *self)
   gboolean requeue;
 
   self->running = FALSE;
-  if (cell_is_suspended (self) && !self->wake_pending)
+  if (cell_has_suspended_handler (self) && !self->wake_pending)
     {
-      self->suspended = TRUE;
+      self->parked = TRUE;
       requeue = FALSE;
     }
   else
@@ -1198,9 +1198,9 @@ pykka_cell_run_turn (PykkaCell *self,
   /* One lock starts the turn and takes the mail. */
   g_mutex_lock (&self->mutex);
   self->running = TRUE;
-  self->suspended = FALSE;
+  self->parked = FALSE;
   self->wake_pending = FALSE;
-  if (!cell_is_suspended (self))
+  if (!cell_has_suspended_handler (self))
     cell_take_all_locked (self, &batch);
   resumes = self->resumes != NULL;
   g_mutex_unlock (&self->mutex);
@@ -1222,7 +1222,7 @@ pykka_cell_run_turn (PykkaCell *self,
     {
       /* A dead cell answers what is left at once, whatever the budget. */
       while (batch.head != NULL &&
-             ((used < budget && !cell_is_suspended (self)) || self->actor == NULL))
+             ((used < budget && !cell_has_suspended_handler (self)) || self->actor == NULL))
         {
           PykkaMessage *m;
 
@@ -1249,7 +1249,7 @@ pykka_cell_run_turn (PykkaCell *self,
           else
             handle_message (self, m);
         }
-      if (batch.head != NULL || used >= budget || cell_is_suspended (self))
+      if (batch.head != NULL || used >= budget || cell_has_suspended_handler (self))
         break;
 
       /* Take the mail that arrived meanwhile; with none, the same lock

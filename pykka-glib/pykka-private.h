@@ -201,7 +201,7 @@ void            pykka_cell_set_type     (PykkaCell      *self,
                                          GType           type);
 GType           pykka_cell_get_gtype    (PykkaCell      *self);
 const guint64  *pykka_cell_get_id_key   (PykkaCell      *self);
-guint64         pykka_cell_get_serial   (PykkaCell      *self);
+guint64         pykka_cell_get_start_order   (PykkaCell      *self);
 PykkaActor     *pykka_cell_dup_actor    (PykkaCell      *self);
 void            pykka_cell_snapshot     (PykkaCell      *self,
                                          PykkaCellSnapshot *snapshot);

@@ -167,11 +167,11 @@ pykka_registry_remove (PykkaCell *cell)
 }
 
 static gint
-compare_serial (gconstpointer a,
+compare_start_order (gconstpointer a,
                 gconstpointer b)
 {
-  guint64 sa = pykka_cell_get_serial (*(PykkaCell **) a);
-  guint64 sb = pykka_cell_get_serial (*(PykkaCell **) b);
+  guint64 sa = pykka_cell_get_start_order (*(PykkaCell **) a);
+  guint64 sb = pykka_cell_get_start_order (*(PykkaCell **) b);
 
   return sa < sb ? -1 : sa > sb;
 }
@@ -194,7 +194,7 @@ pykka_registry_dup_cells (GType type)
     }
   G_UNLOCK (registry);
 
-  g_ptr_array_sort (result, compare_serial);
+  g_ptr_array_sort (result, compare_start_order);
   return result;
 }
 
