@@ -15,6 +15,21 @@
  * scheduled until something wakes it.
  */
 
+/* What a cell keeps while a handler is suspended, made on its first
+ * suspension (most actors never suspend, and pay a pointer). Only the
+ * thread that runs the actor touches it, except ->resumes (under the
+ * cell's mutex); ->susp is set under the cell's mutex. */
+typedef struct
+{
+  GSList          *resumes;        /* (owned) Resume*, see pykka_actor_suspend_until() */
+  PykkaFuture     *suspended_on;   /* (owned) (nullable) reply future awaited */
+  PykkaPromise    *suspended_reply;/* (owned) (nullable) ask answered by it */
+  PykkaCoroutine  *co;             /* (nullable) coroutine in progress */
+  PykkaMessage    *co_message;     /* (owned) message the coroutine handles */
+  const char      *waiting_for;    /* (nullable) what a suspended coroutine waits on, for debugging */
+  PykkaCell       *async_wait;     /* (owned) (nullable) source of the first future a running handler awaits asynchronously */
+} PykkaSuspension;
+
 /* The runtime half of an actor, shared by the actor and its refs so that a
  * ref can fail fast on a dead actor without keeping it alive. */
 struct _PykkaCell
@@ -33,7 +48,7 @@ struct _PykkaCell
   guint            wake_pending : 1; /* woken while running: turn again */
   guint            parked : 1;     /* off the run queue while a handler is suspended: waits for a wake, not for mail */
   PykkaActor      *actor;          /* (owned) from start until death */
-  GSList          *resumes;        /* (owned) Resume*, see pykka_actor_resume_when() */
+  PykkaSuspension *susp;           /* (owned) (nullable) made on the first suspension */
 
   /* Immutable once started */
   guint64          urn_id;         /* urn = base uuid + urn_id */
@@ -44,18 +59,36 @@ struct _PykkaCell
   char            *urn;            /* (owned) */
 
   /* Only touched by the thread running the actor's context */
-  PykkaFuture     *suspended_on;   /* (owned) (nullable) reply future awaited */
-  PykkaPromise    *suspended_reply;/* (owned) (nullable) ask answered by it */
-  PykkaCoroutine  *co;             /* (nullable) coroutine in progress */
-  PykkaMessage    *co_message;     /* (owned) message the coroutine handles */
-  const char      *waiting_for;    /* (nullable) what a suspended coroutine waits on, for debugging */
   GMainLoop       *own_loop;       /* (owned) (nullable) own-thread actors */
-
-  PykkaCell       *async_wait;     /* (owned) (nullable) source of the first future a running handler awaits asynchronously */
 
   /* Protected by the wait-for graph's lock, see pykka-wait.c */
   PykkaCell       *waits_for;      /* (unowned) (nullable) whose reply a handler of this actor waits for */
 };
+
+/* cell_susp() under the cell's mutex. */
+static PykkaSuspension *
+cell_susp_locked (PykkaCell *self)
+{
+  if (G_UNLIKELY (self->susp == NULL))
+    self->susp = g_new0 (PykkaSuspension, 1);
+  return self->susp;
+}
+
+/* The cell's suspension state, made on first use (by the thread that runs
+ * the actor). */
+static PykkaSuspension *
+cell_susp (PykkaCell *self)
+{
+  if (G_UNLIKELY (self->susp == NULL))
+    {
+      PykkaSuspension *susp = g_new0 (PykkaSuspension, 1);
+
+      g_mutex_lock (&self->mutex);
+      self->susp = susp;
+      g_mutex_unlock (&self->mutex);
+    }
+  return self->susp;
+}
 
 PykkaCell *
 pykka_cell_new (GType type)
@@ -121,9 +154,10 @@ pykka_cell_snapshot (PykkaCell         *self,
   if (self->running)
     snapshot->state = "running";
   else if (self->parked)
-    snapshot->state = self->suspended_on != NULL ? "suspended on a reply future" :
-                      self->waiting_for == NULL ? "suspended" :
-                      g_str_equal (self->waiting_for, "event") ? "suspended on an event" :
+    snapshot->state = self->susp == NULL ? "suspended" :
+                      self->susp->suspended_on != NULL ? "suspended on a reply future" :
+                      self->susp->waiting_for == NULL ? "suspended" :
+                      g_str_equal (self->susp->waiting_for, "event") ? "suspended on an event" :
                       "suspended on a future";
   else if (self->scheduled)
     snapshot->state = "scheduled";
@@ -143,8 +177,8 @@ pykka_cell_get_suspended_size (PykkaCell *self)
   gsize size = 0;
 
   g_mutex_lock (&self->mutex);
-  if (self->co != NULL && self->parked)
-    size = pykka_coroutine_get_memory_size (self->co);
+  if (self->susp != NULL && self->susp->co != NULL && self->parked)
+    size = pykka_coroutine_get_memory_size (self->susp->co);
   g_mutex_unlock (&self->mutex);
   return size;
 }
@@ -155,7 +189,7 @@ void
 pykka_cell_set_waiting_for (PykkaCell  *self,
                             const char *what)
 {
-  self->waiting_for = what;
+  cell_susp (self)->waiting_for = what;
 }
 
 PykkaCell *
@@ -172,7 +206,11 @@ pykka_cell_unref (PykkaCell *self)
     return;
 
   g_assert (self->actor == NULL);
-  g_clear_pointer (&self->async_wait, pykka_cell_unref);
+  if (self->susp != NULL)
+    {
+      g_clear_pointer (&self->susp->async_wait, pykka_cell_unref);
+      g_free (self->susp);
+    }
   while (self->head != NULL)
     {
       PykkaMessage *m = self->head;
@@ -643,7 +681,11 @@ pykka_cell_add_resume (PykkaCell            *self,
       resume_free (r);
       return TRUE;
     }
-  self->resumes = g_slist_append (self->resumes, r);
+  {
+    PykkaSuspension *susp = cell_susp_locked (self);
+
+    susp->resumes = g_slist_append (susp->resumes, r);
+  }
   g_mutex_unlock (&self->mutex);
 
   if (timeout_msec >= 0)
@@ -681,14 +723,14 @@ cell_run_resumes (PykkaCell  *self,
       Resume *ready = NULL;
 
       g_mutex_lock (&self->mutex);
-      for (GSList *l = self->resumes; l != NULL; l = l->next)
+      for (GSList *l = self->susp != NULL ? self->susp->resumes : NULL; l != NULL; l = l->next)
         {
           Resume *r = l->data;
 
           if (resume_is_due (r))
             {
               ready = r;
-              self->resumes = g_slist_delete_link (self->resumes, l);
+              self->susp->resumes = g_slist_delete_link (self->susp->resumes, l);
               break;
             }
         }
@@ -709,7 +751,7 @@ pykka_cell_drop_resumes (PykkaCell *self)
   GSList *resumes;
 
   g_mutex_lock (&self->mutex);
-  resumes = g_steal_pointer (&self->resumes);
+  resumes = self->susp != NULL ? g_steal_pointer (&self->susp->resumes) : NULL;
   g_mutex_unlock (&self->mutex);
   g_slist_free_full (resumes, resume_free);
 }
@@ -859,18 +901,19 @@ pykka_cell_kill_orphaned (PykkaCell *self)
   pykka_cell_drop_resumes (self);
 
   /* What a suspended handler had: its stack is dropped unwound. */
-  if (self->co != NULL)
+  if (self->susp != NULL && self->susp->co != NULL)
     {
-      g_clear_pointer (&self->co, pykka_coroutine_free);
-      if (self->co_message != NULL)
-        cell_answer_dead_with (self, g_steal_pointer (&self->co_message), reason);
+      g_clear_pointer (&self->susp->co, pykka_coroutine_free);
+      if (self->susp->co_message != NULL)
+        cell_answer_dead_with (self, g_steal_pointer (&self->susp->co_message), reason);
     }
-  if (self->suspended_reply != NULL)
+  if (self->susp != NULL && self->susp->suspended_reply != NULL)
     {
-      pykka_promise_take_error (self->suspended_reply, g_error_copy (reason));
-      g_clear_pointer (&self->suspended_reply, pykka_promise_unref);
+      pykka_promise_take_error (self->susp->suspended_reply, g_error_copy (reason));
+      g_clear_pointer (&self->susp->suspended_reply, pykka_promise_unref);
     }
-  g_clear_object (&self->suspended_on);
+  if (self->susp != NULL)
+    g_clear_object (&self->susp->suspended_on);
 
   while (m != NULL)
     {
@@ -947,11 +990,12 @@ pykka_cell_note_async_wait (PykkaPromise *promise)
   PykkaCell *cell = pykka_thread_self ()->current_cell;
   PykkaCell *source;
 
-  if (cell == NULL || cell->async_wait != NULL || pykka_promise_is_done (promise))
+  if (cell == NULL || pykka_promise_is_done (promise) ||
+      (cell->susp != NULL && cell->susp->async_wait != NULL))
     return;
   source = pykka_promise_get_source (promise);
   if (source != NULL)
-    cell->async_wait = pykka_cell_ref (source);
+    cell_susp (cell)->async_wait = pykka_cell_ref (source);
 }
 
 /* A handler replied with @future: the actor takes nothing else until it
@@ -967,14 +1011,14 @@ cell_suspend_on (PykkaCell     *self,
   PykkaCell *target = pykka_promise_get_source (pykka_future_get_promise (future));
   PykkaCell *previous;
 
-  if (target == NULL)
-    target = self->async_wait;
+  if (target == NULL && self->susp != NULL)
+    target = self->susp->async_wait;
 
   if (!pykka_future_is_done (future) &&
       !pykka_wait_graph_add (self, target, &previous, error))
     return FALSE;
-  self->suspended_on = g_object_ref (future);
-  self->suspended_reply = reply;
+  cell_susp (self)->suspended_on = g_object_ref (future);
+  self->susp->suspended_reply = reply;
   pykka_promise_add_hook (pykka_future_get_promise (future), cell_wake_hook,
                           pykka_cell_ref (self), (GDestroyNotify) pykka_cell_unref);
   return TRUE;
@@ -984,14 +1028,14 @@ static void
 cell_finish_suspension (PykkaCell  *self,
                         PykkaActor *actor)
 {
-  g_autoptr(PykkaFuture) future = g_steal_pointer (&self->suspended_on);
-  PykkaPromise *reply = g_steal_pointer (&self->suspended_reply);
+  g_autoptr(PykkaFuture) future = g_steal_pointer (&self->susp->suspended_on);
+  PykkaPromise *reply = g_steal_pointer (&self->susp->suspended_reply);
   PykkaPromise *promise = pykka_future_get_promise (future);
   const GError *error = pykka_promise_peek_error (promise);
 
   pykka_wait_graph_remove (self, pykka_promise_get_source (promise) != NULL ? pykka_promise_get_source (promise)
-                                                                           : self->async_wait, NULL);
-  g_clear_pointer (&self->async_wait, pykka_cell_unref);
+                                                                           : self->susp->async_wait, NULL);
+  g_clear_pointer (&self->susp->async_wait, pykka_cell_unref);
   /* What the binding still waited for belongs to the suspension. */
   pykka_cell_drop_resumes (self);
 
@@ -1018,9 +1062,9 @@ handle_user_message (PykkaCell    *self,
   ok = PYKKA_ACTOR_GET_CLASS (actor)->on_receive (actor, &m->value, &reply, &error);
   /* What the handler awaited asynchronously matters only if it suspends
    * on a reply future (then cell_finish_suspension() drops it). */
-  if (self->async_wait != NULL &&
+  if (self->susp != NULL && self->susp->async_wait != NULL &&
       !(ok && error == NULL && G_VALUE_TYPE (&reply) == PYKKA_TYPE_FUTURE && g_value_get_object (&reply) != NULL))
-    g_clear_pointer (&self->async_wait, pykka_cell_unref);
+    g_clear_pointer (&self->susp->async_wait, pykka_cell_unref);
   if (!normalize_outcome (self, ok, &error, "on_receive"))
     {
       pykka_value_clear (&reply);
@@ -1042,7 +1086,8 @@ handle_user_message (PykkaCell    *self,
         {
           /* Replying with the future of an ask that waits for this very
            * actor (itself, or a cycle): it could never complete. */
-          g_clear_pointer (&self->async_wait, pykka_cell_unref);
+          if (self->susp != NULL)
+            g_clear_pointer (&self->susp->async_wait, pykka_cell_unref);
           g_value_unset (&reply);
           if (m->reply != NULL)
             {
@@ -1055,7 +1100,7 @@ handle_user_message (PykkaCell    *self,
         }
       m->reply = NULL;  /* now ->suspended_reply */
       g_value_unset (&reply);
-      if (pykka_future_is_done (self->suspended_on))
+      if (pykka_future_is_done (self->susp->suspended_on))
         cell_finish_suspension (self, actor);
       return;
     }
@@ -1136,25 +1181,25 @@ coroutine_main (gpointer data)
 
   /* ->co_message stays set while the handler runs, so that an actor
    * killed while suspended (pykka_cell_kill_orphaned()) answers it. */
-  handle_message (self, self->co_message);
-  self->co_message = NULL;
+  handle_message (self, self->susp->co_message);
+  self->susp->co_message = NULL;
 }
 
 /* Returns TRUE when the coroutine finished. */
 static gboolean
 cell_resume_coroutine (PykkaCell *self)
 {
-  if (!pykka_coroutine_resume (self->co))
+  if (!pykka_coroutine_resume (self->susp->co))
     return FALSE;
 
-  g_clear_pointer (&self->co, pykka_coroutine_free);
+  g_clear_pointer (&self->susp->co, pykka_coroutine_free);
   return TRUE;
 }
 
 static gboolean
 cell_has_suspended_handler (PykkaCell *self)
 {
-  return self->co != NULL || self->suspended_on != NULL;
+  return self->susp != NULL && (self->susp->co != NULL || self->susp->suspended_on != NULL);
 }
 
 /* Ends a turn: decides whether the cell goes back on the run queue.
@@ -1202,18 +1247,18 @@ pykka_cell_run_turn (PykkaCell *self,
   self->wake_pending = FALSE;
   if (!cell_has_suspended_handler (self))
     cell_take_all_locked (self, &batch);
-  resumes = self->resumes != NULL;
+  resumes = self->susp != NULL && self->susp->resumes != NULL;
   g_mutex_unlock (&self->mutex);
 
-  if (self->co != NULL && !cell_resume_coroutine (self))
+  if (self->susp != NULL && self->susp->co != NULL && !cell_resume_coroutine (self))
     goto out;
 
   if (resumes && self->actor != NULL)
     cell_run_resumes (self, self->actor);
 
-  if (self->suspended_on != NULL)
+  if (self->susp != NULL && self->susp->suspended_on != NULL)
     {
-      if (!pykka_future_is_done (self->suspended_on))
+      if (!pykka_future_is_done (self->susp->suspended_on))
         goto out;
       cell_finish_suspension (self, self->actor);
     }
@@ -1236,13 +1281,13 @@ pykka_cell_run_turn (PykkaCell *self,
           used++;
           if (self->link.stackful && self->actor != NULL)
             {
-              self->co_message = m;
-              self->co = pykka_coroutine_new (pykka_scheduler_get_stack_pool (self->link.scheduler),
+              cell_susp (self)->co_message = m;
+              self->susp->co = pykka_coroutine_new (pykka_scheduler_get_stack_pool (self->link.scheduler),
                                               coroutine_main, self);
               /* Named for the report of a stack overflow: the urn only if
                * somebody made it already (making it costs a string per
                * actor). */
-              pykka_coroutine_set_description (self->co, g_type_name (self->type),
+              pykka_coroutine_set_description (self->susp->co, g_type_name (self->type),
                                                g_atomic_pointer_get (&self->urn));
               cell_resume_coroutine (self);
             }
