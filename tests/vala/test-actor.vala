@@ -335,6 +335,87 @@ void test_own_thread () {
     }
 }
 
+/* Asks its peer and waits, on a thread of its own. */
+public class Peer : Pykka.Actor {
+    public Pykka.ActorRef? other = null;
+
+    public override bool on_receive (GLib.Value message, out GLib.Value reply) throws GLib.Error {
+        if (message.holds (typeof (Pykka.ActorRef))) {
+            other = (Pykka.ActorRef) message.get_object ();
+            reply = true;
+            return true;
+        }
+        if (message.holds (typeof (string)) && message.get_string () == "ping" && other != null) {
+            try {
+                reply = other.ask ("ping").get (TIMEOUT_MSEC);
+            } catch (Pykka.Error e) {
+                reply = e.message;
+            }
+            return true;
+        }
+        reply = "pong";
+        return true;
+    }
+}
+
+void test_deadlock_across_threads () {
+    Test.summary ("Two own-thread Vala actors that ask each other: the wait that closes the cycle fails at once with DEADLOCK naming both");
+    try {
+        var a = (Peer) Object.new (typeof (Peer), use_own_thread: true);
+        var b = (Peer) Object.new (typeof (Peer), use_own_thread: true);
+        var a_ref = a.start ();
+        var b_ref = b.start ();
+        a_ref.ask (b_ref).get (TIMEOUT_MSEC);
+        b_ref.ask (a_ref).get (TIMEOUT_MSEC);
+        /* Each passes a ping on to the other. */
+        var reply = a_ref.ask ("ping").get (TIMEOUT_MSEC);
+        /* a waits for b, which waits for a: b's wait fails, b answers a
+         * with the error's text, and a answers us with it. */
+        unowned string text = reply.get_string ();
+        assert_true (text.has_prefix ("Deadlock: "));
+        assert_true (a_ref.get_urn () in text);
+        assert_true (b_ref.get_urn () in text);
+        a_ref.stop_sync (TIMEOUT_MSEC);
+        b_ref.stop_sync (TIMEOUT_MSEC);
+    } catch (GLib.Error e) {
+        GLib.error ("%s", e.message);
+    }
+}
+
+void test_start_race () {
+    Test.summary ("Two threads start one Vala actor at once: exactly one gets the ref, the other an error");
+    for (int round = 0; round < 200; round++) {
+        var actor = new Counter ();
+        int started = 0;
+        int refused = 0;
+        Pykka.ActorRef? winner = null;
+        var threads = new Thread<void*>[2];
+        for (int t = 0; t < 2; t++) {
+            threads[t] = new Thread<void*> ("starter", () => {
+                try {
+                    var r = actor.start ();
+                    AtomicInt.inc (ref started);
+                    winner = r;
+                } catch (GLib.Error e) {
+                    assert_true ("already started" in e.message);
+                    AtomicInt.inc (ref refused);
+                }
+                return null;
+            });
+        }
+        foreach (var thread in threads)
+            thread.join ();
+        assert_cmpint (started, CompareOperator.EQ, 1);
+        assert_cmpint (refused, CompareOperator.EQ, 1);
+        try {
+            assert_true (winner.stop_sync (TIMEOUT_MSEC));
+        } catch (GLib.Error e) {
+            GLib.error ("%s", e.message);
+        }
+        assert_cmpint (actor.log.length, CompareOperator.EQ, 2);  /* start, stop */
+    }
+}
+
 async void events () throws GLib.Error {
     var event = new Pykka.Event ();
     assert_false (event.is_set ());
@@ -445,6 +526,8 @@ int main (string[] args) {
     Test.add_func ("/Pykka/Vala/events", () => { test_events (); stop_all (); });
     Test.add_func ("/Pykka/Vala/registry", () => { test_registry (); stop_all (); });
     Test.add_func ("/Pykka/Vala/futures", () => { test_futures (); stop_all (); });
+    Test.add_func ("/Pykka/Vala/deadlock-across-threads", () => { test_deadlock_across_threads (); stop_all (); });
+    Test.add_func ("/Pykka/Vala/start-race", () => { test_start_race (); stop_all (); });
 
     return Test.run ();
 }
