@@ -513,6 +513,7 @@ typedef enum
   BENCH_CHAIN,   /* ask peer (if any), get, reply the answer + 1 */
   BENCH_HOLD,    /* reply with the held future (end of a deep chain) */
   BENCH_FAN,     /* ask every worker, join, get, reply the count */
+  BENCH_SPIN,    /* 10 µs of work, count the message globally */
 } BenchMode;
 
 #define BENCH_TYPE_ACTOR (bench_actor_get_type ())
@@ -603,6 +604,16 @@ bench_actor_on_receive (PykkaActor    *actor,
     case BENCH_SINK:
       g_atomic_int_inc (&bench_received);
       return TRUE;
+
+    case BENCH_SPIN:
+      {
+        gint64 until = g_get_monotonic_time () + 10;
+
+        while (g_get_monotonic_time () < until)
+          ;
+        g_atomic_int_inc (&bench_received);
+        return TRUE;
+      }
 
     case BENCH_CHAIN:
       {
@@ -1107,6 +1118,9 @@ typedef struct
   const char *help;
 } Workload;
 
+/* pykka_context_get_time_budget() of a new context. */
+#define PYKKA_BENCH_DEFAULT_BUDGET 8000
+
 #define REPEAT(var, expr)                                  \
   double var;                                              \
   G_STMT_START {                                           \
@@ -1310,6 +1324,85 @@ run_coroutines (gint64 n)
   add_record ("coroutine-memory", "pykka-glib", depth, bytes, "bytes/suspended");
 }
 
+/* ---- frame gap: a flood on the main context and GTK's redraw idle ------- */
+
+typedef struct
+{
+  gint64 last;     /* last call, or the flood's start */
+  gint64 longest;  /* longest gap so far */
+} GapProbe;
+
+static gboolean
+gap_probe_cb (gpointer data)
+{
+  GapProbe *probe = data;
+  gint64 now = g_get_monotonic_time ();
+
+  probe->longest = MAX (probe->longest, now - probe->last);
+  probe->last = now;
+  return G_SOURCE_CONTINUE;
+}
+
+/* @n messages of 10 µs to an actor on the main context while an idle at
+ * GTK's redraw priority (G_PRIORITY_HIGH_IDLE + 20) runs: returns the
+ * longest gap between two runs of the idle (from the flood's start), in
+ * ms, and the flood's throughput in messages per second. */
+static double
+pykka_frame_gap (gint64  n,
+                 guint   budget_usec,
+                 double *throughput)
+{
+  g_autoptr(PykkaActor) actor = bench_actor_new (BENCH_TYPE_ACTOR, BENCH_SPIN, FALSE);
+  g_autoptr(PykkaActorRef) ref = NULL;
+  GapProbe probe = { 0, 0 };
+  GSource *idle;
+  GValue one = G_VALUE_INIT;
+  guint saved = pykka_context_get_time_budget (NULL);
+  gint64 start, end;
+
+  pykka_context_set_time_budget (NULL, budget_usec);
+  ref = bench_start (actor);
+  g_atomic_int_set (&bench_received, 0);
+  value_int (&one, 1);
+  for (gint64 i = 0; i < n; i++)
+    pykka_actor_ref_tell (ref, &one, NULL);
+
+  idle = g_idle_source_new ();
+  g_source_set_priority (idle, G_PRIORITY_HIGH_IDLE + 20);
+  g_source_set_callback (idle, gap_probe_cb, &probe, NULL);
+  start = probe.last = g_get_monotonic_time ();
+  g_source_attach (idle, NULL);
+  while (g_atomic_int_get (&bench_received) < n)
+    g_main_context_iteration (NULL, TRUE);
+  end = g_get_monotonic_time ();
+  /* The gap still open when the flood ends counts too. */
+  probe.longest = MAX (probe.longest, end - probe.last);
+  g_source_destroy (idle);
+  g_source_unref (idle);
+
+  pykka_actor_ref_stop_sync (ref, -1, NULL);
+  pykka_context_set_time_budget (NULL, saved);
+  *throughput = n / ((end - start) / 1e6);
+  return probe.longest / 1000.0;
+}
+
+static void
+run_frame_gap (gint64 n)
+{
+  double yielded_rate, unyielded_rate;
+  Record *r;
+
+  REPEAT (yielded, pykka_frame_gap (n, PYKKA_BENCH_DEFAULT_BUDGET, &yielded_rate));
+  REPEAT (unyielded, pykka_frame_gap (n, 0, &unyielded_rate));
+
+  add_record ("frame-gap", "unyielded", n, unyielded, "ms longest gap");
+  r = add_record ("frame-gap", "pykka-glib", n, yielded, "ms longest gap");
+  set_ratio (r, unyielded, FALSE, "unyielded (time budget 0)");
+  add_record ("flood-throughput", "unyielded", n, unyielded_rate, "msgs/s");
+  r = add_record ("flood-throughput", "pykka-glib", n, yielded_rate, "msgs/s");
+  set_ratio (r, unyielded_rate, TRUE, "unyielded (time budget 0), last repetition");
+}
+
 static void
 run_fan_out (gint64 n)
 {
@@ -1328,6 +1421,7 @@ static const Workload workloads[] = {
   { "idle",       2000000, 2000, run_idle,       "pingpong with 100 000 idle actors on the context (ns/hop)" },
   { "coroutines", 100000,  20,   run_coroutines, "stackful chain of 10 asking each other, N rounds (ns/hop: ask + suspend + resume); bare suspend + resume; 100 000 suspended at once" },
   { "fan-out",    200,     5,    run_fan_out,    "one actor asks 1000 workers and joins, N rounds (us/round)" },
+  { "frame-gap",  100000,  2000, run_frame_gap,  "N 10 us messages flood the main context: longest gap of an idle at GTK's redraw priority (ms), and the flood's throughput, with the default time budget and without" },
 };
 
 static void

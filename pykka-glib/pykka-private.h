@@ -42,6 +42,9 @@ typedef struct _PykkaThread    PykkaThread;
 /* Messages one dispatch of a scheduler handles before it returns to the
  * main context, so that other sources of the same priority run. */
 #define PYKKA_DISPATCH_BUDGET 1024
+/* How long a flood keeps a context busy before the actors step aside for
+ * one iteration (pykka_context_set_time_budget()): half a 60 Hz frame. */
+#define PYKKA_DEFAULT_TIME_BUDGET_USEC 8000
 
 typedef enum
 {
@@ -162,6 +165,7 @@ typedef struct
   guint64 dispatches;  /* dispatches of the scheduler source */
   guint64 turns;       /* actor turns run */
   guint64 direct_runs; /* runs of ready actors by a blocking wait, outside a dispatch */
+  guint64 steps_aside; /* iterations left to other sources after the time budget */
 } PykkaSchedulerStats;
 
 gboolean        pykka_scheduler_get_stats       (GMainContext        *context,

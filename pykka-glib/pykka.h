@@ -14,6 +14,7 @@
 # include "pykka-actor.h"
 # include "pykka-actor-ref.h"
 # include "pykka-binding.h"
+# include "pykka-context.h"
 # include "pykka-registry.h"
 # include "pykka-debug.h"
 #undef PYKKA_INSIDE

@@ -187,6 +187,134 @@ test_flooded_actor_yields (void)
 
 typedef struct
 {
+  gint handled;
+  gint total;
+  gint idle_during;  /* idle calls while messages were left */
+} SlowFlood;
+
+static gboolean
+slow_flood_receive (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  SlowFlood *flood = test_actor_get_data (self);
+  gint64 until = g_get_monotonic_time () + 20;
+
+  /* 20 µs of work per message. */
+  while (g_get_monotonic_time () < until)
+    ;
+  flood->handled++;
+  return TRUE;
+}
+
+static gboolean
+count_redraw_idle (gpointer data)
+{
+  SlowFlood *flood = data;
+
+  if (flood->handled < flood->total)
+    flood->idle_during++;
+  return G_SOURCE_CONTINUE;
+}
+
+/* Floods an actor on @ctx with @total slow messages and counts how often
+ * an idle at GTK's redraw priority ran before the last was handled. */
+static gint
+flood_with_redraw_idle (GMainContext *ctx,
+                        gint          total)
+{
+  SlowFlood flood = { 0, total, 0 };
+  g_autoptr(PykkaActorRef) ref = NULL;
+  TestRecord *r;
+  GSource *idle;
+  GValue v = G_VALUE_INIT;
+
+  g_main_context_push_thread_default (ctx);
+  ref = test_start (0, slow_flood_receive, &flood, &r);
+  g_main_context_pop_thread_default (ctx);
+
+  test_value_int (&v, 1);
+  for (gint i = 0; i < total; i++)
+    g_assert_true (pykka_actor_ref_tell (ref, &v, NULL));
+  g_value_unset (&v);
+
+  idle = g_idle_source_new ();
+  g_source_set_priority (idle, G_PRIORITY_HIGH_IDLE + 20);
+  g_source_set_callback (idle, count_redraw_idle, &flood, NULL);
+  g_source_attach (idle, ctx);
+
+  test_iterate_until (ctx, flood.handled == flood.total);
+
+  g_source_destroy (idle);
+  g_source_unref (idle);
+  {
+    g_autoptr(PykkaFuture) stopped = pykka_actor_ref_stop (ref);
+    test_iterate_until (ctx, pykka_future_is_done (stopped));
+  }
+  test_record_free (r);
+  return flood.idle_during;
+}
+
+static void
+test_flood_steps_aside (void)
+{
+  g_autoptr(GMainContext) ctx = g_main_context_new ();
+  g_autoptr(GMainContext) unyielding = g_main_context_new ();
+  PykkaSchedulerStats stats;
+  gint idle_during;
+
+  g_test_summary ("A flood on a context steps aside once its time budget is spent, so that a source of lower priority (GTK's redraw) runs during it; with a budget of 0 it never does");
+
+  g_assert_cmpuint (pykka_context_get_time_budget (ctx), ==, PYKKA_DEFAULT_TIME_BUDGET_USEC);
+  pykka_context_set_time_budget (ctx, 2000);
+  g_assert_cmpuint (pykka_context_get_time_budget (ctx), ==, 2000);
+  /* 20 000 × 20 µs: at least 400 ms of work, 2 ms budgets. */
+  idle_during = flood_with_redraw_idle (ctx, 20000);
+  g_test_message ("the redraw idle ran %d times during the flood", idle_during);
+  g_assert_cmpint (idle_during, >=, 2);
+  g_assert_true (pykka_scheduler_get_stats (ctx, &stats));
+  g_assert_cmpuint (stats.steps_aside, >=, 2);
+
+  pykka_context_set_time_budget (unyielding, 0);
+  g_assert_cmpint (flood_with_redraw_idle (unyielding, 2000), ==, 0);
+}
+
+static void
+test_context_priority (void)
+{
+  g_autoptr(GMainContext) ctx = g_main_context_new ();
+  g_autoptr(PykkaActorRef) ref = NULL;
+  TestRecord *r;
+  GValue v = G_VALUE_INIT, reply = G_VALUE_INIT;
+
+  g_test_summary ("The priority of a context's actors is settable before and after they start, and they still run");
+
+  g_assert_cmpint (pykka_context_get_priority (ctx), ==, G_PRIORITY_DEFAULT);
+  pykka_context_set_priority (ctx, G_PRIORITY_DEFAULT_IDLE);
+  g_assert_cmpint (pykka_context_get_priority (ctx), ==, G_PRIORITY_DEFAULT_IDLE);
+  g_assert_cmpuint (count_scheduler_sources (ctx), ==, 1);
+
+  g_main_context_push_thread_default (ctx);
+  ref = test_start (0, test_echo, NULL, &r);
+  g_assert_cmpuint (count_scheduler_sources (ctx), ==, 1);
+  g_assert_true (pykka_actor_ref_ask_sync (ref, test_value_int (&v, 7), TEST_TIMEOUT_MSEC, &reply, NULL));
+  g_assert_cmpint (g_value_get_int (&reply), ==, 7);
+  pykka_context_set_priority (ctx, G_PRIORITY_HIGH);
+  g_assert_cmpint (pykka_context_get_priority (ctx), ==, G_PRIORITY_HIGH);
+  g_value_unset (&reply);
+  g_assert_true (pykka_actor_ref_ask_sync (ref, &v, TEST_TIMEOUT_MSEC, &reply, NULL));
+  g_assert_true (pykka_actor_ref_stop_sync (ref, TEST_TIMEOUT_MSEC, NULL));
+  g_main_context_pop_thread_default (ctx);
+  g_value_unset (&v);
+  g_value_unset (&reply);
+  test_record_free (r);
+
+  /* NULL is the global default context. */
+  pykka_context_set_time_budget (NULL, 5000);
+  g_assert_cmpuint (pykka_context_get_time_budget (g_main_context_default ()), ==, 5000);
+  pykka_context_set_time_budget (NULL, PYKKA_DEFAULT_TIME_BUDGET_USEC);
+}
+
+typedef struct
+{
   PykkaActorRef *peer;  /* (unowned) */
 } Ping;
 
@@ -344,6 +472,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/Pykka/Scheduler/idle-actors-cost-nothing", test_idle_actors_cost_nothing);
   g_test_add_func ("/Pykka/Scheduler/flooded-actor-yields", test_flooded_actor_yields);
   g_test_add_func ("/Pykka/Scheduler/fair-turns", test_fair_turns);
+  g_test_add_func ("/Pykka/Scheduler/flood-steps-aside", test_flood_steps_aside);
+  g_test_add_func ("/Pykka/Scheduler/context-priority", test_context_priority);
   g_test_add_func ("/Pykka/Scheduler/blocking-ask-runs-actors-directly", test_blocking_ask_runs_actors_directly);
   g_test_add_func ("/Pykka/Scheduler/blocking-ask-times-out-while-busy", test_blocking_ask_times_out_while_busy);
 
