@@ -73,6 +73,11 @@ quit_loop (gpointer data)
 int
 main (void)
 {
+  /* Actors of the main context below input and drawing, and never more
+   * than 4 ms in a row. */
+  pykka_context_set_priority (NULL, G_PRIORITY_DEFAULT_IDLE);
+  pykka_context_set_time_budget (NULL, 4000);
+
   /* 1. The default: the thread-default context of the starting thread. */
   g_autoptr(PykkaActor) here = g_object_new (MY_TYPE_WHERE, NULL);
   g_autoptr(PykkaActorRef) here_ref = pykka_actor_start (here, NULL);
