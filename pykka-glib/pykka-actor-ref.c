@@ -67,14 +67,16 @@
 
 struct _PykkaActorRef
 {
-  GObject    parent_instance;
-  PykkaCell *cell;  /* (owned) immutable */
+  GObject       parent_instance;
+  PykkaCell    *cell;     /* (owned) immutable */
+  GMainContext *context;  /* (owned) thread-default context at creation: where notify::alive is emitted */
 };
 
 enum {
   PROP_0,
   PROP_URN,
   PROP_ACTOR_TYPE,
+  PROP_ALIVE,
   N_PROPS
 };
 
@@ -88,6 +90,7 @@ pykka_actor_ref_finalize (GObject *object)
   PykkaActorRef *self = PYKKA_ACTOR_REF (object);
 
   g_clear_pointer (&self->cell, pykka_cell_unref);
+  g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (pykka_actor_ref_parent_class)->finalize (object);
 }
@@ -107,6 +110,9 @@ pykka_actor_ref_get_property (GObject    *object,
       break;
     case PROP_ACTOR_TYPE:
       g_value_set_gtype (value, pykka_actor_ref_get_actor_type (self));
+      break;
+    case PROP_ALIVE:
+      g_value_set_boolean (value, pykka_actor_ref_is_alive (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -139,6 +145,21 @@ pykka_actor_ref_class_init (PykkaActorRefClass *klass)
     g_param_spec_gtype ("actor-type", NULL, NULL, PYKKA_TYPE_ACTOR,
                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * PykkaActorRef:alive:
+   *
+   * Whether the actor is alive: %TRUE from [method@Pykka.Actor.start]
+   * until it has stopped or failed, as [method@Pykka.ActorRef.is_alive]
+   * tells. When the actor dies, #GObject::notify is emitted for it in the
+   * thread-default main context of the thread that created the ref (the
+   * thread that constructed the actor): a GTK application can bind a
+   * widget to it. The notification comes from an idle of that context,
+   * never from the actor's thread.
+   */
+  properties[PROP_ALIVE] =
+    g_param_spec_boolean ("alive", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -153,7 +174,30 @@ pykka_actor_ref_new (PykkaCell *cell)
   PykkaActorRef *self = g_object_new (PYKKA_TYPE_ACTOR_REF, NULL);
 
   self->cell = pykka_cell_ref (cell);
+  self->context = g_main_context_ref_thread_default ();
   return self;
+}
+
+static gboolean
+notify_alive_cb (gpointer data)
+{
+  g_object_notify_by_pspec (data, properties[PROP_ALIVE]);
+  return G_SOURCE_REMOVE;
+}
+
+/* The actor died (on its thread): notify::alive in the ref's context, if
+ * anybody listens; costs nothing otherwise. */
+void
+pykka_actor_ref_notify_dead (PykkaActorRef *self)
+{
+  static guint notify_id;
+
+  if (G_UNLIKELY (notify_id == 0))
+    notify_id = g_signal_lookup ("notify", G_TYPE_OBJECT);
+  if (!g_signal_has_handler_pending (self, notify_id, g_quark_from_static_string ("alive"), FALSE))
+    return;
+  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, notify_alive_cb,
+                              g_object_ref (self), g_object_unref);
 }
 
 PykkaCell *
@@ -370,6 +414,49 @@ pykka_actor_ref_is_alive (PykkaActorRef *self)
   g_return_val_if_fail (PYKKA_IS_ACTOR_REF (self), FALSE);
 
   return pykka_cell_is_alive (self->cell);
+}
+
+/**
+ * pykka_actor_ref_get_started:
+ * @self: a [class@Pykka.ActorRef]
+ *
+ * Gets the outcome of the actor's start: a future that completes with
+ * %TRUE once [vfunc@Pykka.Actor.on_start] has returned successfully, with
+ * the error of [vfunc@Pykka.Actor.on_start] if it failed, or with
+ * %PYKKA_ERROR_ACTOR_DEAD if the actor died without starting (it was
+ * never started and is gone, its context was orphaned). Before the
+ * actor starts, the future waits.
+ *
+ * Returns: (transfer full): a [class@Pykka.Future] of the start outcome
+ */
+PykkaFuture *
+pykka_actor_ref_get_started (PykkaActorRef *self)
+{
+  g_return_val_if_fail (PYKKA_IS_ACTOR_REF (self), NULL);
+
+  return pykka_cell_dup_started (self->cell);
+}
+
+/**
+ * pykka_actor_ref_dup_death_reason:
+ * @self: a [class@Pykka.ActorRef]
+ *
+ * Tells why the actor died, when it died of a failure: the error of
+ * [vfunc@Pykka.Actor.on_start] or of the handler of a told message (with
+ * its domain and code, and a message that says which), or
+ * %PYKKA_ERROR_ACTOR_DEAD when its context was orphaned. The
+ * %PYKKA_ERROR_ACTOR_DEAD errors of later asks and tells include the same
+ * text.
+ *
+ * Returns: (transfer full) (nullable): the cause, or %NULL if the actor
+ *   is alive or was stopped normally
+ */
+GError *
+pykka_actor_ref_dup_death_reason (PykkaActorRef *self)
+{
+  g_return_val_if_fail (PYKKA_IS_ACTOR_REF (self), NULL);
+
+  return pykka_cell_dup_death (self->cell);
 }
 
 /**

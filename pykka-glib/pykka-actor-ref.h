@@ -47,4 +47,9 @@ GType        pykka_actor_ref_get_actor_type (PykkaActorRef  *self);
 PYKKA_AVAILABLE_IN_ALL
 PykkaActor  *pykka_actor_ref_dup_actor      (PykkaActorRef  *self);
 
+PYKKA_AVAILABLE_IN_ALL
+PykkaFuture *pykka_actor_ref_get_started     (PykkaActorRef  *self);
+PYKKA_AVAILABLE_IN_ALL
+GError      *pykka_actor_ref_dup_death_reason (PykkaActorRef *self);
+
 G_END_DECLS

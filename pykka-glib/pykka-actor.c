@@ -187,6 +187,8 @@ pykka_actor_finalize (GObject *object)
   PykkaActor *self = PYKKA_ACTOR (object);
   PykkaActorPrivate *priv = pykka_actor_get_instance_private (self);
 
+  /* Never started: its refs and start outcome say dead from now on. */
+  pykka_cell_abandon (priv->cell);
   g_clear_object (&priv->actor_ref);
   g_clear_pointer (&priv->cell, pykka_cell_unref);
   g_clear_pointer (&priv->context, g_main_context_unref);

@@ -61,6 +61,10 @@ struct _PykkaCell
   /* Only touched by the thread running the actor's context */
   GMainLoop       *own_loop;       /* (owned) (nullable) own-thread actors */
 
+  /* Set once, under ->mutex */
+  GError          *death;          /* (owned) (nullable) why a failed actor died */
+  PykkaFuture     *started;        /* (owned) (nullable) the start outcome, made when asked for */
+
   /* Protected by the wait-for graph's lock, see pykka-wait.c */
   PykkaCell       *waits_for;      /* (unowned) (nullable) whose reply a handler of this actor waits for */
 };
@@ -206,6 +210,8 @@ pykka_cell_unref (PykkaCell *self)
     return;
 
   g_assert (self->actor == NULL);
+  g_clear_error (&self->death);
+  g_clear_object (&self->started);
   if (self->susp != NULL)
     {
       g_clear_pointer (&self->susp->async_wait, pykka_cell_unref);
@@ -273,10 +279,128 @@ GError *
 pykka_cell_dead_error (PykkaCell *self)
 {
   g_autofree char *who = pykka_cell_describe (self);
+  g_autofree char *why = NULL;
 
+  g_mutex_lock (&self->mutex);
+  if (self->death != NULL)
+    why = g_strdup (self->death->message);
+  g_mutex_unlock (&self->mutex);
+
+  if (why != NULL)
+    return g_error_new (PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD,
+                        /* Translators: the first %s is an actor, such as "MyCounter (urn:uuid:…)", the second why it died. */
+                        P_("Actor %s is dead: %s"), who, why);
   return g_error_new (PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD,
                       /* Translators: %s is an actor, such as "MyCounter (urn:uuid:…)". */
                       P_("Actor %s is dead"), who);
+}
+
+/* (transfer full) (nullable): why the actor died, when it failed (on_start
+ * or the handler of a tell failed, or its context was orphaned). */
+GError *
+pykka_cell_dup_death (PykkaCell *self)
+{
+  GError *death = NULL;
+
+  g_mutex_lock (&self->mutex);
+  if (self->death != NULL)
+    death = g_error_copy (self->death);
+  g_mutex_unlock (&self->mutex);
+  return death;
+}
+
+/* (transfer full): a future of the start outcome: TRUE once on_start
+ * succeeded, its error if it failed, ACTOR_DEAD if the actor died first. */
+PykkaFuture *
+pykka_cell_dup_started (PykkaCell *self)
+{
+  PykkaFuture *started = NULL;
+  gboolean dead_unstarted = FALSE;
+
+  g_mutex_lock (&self->mutex);
+  if (self->started == NULL)
+    {
+      self->started = pykka_future_new ();
+      dead_unstarted = self->state == PYKKA_CELL_STOPPED;
+    }
+  started = g_object_ref (self->started);
+  g_mutex_unlock (&self->mutex);
+
+  /* A cell that died before anybody asked: the outcome is gone with it. */
+  if (dead_unstarted)
+    pykka_promise_take_error (pykka_future_get_promise (started), pykka_cell_dead_error (self));
+  return started;
+}
+
+static void cell_settle_started (PykkaCell    *self,
+                                 const GError *error);
+
+/* The actor was finalized without ever being started: NEW -> STOPPED, and
+ * a start outcome somebody waits for fails. */
+void
+pykka_cell_abandon (PykkaCell *self)
+{
+  gboolean was_new;
+
+  g_mutex_lock (&self->mutex);
+  was_new = self->state == PYKKA_CELL_NEW;
+  if (was_new)
+    g_atomic_int_set ((gint *) &self->state, PYKKA_CELL_STOPPED);
+  g_mutex_unlock (&self->mutex);
+  if (was_new)
+    {
+      g_autoptr(GError) dead = pykka_cell_dead_error (self);
+
+      cell_settle_started (self, dead);
+    }
+}
+
+/* Completes the start outcome, if somebody asked for it (a second
+ * completion changes nothing). */
+static void
+cell_settle_started (PykkaCell    *self,
+                     const GError *error)
+{
+  PykkaFuture *started;
+
+  g_mutex_lock (&self->mutex);
+  started = self->started != NULL ? g_object_ref (self->started) : NULL;
+  g_mutex_unlock (&self->mutex);
+  if (started == NULL)
+    return;
+  if (error != NULL)
+    pykka_promise_take_error (pykka_future_get_promise (started), g_error_copy (error));
+  else
+    {
+      GValue yes = G_VALUE_INIT;
+
+      g_value_init (&yes, G_TYPE_BOOLEAN);
+      g_value_set_boolean (&yes, TRUE);
+      pykka_promise_take_value (pykka_future_get_promise (started), &yes);
+    }
+  g_object_unref (started);
+}
+
+/* The actor died: whoever watches its ref's "alive" hears it, and an
+ * unsettled start outcome fails. */
+static void
+cell_announce_death (PykkaCell  *self,
+                     PykkaActor *actor)
+{
+  GError *dead = NULL;
+
+  if (actor != NULL)
+    pykka_actor_ref_notify_dead (pykka_actor_get_actor_ref (actor));
+  g_mutex_lock (&self->mutex);
+  if (self->started != NULL && !pykka_future_is_done (self->started))
+    dead = (GError *) 1;  /* made below, outside the lock */
+  g_mutex_unlock (&self->mutex);
+  if (dead != NULL)
+    {
+      dead = pykka_cell_dead_error (self);
+      cell_settle_started (self, dead);
+      g_error_free (dead);
+    }
 }
 
 static inline gboolean
@@ -356,6 +480,8 @@ pykka_cell_finish_start (PykkaCell *self)
 
 static void cell_answer_dead (PykkaCell    *self,
                               PykkaMessage *m);
+static void cell_announce_death (PykkaCell  *self,
+                                 PykkaActor *actor);
 
 /* STARTING -> STOPPED: the start failed (no thread). What was sent
  * meanwhile is answered as for a dead actor. */
@@ -380,6 +506,7 @@ pykka_cell_abort_start (PykkaCell *self)
       cell_answer_dead (self, m);
       m = next;
     }
+  cell_announce_death (self, actor);
   g_clear_object (&actor);
 }
 
@@ -923,18 +1050,32 @@ pykka_cell_kill_orphaned (PykkaCell *self)
       m = next;
     }
   pykka_scheduler_remove_cell (self->link.scheduler);
+  {
+    g_autofree char *owner_again = pykka_scheduler_describe_owner (self->link.scheduler);
+
+    g_mutex_lock (&self->mutex);
+    if (self->death == NULL)
+      /* Translators: why an actor died; %s is a thread, such as "thread “worker”". */
+      self->death = g_error_new (PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD,
+                                 P_("its context was orphaned when %s, which ran it, ended"), owner_again);
+    g_mutex_unlock (&self->mutex);
+  }
+  cell_announce_death (self, actor);
   g_clear_object (&actor);
 }
 
 /* The actor is dead from here on: no hook runs again, every message
  * still queued is answered. Runs on the actor's thread. */
 static void
-cell_die (PykkaCell *self)
+cell_die (PykkaCell    *self,
+          const GError *cause)
 {
   PykkaMessage *m;
   PykkaActor *actor;
 
   g_mutex_lock (&self->mutex);
+  if (cause != NULL && self->death == NULL)
+    self->death = g_error_copy (cause);
   g_atomic_int_set ((gint *) &self->state, PYKKA_CELL_STOPPED);
   m = g_steal_pointer (&self->head);
   self->tail = NULL;
@@ -960,6 +1101,7 @@ cell_die (PykkaCell *self)
   if (self->log_debug)
     g_debug ("Stopped actor %s (%s)", g_type_name (self->type), pykka_cell_get_urn (self));
 
+  cell_announce_death (self, actor);
   g_clear_object (&actor);
 }
 
@@ -970,10 +1112,14 @@ cell_fail (PykkaCell  *self,
 {
   g_autofree char *who = pykka_cell_describe (self);
 
+  g_autoptr(GError) cause = NULL;
+
   g_message ("Unhandled error in actor %s; stopping it: %s", who, error->message);
   PYKKA_ACTOR_GET_CLASS (actor)->on_failure (actor, error);
+  /* Translators: why an actor died; %s is the error of its handler. */
+  cause = g_error_new (error->domain, error->code, P_("a told message failed: %s"), error->message);
   g_error_free (error);
-  cell_die (self);
+  cell_die (self, cause);
 }
 
 /*
@@ -1139,10 +1285,17 @@ handle_message (PykkaCell    *self,
         {
           g_autofree char *who = pykka_cell_describe (self);
 
+          g_autoptr(GError) cause = NULL;
+
           g_message ("Actor %s failed to start; stopping it: %s", who, error->message);
+          cell_settle_started (self, error);
+          /* Translators: why an actor died; %s is the error of its on_start. */
+          cause = g_error_new (error->domain, error->code, P_("on_start failed: %s"), error->message);
           g_error_free (error);
-          cell_die (self);
+          cell_die (self, cause);
         }
+      else
+        cell_settle_started (self, NULL);
       break;
 
     case PYKKA_MESSAGE_STOP:
@@ -1154,7 +1307,7 @@ handle_message (PykkaCell    *self,
           g_message ("on_stop of actor %s failed: %s", who, error->message);
           g_error_free (error);
         }
-      cell_die (self);
+      cell_die (self, NULL);
       if (m->reply != NULL)
         {
           GValue yes = G_VALUE_INIT;

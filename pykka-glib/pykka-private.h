@@ -235,6 +235,9 @@ guint           pykka_cell_run_turn     (PykkaCell      *self,
                                          guint           budget,
                                          gint64          deadline);
 GError         *pykka_cell_dead_error   (PykkaCell      *self);
+GError         *pykka_cell_dup_death    (PykkaCell      *self);
+PykkaFuture    *pykka_cell_dup_started  (PykkaCell      *self);
+void            pykka_cell_abandon      (PykkaCell      *self);
 const char     *pykka_cell_get_urn      (PykkaCell      *self);
 char           *pykka_cell_describe     (PykkaCell      *self);
 gboolean        pykka_wait_graph_add    (PykkaCell      *waiter,
@@ -290,6 +293,7 @@ pykka_value_clear (GValue *value)
 /* pykka-actor-ref.c */
 PykkaActorRef  *pykka_actor_ref_new     (PykkaCell      *cell);
 PykkaCell      *pykka_actor_ref_get_cell (PykkaActorRef *self);
+void            pykka_actor_ref_notify_dead (PykkaActorRef *self);
 
 /* pykka-registry.c */
 void            pykka_registry_add      (PykkaCell      *cell);

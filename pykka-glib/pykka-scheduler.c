@@ -50,7 +50,7 @@ struct _PykkaScheduler
   PykkaStackPool  *stack_pool; /* (owned) (nullable) created on first use */
   gint             budget_usec; /* atomic: time a flood may hold the context, see step aside */
   /* Only touched by the thread that runs the context */
-  gint64           busy_since;  /* monotonic time the run queue became busy, 0 when idle */
+  gint64           spent;       /* time in dispatches since the last step aside or empty queue, µs */
   gboolean         step_aside;  /* the next iteration runs without us */
   gboolean         aside;       /* this iteration runs without us */
   PykkaSchedulerStats stats;   /* relaxed atomics, see stat_inc() */
@@ -310,19 +310,26 @@ scheduler_dispatch (GSource     *source,
 
   gint budget = g_atomic_int_get (&self->budget_usec);
 
+  gint64 start = budget > 0 ? g_get_monotonic_time () : 0;
+
   g_atomic_int_set (&self->sleeping, FALSE);
   stat_inc (&self->stats.dispatches);
-  if (self->busy_since == 0)
-    self->busy_since = g_get_monotonic_time ();
-  scheduler_run (self, budget > 0 ? self->busy_since + budget : 0);
+  /* The budget counts the time of dispatches only, not what the loop
+   * does between them. */
+  scheduler_run (self, budget > 0 ? start + MAX (budget - self->spent, 0) : 0);
 
-  /* Still busy after the time budget: step aside for one iteration. */
+  /* Still busy once the time budget is spent: step aside for one
+   * iteration. */
   if (g_atomic_pointer_get (&self->head) == NULL)
-    self->busy_since = 0;
-  else if (budget > 0 && g_get_monotonic_time () - self->busy_since >= budget)
+    self->spent = 0;
+  else if (budget > 0)
     {
-      self->step_aside = TRUE;
-      self->busy_since = 0;
+      self->spent += g_get_monotonic_time () - start;
+      if (self->spent >= budget)
+        {
+          self->step_aside = TRUE;
+          self->spent = 0;
+        }
     }
 
   return G_SOURCE_CONTINUE;

@@ -152,6 +152,165 @@ test_programmer_errors (void)
   g_test_trap_assert_stderr ("*CRITICAL*pykka_actor_ref_tell*PYKKA_IS_ACTOR_REF*");
 }
 
+typedef struct
+{
+  guint    notified;
+  GThread *thread;
+  gboolean alive_then;
+} AliveWatch;
+
+static void
+alive_notified (GObject    *object,
+                GParamSpec *pspec,
+                gpointer    data)
+{
+  AliveWatch *w = data;
+
+  w->notified++;
+  w->thread = g_thread_self ();
+  g_object_get (object, "alive", &w->alive_then, NULL);
+}
+
+static void
+test_alive_property (void)
+{
+  g_autoptr(PykkaActor) actor = NULL;
+  g_autoptr(PykkaActorRef) ref = NULL;
+  g_autoptr(GError) error = NULL;
+  AliveWatch watch = { 0, NULL, TRUE };
+  gboolean alive;
+
+  g_test_summary ("A ref's alive property is TRUE while the actor runs, and notify::alive comes once, on the ref's creating context (here the main thread's), when an actor on its own thread stops");
+
+  actor = g_object_new (TEST_TYPE_ACTOR, "use-own-thread", TRUE, NULL);
+  ref = pykka_actor_start (actor, &error);
+  g_assert_no_error (error);
+  g_object_get (ref, "alive", &alive, NULL);
+  g_assert_true (alive);
+  g_signal_connect (ref, "notify::alive", G_CALLBACK (alive_notified), &watch);
+
+  g_assert_true (pykka_actor_ref_stop_sync (ref, TEST_TIMEOUT_MSEC, &error));
+  g_assert_no_error (error);
+  /* Not from the actor's thread: from an idle of this thread's context. */
+  g_assert_cmpuint (watch.notified, ==, 0);
+  test_iterate_until (NULL, watch.notified > 0);
+  g_assert_cmpuint (watch.notified, ==, 1);
+  g_assert_true (watch.thread == g_thread_self ());
+  g_assert_false (watch.alive_then);
+  g_assert_null (pykka_actor_ref_dup_death_reason (ref));
+}
+
+static gboolean
+failing_on_start (TestActor *self,
+                  GError   **error)
+{
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED, "no access to the config");
+  return FALSE;
+}
+
+static void
+test_start_outcome (void)
+{
+  g_autoptr(TestActor) good = test_actor_new (test_echo, NULL);
+  g_autoptr(TestActor) bad = test_actor_new (test_echo, NULL);
+  g_autoptr(PykkaActorRef) good_ref = NULL;
+  g_autoptr(PykkaActorRef) bad_ref = NULL;
+  g_autoptr(PykkaFuture) good_started = NULL;
+  g_autoptr(PykkaFuture) bad_started = NULL;
+  g_autoptr(PykkaFuture) asked = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) reason = NULL;
+  const GValue *value;
+  GValue msg = G_VALUE_INIT;
+
+  g_test_summary ("The start outcome is a future: TRUE after on_start, on_start's own error when it fails; the dead actor's errors then say why it died");
+
+  good_started = pykka_actor_ref_get_started (pykka_actor_get_actor_ref (PYKKA_ACTOR (good)));
+  good_ref = pykka_actor_start (PYKKA_ACTOR (good), &error);
+  g_assert_no_error (error);
+  value = pykka_future_get (good_started, TEST_TIMEOUT_MSEC, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_value_get_boolean (value));
+
+  test_actor_set_on_start (bad, failing_on_start);
+  g_test_expect_message ("Pykka", G_LOG_LEVEL_MESSAGE, "*failed to start*no access to the config*");
+  bad_ref = pykka_actor_start (PYKKA_ACTOR (bad), &error);
+  g_assert_no_error (error);
+  bad_started = pykka_actor_ref_get_started (bad_ref);
+  g_assert_null (pykka_future_get (bad_started, TEST_TIMEOUT_MSEC, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+  g_clear_error (&error);
+  g_test_assert_expected_messages ();
+
+  /* The next ask says why the actor is dead, and the cause keeps its
+   * domain and code. */
+  asked = pykka_actor_ref_ask (bad_ref, test_value_int (&msg, 1));
+  g_value_unset (&msg);
+  g_assert_null (pykka_future_get (asked, TEST_TIMEOUT_MSEC, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_assert_nonnull (strstr (error->message, "on_start failed: no access to the config"));
+  reason = pykka_actor_ref_dup_death_reason (bad_ref);
+  g_assert_error (reason, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+  g_assert_nonnull (strstr (reason->message, "no access to the config"));
+  test_stop_all ();
+}
+
+static void
+test_death_reason_of_failed_tell (void)
+{
+  g_autoptr(PykkaActorRef) ref = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) reason = NULL;
+  TestRecord *record;
+  GValue msg = G_VALUE_INIT;
+
+  g_test_summary ("An actor whose told message failed is dead because of that error: its ref says so, and so does a later tell");
+
+  ref = test_start (0, test_fail, NULL, &record);
+  g_test_expect_message ("Pykka", G_LOG_LEVEL_MESSAGE, "*Unhandled error*handler failed on purpose*");
+  g_assert_true (pykka_actor_ref_tell (ref, test_value_int (&msg, 1), &error));
+  g_assert_no_error (error);
+  test_iterate_until (NULL, !pykka_actor_ref_is_alive (ref));
+  g_test_assert_expected_messages ();
+  reason = pykka_actor_ref_dup_death_reason (ref);
+  g_assert_error (reason, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_assert_false (pykka_actor_ref_tell (ref, &msg, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_assert_nonnull (strstr (error->message, "a told message failed: handler failed on purpose"));
+  g_value_unset (&msg);
+  test_record_free (record);
+}
+
+static void
+test_started_of_actor_never_started (void)
+{
+  g_autoptr(PykkaActorRef) ref = NULL;
+  g_autoptr(PykkaFuture) started = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("The start outcome of an actor dropped without a start fails with ACTOR_DEAD; of one not started yet it waits");
+
+  {
+    g_autoptr(TestActor) never = test_actor_new (test_echo, NULL);
+
+    ref = g_object_ref (pykka_actor_get_actor_ref (PYKKA_ACTOR (never)));
+    started = pykka_actor_ref_get_started (ref);
+    g_assert_null (pykka_future_get (started, 0, &error));
+    g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_TIMEOUT);
+    g_clear_error (&error);
+  }
+  /* The actor is gone, unstarted: the outcome it waited for fails, and so
+   * does a new one. */
+  g_assert_null (pykka_future_get (started, TEST_TIMEOUT_MSEC, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_clear_error (&error);
+  g_clear_object (&started);
+  started = pykka_actor_ref_get_started (ref);
+  g_assert_null (pykka_future_get (started, 0, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_assert_false (pykka_actor_ref_is_alive (ref));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -162,6 +321,10 @@ main (int argc, char *argv[])
   g_test_add_func ("/Pykka/ActorRef/stop-future", test_stop_future);
   g_test_add_func ("/Pykka/ActorRef/stop-timeout", test_stop_timeout);
   g_test_add_func ("/Pykka/ActorRef/programmer-errors", test_programmer_errors);
+  g_test_add_func ("/Pykka/ActorRef/alive-property", test_alive_property);
+  g_test_add_func ("/Pykka/ActorRef/start-outcome", test_start_outcome);
+  g_test_add_func ("/Pykka/ActorRef/death-reason-of-failed-tell", test_death_reason_of_failed_tell);
+  g_test_add_func ("/Pykka/ActorRef/started-of-actor-never-started", test_started_of_actor_never_started);
 
   return g_test_run ();
 }
