@@ -315,6 +315,53 @@ pykka_actor_ref_ask (PykkaActorRef *self,
 }
 
 /**
+ * pykka_actor_ref_ask_cancellable:
+ * @self: a [class@Pykka.ActorRef]
+ * @message: the message, copied
+ * @cancellable: (nullable): a #GCancellable for the ask
+ *
+ * Asks the actor as [method@Pykka.ActorRef.ask] does, with a
+ * cancellable, as GIO's asynchronous calls take one. Cancelling it while
+ * the message is still queued drops the message: the actor never handles
+ * it, and the future fails at once with %G_IO_ERROR_CANCELLED. Once the
+ * handler runs, cancelling is only visible to the handler, through
+ * [method@Pykka.Actor.get_current_cancellable] (it may pass the
+ * cancellable on to the GIO calls it makes, or stop and fail with
+ * %G_IO_ERROR_CANCELLED itself); the future gets whatever the handler
+ * answers.
+ *
+ * Returns: (transfer full): a [class@Pykka.Future] of the reply
+ */
+PykkaFuture *
+pykka_actor_ref_ask_cancellable (PykkaActorRef *self,
+                                 const GValue  *message,
+                                 GCancellable  *cancellable)
+{
+  PykkaFuture *future;
+  PykkaPromise *promise;
+  PykkaMessage *m;
+
+  g_return_val_if_fail (PYKKA_IS_ACTOR_REF (self), NULL);
+  g_return_val_if_fail (message != NULL && G_IS_VALUE (message), NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+
+  if (cancellable == NULL)
+    return pykka_actor_ref_ask (self, message);
+
+  future = pykka_future_new ();
+  promise = pykka_future_get_promise (future);
+  pykka_promise_set_source (promise, self->cell);
+  m = pykka_message_new (PYKKA_MESSAGE_USER, message, promise);
+  pykka_message_set_cancellable (m, cancellable);
+  if (!pykka_cell_push (self->cell, m))
+    {
+      pykka_message_free (m);
+      pykka_promise_take_error (promise, pykka_cell_dead_error (self->cell));
+    }
+  return future;
+}
+
+/**
  * pykka_actor_ref_ask_sync:
  * @self: a [class@Pykka.ActorRef]
  * @message: the message, copied

@@ -48,6 +48,10 @@ PYKKA_AVAILABLE_IN_ALL
 PykkaActor  *pykka_actor_ref_dup_actor      (PykkaActorRef  *self);
 
 PYKKA_AVAILABLE_IN_ALL
+PykkaFuture *pykka_actor_ref_ask_cancellable (PykkaActorRef  *self,
+                                             const GValue   *message,
+                                             GCancellable   *cancellable);
+PYKKA_AVAILABLE_IN_ALL
 PykkaFuture *pykka_actor_ref_get_started     (PykkaActorRef  *self);
 PYKKA_AVAILABLE_IN_ALL
 GError      *pykka_actor_ref_dup_death_reason (PykkaActorRef *self);

@@ -504,6 +504,29 @@ pykka_actor_get_use_own_thread (PykkaActor *self)
 }
 
 /**
+ * pykka_actor_get_current_cancellable:
+ * @self: a [class@Pykka.Actor], from its own handler
+ *
+ * Gets the #GCancellable of the ask being handled now, if it was sent
+ * with [method@Pykka.ActorRef.ask_cancellable]: the handler can check it,
+ * connect to it, or pass it on to the GIO calls it makes. Call it from
+ * [vfunc@Pykka.Actor.on_receive] (also after a stackful handler resumed);
+ * elsewhere it returns %NULL.
+ *
+ * Returns: (transfer none) (nullable): the ask's cancellable, or %NULL
+ */
+GCancellable *
+pykka_actor_get_current_cancellable (PykkaActor *self)
+{
+  PykkaActorPrivate *priv;
+
+  g_return_val_if_fail (PYKKA_IS_ACTOR (self), NULL);
+
+  priv = pykka_actor_get_instance_private (self);
+  return pykka_cell_get_current_cancellable (priv->cell);
+}
+
+/**
  * pykka_actor_resume_when: (skip)
  * @self: a started [class@Pykka.Actor]
  * @future: the future to wait for

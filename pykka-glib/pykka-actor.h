@@ -141,4 +141,6 @@ PYKKA_AVAILABLE_IN_ALL
 GMainContext  *pykka_actor_get_context        (PykkaActor       *self);
 PYKKA_AVAILABLE_IN_ALL
 gboolean       pykka_actor_get_use_own_thread (PykkaActor       *self);
+PYKKA_AVAILABLE_IN_ALL
+GCancellable  *pykka_actor_get_current_cancellable (PykkaActor  *self);
 G_END_DECLS

@@ -15,6 +15,24 @@
  * scheduled until something wakes it.
  */
 
+/* The cancellation of an ask: a cancellable that fires while the message
+ * is queued answers it with G_IO_ERROR_CANCELLED at once, and the turn
+ * drops it; once the handler runs, only the handler sees it. */
+struct _PykkaMessageCancel
+{
+  GCancellable *cancellable;  /* (owned) */
+  gulong        handler_id;
+  PykkaPromise *reply;        /* (owned) */
+  gint          state;        /* atomic: MESSAGE_QUEUED, _HANDLED, _CANCELLED */
+};
+
+enum
+{
+  MESSAGE_QUEUED,
+  MESSAGE_HANDLED,
+  MESSAGE_CANCELLED,
+};
+
 /* What a cell keeps while a handler is suspended, made on its first
  * suspension (most actors never suspend, and pay a pointer). Only the
  * thread that runs the actor touches it, except ->resumes (under the
@@ -60,6 +78,7 @@ struct _PykkaCell
 
   /* Only touched by the thread running the actor's context */
   GMainLoop       *own_loop;       /* (owned) (nullable) own-thread actors */
+  PykkaMessage    *current;        /* (nullable) the message whose handler runs (or is suspended) */
 
   /* Set once, under ->mutex */
   GError          *death;          /* (owned) (nullable) why a failed actor died */
@@ -173,6 +192,16 @@ pykka_cell_snapshot (PykkaCell         *self,
   g_mutex_unlock (&self->mutex);
 }
 
+/* The cancellable of the ask whose handler runs now (or is suspended on
+ * a coroutine); only the actor's thread asks. */
+GCancellable *
+pykka_cell_get_current_cancellable (PykkaCell *self)
+{
+  PykkaMessage *m = self->current;
+
+  return m != NULL && m->cancel != NULL ? m->cancel->cancellable : NULL;
+}
+
 /* For tests: the memory a suspended coroutine of the cell keeps (0 when
  * its handler is not suspended on a coroutine). */
 gsize
@@ -244,9 +273,54 @@ pykka_message_new (PykkaMessageKind  kind,
   return m;
 }
 
+static void
+message_cancelled_cb (GCancellable *cancellable,
+                      gpointer      data)
+{
+  PykkaMessageCancel *c = data;
+
+  if (g_atomic_int_compare_and_exchange (&c->state, MESSAGE_QUEUED, MESSAGE_CANCELLED))
+    pykka_promise_take_error (c->reply, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                             /* Translators: the error of an ask cancelled before its actor handled it. */
+                                                             P_("The ask was cancelled before the actor handled it")));
+}
+
+/* Before the message is pushed. */
+void
+pykka_message_set_cancellable (PykkaMessage *m,
+                               GCancellable *cancellable)
+{
+  PykkaMessageCancel *c = g_new0 (PykkaMessageCancel, 1);
+
+  g_assert (m->reply != NULL && m->cancel == NULL);
+  c->cancellable = g_object_ref (cancellable);
+  c->reply = pykka_promise_ref (m->reply);
+  m->cancel = c;
+  /* Runs at once if it is cancelled already. */
+  c->handler_id = g_cancellable_connect (cancellable, G_CALLBACK (message_cancelled_cb), c, NULL);
+}
+
+/* Whether the turn may handle @m: FALSE when it was cancelled while
+ * queued (and answered then). */
+static gboolean
+message_begin (PykkaMessage *m)
+{
+  return m->cancel == NULL ||
+         g_atomic_int_compare_and_exchange (&m->cancel->state, MESSAGE_QUEUED, MESSAGE_HANDLED);
+}
+
 void
 pykka_message_free (PykkaMessage *m)
 {
+  if (m->cancel != NULL)
+    {
+      /* After this no callback runs (one running on another thread is
+       * waited for). */
+      g_cancellable_disconnect (m->cancel->cancellable, m->cancel->handler_id);
+      g_object_unref (m->cancel->cancellable);
+      pykka_promise_unref (m->cancel->reply);
+      g_free (m->cancel);
+    }
   pykka_value_clear (&m->value);
   g_clear_pointer (&m->reply, pykka_promise_unref);
   g_slice_free (PykkaMessage, m);
@@ -1205,7 +1279,12 @@ handle_user_message (PykkaCell    *self,
   GError *error = NULL;
   gboolean ok;
 
+  /* Cancelled while queued: answered already, dropped here. */
+  if (!message_begin (m))
+    return;
+  self->current = m;
   ok = PYKKA_ACTOR_GET_CLASS (actor)->on_receive (actor, &m->value, &reply, &error);
+  self->current = NULL;
   /* What the handler awaited asynchronously matters only if it suspends
    * on a reply future (then cell_finish_suspension() drops it). */
   if (self->susp != NULL && self->susp->async_wait != NULL &&

@@ -53,11 +53,14 @@ typedef enum
   PYKKA_MESSAGE_STOP,
 } PykkaMessageKind;
 
+typedef struct _PykkaMessageCancel PykkaMessageCancel;
+
 struct _PykkaMessage
 {
   PykkaMessage     *next;   /* in the mailbox, protected by the cell's mutex */
   PykkaMessageKind  kind;
   PykkaPromise     *reply;  /* (owned) (nullable): NULL for a tell */
+  PykkaMessageCancel *cancel; /* (owned) (nullable): an ask with a GCancellable */
   GValue            value;  /* unset for START and STOP */
 };
 
@@ -251,6 +254,9 @@ PykkaMessage   *pykka_message_new       (PykkaMessageKind kind,
                                          const GValue   *value,
                                          PykkaPromise   *reply);
 void            pykka_message_free      (PykkaMessage   *message);
+void            pykka_message_set_cancellable (PykkaMessage *message,
+                                         GCancellable   *cancellable);
+GCancellable   *pykka_cell_get_current_cancellable (PykkaCell *self);
 
 /* GValues of the fundamental number types and of G_TYPE_POINTER are plain
  * data: a struct copy copies them and nothing needs unsetting. These

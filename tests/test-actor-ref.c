@@ -311,6 +311,153 @@ test_started_of_actor_never_started (void)
   g_assert_false (pykka_actor_ref_is_alive (ref));
 }
 
+/* An own-thread actor for the cancellation tests: "block" waits for the
+ * gate event, "watch" waits until its ask is cancelled, anything else is
+ * counted and echoed. */
+#define TEST_TYPE_CANCEL_ACTOR (test_cancel_actor_get_type ())
+G_DECLARE_FINAL_TYPE (TestCancelActor, test_cancel_actor, TEST, CANCEL_ACTOR, PykkaActor)
+
+struct _TestCancelActor
+{
+  PykkaActor  parent_instance;
+  PykkaEvent *gate;      /* (owned) */
+  gint        handled;   /* atomic */
+  gboolean    saw_none;  /* a plain ask had no cancellable */
+};
+
+G_DEFINE_FINAL_TYPE (TestCancelActor, test_cancel_actor, PYKKA_TYPE_ACTOR)
+
+static gboolean
+test_cancel_actor_on_receive (PykkaActor    *actor,
+                              const GValue  *message,
+                              GValue        *reply,
+                              GError       **error)
+{
+  TestCancelActor *self = TEST_CANCEL_ACTOR (actor);
+  const char *what = G_VALUE_HOLDS_STRING (message) ? g_value_get_string (message) : "";
+  GCancellable *cancellable = pykka_actor_get_current_cancellable (actor);
+
+  g_atomic_int_inc (&self->handled);
+  if (g_str_equal (what, "block"))
+    pykka_event_wait (self->gate, TEST_TIMEOUT_MSEC);
+  else if (g_str_equal (what, "watch"))
+    {
+      gint64 end = g_get_monotonic_time () + TEST_TIMEOUT_MSEC * G_TIME_SPAN_MILLISECOND;
+
+      g_assert_nonnull (cancellable);
+      pykka_event_set (self->gate);  /* tell the test it runs */
+      while (!g_cancellable_is_cancelled (cancellable) && g_get_monotonic_time () < end)
+        g_usleep (1000);
+      return !g_cancellable_set_error_if_cancelled (cancellable, error);
+    }
+  else if (cancellable == NULL)
+    self->saw_none = TRUE;
+  g_value_init (reply, G_TYPE_STRING);
+  g_value_set_string (reply, what);
+  return TRUE;
+}
+
+static void
+test_cancel_actor_finalize (GObject *object)
+{
+  g_clear_object (&TEST_CANCEL_ACTOR (object)->gate);
+  G_OBJECT_CLASS (test_cancel_actor_parent_class)->finalize (object);
+}
+
+static void
+test_cancel_actor_class_init (TestCancelActorClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = test_cancel_actor_finalize;
+  PYKKA_ACTOR_CLASS (klass)->on_receive = test_cancel_actor_on_receive;
+}
+
+static void
+test_cancel_actor_init (TestCancelActor *self)
+{
+  self->gate = pykka_event_new ();
+}
+
+static GValue *
+str_value (GValue     *value,
+           const char *s)
+{
+  g_value_init (value, G_TYPE_STRING);
+  g_value_set_static_string (value, s);
+  return value;
+}
+
+static void
+test_ask_cancelled_while_queued (void)
+{
+  g_autoptr(TestCancelActor) actor = g_object_new (TEST_TYPE_CANCEL_ACTOR, "use-own-thread", TRUE, NULL);
+  g_autoptr(PykkaActorRef) ref = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GCancellable) early = g_cancellable_new ();
+  g_autoptr(PykkaFuture) blocker = NULL;
+  g_autoptr(PykkaFuture) queued = NULL;
+  g_autoptr(PykkaFuture) dead_on_arrival = NULL;
+  g_autoptr(PykkaFuture) plain = NULL;
+  g_autoptr(GError) error = NULL;
+  GValue msg = G_VALUE_INIT;
+
+  g_test_summary ("Cancelling an ask still queued fails its future at once with G_IO_ERROR_CANCELLED and the actor never handles it; an ask with a cancellable cancelled before is never handled either");
+
+  ref = pykka_actor_start (PYKKA_ACTOR (actor), &error);
+  g_assert_no_error (error);
+  blocker = pykka_actor_ref_ask (ref, str_value (&msg, "block"));
+  g_value_unset (&msg);
+  queued = pykka_actor_ref_ask_cancellable (ref, str_value (&msg, "queued"), cancellable);
+  g_value_unset (&msg);
+  g_cancellable_cancel (early);
+  dead_on_arrival = pykka_actor_ref_ask_cancellable (ref, str_value (&msg, "early"), early);
+  g_value_unset (&msg);
+
+  /* The actor is still blocked in its first handler. */
+  g_cancellable_cancel (cancellable);
+  g_assert_null (pykka_future_get (queued, TEST_TIMEOUT_MSEC, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_assert_null (pykka_future_get (dead_on_arrival, 0, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_assert_false (pykka_future_is_done (blocker));
+
+  pykka_event_set (actor->gate);
+  plain = pykka_actor_ref_ask (ref, str_value (&msg, "plain"));
+  g_value_unset (&msg);
+  g_assert_cmpstr (g_value_get_string (pykka_future_get (plain, TEST_TIMEOUT_MSEC, &error)), ==, "plain");
+  g_assert_no_error (error);
+  /* "block" and "plain" only. */
+  g_assert_cmpint (g_atomic_int_get (&actor->handled), ==, 2);
+  g_assert_true (actor->saw_none);
+  g_assert_true (pykka_actor_ref_stop_sync (ref, TEST_TIMEOUT_MSEC, &error));
+}
+
+static void
+test_ask_cancelled_while_running (void)
+{
+  g_autoptr(TestCancelActor) actor = g_object_new (TEST_TYPE_CANCEL_ACTOR, "use-own-thread", TRUE, NULL);
+  g_autoptr(PykkaActorRef) ref = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(PykkaFuture) running = NULL;
+  g_autoptr(GError) error = NULL;
+  GValue msg = G_VALUE_INIT;
+
+  g_test_summary ("Cancelling an ask whose handler runs is visible to the handler through pykka_actor_get_current_cancellable(); the asker gets what the handler answers");
+
+  ref = pykka_actor_start (PYKKA_ACTOR (actor), &error);
+  g_assert_no_error (error);
+  running = pykka_actor_ref_ask_cancellable (ref, str_value (&msg, "watch"), cancellable);
+  g_value_unset (&msg);
+  g_assert_true (pykka_event_wait (actor->gate, TEST_TIMEOUT_MSEC));
+  g_cancellable_cancel (cancellable);
+  g_assert_null (pykka_future_get (running, TEST_TIMEOUT_MSEC, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_assert_cmpint (g_atomic_int_get (&actor->handled), ==, 1);
+  g_assert_true (pykka_actor_ref_stop_sync (ref, TEST_TIMEOUT_MSEC, &error));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -325,6 +472,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/Pykka/ActorRef/start-outcome", test_start_outcome);
   g_test_add_func ("/Pykka/ActorRef/death-reason-of-failed-tell", test_death_reason_of_failed_tell);
   g_test_add_func ("/Pykka/ActorRef/started-of-actor-never-started", test_started_of_actor_never_started);
+  g_test_add_func ("/Pykka/ActorRef/ask-cancelled-while-queued", test_ask_cancelled_while_queued);
+  g_test_add_func ("/Pykka/ActorRef/ask-cancelled-while-running", test_ask_cancelled_while_running);
 
   return g_test_run ();
 }
