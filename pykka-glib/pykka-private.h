@@ -308,7 +308,9 @@ guint64         pykka_registry_next_serial (void);
 char           *pykka_registry_make_urn (guint64         id);
 GPtrArray      *pykka_registry_dup_cells (GType          type);
 
-/* pykka-future.c
+/* pykka-promise.c (its fields: pykka-promise-private.h), except
+ * pykka_future_get_promise() and pykka_future_watch_async() (pykka-future.c)
+ * and the value lists (pykka-value.c).
  *
  * A promise is the state of a future: outcome, waiters and hooks. Every
  * PykkaFuture embeds one (and refs of it are refs of the future); the
@@ -389,7 +391,7 @@ gboolean        pykka_wait_full          (const PykkaWaitable *waitable,
 void            pykka_waiters_wake_all   (PykkaWaiter        **waiters);
 
 
-/* Issue 12 (F10, F14), pykka-future.c: a wait for a promise that reports
+/* Issue 12 (F10, F14), pykka-promise.c: a wait for a promise that reports
  * only whether it completed, shown as @what ("event") in debug dumps.
  * PykkaEvent waits on a promise per set(). */
 gboolean        pykka_promise_wait       (PykkaPromise        *self,
