@@ -1,48 +1,20 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""The Python layer works the same from `meson devenv` (uninstalled) and
-from an installed tree (meson install --destdir)."""
+"""The Python layer works from `meson devenv` (uninstalled): the override
+and pykka_glib from the source tree, the C extension and the library from
+the build dir. The installed layer, under a prefix of its own, is checked
+by tests/install/test-install-prefix.sh (suite 'install'), with the same
+tests/install/check-layer.py."""
 
 import json
 import os
 import shutil
 import subprocess
-import tempfile
-import textwrap
 
 import pytest
 
 from conftest import PYTHON, SOURCE_ROOT
 
-CHECK = textwrap.dedent('''
-    import gi, json, sys
-    gi.require_version("Pykka", "1.0")
-    from gi.repository import Pykka
-    import gi.overrides.Pykka, pykka_glib, pykka_glib._speedups
-
-    class Inner(Pykka.Actor):
-        def on_receive(self, message):
-            return message + 1
-
-    class Outer(Pykka.Actor):
-        def __init__(self, inner):
-            super().__init__()
-            self.inner = inner
-
-        def on_receive(self, message):
-            return self.inner.ask(message) * 2    # suspends this actor
-
-    reply = Outer.start(Inner.start()).ask(20, timeout=20)
-    Pykka.ActorRegistry.stop_all()
-    maps = open("/proc/self/maps").read().split()
-    print(json.dumps({
-        "reply": reply,
-        "override": gi.overrides.Pykka.__file__,
-        "module": pykka_glib.__file__,
-        "speedups": pykka_glib._speedups.__file__,
-        "library": sorted(set(p for p in maps if "libpykka-glib" in p)),
-        "actor_class": Pykka.Actor.__module__,
-    }))
-''')
+CHECK_LAYER = os.path.join(SOURCE_ROOT, 'tests', 'install', 'check-layer.py')
 
 
 def build_root():
@@ -51,22 +23,17 @@ def build_root():
     return os.path.dirname(typelib_dir)
 
 
-def run_check(command, env):
-    result = subprocess.run(command + [PYTHON, '-c', CHECK], env=env,
-                            capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.splitlines()[-1])
-
-
 def clean_env():
-    env = {k: v for k, v in os.environ.items()
-           if k not in ('PYTHONPATH', 'GI_TYPELIB_PATH', 'LD_LIBRARY_PATH')}
-    return env
+    return {k: v for k, v in os.environ.items()
+            if k not in ('PYTHONPATH', 'GI_TYPELIB_PATH', 'LD_LIBRARY_PATH')}
 
 
 @pytest.mark.skipif(shutil.which('meson') is None, reason='meson not installed')
 def test_meson_devenv_loads_the_uninstalled_layer():
-    info = run_check(['meson', 'devenv', '-C', build_root()], clean_env())
+    result = subprocess.run(['meson', 'devenv', '-C', build_root(), PYTHON, CHECK_LAYER],
+                            env=clean_env(), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    info = json.loads(result.stdout.splitlines()[-1])
     assert info['reply'] == 42
     introspection = os.path.join(SOURCE_ROOT, 'introspection')
     assert info['override'] == os.path.join(introspection, 'gi', 'overrides', 'Pykka.py')
@@ -78,36 +45,22 @@ def test_meson_devenv_loads_the_uninstalled_layer():
 
 
 @pytest.mark.skipif(shutil.which('meson') is None, reason='meson not installed')
-def test_installed_tree_works_the_same():
+def test_everything_installs_under_the_prefix():
+    # Nothing goes to the system's dist-packages: the Python layer too is
+    # under the prefix this build was configured with.
+    options = json.loads(subprocess.run(['meson', 'introspect', '--buildoptions', build_root()],
+                                        capture_output=True, text=True, check=True).stdout)
+    prefix = next(o['value'] for o in options if o['name'] == 'prefix')
+    python_dir = next(o['value'] for o in options if o['name'] == 'python_dir')
     installed = json.loads(subprocess.run(['meson', 'introspect', '--installed', build_root()],
                                           capture_output=True, text=True, check=True).stdout)
+    if not os.path.isabs(python_dir):
+        assert all(dst.startswith(prefix + '/') for dst in installed.values()), installed
     by_name = {os.path.basename(src): dst for src, dst in installed.items()}
-    for name in ('Pykka.py', '__init__.py', '_actor.py', 'Pykka-1.0.typelib'):
-        assert name in by_name, '%s is not installed' % name
+    override = by_name['Pykka.py']
+    site_dir = os.path.dirname(os.path.dirname(os.path.dirname(override)))
+    assert override == os.path.join(site_dir, 'gi', 'overrides', 'Pykka.py')
     speedups = [dst for src, dst in installed.items() if os.path.basename(src).startswith('_speedups.')]
-    assert len(speedups) == 1, 'pykka_glib._speedups is not installed'
-    assert os.path.dirname(speedups[0]) == os.path.dirname(by_name['_actor.py'])
-
-    with tempfile.TemporaryDirectory(prefix='pykka-install-') as destdir:
-        subprocess.run(['meson', 'install', '-C', build_root(), '--no-rebuild', '--quiet',
-                        '--destdir', destdir],
-                       capture_output=True, text=True, check=True, timeout=300)
-
-        def staged(path):
-            return destdir + path
-
-        override = by_name['Pykka.py']
-        site_dir = os.path.dirname(os.path.dirname(os.path.dirname(override)))
-        assert os.path.dirname(os.path.dirname(by_name['_actor.py'])) == site_dir
-        library = [dst for src, dst in installed.items() if 'libpykka-glib-1.0.so' in dst][0]
-        env = clean_env()
-        env['PYTHONPATH'] = staged(site_dir)
-        env['GI_TYPELIB_PATH'] = staged(os.path.dirname(by_name['Pykka-1.0.typelib']))
-        env['LD_LIBRARY_PATH'] = staged(os.path.dirname(library))
-        info = run_check([], env)
-        assert info['reply'] == 42
-        assert info['override'] == staged(override)
-        assert info['module'] == staged(by_name['__init__.py'])
-        assert info['speedups'] == staged(speedups[0])
-        assert info['library'] and all(p.startswith(destdir) for p in info['library'])
-        assert info['actor_class'] == 'pykka_glib._actor'
+    for dst in [by_name['__init__.py'], by_name['_actor.py']] + speedups:
+        assert os.path.dirname(dst) == os.path.join(site_dir, 'pykka_glib')
+    assert len(speedups) == 1

@@ -36,7 +36,7 @@ public class Counter : Pykka.Actor {
             unowned string command = message.get_string ();
             log.add (command);
             if (command == "fail")
-                throw new Pykka.Error.INVALID_ARGUMENT ("cannot %s", command);
+                throw new Pykka.ActorError.INVALID_ARGUMENT ("cannot %s", command);
             if (command == "io")
                 throw new IOError.NOT_FOUND ("nothing here");
             if (command == "thread-is-main")
@@ -49,7 +49,7 @@ public class Counter : Pykka.Actor {
             reply = message;
             return true;
         }
-        throw new Pykka.Error.INVALID_ARGUMENT ("unexpected %s", message.type_name ());
+        throw new Pykka.ActorError.INVALID_ARGUMENT ("unexpected %s", message.type_name ());
     }
 }
 
@@ -64,7 +64,7 @@ public class Slow : Pykka.Actor {
         yield;
         events.add ("end %d".printf (n));
         if (n < 0)
-            throw new Pykka.Error.INVALID_ARGUMENT ("negative: %d", n);
+            throw new Pykka.ActorError.INVALID_ARGUMENT ("negative: %d", n);
         return n * 2;
     }
 
@@ -165,14 +165,14 @@ void test_tell_and_stop () {
         try {
             actor_ref.ask (1).get (TIMEOUT_MSEC);
             assert_not_reached ();
-        } catch (Pykka.Error e) {
-            assert_error (e, Pykka.Error.quark (), Pykka.Error.ACTOR_DEAD);
+        } catch (Pykka.ActorError e) {
+            assert_error (e, Pykka.ActorError.quark (), Pykka.ActorError.ACTOR_DEAD);
         }
         try {
             actor_ref.tell (1);
             assert_not_reached ();
-        } catch (Pykka.Error e) {
-            assert_true (e is Pykka.Error.ACTOR_DEAD);
+        } catch (Pykka.ActorError e) {
+            assert_true (e is Pykka.ActorError.ACTOR_DEAD);
         }
         assert_false (actor_ref.stop_sync (TIMEOUT_MSEC));
     } catch (GLib.Error e) {
@@ -188,8 +188,8 @@ void test_errors () {
         try {
             actor_ref.ask ("fail").get (TIMEOUT_MSEC);
             assert_not_reached ();
-        } catch (Pykka.Error e) {
-            assert_true (e is Pykka.Error.INVALID_ARGUMENT);
+        } catch (Pykka.ActorError e) {
+            assert_true (e is Pykka.ActorError.INVALID_ARGUMENT);
             assert_cmpstr (e.message, CompareOperator.EQ, "cannot fail");
         }
         try {
@@ -226,7 +226,7 @@ void test_restart_fails () {
         actor.start ();
         assert_not_reached ();
     } catch (GLib.Error e) {
-        assert_error (e, Pykka.Error.quark (), Pykka.Error.FAILED);
+        assert_error (e, Pykka.ActorError.quark (), Pykka.ActorError.FAILED);
     }
 }
 
@@ -239,8 +239,8 @@ async void ask_async () throws GLib.Error {
     try {
         yield actor_ref.ask ("fail").get_async (null);
         assert_not_reached ();
-    } catch (Pykka.Error e) {
-        assert_true (e is Pykka.Error.INVALID_ARGUMENT);
+    } catch (Pykka.ActorError e) {
+        assert_true (e is Pykka.ActorError.INVALID_ARGUMENT);
     }
     var stopped = yield actor_ref.stop ().get_async (null);
     assert_true (stopped.get_boolean ());
@@ -274,8 +274,8 @@ async void async_handler () throws GLib.Error {
     try {
         yield f3.get_async (null);
         assert_not_reached ();
-    } catch (Pykka.Error e) {
-        assert_true (e is Pykka.Error.INVALID_ARGUMENT);
+    } catch (Pykka.ActorError e) {
+        assert_true (e is Pykka.ActorError.INVALID_ARGUMENT);
     }
     assert_cmpstr (joined (actor.events), CompareOperator.EQ, string.joinv (",", { "begin 1", "end 1", "begin 2", "end 2", "begin -3", "end -3" }));
     yield actor_ref.stop ().get_async (null);
@@ -348,7 +348,7 @@ public class Peer : Pykka.Actor {
         if (message.holds (typeof (string)) && message.get_string () == "ping" && other != null) {
             try {
                 reply = other.ask ("ping").get (TIMEOUT_MSEC);
-            } catch (Pykka.Error e) {
+            } catch (Pykka.ActorError e) {
                 reply = e.message;
             }
             return true;
@@ -489,17 +489,17 @@ void test_futures () {
         try {
             g.set_value ("twice");
             assert_not_reached ();
-        } catch (Pykka.Error e) {
-            assert_true (e is Pykka.Error.ALREADY_SET);
+        } catch (Pykka.ActorError e) {
+            assert_true (e is Pykka.ActorError.ALREADY_SET);
         }
         assert_cmpstr (g.get (0).get_string (), CompareOperator.EQ, "once");
 
-        var failed = new Pykka.Future.for_error (new Pykka.Error.TIMEOUT ("late"));
+        var failed = new Pykka.Future.for_error (new Pykka.ActorError.TIMEOUT ("late"));
         try {
             failed.get (0);
             assert_not_reached ();
-        } catch (Pykka.Error e) {
-            assert_true (e is Pykka.Error.TIMEOUT);
+        } catch (Pykka.ActorError e) {
+            assert_true (e is Pykka.ActorError.TIMEOUT);
         }
 
         var all = Pykka.Future.get_all ({ f, g }, TIMEOUT_MSEC);

@@ -18,7 +18,7 @@ public class Greeter : Pykka.Actor {
     public override bool on_receive (GLib.Value message, out GLib.Value reply) throws GLib.Error {
         unowned string? name = message.get_string ();
         if (name == null || name == "")
-            throw new Pykka.Error.INVALID_ARGUMENT ("no name given");
+            throw new Pykka.ActorError.INVALID_ARGUMENT ("no name given");
         greeted++;
         reply = "Hello, %s! (greeting #%d)".printf (name, greeted);
         return true;
@@ -48,9 +48,9 @@ int main () {
         // The handler's error reaches the asker.
         try {
             greeter.ask ("").get (5000);
-        } catch (Pykka.Error e) {
+        } catch (Pykka.ActorError e) {
             print ("error: %s (INVALID_ARGUMENT: %s)\n", e.message,
-                   (e is Pykka.Error.INVALID_ARGUMENT).to_string ());
+                   (e is Pykka.ActorError.INVALID_ARGUMENT).to_string ());
         }
 
         var found = Pykka.Registry.get_by_type (typeof (Greeter));
