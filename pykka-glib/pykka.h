@@ -15,6 +15,7 @@
 # include "pykka-actor-ref.h"
 # include "pykka-binding.h"
 # include "pykka-context.h"
+# include "pykka-gio.h"
 # include "pykka-registry.h"
 # include "pykka-debug.h"
 #undef PYKKA_INSIDE

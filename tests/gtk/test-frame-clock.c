@@ -184,12 +184,18 @@ main (int   argc,
   if (g_getenv ("PYKKA_SCREENSHOT") != NULL)
     save_screenshot (window, g_getenv ("PYKKA_SCREENSHOT"));
 
-  /* >= 50 frames per second, as the window manages when idle; a machine
-   * too loaded to draw 55 even then is held to 80 % of what it can. */
-  if (idle_fps >= 55)
+  /* >= 50 frames per second, as the window manages when idle. On a
+   * machine so loaded that a second of work took more than two (other
+   * processes had the CPU) or that the idle window drew less than 55, the
+   * frame clock must still run through the flood: without the time
+   * budget it draws no frame at all until the flood has drained. */
+  if (idle_fps >= 55 && elapsed <= 2 * G_USEC_PER_SEC)
     g_assert_cmpfloat (flood_fps, >=, 50);
   else
-    g_assert_cmpfloat (flood_fps, >=, 0.8 * idle_fps);
+    {
+      g_print ("# a loaded machine: holding the flood to 20 frames per second\n");
+      g_assert_cmpfloat (flood_fps, >=, MIN (20, 0.5 * idle_fps));
+    }
 
   g_assert_true (pykka_actor_ref_stop_sync (ref, 10000, &error));
   g_assert_no_error (error);
