@@ -6,6 +6,7 @@
 
 import GLib from 'gi://GLib';
 import GObject from 'gi://GObject';
+import Gio from 'gi://Gio';
 import Pykka from 'gi://Pykka?version=1.0';
 import System from 'system';
 
@@ -200,6 +201,30 @@ test('an async handler that awaits its own actor fails at once with DEADLOCK', a
     assert.ok(e.message.includes(ref.get_urn()), `names the actor: ${e.message}`);
     assert.equal(await ref.ask('inner').get_async(null), 'inner', 'lives on');
     ref.stop_sync(5000);
+});
+
+test('a cancelled ask still queued fails at once with CANCELLED and is never handled', async () => {
+    const actor = new Slow();
+    const ref = actor.start();
+    const busy = ref.ask({n: 7, delay: 50});
+    const cancellable = new Gio.Cancellable();
+    const queued = ref.ask_cancellable({n: 8}, cancellable);
+    cancellable.cancel();
+    const e = await assert.throws(() => queued.get_async(null));
+    assert.gerror(e, Gio.IOErrorEnum, Gio.IOErrorEnum.CANCELLED);
+    assert.equal((await busy.get_async(null)).doubled, 14);
+    assert.deepEqual(actor.events, ['begin 7', 'end 7'], 'the cancelled message never ran');
+    ref.stop_sync(5000);
+});
+
+test('alive notifies when the actor stops; started tells the start outcome', async () => {
+    const ref = new Narcissus().start();
+    assert.equal((await ref.get_started().get_async(null)), true);
+    assert.equal(ref.alive, true);
+    const notified = new Promise(resolve => ref.connect('notify::alive', () => resolve(ref.alive)));
+    ref.stop();
+    assert.equal(await notified, false);
+    assert.equal(ref.dup_death_reason(), null, 'a normal stop is no failure');
 });
 
 test('blocking get from plain code waits for an async handler', () => {
