@@ -416,6 +416,41 @@ void test_start_race () {
     }
 }
 
+void test_lifecycle_and_cancel () {
+    Test.summary ("Vala sees the start outcome, the alive property and its notify, cancellable asks, and a context's time budget");
+    try {
+        Pykka.context_set_time_budget (null, 4000);
+        assert_cmpuint (Pykka.context_get_time_budget (null), CompareOperator.EQ, 4000);
+        Pykka.context_set_time_budget (null, 8000);
+
+        var counter = new Counter ();
+        var actor_ref = counter.start ();
+        assert_true (actor_ref.get_started ().get (TIMEOUT_MSEC).get_boolean ());
+        assert_true (actor_ref.alive);
+
+        var cancellable = new Cancellable ();
+        cancellable.cancel ();
+        var dropped = actor_ref.ask_cancellable ("never", cancellable);
+        try {
+            dropped.get (0);
+            assert_not_reached ();
+        } catch (IOError.CANCELLED e) {
+        }
+
+        bool notified = false;
+        actor_ref.notify["alive"].connect (() => { notified = true; });
+        assert_true (actor_ref.stop_sync (TIMEOUT_MSEC));
+        var deadline = get_monotonic_time () + TIMEOUT_MSEC * 1000;
+        while (!notified && get_monotonic_time () < deadline)
+            MainContext.default ().iteration (false);
+        assert_true (notified);
+        assert_false (actor_ref.alive);
+        assert_true (counter.log.length == 2);  /* start, stop: "never" was never handled */
+    } catch (GLib.Error e) {
+        GLib.error ("%s", e.message);
+    }
+}
+
 async void events () throws GLib.Error {
     var event = new Pykka.Event ();
     assert_false (event.is_set ());
@@ -528,6 +563,7 @@ int main (string[] args) {
     Test.add_func ("/Pykka/Vala/futures", () => { test_futures (); stop_all (); });
     Test.add_func ("/Pykka/Vala/deadlock-across-threads", () => { test_deadlock_across_threads (); stop_all (); });
     Test.add_func ("/Pykka/Vala/start-race", () => { test_start_race (); stop_all (); });
+    Test.add_func ("/Pykka/Vala/lifecycle-and-cancel", () => { test_lifecycle_and_cancel (); stop_all (); });
 
     return Test.run ();
 }
