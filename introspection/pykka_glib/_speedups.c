@@ -17,10 +17,10 @@
  *   or a GError; worker_run(), the loop of the worker greenlets;
  * - ActorRef.tell, ActorRef.ask and Future.get (method descriptors of the
  *   override classes), Future.set's conversion, Registry.broadcast's;
- * - suspensions: a wait in a handler makes the worker's pending reply
- *   future, registers get_async/wait_async with C callbacks and its
- *   timeout in a per-context timer queue, and switches out; the callback
- *   switches back in.
+ * - suspensions: a wait in a handler (on a future, or on an event's next
+ *   set()) makes the worker's pending reply future, asks the runtime to
+ *   resume it (pykka_actor_suspend_until()) and switches out; the runtime
+ *   calls back in a turn of the actor, which switches back in.
  *
  * Every call into the runtime releases the GIL, as PyGObject does: the
  * runtime may take locks that another thread holds while it waits for the
@@ -936,68 +936,83 @@ py_install_on_receive (PyObject *module,
 
 /* ------------------------------------------------------------------------
  * Suspending a worker on a future or an event
+ *
+ * Every wait of a handler is a wait on a future (an event's is on the
+ * future of its next set(), pykka_event_dup_next_set()), and the runtime
+ * does it: pykka_actor_suspend_until() records it in the wait-for graph
+ * (a wait that would close a cycle fails there with DEADLOCK), and calls
+ * waiter_resume_cb() in a turn of the actor once the future completes or
+ * the timeout passes. Handlers run only on the thread that owns their
+ * actor's context, so that turn is on the thread the worker suspended on,
+ * the only one that may switch into it. A wait that ends otherwise (the
+ * actor's suspension or life ends; an intruder throws into the worker,
+ * see suspend()) is dropped by the runtime, hook and timer included.
  */
-
-typedef struct _Timers Timers;
 
 typedef struct
 {
-  gint refs;                  /* the async callback, the timers, a deferred resume (atomic) */
-  gboolean fired;             /* ready or timed out: the first one counts */
-  gboolean ready;             /* which one, for a deferred resume */
-  gboolean resumed;           /* switched into the worker (GIL) */
-  PyObject *worker;           /* NULL once the suspension ended otherwise (GIL) */
-  GThread *thread;            /* the worker's: the only one that may resume it */
-  GMainContext *context;      /* the actor's (owned) */
-  Timers *timers;             /* while in their queue */
-  GList link;                 /* in timers->queue, or timers->deferred */
-  gint64 deadline;            /* monotonic, µs */
-  GCancellable *cancellable;  /* for a wait that may never end */
+  gint refs;            /* atomic: suspend()'s, the runtime's until it lets go */
+  gboolean held;        /* the runtime holds the resume (GIL) */
+  gboolean resumed;     /* waiter_resume_cb() switched into the worker (GIL) */
+  PyObject *worker;     /* while the runtime holds the resume (GIL) */
 } Waiter;
 
-/* Waiters alive, for the tests: each one holds a cancellable and a place
- * in a timer queue until its wait ends. */
+/* Waiters alive, for the tests: a suspension's until the runtime let go
+ * of its resume (resumed, timed out or dropped) and the suspension ended. */
 static gint n_waiters;
 
 static void
-waiter_unref (gpointer data)
+waiter_unref (Waiter *waiter)
+{
+  if (!g_atomic_int_dec_and_test (&waiter->refs))
+    return;
+  g_free (waiter);
+  g_atomic_int_add (&n_waiters, -1);
+}
+
+/* The runtime let go of the resume (pykka_actor_suspend_until()'s destroy
+ * notify): after waiter_resume_cb(), or instead of it. */
+static void
+waiter_let_go (gpointer data)
 {
   Waiter *waiter = data;
 
-  if (!g_atomic_int_dec_and_test (&waiter->refs))
-    return;
-  g_clear_object (&waiter->cancellable);
-  g_clear_pointer (&waiter->context, g_main_context_unref);
-  if (waiter->worker != NULL)
+  /* At exit the worker is leaked, as CPython leaks everything. */
+  if (Py_IsInitialized () && !_Py_IsFinalizing ())
     {
       PyGILState_STATE state = PyGILState_Ensure ();
+      PyObject *worker = g_steal_pointer (&waiter->worker);
 
-      Py_CLEAR (waiter->worker);
+      waiter->held = FALSE;
+      /* The last reference to a worker that nothing resumes any more (its
+       * actor died): greenlet ends it with GreenletExit, in suspend(). */
+      Py_XDECREF (worker);
       PyGILState_Release (state);
     }
-  g_free (waiter);
-  g_atomic_int_dec_and_test (&n_waiters);
+  waiter_unref (waiter);
 }
 
-/* Switches back into the suspended worker (in suspend()); @ready: whether
- * the awaited object is ready (FALSE: the timeout passed). */
+/* pykka_actor_suspend_until()'s callback, in a turn of the actor once
+ * @future completed or the timeout passed: switches back into the
+ * suspended worker (in suspend()) with whether @future is done. */
 static void
-waiter_resume (Waiter  *waiter,
-               gboolean ready)
+waiter_resume_cb (PykkaActor  *actor,
+                  PykkaFuture *future,
+                  gpointer     data)
 {
+  Waiter *waiter = data;
   PyGILState_STATE state = PyGILState_Ensure ();
   PyObject *worker = waiter->worker;
   PyObject *depth, *args, *result = NULL;
 
   if (worker == NULL || waiter->resumed)
     {
-      /* The suspension ended already (see suspend()). */
       PyGILState_Release (state);
       return;
     }
   waiter->resumed = TRUE;
   depth = PyLong_FromLong (g_main_depth ());
-  args = PyTuple_Pack (1, ready ? Py_True : Py_False);
+  args = PyTuple_Pack (1, pykka_future_is_done (future) ? Py_True : Py_False);
   if (depth != NULL && args != NULL)
     {
       slot_set (worker, off_caller, (PyObject *) PyGreenlet_GetCurrent ());
@@ -1006,335 +1021,18 @@ waiter_resume (Waiter  *waiter,
     }
   if (result == NULL)
     {
-      PyObject *type, *exc, *tb, *logged;
+      PyObject *exc = fetch_exception ();
+      PyObject *logged = PyObject_CallOneArg (resume_failed, exc != NULL ? exc : Py_None);
 
-      PyErr_Fetch (&type, &exc, &tb);
-      PyErr_NormalizeException (&type, &exc, &tb);
-      if (tb != NULL && exc != NULL)
-        PyException_SetTraceback (exc, tb);
-      logged = PyObject_CallOneArg (resume_failed, exc != NULL ? exc : Py_None);
       if (logged == NULL)
         PyErr_WriteUnraisable (resume_failed);
       Py_XDECREF (logged);
-      Py_XDECREF (type);
       Py_XDECREF (exc);
-      Py_XDECREF (tb);
     }
   Py_XDECREF (result);
   Py_XDECREF (args);
   Py_XDECREF (depth);
   PyGILState_Release (state);
-}
-
-/* Per main context, one GSource for two things.
- *
- * Timeouts of waits: one GSource per main context, with the waiters of
- * that context in a queue sorted by deadline (waits with the same timeout
- * are appended), instead of a timeout source attached and destroyed for
- * every wait. The source wakes up at the earliest deadline it knows; a wait
- * that ends first just leaves the queue, and a wake-up finding nothing due
- * only rearms.
- *
- * Resumes for another thread: a worker greenlet runs only on the thread
- * that made it, but a context may be run by several threads in turn (a
- * thread blocked on one of its actors iterates it while it is free). A
- * wait that ends while another thread runs the context is queued here, and
- * the source is ready only for the worker's thread, which resumes it when
- * it runs the context again. */
-struct _Timers
-{
-  GSource source;
-  GMutex mutex;
-  GQueue queue;             /* of Waiter, by deadline */
-  gint64 armed;             /* the source's ready time, -1 if none */
-  GQueue deferred;          /* of Waiter (a reference each), fired on another thread */
-  GMainContext *context;    /* not owned: the source dies with it */
-};
-
-G_LOCK_DEFINE_STATIC (timers_by_context);
-static GHashTable *timers_by_context;   /* GMainContext -> Timers */
-static gint timers_generation;          /* bumped when one goes */
-
-static void
-timers_rearm_locked (Timers *timers)
-{
-  Waiter *head = g_queue_peek_head (&timers->queue);
-  gint64 ready = head != NULL ? head->deadline : -1;
-
-  if (ready != timers->armed)
-    {
-      timers->armed = ready;
-      g_source_set_ready_time (&timers->source, ready);
-    }
-}
-
-static Timers *timers_for_context (GMainContext *context);
-
-/* The wait of @waiter ended (@ready, or timed out): resumes the worker now
- * if this is its thread, else queues the resume for its thread. */
-static void
-waiter_fire (Waiter  *waiter,
-             gboolean ready)
-{
-  Timers *timers;
-
-  waiter->fired = TRUE;
-  waiter->ready = ready;
-  if (!ready && waiter->cancellable != NULL)
-    {
-      /* The async callback still comes (cancelled) and drops its
-       * reference. Without a cancellable it comes once the future
-       * completes. */
-      g_cancellable_cancel (waiter->cancellable);
-    }
-  if (waiter->thread == g_thread_self ())
-    {
-      waiter_resume (waiter, ready);
-      return;
-    }
-  timers = timers_for_context (waiter->context);
-  g_atomic_int_inc (&waiter->refs);
-  g_mutex_lock (&timers->mutex);
-  waiter->link.data = waiter;
-  g_queue_push_tail_link (&timers->deferred, &waiter->link);
-  g_mutex_unlock (&timers->mutex);
-}
-
-static gboolean
-timers_has_deferred_for_this_thread_locked (Timers *timers)
-{
-  GThread *self = g_thread_self ();
-
-  for (GList *l = timers->deferred.head; l != NULL; l = l->next)
-    if (((Waiter *) l->data)->thread == self)
-      return TRUE;
-  return FALSE;
-}
-
-static gboolean
-timers_prepare (GSource *source,
-                gint    *timeout)
-{
-  Timers *timers = (Timers *) source;
-  gboolean ready = FALSE;
-
-  *timeout = -1;
-  if (timers->deferred.length > 0)
-    {
-      g_mutex_lock (&timers->mutex);
-      ready = timers_has_deferred_for_this_thread_locked (timers);
-      g_mutex_unlock (&timers->mutex);
-    }
-  return ready;
-}
-
-static gboolean
-timers_check (GSource *source)
-{
-  gint timeout;
-
-  return timers_prepare (source, &timeout);
-}
-
-static gboolean
-timers_dispatch (GSource     *source,
-                 GSourceFunc  callback,
-                 gpointer     data)
-{
-  Timers *timers = (Timers *) source;
-  gint64 now = g_source_get_time (source);
-  GThread *self = g_thread_self ();
-
-  /* Resumes queued for this thread */
-  for (;;)
-    {
-      Waiter *waiter = NULL;
-
-      g_mutex_lock (&timers->mutex);
-      for (GList *l = timers->deferred.head; l != NULL; l = l->next)
-        if (((Waiter *) l->data)->thread == self)
-          {
-            waiter = l->data;
-            g_queue_unlink (&timers->deferred, l);
-            break;
-          }
-      g_mutex_unlock (&timers->mutex);
-      if (waiter == NULL)
-        break;
-      waiter_resume (waiter, waiter->ready);
-      waiter_unref (waiter);
-    }
-
-  /* Timeouts */
-  for (;;)
-    {
-      Waiter *waiter;
-
-      g_mutex_lock (&timers->mutex);
-      waiter = g_queue_peek_head (&timers->queue);
-      if (waiter == NULL || waiter->deadline > now)
-        {
-          timers->armed = -2;   /* forces the update */
-          timers_rearm_locked (timers);
-          g_mutex_unlock (&timers->mutex);
-          return G_SOURCE_CONTINUE;
-        }
-      g_queue_unlink (&timers->queue, &waiter->link);
-      waiter->timers = NULL;
-      g_mutex_unlock (&timers->mutex);
-
-      /* Whoever runs the context fires its waiters, one at a time. */
-      if (!waiter->fired)
-        waiter_fire (waiter, FALSE);
-      waiter_unref (waiter);
-    }
-}
-
-static void
-timers_finalize (GSource *source)
-{
-  Timers *timers = (Timers *) source;
-  Waiter *waiter;
-
-  G_LOCK (timers_by_context);
-  if (g_hash_table_lookup (timers_by_context, timers->context) == timers)
-    g_hash_table_remove (timers_by_context, timers->context);
-  g_atomic_int_inc (&timers_generation);
-  G_UNLOCK (timers_by_context);
-  /* The context is going away: nothing fires any more. */
-  while ((waiter = g_queue_peek_head (&timers->queue)) != NULL)
-    {
-      g_queue_unlink (&timers->queue, &waiter->link);
-      waiter->timers = NULL;
-      waiter_unref (waiter);
-    }
-  while ((waiter = g_queue_peek_head (&timers->deferred)) != NULL)
-    {
-      g_queue_unlink (&timers->deferred, &waiter->link);
-      waiter_unref (waiter);
-    }
-  g_mutex_clear (&timers->mutex);
-}
-
-static GSourceFuncs timers_funcs = {
-  .prepare = timers_prepare,
-  .check = timers_check,
-  .dispatch = timers_dispatch,
-  .finalize = timers_finalize,
-};
-
-static Timers *
-timers_for_context (GMainContext *context)
-{
-  /* The last lookup of this thread, valid while no Timers went (a context
-   * freed and another allocated at its address). */
-  static __thread GMainContext *last_context;
-  static __thread Timers *last_timers;
-  static __thread gint last_generation;
-  Timers *timers;
-  gint generation = g_atomic_int_get (&timers_generation);
-
-  if (context == last_context && last_timers != NULL && generation == last_generation)
-    return last_timers;
-
-  G_LOCK (timers_by_context);
-  if (timers_by_context == NULL)
-    timers_by_context = g_hash_table_new (NULL, NULL);
-  timers = g_hash_table_lookup (timers_by_context, context);
-  if (timers == NULL)
-    {
-      timers = (Timers *) g_source_new (&timers_funcs, sizeof (Timers));
-      g_mutex_init (&timers->mutex);
-      g_queue_init (&timers->queue);
-      g_queue_init (&timers->deferred);
-      timers->armed = -1;
-      timers->context = context;
-      g_source_set_static_name (&timers->source, "[pykka-python-timeouts]");
-      g_hash_table_insert (timers_by_context, context, timers);
-      g_source_attach (&timers->source, context);
-      /* The context holds it. */
-      g_source_unref (&timers->source);
-    }
-  G_UNLOCK (timers_by_context);
-  last_context = context;
-  last_timers = timers;
-  last_generation = generation;
-  return timers;
-}
-
-static void
-timers_add (Timers *timers,
-            Waiter *waiter)
-{
-  GList *after;
-
-  g_mutex_lock (&timers->mutex);
-  for (after = timers->queue.tail; after != NULL; after = after->prev)
-    if (((Waiter *) after->data)->deadline <= waiter->deadline)
-      break;
-  waiter->link.data = waiter;
-  if (after == NULL)
-    g_queue_push_head_link (&timers->queue, &waiter->link);
-  else
-    g_queue_insert_after_link (&timers->queue, after, &waiter->link);
-  waiter->timers = timers;
-  if (timers->armed < 0 || waiter->deadline < timers->armed)
-    {
-      timers->armed = waiter->deadline;
-      g_source_set_ready_time (&timers->source, waiter->deadline);
-    }
-  g_mutex_unlock (&timers->mutex);
-}
-
-/* Takes @waiter out of its timer queue, if there: whether it was. */
-static gboolean
-timers_remove (Waiter *waiter)
-{
-  Timers *timers = waiter->timers;
-
-  if (timers == NULL)
-    return FALSE;
-  g_mutex_lock (&timers->mutex);
-  g_queue_unlink (&timers->queue, &waiter->link);
-  waiter->timers = NULL;
-  g_mutex_unlock (&timers->mutex);
-  return TRUE;
-}
-
-/* The awaited object is ready: ends the wait, unless its timeout did. */
-static void
-waiter_ready (Waiter *waiter)
-{
-  if (!waiter->fired)
-    {
-      if (timers_remove (waiter))
-        waiter_unref (waiter);
-      waiter_fire (waiter, TRUE);
-    }
-}
-
-static void
-waiter_ready_cb (GObject      *source_object,
-                 GAsyncResult *result,
-                 gpointer      data)
-{
-  /* This callback comes once, cancelled or not. */
-  waiter_ready (data);
-  waiter_unref (data);
-}
-
-/* pykka_actor_suspend_until()'s callback, in a turn of the actor, once
- * the future completed or the timeout passed; its destroy notify drops
- * the reference. */
-static void
-waiter_resume_cb (PykkaActor  *actor,
-                  PykkaFuture *future,
-                  gpointer     data)
-{
-  Waiter *waiter = data;
-
-  if (!waiter->fired)
-    waiter_fire (waiter, pykka_future_is_done (future));
 }
 
 /* The reply future of a suspended handler, in the worker's pending slot:
@@ -1424,106 +1122,6 @@ settle_pending (PyObject        *module,
   Py_RETURN_NONE;
 }
 
-/* Arranges for waiter_resume() in the actor's context once @target (a
- * future or an event) is ready or @timeout_ms (-1: none) pass.
- *
- * The future of an ask always completes (the actor answers, or fails it
- * when it dies): with @completes, the runtime resumes the handler in a
- * turn of its actor (pykka_actor_resume_when(), no GTask and no source per
- * wait), and a timed-out wait just ends when the future does. Other
- * futures and events go through get_async / wait_async, with a
- * cancellable after a timeout, so that a future nobody completes does not
- * keep the wait (a reference cycle through its task) for ever.
- *
- * Returns the waiter with a reference for the suspension (see suspend()),
- * or NULL with an exception set. */
-static Waiter *
-wait_async (PyObject *worker,
-            GObject  *target,
-            gint      timeout_ms,
-            gboolean  completes)
-{
-  PykkaActor *actor = PYKKA_ACTOR (pygobject_get (SLOT (worker, off_actor)));
-  GMainContext *context = pykka_actor_get_context (actor);
-  Timers *timers = NULL;
-  Waiter *waiter;
-
-  waiter = g_new0 (Waiter, 1);
-  g_atomic_int_inc (&n_waiters);
-  waiter->refs = 1;
-  waiter->worker = Py_NewRef (worker);
-  waiter->thread = g_thread_self ();
-  waiter->context = g_main_context_ref (context);
-
-  /* (The handler runs, so its actor lives: the resume cannot be dropped
-   * before it runs, unless the suspension ends first.) The runtime keeps
-   * the timeout, and records the wait in its wait-for graph: a wait that
-   * could never end (the actor's own reply, a cycle of asks) fails here. */
-  if (PYKKA_IS_FUTURE (target) &&
-      pykka_actor_ref_is_alive (pykka_actor_get_actor_ref (actor)))
-    {
-      GError *error = NULL;
-      gboolean ok;
-
-      Py_BEGIN_ALLOW_THREADS
-      ok = pykka_actor_suspend_until (actor, PYKKA_FUTURE (target), timeout_ms < 0 ? -1 : MAX (timeout_ms, 1),
-                                      waiter_resume_cb, waiter, waiter_unref, &error);
-      Py_END_ALLOW_THREADS
-      if (!ok)
-        {
-          raise_gerror (error);
-          return NULL;
-        }
-      g_atomic_int_inc (&waiter->refs);
-      return waiter;
-    }
-
-  if (timeout_ms >= 0)
-    {
-      if (!completes)
-        waiter->cancellable = g_cancellable_new ();
-      waiter->refs++;
-      waiter->deadline = g_get_monotonic_time () + (gint64) MAX (timeout_ms, 1) * 1000;
-      timers = timers_for_context (context);
-    }
-
-  Py_BEGIN_ALLOW_THREADS
-  {
-    /* Callbacks run in the thread-default context when registered: the
-     * actor's, even when its thread runs it without pushing it. */
-    GMainContext *current = g_main_context_get_thread_default ();
-    gboolean push = context != (current != NULL ? current : g_main_context_default ());
-
-    if (push)
-      g_main_context_push_thread_default (context);
-    if (PYKKA_IS_FUTURE (target))
-      pykka_future_get_async (PYKKA_FUTURE (target), waiter->cancellable, waiter_ready_cb, waiter);
-    else
-      pykka_event_wait_async (PYKKA_EVENT (target), waiter->cancellable, waiter_ready_cb, waiter);
-    if (push)
-      g_main_context_pop_thread_default (context);
-  }
-  Py_END_ALLOW_THREADS
-  if (timers != NULL)
-    timers_add (timers, waiter);
-  g_atomic_int_inc (&waiter->refs);
-  return waiter;
-}
-
-/* The suspension of @waiter ended without it: a greenlet.throw() or
- * switch() into the suspended worker. Nothing resumes the worker for this
- * wait any more; its timeout and callbacks go as they come. */
-static void
-waiter_abandon (Waiter *waiter)
-{
-  Py_CLEAR (waiter->worker);
-  waiter->fired = TRUE;
-  if (timers_remove (waiter))
-    waiter_unref (waiter);
-  if (waiter->cancellable != NULL)
-    g_cancellable_cancel (waiter->cancellable);
-}
-
 /* The worker running a handler in the current greenlet, if a wait there
  * may suspend it (not in a main loop iteration nested in the handler):
  * borrowed, or NULL. */
@@ -1553,72 +1151,104 @@ suspendable_worker (void)
 }
 
 /* Suspends the handler running in @worker (the current greenlet) until
- * @target is ready or @timeout_ms pass: 1 if ready, 0 if not, -1 on error.
+ * @future completes or @timeout_ms pass: 1 if it completed, 0 if not, -1
+ * on error (a wait that would deadlock raises here, before anything of the
+ * suspension is set up), 2 if the actor takes no message any more (its
+ * handler cannot be resumed: the caller waits blocking).
  *
- * Only the wait's callback (waiter_resume) may switch back in. A
+ * Only the wait's callback (waiter_resume_cb) may switch back in. A
  * greenlet.throw() into the suspended worker ends the wait with the
  * thrown exception, and a switch() with a RuntimeError, which the handler
  * gets like any other (so its asker gets it, unless the handler catches
- * it); the wait's callbacks then resume nothing. _Worker.throw and
- * _Worker.switch make the intruding greenlet the worker's caller, which
- * gets control back when the handler ends or waits again. */
+ * it); the runtime then forgets the wait (pykka_actor_drop_suspensions():
+ * its resume, timer, hook on the future and wait-for edge go at once).
+ * _Worker.throw and _Worker.switch make the intruding greenlet the
+ * worker's caller, which gets control back when the handler ends or waits
+ * again. */
 static int
-suspend (PyObject *worker,
-         GObject  *target,
-         gint      timeout_ms,
-         gboolean  completes)
+suspend (PyObject    *worker,
+         PykkaFuture *future,
+         gint         timeout_ms)
 {
-  PyObject *marker = Py_None;
-  PyObject *caller, *args, *result, *thread;
+  PyObject *py_actor = SLOT (worker, off_actor);
+  PyObject *caller = SLOT (worker, off_caller);
+  PyObject *pending = NULL, *args = NULL, *thread = NULL, *result;
+  PykkaActor *actor;
   Waiter *waiter;
-  gboolean resumed;
+  GError *error = NULL;
+  gboolean ok, resumed;
   int ready;
 
-  caller = Py_XNewRef (SLOT (worker, off_caller));
-  if (caller == NULL || !PyGreenlet_Check (caller))
+  if (caller == NULL || !PyGreenlet_Check (caller) || py_actor == NULL ||
+      !PyObject_TypeCheck (py_actor, &PyGObject_Type) || !PYKKA_IS_ACTOR (pygobject_get (py_actor)))
     {
-      Py_XDECREF (caller);
-      PyErr_SetString (PyExc_RuntimeError, "a running worker has no caller");
+      PyErr_SetString (PyExc_RuntimeError, "a running worker has no caller or no actor");
       return -1;
     }
+  actor = PYKKA_ACTOR (pygobject_get (py_actor));
+  caller = Py_NewRef (caller);
+  py_actor = Py_NewRef (py_actor);
   args = PyTuple_Pack (1, Py_None);
   thread = PyLong_FromUnsignedLong (PyThread_get_thread_ident ());
   if (args == NULL || thread == NULL)
     goto error;
-  /* A wait that would deadlock raises here, before anything of the
-   * suspension is set up. Nothing resumes the worker before it has
-   * switched out below. */
-  waiter = wait_async (worker, target, timeout_ms, completes);
-  if (waiter == NULL)
-    goto error;
   if (SLOT (worker, off_pending) == NULL || SLOT (worker, off_pending) == Py_None)
     {
       /* The first suspension: C gets this future as the reply. */
-      PyObject *pending = pending_new ();
-
+      pending = pending_new ();
       if (pending == NULL)
+        goto error;
+    }
+
+  waiter = g_new (Waiter, 1);
+  waiter->refs = 2;
+  waiter->held = TRUE;
+  waiter->resumed = FALSE;
+  waiter->worker = Py_NewRef (worker);
+  g_atomic_int_inc (&n_waiters);
+  /* Nothing resumes the worker before it has switched out below. */
+  Py_BEGIN_ALLOW_THREADS
+  ok = pykka_actor_suspend_until (actor, future, timeout_ms < 0 ? -1 : MAX (timeout_ms, 1),
+                                  waiter_resume_cb, waiter, waiter_let_go, &error);
+  Py_END_ALLOW_THREADS
+  if (!ok || !waiter->held)
+    {
+      waiter_unref (waiter);
+      Py_XDECREF (pending);
+      Py_DECREF (args);
+      Py_DECREF (thread);
+      Py_DECREF (caller);
+      Py_DECREF (py_actor);
+      if (!ok)
         {
-          waiter_abandon (waiter);
-          waiter_unref (waiter);
-          goto error;
+          raise_gerror (error);
+          return -1;
         }
+      return 2;
+    }
+
+  if (pending != NULL)
+    {
       slot_set (worker, off_pending, pending);
-      marker = suspended_marker;
-      Py_INCREF (marker);
-      PyTuple_SET_ITEM (args, 0, marker);
+      PyTuple_SET_ITEM (args, 0, Py_NewRef (suspended_marker));
       Py_DECREF (Py_None);
     }
   slot_set (worker, off_suspended, thread);
-  thread = NULL;
   handed_back_by = worker;
   result = PyGreenlet_Switch ((PyGreenlet *) caller, args, NULL);
   slot_set (worker, off_suspended, Py_NewRef (Py_None));
   Py_DECREF (args);
   Py_DECREF (caller);
   resumed = waiter->resumed;
-  if (!resumed)
-    waiter_abandon (waiter);
+  if (!resumed && waiter->held)
+    {
+      /* Switched into by other code: the wait is abandoned. */
+      Py_BEGIN_ALLOW_THREADS
+      pykka_actor_drop_suspensions (actor);
+      Py_END_ALLOW_THREADS
+    }
   waiter_unref (waiter);
+  Py_DECREF (py_actor);
   if (result == NULL)
     return -1;
   if (!resumed)
@@ -1633,9 +1263,11 @@ suspend (PyObject *worker,
   return ready;
 
 error:
+  Py_XDECREF (pending);
   Py_XDECREF (args);
   Py_XDECREF (thread);
   Py_DECREF (caller);
+  Py_DECREF (py_actor);
   return -1;
 }
 
@@ -1690,11 +1322,19 @@ event_wait (PyObject         *self,
 
       if (worker != NULL)
         {
-          int ready = suspend (worker, event, timeout_ms, FALSE);
+          /* The future of the next set(): a wait that began before the
+           * flag was raised ends, even if it is cleared at once. */
+          PykkaFuture *next_set = pykka_event_dup_next_set (PYKKA_EVENT (event));
+          int ready;
 
+          if (next_set == NULL)
+            Py_RETURN_TRUE;
+          ready = suspend (worker, next_set, timeout_ms);
+          g_object_unref (next_set);
           if (ready < 0)
             return NULL;
-          return PyBool_FromLong (ready);
+          if (ready != 2)
+            return PyBool_FromLong (ready);
         }
     }
   Py_BEGIN_ALLOW_THREADS
@@ -1717,7 +1357,7 @@ py_current_worker (PyObject *module,
 /* The outcome of @future, waited for at most @timeout_ms: suspending the
  * handler when in one, else the C blocking get. @py_future: its wrapper,
  * if it has one (its _exception() turns errors into exceptions); without
- * one, @future is an ask's (see wait_async()). */
+ * one, @future is an ask's. */
 static PyObject *
 future_wait_get (PyObject    *py_future,
                  PykkaFuture *future,
@@ -1733,11 +1373,11 @@ future_wait_get (PyObject    *py_future,
 
       if (worker != NULL)
         {
-          int ready = suspend (worker, G_OBJECT (future), timeout_ms, py_future == NULL);
+          int ready = suspend (worker, future, timeout_ms);
 
           if (ready < 0)
             return NULL;
-          if (!ready)
+          if (ready == 0)
             {
               PyObject *exc = PyObject_CallFunction (timeout_type, "N",
                                                      PyUnicode_FromFormat ("%S seconds", timeout));
@@ -2323,7 +1963,7 @@ static PyMethodDef module_methods[] = {
   { "future_methods", py_future_methods, METH_O,
     "The get method for the Future class." },
   { "n_waiters", py_n_waiters, METH_NOARGS,
-    "How many suspensions have not released their callbacks yet." },
+    "How many suspensions the runtime (or the suspended handler) still holds." },
   { "take_worker_pool", py_take_worker_pool, METH_NOARGS,
     "Removes and returns this thread's list of idle workers." },
   { NULL, NULL, 0, NULL },

@@ -489,10 +489,11 @@ def test_asking_itself_without_timeout_fails_instead_of_hanging():
     assert ref.ask('outer', timeout=TIMEOUT) == Pykka.Error.DEADLOCK
 
 
-def test_timed_waits_release_their_cancellables_and_timers():
-    # A suspension with a timeout makes a bare GCancellable and a timeout
-    # source; both go when the wait ends, whether the value came first or
-    # the timeout did.
+def test_timed_waits_release_their_resumes():
+    # A suspension with a timeout is a resume of the runtime with a timer
+    # and a hook on the awaited future; they go when the wait ends,
+    # whether the value came first or the timeout did (the hook too: the
+    # futures of Patient are never completed).
     from pykka_glib import _speedups
 
     forwarder = Forwarder.start('F', Forwarder.start('G'))
@@ -509,7 +510,6 @@ def test_timed_waits_release_their_cancellables_and_timers():
         assert forwarder.ask([], timeout=TIMEOUT) == ['F', 'G', 'reply']
     for _ in range(20):
         assert patient.ask(None, timeout=TIMEOUT) == 'timed out'
-    # The cancelled get_async callbacks come from idles of the context.
     iterate_until(lambda: _speedups.n_waiters() == 0)
     assert _speedups.n_waiters() == 0
     forwarder.stop(timeout=TIMEOUT)
@@ -518,7 +518,7 @@ def test_timed_waits_release_their_cancellables_and_timers():
 
 def test_a_timed_out_ask_in_a_handler_ends_its_wait_with_its_suspension():
     # A handler waiting on an ask is resumed by the runtime in a turn of
-    # its actor (pykka_actor_resume_when). After a timeout the handler
+    # its actor (pykka_actor_suspend_until). After a timeout the handler
     # goes on and ends its suspension, which drops the resume: the late
     # reply resumes nothing, and the handler is not resumed twice.
     from pykka_glib import _speedups
@@ -561,9 +561,9 @@ def test_a_timed_out_ask_in_a_handler_ends_its_wait_with_its_suspension():
 
 
 def test_timeouts_of_one_context_fire_by_deadline_not_by_start():
-    # The timeouts of a context's waits share one source and a queue
-    # sorted by deadline: a short wait started after a long one times out
-    # first, and the long one still gets its value.
+    # Each wait's timeout is its own (the runtime's timer of its resume):
+    # a short wait started after a long one times out first, and the long
+    # one still gets its value.
     from pykka_glib import _speedups
 
     never = Pykka.Future()

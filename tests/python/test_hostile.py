@@ -289,6 +289,67 @@ class TestGreenletOperations:
         assert info.value is exc
         assert_actor_goes_on(ref, event)
 
+    def test_throw_makes_the_runtime_forget_the_wait_at_once(self):
+        # The thrown-into handler goes on (here: catches and waits on an
+        # event; thrown into from a handler, so that it may suspend again);
+        # the runtime dropped its abandoned wait for B at once, the resume
+        # and the wait-for edge A -> B included: when B later waits for A,
+        # that is no cycle (a stale edge would make it DEADLOCK).
+        from pykka_glib import _speedups
+
+        gate = Pykka.Future()
+        event = Pykka.Event()
+        workers, seen, b_got = [], [], []
+
+        class B(Pykka.Actor):
+            def on_receive(self, message):
+                gate.get(TIMEOUT)
+                try:
+                    b_got.append(a.ask('from b', timeout=TIMEOUT))
+                except GLib.Error as error:
+                    b_got.append(error.message)
+
+        class A(Pykka.Actor):
+            def on_receive(self, message):
+                if message == 'from b':
+                    return 'answer for b'
+                workers.append(greenlet.getcurrent())
+                try:
+                    return b.ask('hold', timeout=TIMEOUT)
+                except ValueError:
+                    # B's wait on the gate is the only one left.
+                    seen.append(_speedups.n_waiters())
+                    event.wait(TIMEOUT)
+                    return 'caught'
+
+        b = B.start()
+        a = A.start()
+        future = a.ask('wait', block=False)
+        iterate_until(lambda: workers)
+        drain()
+        worker = workers.pop()
+
+        class Thrower(Pykka.Actor):
+            def on_receive(self, message):
+                worker.throw(ValueError('give up'))
+                seen.append('thrown')
+
+        # Told, so that it runs at the main loop depth A's handler ran at.
+        thrower = Thrower.start()
+        thrower.tell('go')
+        iterate_until(lambda: 'thrown' in seen)
+        assert seen == [1, 'thrown']
+        gate.set('open')
+        drain()
+        event.set()
+        assert future.get(TIMEOUT) == 'caught'
+        iterate_until(lambda: b_got)
+        assert b_got == ['answer for b']
+        iterate_until(lambda: _speedups.n_waiters() == 0)
+        thrower.stop(timeout=TIMEOUT)
+        a.stop(timeout=TIMEOUT)
+        b.stop(timeout=TIMEOUT)
+
     def test_switch_into_a_suspended_worker(self):
         event = Pykka.Event()
         ref, future, worker = suspended_worker(event)

@@ -28,9 +28,9 @@ How the pieces fit
   there yet (``future.get()``, ``ref.ask()``, ``event.wait()``, ``await
   future``), the greenlet switches out and the C runtime receives a pending
   ``Pykka.Future`` as the reply: the actor is suspended, every other actor
-  of the context keeps running. When the awaited value arrives (a
-  ``get_async`` callback in the actor's context) the greenlet switches back
-  in; when the handler returns, the pending future is completed and the C
+  of the context keeps running. When the awaited value arrives (the
+  runtime resumes the handler in a turn of its actor) the greenlet switches
+  back in; when the handler returns, the pending future is completed and the C
   runtime resumes the actor. This is Pykka's old EventletActor, with the
   ``GMainContext`` as the hub.
 
@@ -274,12 +274,14 @@ _current_worker = _speedups.current_worker
 
 
 # Suspending and resuming handlers is _speedups' work: a wait in a handler
-# (Future.get, a blocking ask, Event.wait) registers C callbacks
-# (get_async or wait_async, and a timeout in the context's timer queue) in
-# the actor's context,
-# and switches out of the worker; the callback switches back in. (A Python
-# callback handed to a C function through PyGObject 3.42 would leak its
-# libffi closure for ever.)
+# (Future.get, a blocking ask, Event.wait: a wait on the future of the
+# event's next set()) asks the runtime for a resume with a C callback
+# (pykka_actor_suspend_until(), which also keeps the timeout and records
+# the wait in the wait-for graph) and switches out of the worker; the
+# runtime calls back in a turn of the actor, on the thread that owns its
+# context, and the callback switches back in. (A Python callback handed to
+# a C function through PyGObject 3.42 would leak its libffi closure for
+# ever.)
 
 def _resume_failed(exc):
     logger.error('Resuming a suspended handler failed', exc_info=exc)
