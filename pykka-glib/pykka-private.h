@@ -308,6 +308,19 @@ guint64         pykka_registry_next_serial (void);
 char           *pykka_registry_make_urn (guint64         id);
 GPtrArray      *pykka_registry_dup_cells (GType          type);
 
+/* pykka-registry.c: observers of registrations, for PykkaRegistryModel
+ * (issue 13.4). @func runs on the registering thread right after each
+ * add (@added TRUE) or remove of @cell, outside the registry's lock; see
+ * pykka-registry.c for what it may do. */
+typedef void (*PykkaRegistryObserverFunc) (PykkaCell *cell,
+                                           gboolean   added,
+                                           gpointer   user_data);
+
+void            pykka_registry_add_observer    (PykkaRegistryObserverFunc func,
+                                                gpointer                  user_data);
+void            pykka_registry_remove_observer (PykkaRegistryObserverFunc func,
+                                                gpointer                  user_data);
+
 /* pykka-promise.c (its fields: pykka-promise-private.h), except
  * pykka_future_get_promise() and pykka_future_watch_async() (pykka-future.c)
  * and the value lists (pykka-value.c).

@@ -141,6 +141,87 @@ parse_urn_id (const char *urn,
   return TRUE;
 }
 
+/* Observers of registrations (pykka-registry-model.c). Actors read one
+ * pointer when there is none. An observer is called right after the
+ * registry's lock is released, on the thread that registered or
+ * unregistered the cell, under observers_lock for reading: removing an
+ * observer takes it for writing, so once pykka_registry_remove_observer()
+ * returns the observer is not running and never runs again. Observers
+ * must be quick and take only leaf locks (a GSource's context lock is
+ * fine); they must not add or remove observers. Notifications of one
+ * cell from two threads may arrive in either order: observers re-read
+ * the registry rather than replay them. */
+typedef struct
+{
+  PykkaRegistryObserverFunc func;
+  gpointer                  user_data;
+} RegistryObserver;
+
+static GRWLock observers_lock;
+static GArray *observers;  /* (nullable) RegistryObserver; NULL when empty. Written under observers_lock (write), atomically */
+
+void
+pykka_registry_add_observer (PykkaRegistryObserverFunc func,
+                             gpointer                  user_data)
+{
+  RegistryObserver o = { func, user_data };
+  GArray *list;
+
+  g_rw_lock_writer_lock (&observers_lock);
+  list = observers;
+  if (list == NULL)
+    list = g_array_new (FALSE, FALSE, sizeof (RegistryObserver));
+  g_array_append_val (list, o);
+  g_atomic_pointer_set (&observers, list);
+  g_rw_lock_writer_unlock (&observers_lock);
+}
+
+void
+pykka_registry_remove_observer (PykkaRegistryObserverFunc func,
+                                gpointer                  user_data)
+{
+  GArray *list;
+
+  g_rw_lock_writer_lock (&observers_lock);
+  list = observers;
+  for (guint i = 0; list != NULL && i < list->len; i++)
+    {
+      RegistryObserver *o = &g_array_index (list, RegistryObserver, i);
+
+      if (o->func == func && o->user_data == user_data)
+        {
+          g_array_remove_index (list, i);
+          break;
+        }
+    }
+  if (list != NULL && list->len == 0)
+    {
+      g_atomic_pointer_set (&observers, NULL);
+      g_array_unref (list);
+    }
+  g_rw_lock_writer_unlock (&observers_lock);
+}
+
+static inline void
+notify_observers (PykkaCell *cell,
+                  gboolean   added)
+{
+  GArray *list;
+
+  if (G_LIKELY (g_atomic_pointer_get (&observers) == NULL))
+    return;
+
+  g_rw_lock_reader_lock (&observers_lock);
+  list = observers;
+  for (guint i = 0; list != NULL && i < list->len; i++)
+    {
+      RegistryObserver *o = &g_array_index (list, RegistryObserver, i);
+
+      o->func (cell, added, o->user_data);
+    }
+  g_rw_lock_reader_unlock (&observers_lock);
+}
+
 void
 pykka_registry_add (PykkaCell *cell)
 {
@@ -150,6 +231,8 @@ pykka_registry_add (PykkaCell *cell)
                                    (GDestroyNotify) pykka_cell_unref);
   g_hash_table_insert (cells, (gpointer) pykka_cell_get_id_key (cell), pykka_cell_ref (cell));
   G_UNLOCK (registry);
+
+  notify_observers (cell, TRUE);
 }
 
 void
@@ -163,7 +246,10 @@ pykka_registry_remove (PykkaCell *cell)
   G_UNLOCK (registry);
 
   if (removed != NULL)
-    pykka_cell_unref (removed);
+    {
+      notify_observers (removed, FALSE);
+      pykka_cell_unref (removed);
+    }
 }
 
 static gint

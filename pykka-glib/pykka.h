@@ -17,5 +17,6 @@
 # include "pykka-context.h"
 # include "pykka-gio.h"
 # include "pykka-registry.h"
+# include "pykka-registry-model.h"
 # include "pykka-debug.h"
 #undef PYKKA_INSIDE

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-/* registry.c: finding running actors, broadcasting, and stopping them
- * all (last started, first stopped) before the program exits. */
+/* registry.c: finding running actors, broadcasting, a live list model
+ * of them, and stopping them all (last started, first stopped) before the
+ * program exits. */
 
 #include <pykka-glib/pykka.h>
 
@@ -48,6 +49,14 @@ my_worker_init (MyWorker *self)
 {
 }
 
+static void
+on_workers_changed (GListModel *model, guint position, guint removed,
+                    guint added, gpointer user_data)
+{
+  // On this thread, when its context runs: a GtkListView does the same.
+  g_print ("at row %u: %u removed, %u added\n", position, removed, added);
+}
+
 int
 main (void)
 {
@@ -69,6 +78,17 @@ main (void)
   PykkaActorRef *first = workers->data;
   g_autoptr(PykkaActorRef) found = pykka_registry_get_by_urn (pykka_actor_ref_get_urn (first));
   g_assert_true (found == first);
+
+  // A live list of the workers, as a GtkListView shows: it follows starts
+  // and stops when this thread's context runs.
+  g_autoptr(PykkaRegistryModel) model = pykka_registry_model_new (MY_TYPE_WORKER);
+  g_print ("%u workers listed\n", g_list_model_get_n_items (G_LIST_MODEL (model)));  // 3 workers listed
+  g_signal_connect (model, "items-changed", G_CALLBACK (on_workers_changed), NULL);
+
+  g_autoptr(PykkaActor) fourth = g_object_new (MY_TYPE_WORKER, NULL);
+  g_autoptr(PykkaActorRef) fourth_ref = pykka_actor_start (fourth, NULL);
+  while (g_list_model_get_n_items (G_LIST_MODEL (model)) < 4)
+    g_main_context_iteration (NULL, TRUE);  // at row 3: 0 removed, 1 added
 
   // Before the program exits: stop every actor, newest first.
   if (!pykka_registry_stop_all (5000, &error))
