@@ -321,6 +321,9 @@ void            pykka_registry_add_observer    (PykkaRegistryObserverFunc func,
 void            pykka_registry_remove_observer (PykkaRegistryObserverFunc func,
                                                 gpointer                  user_data);
 
+/* pykka-registry.c, for pykka-application.c (issue 13.5). */
+gboolean        pykka_registry_is_empty (void);
+
 /* pykka-promise.c (its fields: pykka-promise-private.h), except
  * pykka_future_get_promise() and pykka_future_watch_async() (pykka-future.c)
  * and the value lists (pykka-value.c).

@@ -252,6 +252,18 @@ pykka_registry_remove (PykkaCell *cell)
     }
 }
 
+/* Whether no actor is registered, for pykka-application.c (issue 13.5). */
+gboolean
+pykka_registry_is_empty (void)
+{
+  gboolean empty;
+
+  G_LOCK (registry);
+  empty = cells == NULL || g_hash_table_size (cells) == 0;
+  G_UNLOCK (registry);
+  return empty;
+}
+
 static gint
 compare_start_order (gconstpointer a,
                 gconstpointer b)

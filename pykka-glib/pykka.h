@@ -19,4 +19,6 @@
 # include "pykka-registry.h"
 # include "pykka-registry-model.h"
 # include "pykka-debug.h"
+# include "pykka-application.h"
+# include "pykka-relay.h"
 #undef PYKKA_INSIDE
