@@ -10,7 +10,7 @@ from gi.repository import GLib, Pykka
 
 import pytest
 
-from conftest import TIMEOUT
+from conftest import TIMEOUT, drain, iterate_until
 
 C = get_introspection_module('Pykka')
 
@@ -261,3 +261,48 @@ def test_event():
         event.wait(seconds=1)
     with pytest.raises(TypeError):
         Pykka.Event.wait(Pykka.Future())
+
+
+def test_mapped_filtered_reduced_and_joined_futures_complete_for_c_readers():
+    # Python's map/filter/reduce/join are Pykka's lazy get hooks for Python
+    # readers, and also complete the future itself once the sources have,
+    # in this thread's context, for readers in C, JavaScript or Vala.
+    from gi.module import get_introspection_module
+    c_future = get_introspection_module('Pykka').Future
+
+    numbers = Pykka.Future()
+    other = Pykka.Future()
+    doubled = numbers.map(lambda values: [v * 2 for v in values])
+    evens = numbers.filter(lambda v: v % 2 == 0)
+    total = numbers.reduce(lambda a, b: a + b, 100)
+    both = numbers.join(other)
+    broken = numbers.map(lambda values: 1 / 0)
+
+    numbers.set([1, 2, 3, 4])
+    iterate_until(lambda: all(c_future.is_done(f) for f in (doubled, evens, total, broken)))
+    assert not c_future.is_done(both)
+    other.set('x')
+    iterate_until(lambda: c_future.is_done(both))
+
+    assert c_future.get(doubled, 0) == [2, 4, 6, 8]
+    assert c_future.get(evens, 0) == [2, 4]
+    assert c_future.get(total, 0) == 110
+    assert c_future.get(both, 0) == [[1, 2, 3, 4], 'x']
+    with pytest.raises(GLib.Error):
+        c_future.get(broken, 0)
+    # Python readers get the same outcome, the exception itself included.
+    assert doubled.get(TIMEOUT) == [2, 4, 6, 8]
+    with pytest.raises(ZeroDivisionError):
+        broken.get(TIMEOUT)
+
+
+def test_a_mapped_future_is_computed_by_a_python_get_without_a_loop():
+    source = Pykka.Future()
+    calls = []
+    mapped = source.map(lambda v: calls.append(v) or v + 1)
+    source.set(41)
+    # No iteration of the context: the get computes it, once.
+    assert mapped.get(TIMEOUT) == 42
+    assert mapped.get(TIMEOUT) == 42
+    drain()
+    assert calls == [41]

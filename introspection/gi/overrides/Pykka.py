@@ -423,30 +423,68 @@ class Future(Pykka.Future):
         """Makes get(timeout) return func(timeout) (computed once)."""
         self._pykka_get_hook = func
 
+    def _derive(self, sources, compute):
+        # A future of compute(timeout). As in Pykka, a Python get()
+        # computes it on the caller's thread (once). So that C, JavaScript
+        # and Vala readers (and get_async()) see it too, it is also
+        # computed as soon as the sources have completed, in the
+        # thread-default context of the caller, and completes the future
+        # itself. Whichever comes first wins; the outcome is shared.
+        future = Future()
+        outcome = []
+
+        def settle(timeout):
+            if not outcome:
+                try:
+                    value = compute(timeout)
+                except Timeout:
+                    raise
+                except BaseException as exc:
+                    if not outcome:
+                        outcome.append((True, exc))
+                        try:
+                            future.set_exception(exc)
+                        except GLib.Error:
+                            pass
+                else:
+                    if not outcome:
+                        outcome.append((False, value))
+                        try:
+                            future.set(value)
+                        except GLib.Error:
+                            pass
+            failed, result = outcome[0]
+            if failed:
+                raise result
+            return result
+
+        def on_source_done(source, result, *args):
+            try:
+                settle(0)
+            except BaseException:
+                pass  # a Python reader gets it from get(); others from the future
+
+        future.set_get_hook(settle)
+        for source in sources:
+            Pykka.Future.get_async(source, None, on_source_done)
+        return future
+
     def filter(self, func):
         """A future of the items of this future's value for which @func is true."""
-        future = Future()
-        future.set_get_hook(lambda timeout: list(filter(func, self.get(timeout))))
-        return future
+        return self._derive((self,), lambda timeout: list(filter(func, self.get(timeout))))
 
     def join(self, *futures):
         """A future of the list of the values of this future and @futures."""
         all_futures = (self,) + futures
-        future = Future()
-        future.set_get_hook(lambda timeout: [f.get(timeout) for f in all_futures])
-        return future
+        return self._derive(all_futures, lambda timeout: [f.get(timeout) for f in all_futures])
 
     def map(self, func):
         """A future of func(value)."""
-        future = Future()
-        future.set_get_hook(lambda timeout: func(self.get(timeout)))
-        return future
+        return self._derive((self,), lambda timeout: func(self.get(timeout)))
 
     def reduce(self, func, *initial):
         """A future of functools.reduce(func, value, *initial)."""
-        future = Future()
-        future.set_get_hook(lambda timeout: functools.reduce(func, self.get(timeout), *initial))
-        return future
+        return self._derive((self,), lambda timeout: functools.reduce(func, self.get(timeout), *initial))
 
     def __await__(self):
         if _current_worker() is None and not _c_future_is_done(self):
