@@ -68,8 +68,7 @@
 struct _PykkaActorRef
 {
   GObject       parent_instance;
-  PykkaCell    *cell;     /* (owned) immutable */
-  GMainContext *context;  /* (owned) thread-default context at creation: where notify::alive is emitted */
+  PykkaCell    *cell;     /* (owned) immutable; keeps the context where notify::alive is emitted */
 };
 
 enum {
@@ -90,7 +89,6 @@ pykka_actor_ref_finalize (GObject *object)
   PykkaActorRef *self = PYKKA_ACTOR_REF (object);
 
   g_clear_pointer (&self->cell, pykka_cell_unref);
-  g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (pykka_actor_ref_parent_class)->finalize (object);
 }
@@ -174,7 +172,9 @@ pykka_actor_ref_new (PykkaCell *cell)
   PykkaActorRef *self = g_object_new (PYKKA_TYPE_ACTOR_REF, NULL);
 
   self->cell = pykka_cell_ref (cell);
-  self->context = g_main_context_ref_thread_default ();
+  /* The thread-default context at creation, where notify::alive goes;
+   * the global default costs nothing. */
+  pykka_cell_set_ref_context (cell, g_main_context_get_thread_default ());
   return self;
 }
 
@@ -196,8 +196,8 @@ pykka_actor_ref_notify_dead (PykkaActorRef *self)
     notify_id = g_signal_lookup ("notify", G_TYPE_OBJECT);
   if (!g_signal_has_handler_pending (self, notify_id, g_quark_from_static_string ("alive"), FALSE))
     return;
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, notify_alive_cb,
-                              g_object_ref (self), g_object_unref);
+  g_main_context_invoke_full (pykka_cell_get_ref_context (self->cell), G_PRIORITY_DEFAULT,
+                              notify_alive_cb, g_object_ref (self), g_object_unref);
 }
 
 PykkaCell *

@@ -34,7 +34,9 @@ enum
 };
 
 /* What a cell keeps while a handler is suspended, made on its first
- * suspension (most actors never suspend, and pay a pointer). Only the
+ * suspension (most actors never suspend, and pay a pointer), and the
+ * rarer parts of its life: the cancellable ask being handled, why it
+ * died, its start outcome. Only the
  * thread that runs the actor touches it, except ->resumes (under the
  * cell's mutex); ->susp is set under the cell's mutex. */
 typedef struct
@@ -46,6 +48,10 @@ typedef struct
   PykkaMessage    *co_message;     /* (owned) message the coroutine handles */
   const char      *waiting_for;    /* (nullable) what a suspended coroutine waits on, for debugging */
   PykkaCell       *async_wait;     /* (owned) (nullable) source of the first future a running handler awaits asynchronously */
+  PykkaMessage    *current;        /* (nullable) a cancellable ask whose handler runs (or is suspended) */
+  /* Set once, under the cell's mutex */
+  GError          *death;          /* (owned) (nullable) why a failed actor died */
+  PykkaFuture     *started;        /* (owned) (nullable) the start outcome, made when asked for */
 } PykkaSuspension;
 
 /* The runtime half of an actor, shared by the actor and its refs so that a
@@ -78,11 +84,8 @@ struct _PykkaCell
 
   /* Only touched by the thread running the actor's context */
   GMainLoop       *own_loop;       /* (owned) (nullable) own-thread actors */
-  PykkaMessage    *current;        /* (nullable) the message whose handler runs (or is suspended) */
 
-  /* Set once, under ->mutex */
-  GError          *death;          /* (owned) (nullable) why a failed actor died */
-  PykkaFuture     *started;        /* (owned) (nullable) the start outcome, made when asked for */
+  GMainContext    *ref_context;    /* (owned) (nullable) where the ref's notify::alive goes; NULL: the global default; set before the start */
 
   /* Protected by the wait-for graph's lock, see pykka-wait.c */
   PykkaCell       *waits_for;      /* (unowned) (nullable) whose reply a handler of this actor waits for */
@@ -93,24 +96,24 @@ static PykkaSuspension *
 cell_susp_locked (PykkaCell *self)
 {
   if (G_UNLIKELY (self->susp == NULL))
-    self->susp = g_new0 (PykkaSuspension, 1);
+    g_atomic_pointer_set (&self->susp, g_new0 (PykkaSuspension, 1));
   return self->susp;
 }
 
-/* The cell's suspension state, made on first use (by the thread that runs
- * the actor). */
+/* The cell's suspension state, made on first use. Any thread may make it
+ * (under the mutex); once made it stays until the cell is freed. */
 static PykkaSuspension *
 cell_susp (PykkaCell *self)
 {
-  if (G_UNLIKELY (self->susp == NULL))
-    {
-      PykkaSuspension *susp = g_new0 (PykkaSuspension, 1);
+  PykkaSuspension *susp = g_atomic_pointer_get (&self->susp);
 
+  if (G_UNLIKELY (susp == NULL))
+    {
       g_mutex_lock (&self->mutex);
-      self->susp = susp;
+      susp = cell_susp_locked (self);
       g_mutex_unlock (&self->mutex);
     }
-  return self->susp;
+  return susp;
 }
 
 PykkaCell *
@@ -197,9 +200,26 @@ pykka_cell_snapshot (PykkaCell         *self,
 GCancellable *
 pykka_cell_get_current_cancellable (PykkaCell *self)
 {
-  PykkaMessage *m = self->current;
+  PykkaMessage *m = self->susp != NULL ? self->susp->current : NULL;
 
   return m != NULL && m->cancel != NULL ? m->cancel->cancellable : NULL;
+}
+
+/* The thread-default context of the thread that made the actor's ref
+ * (NULL: the global default): where its notify::alive is emitted. Set
+ * once, before the actor starts. */
+void
+pykka_cell_set_ref_context (PykkaCell    *self,
+                            GMainContext *context)
+{
+  if (context != NULL && context != g_main_context_default ())
+    self->ref_context = g_main_context_ref (context);
+}
+
+GMainContext *
+pykka_cell_get_ref_context (PykkaCell *self)
+{
+  return self->ref_context != NULL ? self->ref_context : g_main_context_default ();
 }
 
 /* For tests: the memory a suspended coroutine of the cell keeps (0 when
@@ -239,11 +259,12 @@ pykka_cell_unref (PykkaCell *self)
     return;
 
   g_assert (self->actor == NULL);
-  g_clear_error (&self->death);
-  g_clear_object (&self->started);
+  g_clear_pointer (&self->ref_context, g_main_context_unref);
   if (self->susp != NULL)
     {
       g_clear_pointer (&self->susp->async_wait, pykka_cell_unref);
+      g_clear_error (&self->susp->death);
+      g_clear_object (&self->susp->started);
       g_free (self->susp);
     }
   while (self->head != NULL)
@@ -356,8 +377,8 @@ pykka_cell_dead_error (PykkaCell *self)
   g_autofree char *why = NULL;
 
   g_mutex_lock (&self->mutex);
-  if (self->death != NULL)
-    why = g_strdup (self->death->message);
+  if (self->susp != NULL && self->susp->death != NULL)
+    why = g_strdup (self->susp->death->message);
   g_mutex_unlock (&self->mutex);
 
   if (why != NULL)
@@ -377,8 +398,8 @@ pykka_cell_dup_death (PykkaCell *self)
   GError *death = NULL;
 
   g_mutex_lock (&self->mutex);
-  if (self->death != NULL)
-    death = g_error_copy (self->death);
+  if (self->susp != NULL && self->susp->death != NULL)
+    death = g_error_copy (self->susp->death);
   g_mutex_unlock (&self->mutex);
   return death;
 }
@@ -392,12 +413,12 @@ pykka_cell_dup_started (PykkaCell *self)
   gboolean dead_unstarted = FALSE;
 
   g_mutex_lock (&self->mutex);
-  if (self->started == NULL)
+  if (cell_susp_locked (self)->started == NULL)
     {
-      self->started = pykka_future_new ();
+      self->susp->started = pykka_future_new ();
       dead_unstarted = self->state == PYKKA_CELL_STOPPED;
     }
-  started = g_object_ref (self->started);
+  started = g_object_ref (self->susp->started);
   g_mutex_unlock (&self->mutex);
 
   /* A cell that died before anybody asked: the outcome is gone with it. */
@@ -438,7 +459,7 @@ cell_settle_started (PykkaCell    *self,
   PykkaFuture *started;
 
   g_mutex_lock (&self->mutex);
-  started = self->started != NULL ? g_object_ref (self->started) : NULL;
+  started = self->susp != NULL && self->susp->started != NULL ? g_object_ref (self->susp->started) : NULL;
   g_mutex_unlock (&self->mutex);
   if (started == NULL)
     return;
@@ -466,7 +487,7 @@ cell_announce_death (PykkaCell  *self,
   if (actor != NULL)
     pykka_actor_ref_notify_dead (pykka_actor_get_actor_ref (actor));
   g_mutex_lock (&self->mutex);
-  if (self->started != NULL && !pykka_future_is_done (self->started))
+  if (self->susp != NULL && self->susp->started != NULL && !pykka_future_is_done (self->susp->started))
     dead = (GError *) 1;  /* made below, outside the lock */
   g_mutex_unlock (&self->mutex);
   if (dead != NULL)
@@ -1128,9 +1149,9 @@ pykka_cell_kill_orphaned (PykkaCell *self)
     g_autofree char *owner_again = pykka_scheduler_describe_owner (self->link.scheduler);
 
     g_mutex_lock (&self->mutex);
-    if (self->death == NULL)
+    if (cell_susp_locked (self)->death == NULL)
       /* Translators: why an actor died; %s is a thread, such as "thread “worker”". */
-      self->death = g_error_new (PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD,
+      self->susp->death = g_error_new (PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD,
                                  P_("its context was orphaned when %s, which ran it, ended"), owner_again);
     g_mutex_unlock (&self->mutex);
   }
@@ -1148,8 +1169,8 @@ cell_die (PykkaCell    *self,
   PykkaActor *actor;
 
   g_mutex_lock (&self->mutex);
-  if (cause != NULL && self->death == NULL)
-    self->death = g_error_copy (cause);
+  if (cause != NULL && cell_susp_locked (self)->death == NULL)
+    self->susp->death = g_error_copy (cause);
   g_atomic_int_set ((gint *) &self->state, PYKKA_CELL_STOPPED);
   m = g_steal_pointer (&self->head);
   self->tail = NULL;
@@ -1282,9 +1303,11 @@ handle_user_message (PykkaCell    *self,
   /* Cancelled while queued: answered already, dropped here. */
   if (!message_begin (m))
     return;
-  self->current = m;
+  if (m->cancel != NULL)
+    cell_susp (self)->current = m;
   ok = PYKKA_ACTOR_GET_CLASS (actor)->on_receive (actor, &m->value, &reply, &error);
-  self->current = NULL;
+  if (m->cancel != NULL)
+    self->susp->current = NULL;
   /* What the handler awaited asynchronously matters only if it suspends
    * on a reply future (then cell_finish_suspension() drops it). */
   if (self->susp != NULL && self->susp->async_wait != NULL &&

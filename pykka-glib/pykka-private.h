@@ -241,6 +241,9 @@ GError         *pykka_cell_dead_error   (PykkaCell      *self);
 GError         *pykka_cell_dup_death    (PykkaCell      *self);
 PykkaFuture    *pykka_cell_dup_started  (PykkaCell      *self);
 void            pykka_cell_abandon      (PykkaCell      *self);
+void            pykka_cell_set_ref_context (PykkaCell   *self,
+                                         GMainContext   *context);
+GMainContext   *pykka_cell_get_ref_context (PykkaCell   *self);
 const char     *pykka_cell_get_urn      (PykkaCell      *self);
 char           *pykka_cell_describe     (PykkaCell      *self);
 gboolean        pykka_wait_graph_add    (PykkaCell      *waiter,
