@@ -394,3 +394,64 @@ def test_actors_left_running_are_stopped_at_exit():
     ''')
     assert result.returncode == 0, result.stderr
     assert result.stdout.split('\n')[:2] == ['exiting', 'main actor stopped']
+
+
+def test_lifecycle_observed_from_python_alive_started_and_death_reason():
+    class Fragile(Pykka.Actor):
+        def on_start(self):
+            raise ValueError('no config')
+
+    class Sturdy(Pykka.Actor):
+        def on_receive(self, message):
+            return message
+
+    ref = Sturdy.start()
+    assert ref.get_started().get(TIMEOUT) is True
+    assert ref.props.alive
+    seen = []
+    ref.connect('notify::alive', lambda obj, pspec: seen.append((threading.get_ident(), obj.props.alive)))
+    ref.stop()
+    iterate_until(lambda: seen)
+    assert seen == [(threading.get_ident(), False)]
+    assert ref.dup_death_reason() is None
+
+    fragile = Fragile.start()
+    with pytest.raises(Exception):
+        fragile.get_started().get(TIMEOUT)
+    iterate_until(lambda: not fragile.is_alive())
+    assert 'no config' in fragile.dup_death_reason().message
+
+
+def test_a_cancelled_python_ask_is_never_handled():
+    from gi.repository import Gio
+    gate = threading.Event()
+    handled = []
+
+    class Slow(Pykka.ThreadingActor):
+        def on_receive(self, message):
+            handled.append(message)
+            if message == 'block':
+                gate.wait(TIMEOUT)
+            return message
+
+    ref = Slow.start()
+    blocker = ref.ask('block', block=False)
+    cancellable = Gio.Cancellable()
+    queued = ref.ask_cancellable('queued', cancellable)
+    cancellable.cancel()
+    with pytest.raises(GLib.Error) as raised:
+        queued.get(TIMEOUT)
+    assert raised.value.matches(Gio.io_error_quark(), Gio.IOErrorEnum.CANCELLED)
+    gate.set()
+    assert blocker.get(TIMEOUT) == 'block'
+    assert ref.ask('after', timeout=TIMEOUT) == 'after'
+    assert handled == ['block', 'after']
+
+
+def test_the_main_context_s_time_budget_from_python():
+    assert Pykka.context_get_time_budget(None) == 8000
+    Pykka.context_set_time_budget(None, 3000)
+    try:
+        assert Pykka.context_get_time_budget(None) == 3000
+    finally:
+        Pykka.context_set_time_budget(None, 8000)
