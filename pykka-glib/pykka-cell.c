@@ -1291,6 +1291,23 @@ cell_finish_suspension (PykkaCell  *self,
     cell_fail (self, actor, g_error_copy (error));
 }
 
+/* A handler failed (takes @error): its asker gets the error; the error
+ * of a tell fails the actor. */
+static void
+cell_answer_error (PykkaCell    *self,
+                   PykkaActor   *actor,
+                   PykkaMessage *m,
+                   GError       *error)
+{
+  if (m->reply != NULL)
+    {
+      PYKKA_INFO ("Error returned to the asker of %s: %s", g_type_name (self->type), error->message);
+      pykka_promise_take_error (m->reply, error);
+    }
+  else
+    cell_fail (self, actor, error);
+}
+
 static void
 handle_user_message (PykkaCell    *self,
                      PykkaActor   *actor,
@@ -1316,13 +1333,7 @@ handle_user_message (PykkaCell    *self,
   if (!normalize_outcome (self, ok, &error, "on_receive"))
     {
       pykka_value_clear (&reply);
-      if (m->reply != NULL)
-        {
-          PYKKA_INFO ("Error returned to the asker of %s: %s", g_type_name (self->type), error->message);
-          pykka_promise_take_error (m->reply, error);
-        }
-      else
-        cell_fail (self, actor, error);
+      cell_answer_error (self, actor, m, error);
       return;
     }
 
@@ -1337,13 +1348,7 @@ handle_user_message (PykkaCell    *self,
           if (self->susp != NULL)
             g_clear_pointer (&self->susp->async_wait, pykka_cell_unref);
           g_value_unset (&reply);
-          if (m->reply != NULL)
-            {
-              PYKKA_INFO ("Error returned to the asker of %s: %s", g_type_name (self->type), error->message);
-              pykka_promise_take_error (m->reply, error);
-            }
-          else
-            cell_fail (self, actor, error);
+          cell_answer_error (self, actor, m, error);
           return;
         }
       m->reply = NULL;  /* now ->suspended_reply */
