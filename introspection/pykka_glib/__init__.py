@@ -15,6 +15,10 @@ The PyGObject override (``gi/overrides/Pykka.py``) holds the API; this
 package holds the actor base classes (``pykka_glib._actor``), which
 register GTypes of their own and therefore cannot be defined in the
 override module. ``pykka_glib.Actor`` is ``Pykka.Actor``.
+
+``import pykka_glib as pykka`` (or ``import pykka_glib.compat as
+pykka``) gives Pykka's public names, so that a Pykka program runs by
+changing only its import: see ``pykka_glib.compat``.
 """
 
 import pkgutil
@@ -23,15 +27,18 @@ import pkgutil
 # introspection/pykka_glib, another entry of sys.path.
 __path__ = pkgutil.extend_path(__path__, __name__)
 
-__all__ = ['Actor', 'ThreadingActor']
+__all__ = ['Actor', 'ThreadingActor', 'ActorDeadError', 'ActorProxy', 'ActorRef',
+           'ActorRegistry', 'CallableProxy', 'Future', 'ThreadingFuture', 'Timeout',
+           'get_all', 'traversable']
+
+# Also there, not in __all__ (``from pykka_glib import *`` leaves them).
+_COMPAT_EXTRA = ('messages', 'debug', '__version__')
 
 
 def __getattr__(name):
     # Lazy, so that the override (which imports pykka_glib._actor while it
     # loads) and this package can be imported in either order.
-    if name in __all__:
-        import gi
-        gi.require_version('Pykka', '1.0')
-        from gi.repository import Pykka
-        return getattr(Pykka, name)
+    if name in __all__ or name in _COMPAT_EXTRA:
+        from pykka_glib import compat
+        return getattr(compat, name)
     raise AttributeError('module %r has no attribute %r' % (__name__, name))

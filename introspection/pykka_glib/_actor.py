@@ -41,11 +41,16 @@ logger = logging.getLogger('pykka')
 
 
 def _start_new(cls, *args, **kwargs):
-    return _c_start(cls(*args, **kwargs))
+    return _start(cls(*args, **kwargs))
 
 
 def _start(actor):
     _keep_wrapper(actor)
+    if logger.isEnabledFor(logging.DEBUG):
+        # Pykka's lifecycle records (the runtime registers the actor as it
+        # starts it).
+        logger.debug('Registered %s', _c_get_actor_ref(actor))
+        logger.debug('Starting %s', actor)
     return _c_start(actor)
 
 
@@ -118,6 +123,13 @@ class Actor(_Pykka.Actor):
         """The actor's ``urn:uuid:`` identifier."""
         return _c_get_urn(self)
 
+    @property
+    def actor_stopped(self):
+        """Pykka's ``actor_stopped``: an event set once the actor has
+        stopped (``is_set()``, ``wait(timeout=None)``); the same as its
+        ref's."""
+        return _rt.ActorStopped(_c_get_actor_ref(self))
+
     def stop(self):
         """Stops the actor once the messages already sent are handled."""
         _c_stop(self)
@@ -168,6 +180,9 @@ class Actor(_Pykka.Actor):
         return True
 
     def do_on_stop(self):
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug('Unregistered %s', _c_get_actor_ref(self))
+            logger.debug('Stopped %s', self)
         try:
             _run_hook(self.on_stop)
         except BaseException as exc:
@@ -193,6 +208,7 @@ class Actor(_Pykka.Actor):
 def _log_hook_failure(actor, exc):
     try:
         logger.error('Unhandled exception in %s:', actor, exc_info=(exc.__class__, exc, exc.__traceback__))
+        logger.debug('Unregistered %s', _c_get_actor_ref(actor))
     except Exception:
         pass
 

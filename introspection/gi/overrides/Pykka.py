@@ -90,7 +90,9 @@ import collections
 import functools
 import logging
 import os
+import re
 import sys
+import threading
 import time
 import types
 import weakref
@@ -104,12 +106,21 @@ from ..module import get_introspection_module
 from ..overrides import override
 
 from pykka_glib import _speedups
+from pykka_glib import messages
+
+ProxyCall = messages.ProxyCall
+ProxyGetAttr = messages.ProxyGetAttr
+ProxySetAttr = messages.ProxySetAttr
 
 Pykka = get_introspection_module('Pykka')
 
 __all__ = []
 
 logger = logging.getLogger('pykka')
+# As Pykka does: a program that configures no logging gets no "No
+# handlers could be found" warning nor logging's last-resort output on
+# stderr; one that configures logging sees the records of "pykka".
+logger.addHandler(logging.NullHandler())
 
 # ---------------------------------------------------------------------------
 # C entry points, looked up once (the hot paths call them unbound)
@@ -158,11 +169,27 @@ _PYTHON_DOMAIN = 'pykka-python-error-quark'
 class ActorDeadError(GLib.Error):
     """The actor is dead (stopped, or stopped before it handled the
     message). Pykka's ``ActorDeadError``; also a ``GLib.Error`` of the
-    ``PYKKA_ERROR`` domain with code ``ACTOR_DEAD``."""
+    ``PYKKA_ERROR`` domain with code ``ACTOR_DEAD``.
+
+    Its text is Pykka's, ``"ActorA (urn:uuid:…) not found"``. Why the
+    actor died is kept apart: ``reason`` is None when it was stopped (or
+    stopped before handling the message), else the text of its failure
+    (the handler of a told message or ``on_start`` raised, its context was
+    orphaned: [method@Pykka.ActorRef.dup_death_reason]); ``actor_urn`` is
+    the actor's urn (None if unknown) and ``detail`` the runtime's own
+    text, which says both.
+    """
+
+    reason = None
+    actor_urn = None
+    detail = None
 
     def __init__(self, message='Actor is dead', domain=_PYKKA_DOMAIN,
-                 code=int(Pykka.Error.ACTOR_DEAD)):
+                 code=int(Pykka.Error.ACTOR_DEAD), reason=None, actor_urn=None, detail=None):
         super().__init__(message, domain, code)
+        self.reason = reason
+        self.actor_urn = actor_urn
+        self.detail = message if detail is None else detail
 
     def __str__(self):
         return self.message
@@ -180,7 +207,7 @@ class Timeout(GLib.Error):
         return self.message
 
 
-__all__ += ['ActorDeadError', 'Timeout']
+__all__ += ['ActorDeadError', 'Timeout', 'messages', 'ProxyCall', 'ProxyGetAttr', 'ProxySetAttr']
 
 # Exceptions raised by Python handlers (or set on futures) travel in their
 # GErrors (_speedups: an extended error domain holding the exception), so
@@ -195,8 +222,45 @@ def _exception_of(error):
         if error.code == Pykka.Error.TIMEOUT:
             return Timeout(error.message)
         if error.code == Pykka.Error.ACTOR_DEAD:
-            return ActorDeadError(error.message)
+            return _dead_error(error.message)
     return error
+
+
+# The runtime's ACTOR_DEAD texts: "Actor TYPE (URN) is dead" and "Actor
+# TYPE (URN) is dead: WHY" (pykka-cell.c), "REF is dead: WHY" (after a
+# fork). Translated texts do not match and are kept as they are.
+_DEAD_TEXT = re.compile(r'(?:Actor )?(?P<who>.+?) \((?P<urn>urn:[^()\s]+)\) is dead(?:: (?P<why>.*))?\Z',
+                        re.S)
+
+
+def _class_name_of(type_name):
+    """The name ActorRef.__str__ gives the actor class of GType
+    @type_name (its Python class's name, else the GType's), or
+    @type_name when it names no GType (already a class name)."""
+    try:
+        gtype = GObject.type_from_name(type_name)
+    except RuntimeError:
+        return type_name
+    pytype = gtype.pytype
+    return getattr(pytype, '__name__', None) or gtype.name
+
+
+def _dead_error(text):
+    """An ActorDeadError worded as Pykka's ("A (urn:…) not found") from
+    the runtime's @text, which also gives its reason and urn."""
+    match = _DEAD_TEXT.match(text)
+    if match is None:
+        return ActorDeadError(text)
+    urn = match.group('urn')
+    return ActorDeadError('%s (%s) not found' % (_class_name_of(match.group('who')), urn),
+                          reason=match.group('why'), actor_urn=urn, detail=text)
+
+
+def _dead_error_for_ref(ref):
+    """Pykka's ActorDeadError for the dead actor of @ref."""
+    death = ref.dup_death_reason()
+    return ActorDeadError('%s not found' % (ref,), reason=death.message if death is not None else None,
+                          actor_urn=_c_ref_get_urn(ref))
 
 
 # ---------------------------------------------------------------------------
@@ -261,6 +325,36 @@ class _Failure:
 
     def __init__(self, exc):
         self.exc = exc
+        if logger.isEnabledFor(logging.INFO):
+            _log_returned(exc)
+
+
+def _log_returned(exc):
+    # Pykka's INFO record for a handler whose exception goes to the asker.
+    # (The runtime decides between the asker and on_failure after the
+    # handler has returned: a told message's failure gets this record too,
+    # before on_failure's ERROR one.)
+    try:
+        logger.info('Exception returned from %s to caller:', _failing_actor(exc),
+                    exc_info=(exc.__class__, exc, exc.__traceback__))
+    except Exception:
+        pass
+
+
+def _failing_actor(exc):
+    """The actor whose handler raised @exc: the first argument of the
+    outermost frame of its traceback that has an actor there."""
+    from pykka_glib._actor import Actor as _PyActor
+
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_argcount > 0:
+            first = tb.tb_frame.f_locals.get(code.co_varnames[0])
+            if isinstance(first, _PyActor):
+                return first
+        tb = tb.tb_next
+    return 'an actor'
 
 
 # What a worker hands back when its handler suspended for the first time
@@ -307,37 +401,12 @@ def _drive(coroutine):
 # Proxy messages and dispatch in the actor
 
 
-class _ProxyCall:
-    __slots__ = ('attr_path', 'args', 'kwargs')
-
-    def __init__(self, attr_path, args, kwargs):
-        self.attr_path = attr_path
-        self.args = args
-        self.kwargs = kwargs
-
-    def __repr__(self):
-        return 'ProxyCall(attr_path=%r, args=%r, kwargs=%r)' % (self.attr_path, self.args, self.kwargs)
-
-
-class _ProxyGetAttr:
-    __slots__ = ('attr_path',)
-
-    def __init__(self, attr_path):
-        self.attr_path = attr_path
-
-    def __repr__(self):
-        return 'ProxyGetAttr(attr_path=%r)' % (self.attr_path,)
-
-
-class _ProxySetAttr:
-    __slots__ = ('attr_path', 'value')
-
-    def __init__(self, attr_path, value):
-        self.attr_path = attr_path
-        self.value = value
-
-    def __repr__(self):
-        return 'ProxySetAttr(attr_path=%r, value=%r)' % (self.attr_path, self.value)
+# Pykka's public message types (pykka_glib.messages): proxies send them,
+# and code may send them by hand; the on_receive vfunc hands them to
+# _dispatch_proxy instead of on_receive, as Pykka's actors do.
+_ProxyCall = messages.ProxyCall
+_ProxyGetAttr = messages.ProxyGetAttr
+_ProxySetAttr = messages.ProxySetAttr
 
 
 _PROXY_MESSAGES = frozenset((_ProxyCall, _ProxyGetAttr, _ProxySetAttr))
@@ -535,6 +604,72 @@ __all__.append('Event')
 # Actor refs
 
 
+def _ref_stopped(ref):
+    """Whether the actor of @ref has stopped (or failed, or never got to
+    run): false while it runs, and for an actor constructed and not
+    started yet, as Pykka's actor_stopped."""
+    if _c_ref_is_alive(ref) and not _dead_after_fork(ref):
+        return False
+    actor = _unstarted_actors.get(_c_ref_get_urn(ref))
+    return actor is None or actor.actor_ref is not ref or _c_actor_get_context(actor) is not None
+
+
+class ActorStopped:
+    """Pykka's ``actor_stopped`` of an actor and of its ref: the read side
+    of a ``threading.Event`` that is set once the actor has stopped.
+
+    The runtime sets nothing: ``is_set()`` asks whether the actor is dead,
+    and ``wait()`` looks again at growing intervals (at most
+    ``_STOPPED_POLL_S``), each pause a ``Pykka.Event`` wait, so that a
+    wait in a handler suspends only its actor and a wait on the thread
+    that runs the actors' context runs them meanwhile. Only the actor
+    stops itself: there is no ``set()`` or ``clear()``.
+    """
+
+    __slots__ = ('_ref',)
+
+    def __init__(self, ref):
+        self._ref = ref
+
+    def is_set(self):
+        """Whether the actor has stopped."""
+        return _ref_stopped(self._ref)
+
+    isSet = is_set
+
+    def wait(self, timeout=None):
+        """Waits until the actor has stopped, at most @timeout seconds
+        (None: for ever); returns whether it has."""
+        if _ref_stopped(self._ref):
+            return True
+        if timeout is not None and timeout <= 0:
+            return False
+        deadline = None if timeout is None else time.monotonic() + timeout
+        pause = Event()  # never set: its wait is the pause
+        step = 0.001
+        while True:
+            if deadline is None:
+                nap = step
+            else:
+                nap = min(step, deadline - time.monotonic())
+                if nap <= 0:
+                    return _ref_stopped(self._ref)
+            pause.wait(nap)
+            if _ref_stopped(self._ref):
+                return True
+            step = min(step * 2, _STOPPED_POLL_S)
+
+    def __bool__(self):
+        return True
+
+    def __repr__(self):
+        return '<ActorStopped of %s: %s>' % (self._ref, 'set' if self.is_set() else 'unset')
+
+
+#: The longest pause between two looks of ActorStopped.wait(), in seconds.
+_STOPPED_POLL_S = 0.02
+
+
 class ActorRef(Pykka.ActorRef):
     """The handle of an actor (Pykka's ``ActorRef``)."""
 
@@ -563,6 +698,13 @@ class ActorRef(Pykka.ActorRef):
     def is_alive(self):
         """Whether the actor runs (has not stopped or failed)."""
         return _c_ref_is_alive(self) and not _dead_after_fork(self)
+
+    @property
+    def actor_stopped(self):
+        """Pykka's ``actor_stopped``: an event, set once the actor has
+        stopped (``is_set()`` is ``not is_alive()``, except before the
+        start); ``wait(timeout=None)`` waits for it."""
+        return ActorStopped(self)
 
     def stop(self, block=True, timeout=None):
         """Stops the actor after the messages already sent. Returns True if
@@ -684,7 +826,7 @@ class ActorProxy:
             actor = _unstarted_actors.get(_c_ref_get_urn(actor_ref))
             if actor is None or actor.actor_ref is not actor_ref or \
                     _c_actor_get_state_dead(actor):
-                raise ActorDeadError('%s not found' % (actor_ref,))
+                raise _dead_error_for_ref(actor_ref)
         from pykka_glib._actor import Actor as _PyActor
         if not isinstance(actor, _PyActor):
             raise TypeError('%s is not a Python actor: it has no proxy' % (actor_ref,))
@@ -752,7 +894,7 @@ class ActorProxy:
         info = self._known_attrs.get(path)
         if info is None:
             if not self.actor_ref.is_alive():
-                raise ActorDeadError('%s not found' % (self.actor_ref,))
+                raise _dead_error_for_ref(self.actor_ref)
             self._known_attrs = self._introspect_attributes()
             info = self._known_attrs.get(path)
             if info is None:
@@ -812,6 +954,37 @@ __all__ += ['ActorProxy', 'CallableProxy']
 # Registry
 
 
+# What register() and unregister() changed in Python's view of the
+# registry (the runtime's registry holds every running actor, from start
+# to death): urns of running actors unregistered by hand, and refs
+# registered by hand that the runtime does not list (dead actors'), in
+# order. Both empty unless a program calls them.
+_registry_lock = threading.Lock()
+_unregistered_urns = set()
+_registered_by_hand = []
+
+
+def _registry_view(refs):
+    """@refs (of the runtime's registry) as Python sees them: without the
+    actors dead after a fork and those unregistered by hand, with the refs
+    registered by hand."""
+    refs = [ref for ref in refs if not _dead_after_fork(ref)]
+    if _unregistered_urns or _registered_by_hand:
+        with _registry_lock:
+            if _unregistered_urns:
+                refs = [ref for ref in refs if _c_ref_get_urn(ref) not in _unregistered_urns]
+            refs += [ref for ref in _registered_by_hand if ref not in refs]
+    return refs
+
+
+def _registry_forget_dead():
+    # The urns unregistered by hand of actors that have died since.
+    with _registry_lock:
+        if _unregistered_urns:
+            running = {_c_ref_get_urn(ref) for ref in _c_registry_get_all()}
+            _unregistered_urns.intersection_update(running)
+
+
 class Registry(Pykka.Registry):
     """All running actors (Pykka's ``ActorRegistry``, also available under
     that name). Every method is static."""
@@ -819,13 +992,52 @@ class Registry(Pykka.Registry):
     @staticmethod
     def get_all():
         """Refs of all running actors, in start order."""
-        return [ref for ref in _c_registry_get_all() if not _dead_after_fork(ref)]
+        return _registry_view(_c_registry_get_all())
 
     @staticmethod
     def get_by_class(actor_class):
         """Refs of the running actors of @actor_class or its subclasses."""
-        return [ref for ref in _c_registry_get_by_type(_gtype_of(actor_class))
-                if not _dead_after_fork(ref)]
+        refs = _registry_view(_c_registry_get_by_type(_gtype_of(actor_class)))
+        if _registered_by_hand:
+            gtype = _gtype_of(actor_class)
+            refs = [ref for ref in refs if _c_ref_get_actor_type(ref).is_a(gtype)]
+        return refs
+
+    @staticmethod
+    def register(actor_ref):
+        """Lists @actor_ref in the registry (Pykka's
+        ``ActorRegistry.register``). Starting an actor does it: this undoes
+        an unregister(), or lists the ref of an actor that is not running
+        until unregister() is called for it. A ref listed already stays
+        listed once."""
+        urn = _c_ref_get_urn(actor_ref)
+        with _registry_lock:
+            if urn in _unregistered_urns:
+                _unregistered_urns.discard(urn)
+            elif _c_registry_get_by_urn(urn) is None and actor_ref not in _registered_by_hand:
+                _registered_by_hand.append(actor_ref)
+        logger.debug('Registered %s', actor_ref)
+
+    @staticmethod
+    def unregister(actor_ref):
+        """Removes @actor_ref from the registry (Pykka's
+        ``ActorRegistry.unregister``); the actor goes on running. The
+        death of an actor does it. Unregistering a ref the registry does
+        not list is not an error."""
+        urn = _c_ref_get_urn(actor_ref)
+        removed = False
+        with _registry_lock:
+            if actor_ref in _registered_by_hand:
+                _registered_by_hand.remove(actor_ref)
+                removed = True
+            elif urn not in _unregistered_urns and _c_registry_get_by_urn(urn) is not None:
+                _unregistered_urns.add(urn)
+                removed = True
+        if removed:
+            logger.debug('Unregistered %s', actor_ref)
+        else:
+            logger.debug('Unregistered %s (not found in registry)', actor_ref)
+        _registry_forget_dead()
 
     @staticmethod
     def get_by_class_name(actor_class_name):
@@ -839,14 +1051,25 @@ class Registry(Pykka.Registry):
     def get_by_urn(actor_urn):
         """The ref of the running actor @actor_urn, or None."""
         ref = _c_registry_get_by_urn(actor_urn)
+        if _unregistered_urns or _registered_by_hand:
+            refs = _registry_view([ref] if ref is not None else [])
+            refs = [r for r in refs if _c_ref_get_urn(r) == actor_urn]
+            return refs[0] if refs else None
         return None if ref is None or _dead_after_fork(ref) else ref
 
     @staticmethod
     def broadcast(message, target_class=None):
         """Tells @message to every running actor, or to those of
         @target_class (a class, subclasses included, or a class name)."""
-        if isinstance(target_class, str):
-            for ref in Registry.get_by_class_name(target_class):
+        if isinstance(target_class, str) or _unregistered_urns or _registered_by_hand:
+            # (Registered by hand, unregistered: the registry Python sees.)
+            if isinstance(target_class, str):
+                refs = Registry.get_by_class_name(target_class)
+            elif target_class is None:
+                refs = Registry.get_all()
+            else:
+                refs = Registry.get_by_class(target_class)
+            for ref in refs:
                 try:
                     ref.tell(message)
                 except ActorDeadError:
@@ -888,7 +1111,8 @@ def _stop_all_at_exit():
     try:
         deadline = time.monotonic() + _EXIT_STOP_SECONDS
         left = []
-        for ref in reversed(Registry.get_all()):
+        # Every running actor, unregistered ones included.
+        for ref in reversed([ref for ref in _c_registry_get_all() if not _dead_after_fork(ref)]):
             try:
                 future = _c_ref_stop(ref)
                 remaining = deadline - time.monotonic()
@@ -936,6 +1160,7 @@ def _on_failure(actor, exc):
     exc_info = (exc.__class__, exc, exc.__traceback__)
     try:
         logger.error('Unhandled exception in %s:', actor, exc_info=exc_info)
+        logger.debug('Unregistered %s', _c_actor_get_actor_ref(actor))
         _run_hook(actor.on_failure, *exc_info)
     except BaseException:
         logger.error('Unhandled exception in %s.on_failure:', actor, exc_info=True)
