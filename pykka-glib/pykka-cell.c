@@ -177,7 +177,9 @@ pykka_cell_snapshot (PykkaCell         *self,
   g_mutex_lock (&self->mutex);
   snapshot->type = self->type;
   snapshot->length = self->length;
-  if (self->running)
+  if (self->state == PYKKA_CELL_STOPPING)
+    snapshot->state = "stopping";
+  else if (self->running)
     snapshot->state = "running";
   else if (self->parked)
     snapshot->state = self->susp == NULL ? "suspended" :
@@ -502,6 +504,18 @@ static inline gboolean
 state_takes_mail (PykkaCellState state)
 {
   return state >= PYKKA_CELL_STARTING && state <= PYKKA_CELL_STOPPING;
+}
+
+/* RUNNING -> STOPPING: on_stop or on_failure is about to run. Mail is
+ * still taken (and answered as dead once the actor is), the actor still
+ * counts as alive and registered, as the docs promise. */
+static void
+cell_begin_stopping (PykkaCell *self)
+{
+  g_mutex_lock (&self->mutex);
+  if (self->state == PYKKA_CELL_RUNNING)
+    g_atomic_int_set ((gint *) &self->state, PYKKA_CELL_STOPPING);
+  g_mutex_unlock (&self->mutex);
 }
 
 gboolean
@@ -1210,6 +1224,7 @@ cell_fail (PykkaCell  *self,
   g_autoptr(GError) cause = NULL;
 
   g_message ("Unhandled error in actor %s; stopping it: %s", who, error->message);
+  cell_begin_stopping (self);
   PYKKA_ACTOR_GET_CLASS (actor)->on_failure (actor, error);
   /* Translators: why an actor died; %s is the error of its handler. */
   cause = g_error_new (error->domain, error->code, P_("a told message failed: %s"), error->message);
@@ -1406,6 +1421,7 @@ handle_message (PykkaCell    *self,
       break;
 
     case PYKKA_MESSAGE_STOP:
+      cell_begin_stopping (self);
       ok = PYKKA_ACTOR_GET_CLASS (actor)->on_stop (actor, &error);
       if (!normalize_outcome (self, ok, &error, "on_stop"))
         {
