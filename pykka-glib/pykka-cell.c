@@ -87,7 +87,7 @@ struct _PykkaCell
 
   GMainContext    *ref_context;    /* (owned) (nullable) where the ref's notify::alive goes; NULL: the global default; set before the start */
 
-  /* Protected by the wait-for graph's lock, see pykka-wait.c */
+  /* Protected by the wait-for graph's lock (below) */
   PykkaCell       *waits_for;      /* (unowned) (nullable) whose reply a handler of this actor waits for */
 };
 
@@ -376,17 +376,12 @@ GError *
 pykka_cell_dead_error (PykkaCell *self)
 {
   g_autofree char *who = pykka_cell_describe (self);
-  g_autofree char *why = NULL;
+  g_autoptr(GError) death = pykka_cell_dup_death (self);
 
-  g_mutex_lock (&self->mutex);
-  if (self->susp != NULL && self->susp->death != NULL)
-    why = g_strdup (self->susp->death->message);
-  g_mutex_unlock (&self->mutex);
-
-  if (why != NULL)
+  if (death != NULL)
     return g_error_new (PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD,
                         /* Translators: the first %s is an actor, such as "MyCounter (urn:uuid:…)", the second why it died. */
-                        P_("Actor %s is dead: %s"), who, why);
+                        P_("Actor %s is dead: %s"), who, death->message);
   return g_error_new (PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD,
                       /* Translators: %s is an actor, such as "MyCounter (urn:uuid:…)". */
                       P_("Actor %s is dead"), who);
@@ -484,19 +479,18 @@ static void
 cell_announce_death (PykkaCell  *self,
                      PykkaActor *actor)
 {
-  GError *dead = NULL;
+  gboolean unsettled;
 
   if (actor != NULL)
     pykka_actor_ref_notify_dead (pykka_actor_get_actor_ref (actor));
   g_mutex_lock (&self->mutex);
-  if (self->susp != NULL && self->susp->started != NULL && !pykka_future_is_done (self->susp->started))
-    dead = (GError *) 1;  /* made below, outside the lock */
+  unsettled = self->susp != NULL && self->susp->started != NULL && !pykka_future_is_done (self->susp->started);
   g_mutex_unlock (&self->mutex);
-  if (dead != NULL)
+  if (unsettled)
     {
-      dead = pykka_cell_dead_error (self);
+      g_autoptr(GError) dead = pykka_cell_dead_error (self);
+
       cell_settle_started (self, dead);
-      g_error_free (dead);
     }
 }
 
@@ -587,8 +581,12 @@ pykka_cell_finish_start (PykkaCell *self)
     pykka_scheduler_enqueue (self->link.scheduler, self);
 }
 
-static void cell_answer_dead (PykkaCell    *self,
-                              PykkaMessage *m);
+static PykkaMessage *cell_die_locked (PykkaCell     *self,
+                                      const GError  *cause,
+                                      PykkaActor   **actor);
+static void cell_answer_all_dead (PykkaCell    *self,
+                                  PykkaMessage *m,
+                                  const GError *reason);
 static void cell_announce_death (PykkaCell  *self,
                                  PykkaActor *actor);
 
@@ -601,20 +599,10 @@ pykka_cell_abort_start (PykkaCell *self)
   PykkaActor *actor;
 
   g_mutex_lock (&self->mutex);
-  g_atomic_int_set ((gint *) &self->state, PYKKA_CELL_STOPPED);
-  m = g_steal_pointer (&self->head);
-  self->tail = NULL;
-  self->length = 0;
-  actor = g_steal_pointer (&self->actor);
+  m = cell_die_locked (self, NULL, &actor);
   g_mutex_unlock (&self->mutex);
 
-  while (m != NULL)
-    {
-      PykkaMessage *next = m->next;
-
-      cell_answer_dead (self, m);
-      m = next;
-    }
+  cell_answer_all_dead (self, m, NULL);
   cell_announce_death (self, actor);
   g_clear_object (&actor);
 }
@@ -1095,6 +1083,45 @@ cell_answer_dead (PykkaCell    *self,
   cell_answer_dead_with (self, m, NULL);
 }
 
+/* Answers (and frees) the mail a dead cell had queued, its asks with
+ * @reason, or with ACTOR_DEAD saying why the actor died, made once. */
+static void
+cell_answer_all_dead (PykkaCell    *self,
+                      PykkaMessage *m,
+                      const GError *reason)
+{
+  g_autoptr(GError) dead = NULL;
+
+  while (m != NULL)
+    {
+      PykkaMessage *next = m->next;
+
+      if (reason == NULL && m->reply != NULL && m->kind != PYKKA_MESSAGE_STOP)
+        reason = dead = pykka_cell_dead_error (self);
+      cell_answer_dead_with (self, m, reason);
+      m = next;
+    }
+}
+
+/* Under ->mutex: the actor is dead from here on (STOPPED), failed because
+ * of @cause when not NULL; takes its mailbox (returned) and *@actor. */
+static PykkaMessage *
+cell_die_locked (PykkaCell     *self,
+                 const GError  *cause,
+                 PykkaActor   **actor)
+{
+  PykkaMessage *m;
+
+  if (cause != NULL && cell_susp_locked (self)->death == NULL)
+    self->susp->death = g_error_copy (cause);
+  g_atomic_int_set ((gint *) &self->state, PYKKA_CELL_STOPPED);
+  m = g_steal_pointer (&self->head);
+  self->tail = NULL;
+  self->length = 0;
+  *actor = g_steal_pointer (&self->actor);
+  return m;
+}
+
 /*
  * pykka_cell_kill_orphaned:
  *
@@ -1106,11 +1133,15 @@ cell_answer_dead (PykkaCell    *self,
 void
 pykka_cell_kill_orphaned (PykkaCell *self)
 {
+  g_autoptr(GError) cause = NULL;
   g_autoptr(GError) reason = NULL;
-  g_autofree char *who = NULL;
-  g_autofree char *owner = NULL;
+  g_autofree char *owner = pykka_scheduler_describe_owner (self->link.scheduler);
   PykkaMessage *m;
   PykkaActor *actor;
+
+  cause = g_error_new (PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD,
+                       /* Translators: why an actor died; %s is a thread, such as "thread “worker”". */
+                       P_("its context was orphaned when %s, which ran it, ended"), owner);
 
   g_mutex_lock (&self->mutex);
   if (!state_takes_mail (self->state) || self->state == PYKKA_CELL_STARTING)
@@ -1118,19 +1149,11 @@ pykka_cell_kill_orphaned (PykkaCell *self)
       g_mutex_unlock (&self->mutex);
       return;
     }
-  g_atomic_int_set ((gint *) &self->state, PYKKA_CELL_STOPPED);
-  m = g_steal_pointer (&self->head);
-  self->tail = NULL;
-  self->length = 0;
-  actor = g_steal_pointer (&self->actor);
+  m = cell_die_locked (self, cause, &actor);
   g_mutex_unlock (&self->mutex);
 
-  who = pykka_cell_describe (self);
-  owner = pykka_scheduler_describe_owner (self->link.scheduler);
-  reason = g_error_new (PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD,
-                        /* Translators: the first %s is an actor, the second a thread, such as "thread “worker”". */
-                        P_("Actor %s is dead: its context was orphaned when %s, which ran it, ended"),
-                        who, owner);
+  /* "Actor … is dead: its context was orphaned when …" */
+  reason = pykka_cell_dead_error (self);
   g_message ("%s", reason->message);
 
   pykka_registry_remove (self);
@@ -1151,24 +1174,8 @@ pykka_cell_kill_orphaned (PykkaCell *self)
   if (self->susp != NULL)
     g_clear_object (&self->susp->suspended_on);
 
-  while (m != NULL)
-    {
-      PykkaMessage *next = m->next;
-
-      cell_answer_dead_with (self, m, reason);
-      m = next;
-    }
+  cell_answer_all_dead (self, m, reason);
   pykka_scheduler_remove_cell (self->link.scheduler);
-  {
-    g_autofree char *owner_again = pykka_scheduler_describe_owner (self->link.scheduler);
-
-    g_mutex_lock (&self->mutex);
-    if (cell_susp_locked (self)->death == NULL)
-      /* Translators: why an actor died; %s is a thread, such as "thread “worker”". */
-      self->susp->death = g_error_new (PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD,
-                                 P_("its context was orphaned when %s, which ran it, ended"), owner_again);
-    g_mutex_unlock (&self->mutex);
-  }
   cell_announce_death (self, actor);
   g_clear_object (&actor);
 }
@@ -1183,26 +1190,13 @@ cell_die (PykkaCell    *self,
   PykkaActor *actor;
 
   g_mutex_lock (&self->mutex);
-  if (cause != NULL && cell_susp_locked (self)->death == NULL)
-    self->susp->death = g_error_copy (cause);
-  g_atomic_int_set ((gint *) &self->state, PYKKA_CELL_STOPPED);
-  m = g_steal_pointer (&self->head);
-  self->tail = NULL;
-  self->length = 0;
-  actor = g_steal_pointer (&self->actor);
+  m = cell_die_locked (self, cause, &actor);
   g_mutex_unlock (&self->mutex);
 
   pykka_registry_remove (self);
   pykka_scheduler_remove_cell (self->link.scheduler);
   pykka_cell_drop_resumes (self);
-
-  while (m != NULL)
-    {
-      PykkaMessage *next = m->next;
-
-      cell_answer_dead (self, m);
-      m = next;
-    }
+  cell_answer_all_dead (self, m, NULL);
 
   if (self->own_loop != NULL)
     g_main_loop_quit (self->own_loop);
