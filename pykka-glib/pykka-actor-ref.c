@@ -240,18 +240,22 @@ pykka_actor_ref_tell (PykkaActorRef  *self,
   return TRUE;
 }
 
-/* Sends a message of @kind answered through @promise; a dead actor
- * fails it at once with ACTOR_DEAD (or FALSE for a stop). */
+/* Sends a message of @kind answered through @promise, cancellable with
+ * @cancellable (nullable); a dead actor fails it at once with ACTOR_DEAD
+ * (or FALSE for a stop). */
 static void
 send_with_reply (PykkaActorRef    *self,
                  PykkaMessageKind  kind,
                  const GValue     *message,
-                 PykkaPromise     *promise)
+                 PykkaPromise     *promise,
+                 GCancellable     *cancellable)
 {
   PykkaMessage *m;
 
   pykka_promise_set_source (promise, self->cell);
   m = pykka_message_new (kind, message, promise);
+  if (cancellable != NULL)
+    pykka_message_set_cancellable (m, cancellable);
   if (!pykka_cell_push (self->cell, m))
     {
       pykka_message_free (m);
@@ -279,7 +283,7 @@ send_and_wait (PykkaActorRef     *self,
   PykkaPromise *promise = pykka_promise_new ();
   const GValue *value;
 
-  send_with_reply (self, kind, message, promise);
+  send_with_reply (self, kind, message, promise, NULL);
   value = pykka_promise_get (promise, timeout_msec, error);
   if (value != NULL && G_IS_VALUE (value))
     pykka_value_init_copy (reply, value);
@@ -310,7 +314,7 @@ pykka_actor_ref_ask (PykkaActorRef *self,
   g_return_val_if_fail (message != NULL && G_IS_VALUE (message), NULL);
 
   future = pykka_future_new ();
-  send_with_reply (self, PYKKA_MESSAGE_USER, message, pykka_future_get_promise (future));
+  send_with_reply (self, PYKKA_MESSAGE_USER, message, pykka_future_get_promise (future), NULL);
   return future;
 }
 
@@ -338,26 +342,13 @@ pykka_actor_ref_ask_cancellable (PykkaActorRef *self,
                                  GCancellable  *cancellable)
 {
   PykkaFuture *future;
-  PykkaPromise *promise;
-  PykkaMessage *m;
 
   g_return_val_if_fail (PYKKA_IS_ACTOR_REF (self), NULL);
   g_return_val_if_fail (message != NULL && G_IS_VALUE (message), NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
 
-  if (cancellable == NULL)
-    return pykka_actor_ref_ask (self, message);
-
   future = pykka_future_new ();
-  promise = pykka_future_get_promise (future);
-  pykka_promise_set_source (promise, self->cell);
-  m = pykka_message_new (PYKKA_MESSAGE_USER, message, promise);
-  pykka_message_set_cancellable (m, cancellable);
-  if (!pykka_cell_push (self->cell, m))
-    {
-      pykka_message_free (m);
-      pykka_promise_take_error (promise, pykka_cell_dead_error (self->cell));
-    }
+  send_with_reply (self, PYKKA_MESSAGE_USER, message, pykka_future_get_promise (future), cancellable);
   return future;
 }
 
@@ -414,7 +405,7 @@ pykka_actor_ref_stop (PykkaActorRef *self)
   g_return_val_if_fail (PYKKA_IS_ACTOR_REF (self), NULL);
 
   future = pykka_future_new ();
-  send_with_reply (self, PYKKA_MESSAGE_STOP, NULL, pykka_future_get_promise (future));
+  send_with_reply (self, PYKKA_MESSAGE_STOP, NULL, pykka_future_get_promise (future), NULL);
   return future;
 }
 
