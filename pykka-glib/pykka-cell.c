@@ -71,6 +71,7 @@ struct _PykkaCell
   guint            running : 1;    /* in a turn right now */
   guint            wake_pending : 1; /* woken while running: turn again */
   guint            parked : 1;     /* off the run queue while a handler is suspended: waits for a wake, not for mail */
+  guint            started_ok : 1; /* on_start returned successfully */
   PykkaActor      *actor;          /* (owned) from start until death */
   PykkaSuspension *susp;           /* (owned) (nullable) made on the first suspension */
 
@@ -401,31 +402,46 @@ pykka_cell_dup_death (PykkaCell *self)
   return death;
 }
 
+static void cell_settle_started (PykkaCell    *self,
+                                 const GError *error);
+
 /* (transfer full): a future of the start outcome: TRUE once on_start
  * succeeded, its error if it failed, ACTOR_DEAD if the actor died first. */
 PykkaFuture *
 pykka_cell_dup_started (PykkaCell *self)
 {
   PykkaFuture *started = NULL;
-  gboolean dead_unstarted = FALSE;
+  gboolean made = FALSE;
+  gboolean started_ok = FALSE;
+  gboolean dead = FALSE;
 
   g_mutex_lock (&self->mutex);
   if (cell_susp_locked (self)->started == NULL)
     {
       self->susp->started = pykka_future_new ();
-      dead_unstarted = self->state == PYKKA_CELL_STOPPED;
+      made = TRUE;
+      started_ok = self->started_ok;
+      dead = self->state == PYKKA_CELL_STOPPED;
     }
   started = g_object_ref (self->susp->started);
   g_mutex_unlock (&self->mutex);
 
-  /* A cell that died before anybody asked: the outcome is gone with it. */
-  if (dead_unstarted)
-    pykka_promise_take_error (pykka_future_get_promise (started), pykka_cell_dead_error (self));
+  /* Asked only after the outcome was known: settle it now. (A start that
+   * succeeds or fails from now on settles it itself; a second completion
+   * changes nothing.) */
+  if (made && started_ok)
+    cell_settle_started (self, NULL);
+  else if (made && dead)
+    {
+      /* Why the actor died (on_start's error, with its domain and code,
+       * or an orphaned context), or plain ACTOR_DEAD. */
+      GError *death = pykka_cell_dup_death (self);
+
+      pykka_promise_take_error (pykka_future_get_promise (started),
+                                death != NULL ? death : pykka_cell_dead_error (self));
+    }
   return started;
 }
-
-static void cell_settle_started (PykkaCell    *self,
-                                 const GError *error);
 
 /* The actor was finalized without ever being started: NEW -> STOPPED, and
  * a start outcome somebody waits for fails. */
@@ -1411,7 +1427,12 @@ handle_message (PykkaCell    *self,
           cell_die (self, cause);
         }
       else
-        cell_settle_started (self, NULL);
+        {
+          g_mutex_lock (&self->mutex);
+          self->started_ok = TRUE;
+          g_mutex_unlock (&self->mutex);
+          cell_settle_started (self, NULL);
+        }
       break;
 
     case PYKKA_MESSAGE_STOP:

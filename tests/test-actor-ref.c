@@ -256,6 +256,43 @@ test_start_outcome (void)
 }
 
 static void
+test_start_outcome_asked_late (void)
+{
+  g_autoptr(TestActor) good = test_actor_new (test_echo, NULL);
+  g_autoptr(TestActor) bad = test_actor_new (test_echo, NULL);
+  g_autoptr(PykkaActorRef) good_ref = NULL;
+  g_autoptr(PykkaActorRef) bad_ref = NULL;
+  g_autoptr(PykkaFuture) good_started = NULL;
+  g_autoptr(PykkaFuture) bad_started = NULL;
+  g_autoptr(GError) error = NULL;
+  GValue msg = G_VALUE_INIT, reply = G_VALUE_INIT;
+
+  g_test_summary ("The start outcome asked for only after on_start ran is settled at once: TRUE, or on_start's error (also once the actor is dead)");
+
+  good_ref = pykka_actor_start (PYKKA_ACTOR (good), &error);
+  g_assert_no_error (error);
+  /* on_start has run once an ask is answered. */
+  g_assert_true (pykka_actor_ref_ask_sync (good_ref, test_value_int (&msg, 1), TEST_TIMEOUT_MSEC, &reply, &error));
+  g_value_unset (&msg);
+  g_value_unset (&reply);
+  good_started = pykka_actor_ref_get_started (good_ref);
+  g_assert_true (pykka_future_is_done (good_started));
+  g_assert_true (g_value_get_boolean (pykka_future_get (good_started, 0, &error)));
+  g_assert_no_error (error);
+
+  test_actor_set_on_start (bad, failing_on_start);
+  g_test_expect_message ("Pykka", G_LOG_LEVEL_MESSAGE, "*failed to start*no access to the config*");
+  bad_ref = pykka_actor_start (PYKKA_ACTOR (bad), &error);
+  g_assert_no_error (error);
+  test_iterate_until (NULL, !pykka_actor_ref_is_alive (bad_ref));
+  g_test_assert_expected_messages ();
+  bad_started = pykka_actor_ref_get_started (bad_ref);
+  g_assert_null (pykka_future_get (bad_started, 0, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+  test_stop_all ();
+}
+
+static void
 test_death_reason_of_failed_tell (void)
 {
   g_autoptr(PykkaActorRef) ref = NULL;
@@ -470,6 +507,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Pykka/ActorRef/programmer-errors", test_programmer_errors);
   g_test_add_func ("/Pykka/ActorRef/alive-property", test_alive_property);
   g_test_add_func ("/Pykka/ActorRef/start-outcome", test_start_outcome);
+  g_test_add_func ("/Pykka/ActorRef/start-outcome-asked-late", test_start_outcome_asked_late);
   g_test_add_func ("/Pykka/ActorRef/death-reason-of-failed-tell", test_death_reason_of_failed_tell);
   g_test_add_func ("/Pykka/ActorRef/started-of-actor-never-started", test_started_of_actor_never_started);
   g_test_add_func ("/Pykka/ActorRef/ask-cancelled-while-queued", test_ask_cancelled_while_queued);
