@@ -737,8 +737,11 @@ pykka_context_get_priority (GMainContext *context)
  * aside for one iteration of the context, so that its sources of lower
  * priority run too. A flood of messages on the main context of a GTK
  * application then still lets the frame clock (which draws at
- * %G_PRIORITY_HIGH_IDLE + 20) run at least once every @budget_usec.
- * Stepping aside costs one iteration and no sleep. The default,
+ * %G_PRIORITY_HIGH_IDLE + 20) run at least once every @budget_usec,
+ * give or take one turn of an actor: the budget is checked between
+ * turns (a turn handles at most 64 messages of one actor), so handlers
+ * that each take long stretch the gap accordingly. Stepping aside costs
+ * one iteration and no sleep. The default,
  * 8 000 µs, keeps a 60 Hz frame clock fed.
  */
 void
