@@ -1179,6 +1179,7 @@ pykka_cell_kill_orphaned (PykkaCell *self)
   if (self->susp != NULL && self->susp->co != NULL)
     {
       g_clear_pointer (&self->susp->co, pykka_coroutine_free);
+      self->susp->current = NULL;  /* the message below, if it was a cancellable ask */
       if (self->susp->co_message != NULL)
         cell_answer_dead_with (self, g_steal_pointer (&self->susp->co_message), reason);
     }
