@@ -83,10 +83,12 @@
  *
  * [vfunc@Pykka.Actor.on_start] runs before any message. An error there is
  * logged and stops the actor. Stopping ([method@Pykka.ActorRef.stop]) is
- * itself a message: everything sent before it is handled first, then
- * [vfunc@Pykka.Actor.on_stop] runs, the actor leaves the registry and is
- * dead. Asks still queued then fail with %PYKKA_ERROR_ACTOR_DEAD, and so
- * does every later tell or ask, at once. An error from the handler of an
+ * itself a message: everything sent before it is handled first; then, as
+ * in Pykka, the actor leaves the registry and its ref reports it dead
+ * ([property@Pykka.ActorRef:alive] turns %FALSE), and only then
+ * [vfunc@Pykka.Actor.on_stop] runs. Tells and asks sent from then on,
+ * by the actor itself too, fail with %PYKKA_ERROR_ACTOR_DEAD at once;
+ * asks still queued fail with it once the hook returns. An error from the handler of an
  * ask goes back to the asker and the actor lives on; an error from the
  * handler of a tell is logged, [vfunc@Pykka.Actor.on_failure] runs and
  * the actor stops without [vfunc@Pykka.Actor.on_stop]. An actor cannot be

@@ -63,6 +63,13 @@ G_DECLARE_DERIVABLE_TYPE (PykkaActor, pykka_actor, PYKKA, ACTOR, GObject)
  * It does not run when the actor stops because of a failure. The default
  * does nothing.
  *
+ * As in Pykka, the actor has already left the registry when it runs, and
+ * its ref reports it dead ([method@Pykka.ActorRef.is_alive] is %FALSE):
+ * a tell or ask to it, from here too, fails with
+ * %PYKKA_ERROR_ACTOR_DEAD. It may still ask other actors.
+ * [func@Pykka.Registry.stop_all] and an attached application
+ * ([func@Pykka.application_attach]) wait for it to return.
+ *
  * Returns: %TRUE, or %FALSE with @error set (logged; the actor stops anyway)
  */
 /**
@@ -75,6 +82,9 @@ G_DECLARE_DERIVABLE_TYPE (PykkaActor, pykka_actor, PYKKA, ACTOR, GObject)
  * without [vfunc@Pykka.Actor.on_stop]: the place to clean up after a
  * crash. The failure of an ask goes to the asker instead, and the actor
  * lives on. The default does nothing.
+ *
+ * As for [vfunc@Pykka.Actor.on_stop], the actor has already left the
+ * registry and is not alive when it runs.
  */
 /**
  * PykkaActorClass::on_receive:

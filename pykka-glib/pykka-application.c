@@ -16,10 +16,10 @@
  * thread is reconciled at once, so that an actor started in ::activate
  * holds the application before g_application_run() looks at its use count;
  * a change on another thread queues one idle on the default context, which
- * reconciles there. Reconciling compares "the registry is not empty" with
- * "we hold the application", so notifications that arrive out of order
- * (an actor's add and its remove, told on two threads) cannot leave a
- * wrong hold behind.
+ * reconciles there. Reconciling compares "an actor is registered or
+ * stopping" with "we hold the application", so notifications that arrive
+ * out of order (an actor's add and its remove, told on two threads)
+ * cannot leave a wrong hold behind.
  */
 
 typedef struct
@@ -64,7 +64,7 @@ app_link_reconcile (AppLink *link)
   if (link->application == NULL)
     return;
 
-  want = !pykka_registry_is_empty ();
+  want = !pykka_registry_is_quiet ();
   if (want && !link->held)
     {
       link->held = TRUE;
@@ -170,10 +170,11 @@ app_link_quark (void)
  * Ties the life of @application to the actors of the process:
  *
  * - while any actor is running (is in the registry, see
- *   [class@Pykka.Registry]), @application is held, as with
- *   g_application_hold(), so that g_application_run() does not return
- *   while actors still work, even with no window open; once the last
- *   actor has stopped, the hold is released (g_application_release()),
+ *   [class@Pykka.Registry], or still runs its `on_stop` or `on_failure`),
+ *   @application is held, as with g_application_hold(), so that
+ *   g_application_run() does not return while actors still work, even
+ *   with no window open; once the last actor has stopped (its last hook
+ *   returned), the hold is released (g_application_release()),
  *   and an application that nothing else holds quits;
  * - on #GApplication::shutdown, every actor still running is stopped,
  *   last started first, waiting up to @stop_timeout_msec for each

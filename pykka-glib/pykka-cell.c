@@ -72,6 +72,7 @@ struct _PykkaCell
   guint            wake_pending : 1; /* woken while running: turn again */
   guint            parked : 1;     /* off the run queue while a handler is suspended: waits for a wake, not for mail */
   guint            started_ok : 1; /* on_start returned successfully */
+  guint            went_stopping : 1; /* went through STOPPING: unregistered and "alive" told there */
   PykkaActor      *actor;          /* (owned) from start until death */
   PykkaSuspension *susp;           /* (owned) (nullable) made on the first suspension */
 
@@ -489,19 +490,22 @@ cell_settle_started (PykkaCell    *self,
   g_object_unref (started);
 }
 
-/* The actor died: whoever watches its ref's "alive" hears it, and an
- * unsettled start outcome fails. */
+/* The actor died: whoever watches its ref's "alive" hears it (unless
+ * that was told when it began stopping), and an unsettled start outcome
+ * fails. */
 static void
 cell_announce_death (PykkaCell  *self,
                      PykkaActor *actor)
 {
   gboolean unsettled;
+  gboolean told;
 
-  if (actor != NULL)
-    pykka_actor_ref_notify_dead (pykka_actor_get_actor_ref (actor));
   g_mutex_lock (&self->mutex);
   unsettled = self->susp != NULL && self->susp->started != NULL && !pykka_future_is_done (self->susp->started);
+  told = self->went_stopping;
   g_mutex_unlock (&self->mutex);
+  if (actor != NULL && !told)
+    pykka_actor_ref_notify_dead (pykka_actor_get_actor_ref (actor));
   if (unsettled)
     {
       g_autoptr(GError) dead = pykka_cell_dead_error (self);
@@ -516,22 +520,42 @@ state_takes_mail (PykkaCellState state)
   return state >= PYKKA_CELL_STARTING && state <= PYKKA_CELL_STOPPING;
 }
 
-/* RUNNING -> STOPPING: on_stop or on_failure is about to run. Mail is
- * still taken (and answered as dead once the actor is), the actor still
- * counts as alive and registered, as the docs promise. */
+/* RUNNING -> STOPPING: on_stop or on_failure is about to run. As in
+ * Pykka, the actor is dead to the world from here: it leaves the registry
+ * (it stays on the registry's list of stopping cells, so that stop_all and
+ * an attached application wait for its hook), its ref reports it not
+ * alive and "alive" is notified, and new mail is refused, except stops,
+ * which are answered when it is dead. Mail queued before is answered as
+ * dead after the hook. */
 static void
-cell_begin_stopping (PykkaCell *self)
+cell_begin_stopping (PykkaCell  *self,
+                     PykkaActor *actor)
 {
+  gboolean stopping = FALSE;
+
   g_mutex_lock (&self->mutex);
   if (self->state == PYKKA_CELL_RUNNING)
-    g_atomic_int_set ((gint *) &self->state, PYKKA_CELL_STOPPING);
+    {
+      g_atomic_int_set ((gint *) &self->state, PYKKA_CELL_STOPPING);
+      self->went_stopping = stopping = TRUE;
+    }
   g_mutex_unlock (&self->mutex);
+
+  if (!stopping)
+    return;
+  pykka_registry_unregister_stopping (self);
+  if (self->log_debug)
+    g_debug ("Unregistered actor %s (%s)", g_type_name (self->type), pykka_cell_get_urn (self));
+  pykka_actor_ref_notify_dead (pykka_actor_get_actor_ref (actor));
 }
 
+/* Started and not stopping: what PykkaActorRef:alive reports. */
 gboolean
 pykka_cell_is_alive (PykkaCell *self)
 {
-  return state_takes_mail (g_atomic_int_get ((gint *) &self->state));
+  PykkaCellState state = g_atomic_int_get ((gint *) &self->state);
+
+  return state == PYKKA_CELL_STARTING || state == PYKKA_CELL_RUNNING;
 }
 
 static void
@@ -764,7 +788,9 @@ pykka_cell_push (PykkaCell    *self,
   gboolean schedule = FALSE;
 
   g_mutex_lock (&self->mutex);
-  if (!state_takes_mail (self->state))
+  /* A stopping actor is dead to senders; a stop waits for its death. */
+  if (!state_takes_mail (self->state) ||
+      (self->state == PYKKA_CELL_STOPPING && m->kind != PYKKA_MESSAGE_STOP))
     {
       g_mutex_unlock (&self->mutex);
       return FALSE;
@@ -1235,7 +1261,7 @@ cell_fail (PykkaCell  *self,
   g_autoptr(GError) cause = NULL;
 
   g_message ("Unhandled error in actor %s; stopping it: %s", who, error->message);
-  cell_begin_stopping (self);
+  cell_begin_stopping (self, actor);
   PYKKA_ACTOR_GET_CLASS (actor)->on_failure (actor, error);
   /* Translators: why an actor died; %s is the error of its handler. */
   cause = g_error_new (error->domain, error->code, P_("a told message failed: %s"), error->message);
@@ -1437,7 +1463,7 @@ handle_message (PykkaCell    *self,
       break;
 
     case PYKKA_MESSAGE_STOP:
-      cell_begin_stopping (self);
+      cell_begin_stopping (self, actor);
       ok = PYKKA_ACTOR_GET_CLASS (actor)->on_stop (actor, &error);
       if (!normalize_outcome (self, ok, &error, "on_stop"))
         {

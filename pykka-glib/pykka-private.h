@@ -65,8 +65,9 @@ struct _PykkaMessage
 };
 
 /* The life of an actor: NEW -> STARTING -> RUNNING -> STOPPING ->
- * STOPPED, each step under the cell's mutex. STARTING and STOPPING accept
- * messages (they queue behind the start, or are answered at death). */
+ * STOPPED, each step under the cell's mutex. STARTING accepts messages
+ * (they queue behind the start); STOPPING only stops (answered at death):
+ * a stopping actor is unregistered and not alive, as in Pykka. */
 typedef enum
 {
   PYKKA_CELL_NEW,       /* constructed, not started */
@@ -306,6 +307,7 @@ void            pykka_actor_ref_notify_dead (PykkaActorRef *self);
 
 /* pykka-registry.c */
 void            pykka_registry_add      (PykkaCell      *cell);
+void            pykka_registry_unregister_stopping (PykkaCell *cell);
 void            pykka_registry_remove   (PykkaCell      *cell);
 guint64         pykka_registry_next_serial (void);
 char           *pykka_registry_make_urn (guint64         id);
@@ -324,8 +326,9 @@ void            pykka_registry_add_observer    (PykkaRegistryObserverFunc func,
 void            pykka_registry_remove_observer (PykkaRegistryObserverFunc func,
                                                 gpointer                  user_data);
 
-/* pykka-registry.c, for pykka-application.c (issue 13.5). */
-gboolean        pykka_registry_is_empty (void);
+/* pykka-registry.c, for pykka-application.c (issue 13.5): no actor is
+ * registered or still running its on_stop/on_failure. */
+gboolean        pykka_registry_is_quiet (void);
 
 /* pykka-promise.c (its fields: pykka-promise-private.h), except
  * pykka_future_get_promise() and pykka_future_watch_async() (pykka-future.c)

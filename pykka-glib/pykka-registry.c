@@ -14,8 +14,9 @@
  *
  * Every running actor of the process, as Pykka's `ActorRegistry`.
  *
- * An actor is in the registry from [method@Pykka.Actor.start] until it is
- * dead. The registry is never instantiated: use its functions to list the
+ * An actor is in the registry from [method@Pykka.Actor.start] until it
+ * begins to stop: as in Pykka, it has left the registry when its
+ * [vfunc@Pykka.Actor.on_stop] or [vfunc@Pykka.Actor.on_failure] runs. The registry is never instantiated: use its functions to list the
  * running actors ([func@Pykka.Registry.get_all]), to find them by type,
  * subtypes included ([func@Pykka.Registry.get_by_type],
  * [func@Pykka.Registry.get_by_type_name]) or by urn
@@ -53,6 +54,7 @@ G_DEFINE_FINAL_TYPE (PykkaRegistry, pykka_registry, G_TYPE_OBJECT)
 
 G_LOCK_DEFINE_STATIC (registry);
 static GHashTable *cells;       /* guint64 id -> PykkaCell* (owned); under registry */
+static GHashTable *stopping;    /* the same, of cells that left it and run their last hook; under registry */
 static guint64 next_serial = 1; /* atomic */
 static guint64 urn_base[2];     /* random bits of every urn, set once */
 
@@ -235,14 +237,51 @@ pykka_registry_add (PykkaCell *cell)
   notify_observers (cell, TRUE);
 }
 
-void
-pykka_registry_remove (PykkaCell *cell)
+/* Takes @cell out of @table (under the registry lock); returns it (owned)
+ * or NULL when it was not there. */
+static PykkaCell *
+steal_cell (GHashTable *table,
+            PykkaCell  *cell)
 {
   PykkaCell *removed = NULL;
 
+  if (table != NULL && g_hash_table_lookup (table, pykka_cell_get_id_key (cell)) == cell)
+    g_hash_table_steal_extended (table, pykka_cell_get_id_key (cell), NULL, (gpointer *) &removed);
+  return removed;
+}
+
+/* The actor begins to stop (RUNNING -> STOPPING): it leaves the registry
+ * but is kept on the list of stopping cells until it is dead. */
+void
+pykka_registry_unregister_stopping (PykkaCell *cell)
+{
+  PykkaCell *removed;
+
   G_LOCK (registry);
-  if (cells != NULL && g_hash_table_lookup (cells, pykka_cell_get_id_key (cell)) == cell)
-    g_hash_table_steal_extended (cells, pykka_cell_get_id_key (cell), NULL, (gpointer *) &removed);
+  removed = steal_cell (cells, cell);
+  if (removed != NULL)
+    {
+      if (stopping == NULL)
+        stopping = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
+                                          (GDestroyNotify) pykka_cell_unref);
+      g_hash_table_insert (stopping, (gpointer) pykka_cell_get_id_key (removed), removed);
+    }
+  G_UNLOCK (registry);
+
+  if (removed != NULL)
+    notify_observers (removed, FALSE);
+}
+
+/* The actor is dead: it leaves the registry, or the stopping list. */
+void
+pykka_registry_remove (PykkaCell *cell)
+{
+  PykkaCell *removed;
+
+  G_LOCK (registry);
+  removed = steal_cell (cells, cell);
+  if (removed == NULL)
+    removed = steal_cell (stopping, cell);
   G_UNLOCK (registry);
 
   if (removed != NULL)
@@ -252,16 +291,18 @@ pykka_registry_remove (PykkaCell *cell)
     }
 }
 
-/* Whether no actor is registered, for pykka-application.c (issue 13.5). */
+/* Whether no actor is registered or stopping, for pykka-application.c
+ * (issue 13.5): an application is held until the last on_stop ends. */
 gboolean
-pykka_registry_is_empty (void)
+pykka_registry_is_quiet (void)
 {
-  gboolean empty;
+  gboolean quiet;
 
   G_LOCK (registry);
-  empty = cells == NULL || g_hash_table_size (cells) == 0;
+  quiet = (cells == NULL || g_hash_table_size (cells) == 0) &&
+          (stopping == NULL || g_hash_table_size (stopping) == 0);
   G_UNLOCK (registry);
-  return empty;
+  return quiet;
 }
 
 static gint
@@ -274,26 +315,45 @@ compare_start_order (gconstpointer a,
   return sa < sb ? -1 : sa > sb;
 }
 
-/* Live cells of @type (0 for all), in start order, each referenced. */
-GPtrArray *
-pykka_registry_dup_cells (GType type)
+static void
+add_cells_of_type (GPtrArray  *result,
+                   GHashTable *table,
+                   GType       type)
 {
-  GPtrArray *result = g_ptr_array_new_with_free_func ((GDestroyNotify) pykka_cell_unref);
   GHashTableIter iter;
   PykkaCell *cell;
 
+  if (table == NULL)
+    return;
+  g_hash_table_iter_init (&iter, table);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &cell))
+    if (type == 0 || g_type_is_a (pykka_cell_get_gtype (cell), type))
+      g_ptr_array_add (result, pykka_cell_ref (cell));
+}
+
+/* Registered cells of @type (0 for all), and the stopping ones too when
+ * @with_stopping, in start order, each referenced. */
+static GPtrArray *
+dup_cells (GType    type,
+           gboolean with_stopping)
+{
+  GPtrArray *result = g_ptr_array_new_with_free_func ((GDestroyNotify) pykka_cell_unref);
+
   G_LOCK (registry);
-  if (cells != NULL)
-    {
-      g_hash_table_iter_init (&iter, cells);
-      while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &cell))
-        if (type == 0 || g_type_is_a (pykka_cell_get_gtype (cell), type))
-          g_ptr_array_add (result, pykka_cell_ref (cell));
-    }
+  add_cells_of_type (result, cells, type);
+  if (with_stopping)
+    add_cells_of_type (result, stopping, type);
   G_UNLOCK (registry);
 
   g_ptr_array_sort (result, compare_start_order);
   return result;
+}
+
+/* Registered cells of @type (0 for all), in start order, each referenced. */
+GPtrArray *
+pykka_registry_dup_cells (GType type)
+{
+  return dup_cells (type, FALSE);
 }
 
 static PykkaActorRef *
@@ -309,9 +369,8 @@ cell_dup_ref (PykkaCell *cell)
 }
 
 static GList *
-refs_of_type (GType type)
+refs_of_cells (GPtrArray *found)
 {
-  g_autoptr(GPtrArray) found = pykka_registry_dup_cells (type);
   GList *refs = NULL;
 
   for (guint i = found->len; i > 0; i--)
@@ -333,7 +392,9 @@ refs_of_type (GType type)
 GList *
 pykka_registry_get_all (void)
 {
-  return refs_of_type (0);
+  g_autoptr(GPtrArray) found = pykka_registry_dup_cells (0);
+
+  return refs_of_cells (found);
 }
 
 /**
@@ -350,7 +411,9 @@ pykka_registry_get_by_type (GType actor_type)
 {
   g_return_val_if_fail (g_type_is_a (actor_type, PYKKA_TYPE_ACTOR), NULL);
 
-  return refs_of_type (actor_type);
+  g_autoptr(GPtrArray) found = pykka_registry_dup_cells (actor_type);
+
+  return refs_of_cells (found);
 }
 
 /**
@@ -372,7 +435,7 @@ pykka_registry_get_by_type_name (const char *type_name)
   type = g_type_from_name (type_name);
   if (type == 0 || !g_type_is_a (type, PYKKA_TYPE_ACTOR))
     return NULL;
-  return refs_of_type (type);
+  return pykka_registry_get_by_type (type);
 }
 
 /**
@@ -482,10 +545,12 @@ stop_round (GList *refs,
  * Stops every running actor, last started first, waiting for each to be
  * dead before stopping the next (Pykka's `stop_all(block=True)`).
  *
- * Actors started meanwhile, for example by an `on_stop`, are stopped too:
- * the registry is listed and stopped again until it is empty, at most 64
- * times. %TRUE means the registry was empty when the call returned (actors
- * may of course start right after).
+ * Actors that are already stopping (their `on_stop` or `on_failure`
+ * runs; they have left the registry) are waited for too. Actors started
+ * meanwhile, for example by an `on_stop`, are stopped as well: the
+ * registry is listed and stopped again until it is empty, at most 64
+ * times. %TRUE means no actor was registered or stopping when the call
+ * returned (actors may of course start right after).
  *
  * Returns: %TRUE, or %FALSE with the first error (such as
  *   %PYKKA_ERROR_TIMEOUT) set once every actor was asked to stop, or with
@@ -500,7 +565,8 @@ pykka_registry_stop_all (gint     timeout_msec,
 
   for (guint round = 0; round < PYKKA_STOP_ALL_ROUNDS; round++)
     {
-      g_autolist(PykkaActorRef) refs = g_list_reverse (pykka_registry_get_all ());
+      g_autoptr(GPtrArray) found = dup_cells (0, TRUE);
+      g_autolist(PykkaActorRef) refs = g_list_reverse (refs_of_cells (found));
       GError *round_error;
 
       if (refs == NULL)

@@ -436,6 +436,145 @@ test_stop_from_inside (void)
   test_record_free (r);
 }
 
+static gboolean alive_notified;
+
+static void
+alive_notify_cb (GObject *ref, GParamSpec *pspec, gpointer data)
+{
+  alive_notified = TRUE;
+}
+
+static gboolean
+on_stop_sees_itself_dead (TestActor *self, GError **error)
+{
+  PykkaActorRef *ref = pykka_actor_get_actor_ref (PYKKA_ACTOR (self));
+  g_autoptr(PykkaActorRef) found = pykka_registry_get_by_urn (pykka_actor_ref_get_urn (ref));
+  g_autolist(PykkaActorRef) all = pykka_registry_get_all ();
+  g_autoptr(PykkaFuture) asked = NULL;
+  g_autoptr(GError) local_error = NULL;
+  GValue msg = G_VALUE_INIT;
+
+  /* As in Pykka: unregistered and not alive before on_stop runs, and
+   * "alive" was notified (at once: the ref's context is this one). */
+  g_assert_false (pykka_actor_ref_is_alive (ref));
+  g_assert_null (found);
+  g_assert_null (all);
+  g_assert_true (alive_notified);
+
+  /* Dead to senders, itself included, at once. */
+  g_assert_false (pykka_actor_ref_tell (ref, test_value_int (&msg, 5), &local_error));
+  g_assert_error (local_error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  asked = pykka_actor_ref_ask (ref, &msg);
+  g_assert_true (pykka_future_is_done (asked));
+  g_clear_error (&local_error);
+  g_assert_null (pykka_future_get (asked, 0, &local_error));
+  g_assert_error (local_error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_value_unset (&msg);
+  return TRUE;
+}
+
+static void
+test_last_hooks_after_unregister (void)
+{
+  TestRecord *r;
+  g_autoptr(PykkaActorRef) ref = test_start (0, test_record_int, NULL, &r);
+  g_autoptr(PykkaFuture) queued = NULL;
+  g_autoptr(PykkaFuture) stopped = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("As in Pykka, on_stop runs after the actor left the registry and its ref reports it "
+                  "not alive (\"alive\" notified); tells and asks to it fail with ACTOR_DEAD at once, "
+                  "what was queued before the stop is handled first");
+
+  {
+    g_autoptr(TestActor) actor = TEST_ACTOR (pykka_actor_ref_dup_actor (ref));
+
+    test_actor_set_on_stop (actor, on_stop_sees_itself_dead);
+  }
+  alive_notified = FALSE;
+  g_signal_connect (ref, "notify::alive", G_CALLBACK (alive_notify_cb), NULL);
+  queued = test_ask_int (ref, 1);
+  stopped = pykka_actor_ref_stop (ref);
+  g_assert_cmpint (test_get_int (queued), ==, 1);
+  g_assert_true (g_value_get_boolean (pykka_future_get (stopped, TEST_TIMEOUT_MSEC, &error)));
+  g_assert_no_error (error);
+  g_assert_cmpint (r->n_stopped, ==, 1);
+  g_assert_false (pykka_actor_ref_is_alive (ref));
+  test_record_free (r);
+}
+
+/* An own-thread actor whose on_stop blocks until released, for
+ * test_stop_all_waits_for_stopping(). */
+static GMutex stopping_lock;
+static GCond stopping_cond;
+static gboolean stopping_entered, stopping_released, stopping_done;
+
+static gboolean
+blocking_on_stop (TestActor *self, GError **error)
+{
+  gint64 end = g_get_monotonic_time () + TEST_TIMEOUT_MSEC * G_TIME_SPAN_MILLISECOND;
+
+  g_mutex_lock (&stopping_lock);
+  stopping_entered = TRUE;
+  g_cond_broadcast (&stopping_cond);
+  while (!stopping_released)
+    if (!g_cond_wait_until (&stopping_cond, &stopping_lock, end))
+      g_error ("on_stop was never released");
+  stopping_done = TRUE;
+  g_mutex_unlock (&stopping_lock);
+  return TRUE;
+}
+
+static gpointer
+release_later (gpointer data)
+{
+  g_usleep (20 * G_TIME_SPAN_MILLISECOND);
+  g_mutex_lock (&stopping_lock);
+  stopping_released = TRUE;
+  g_cond_broadcast (&stopping_cond);
+  g_mutex_unlock (&stopping_lock);
+  return NULL;
+}
+
+static void
+test_stop_all_waits_for_stopping (void)
+{
+  g_autoptr(TestActor) actor = g_object_new (TEST_TYPE_ACTOR, "use-own-thread", TRUE, NULL);
+  g_autoptr(PykkaActorRef) ref = NULL;
+  g_autoptr(PykkaFuture) stopped = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 end = g_get_monotonic_time () + TEST_TIMEOUT_MSEC * G_TIME_SPAN_MILLISECOND;
+  GThread *releaser;
+  gboolean done;
+
+  g_test_summary ("pykka_registry_stop_all() waits for an actor that already left the registry "
+                  "and still runs its on_stop");
+
+  stopping_entered = stopping_released = stopping_done = FALSE;
+  test_actor_set_on_stop (actor, blocking_on_stop);
+  ref = pykka_actor_start (PYKKA_ACTOR (actor), &error);
+  g_assert_no_error (error);
+  g_clear_object (&actor);
+  stopped = pykka_actor_ref_stop (ref);
+
+  g_mutex_lock (&stopping_lock);
+  while (!stopping_entered)
+    if (!g_cond_wait_until (&stopping_cond, &stopping_lock, end))
+      g_error ("on_stop never ran");
+  g_mutex_unlock (&stopping_lock);
+  g_assert_false (pykka_actor_ref_is_alive (ref));
+
+  releaser = g_thread_new ("releaser", release_later, NULL);
+  g_assert_true (pykka_registry_stop_all (TEST_TIMEOUT_MSEC, &error));
+  g_assert_no_error (error);
+  g_mutex_lock (&stopping_lock);
+  done = stopping_done;
+  g_mutex_unlock (&stopping_lock);
+  g_assert_true (done);
+  g_thread_join (releaser);
+  g_assert_true (g_value_get_boolean (pykka_future_get (stopped, TEST_TIMEOUT_MSEC, &error)));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -456,6 +595,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/Pykka/Actor/own-thread", test_own_thread);
   g_test_add_func ("/Pykka/Actor/urn-and-properties", test_urn_and_properties);
   g_test_add_func ("/Pykka/Actor/stop-from-inside", test_stop_from_inside);
+  g_test_add_func ("/Pykka/Actor/last-hooks-after-unregister", test_last_hooks_after_unregister);
+  g_test_add_func ("/Pykka/Actor/stop-all-waits-for-stopping", test_stop_all_waits_for_stopping);
 
   return g_test_run ();
 }

@@ -314,6 +314,67 @@ test_shutdown_timeout (void)
   fixture_clear (&f);
 }
 
+/* Polls, on the main loop, for the actor to be in its blocked on_stop;
+ * then lets the loop run a few more ticks before it releases on_stop. */
+static gboolean
+release_when_stopping_cb (gpointer data)
+{
+  Fixture *f = data;
+  g_autolist(PykkaActorRef) registered = NULL;
+
+  if (pykka_actor_ref_is_alive (f->refs[0]))
+    return G_SOURCE_CONTINUE;
+
+  /* In on_stop: not alive, not registered, yet still holding the
+   * application, whose loop runs on. */
+  registered = pykka_registry_get_all ();
+  g_assert_null (registered);
+  if (++f->alive_at_shutdown < 20)
+    return G_SOURCE_CONTINUE;
+
+  f->loop_ran = TRUE;
+  g_mutex_lock (&lock);
+  release_stop = TRUE;
+  g_cond_broadcast (&cond);
+  g_mutex_unlock (&lock);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+held_through_on_stop_activate_cb (GApplication *app, gpointer data)
+{
+  Fixture *f = data;
+
+  f->refs[0] = start_app_actor (1, TRUE);
+  test_tell_int (f->refs[0], 1);  /* its on_stop blocks */
+  test_tell_int (f->refs[0], 0);  /* it stops itself */
+  g_timeout_add (2, release_when_stopping_cb, f);
+}
+
+static void
+test_held_through_on_stop (void)
+{
+  Fixture f;
+  int status;
+
+  g_test_summary ("An actor that stops itself holds the application until its on_stop returns, "
+                  "although it has left the registry and is not alive while on_stop runs");
+
+  fixture_init (&f, TEST_TIMEOUT_MSEC);
+  g_signal_handlers_disconnect_by_func (f.app, count_alive_cb, &f);
+  g_signal_connect (f.app, "activate", G_CALLBACK (held_through_on_stop_activate_cb), &f);
+  status = g_application_run (f.app, 0, NULL);
+
+  g_assert_cmpint (status, ==, 0);
+  g_assert_false (f.timed_out);
+  /* The loop went on while on_stop was blocked, and released it. */
+  g_assert_true (f.loop_ran);
+  g_assert_cmpint (f.alive_at_shutdown, ==, 20);
+  g_assert_cmpuint (stop_order->len, ==, 1);
+  g_assert_false (pykka_actor_ref_is_alive (f.refs[0]));
+  fixture_clear (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -323,6 +384,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Pykka/Application/held-by-earlier-actor", test_held_by_earlier_actor);
   g_test_add_func ("/Pykka/Application/shutdown-stops-lifo", test_shutdown_stops_lifo);
   g_test_add_func ("/Pykka/Application/shutdown-timeout", test_shutdown_timeout);
+  g_test_add_func ("/Pykka/Application/held-through-on-stop", test_held_through_on_stop);
 
   return g_test_run ();
 }

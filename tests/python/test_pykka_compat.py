@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import threading
+import time
 
 import pytest
 
@@ -479,17 +480,49 @@ class HookProbe(Pykka.ThreadingActor):
         super().__init__()
         self.seen = seen
 
+    def _look(self):
+        ref = self.actor_ref
+        try:
+            ref.tell('to myself')
+            told = 'sent'
+        except Pykka.ActorDeadError:
+            told = 'dead'
+        self.seen.append((ref.is_alive(),
+                          Pykka.ActorRegistry.get_by_urn(self.actor_urn) is not None,
+                          ref in Pykka.ActorRegistry.get_all(),
+                          self.actor_stopped.is_set(),
+                          told))
+
     def on_stop(self):
-        self.seen.append((self.actor_ref.is_alive(),
-                          Pykka.ActorRegistry.get_by_urn(self.actor_urn) is not None))
+        self._look()
+
+    def on_failure(self, exc_type, exc_value, tb):
+        self._look()
+
+    def on_receive(self, message):
+        if message == 'fail':
+            raise ValueError('failing on purpose')
 
 
-@pytest.mark.xfail(reason='the runtime unregisters the actor and marks it dead after on_stop '
-                          '(guide "Coming from Pykka"); Pykka does it before', strict=False)
 def test_in_on_stop_the_actor_is_already_unregistered():
+    # Pykka's order: unregistered, actor_stopped set (is_alive() false),
+    # then on_stop; a tell to itself there raises ActorDeadError.
     seen = []
-    HookProbe.start(seen).stop()
-    assert seen == [(False, False)]
+    ref = HookProbe.start(seen)
+    assert ref.stop() is True
+    assert seen == [(False, False, False, True, 'dead')]
+
+
+def test_in_on_failure_the_actor_is_already_unregistered():
+    seen = []
+    ref = HookProbe.start(seen)
+    ref.tell('fail')
+    assert ref.actor_stopped.wait(10)
+    for _ in range(1000):
+        if seen:
+            break
+        time.sleep(0.01)
+    assert seen == [(False, False, False, True, 'dead')]
 
 
 def test_importlib_finds_no_pykka_of_ours():

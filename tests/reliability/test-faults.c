@@ -49,11 +49,25 @@ fault_actor_on_failure (PykkaActor   *actor,
   self->n_failure_calls++;
   test_value_int (&msg, 7);
 
+  /* As in Pykka: the failing actor has left the registry and is not alive
+   * while on_failure runs. */
+  g_assert_false (pykka_actor_ref_is_alive (ref));
+  {
+    g_autoptr(PykkaActorRef) found = pykka_registry_get_by_urn (pykka_actor_ref_get_urn (ref));
+
+    g_assert_null (found);
+  }
+
   switch (self->failure_mode)
     {
     case FAILURE_TELL_SELF:
-      /* Still alive here: the tell is queued, then dropped with the actor. */
-      g_assert_true (pykka_actor_ref_tell (ref, &msg, NULL));
+      {
+        g_autoptr(GError) tell_error = NULL;
+
+        /* Dead to senders already: the tell fails at once. */
+        g_assert_false (pykka_actor_ref_tell (ref, &msg, &tell_error));
+        g_assert_error (tell_error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+      }
       break;
     case FAILURE_STOP_SELF:
       pykka_actor_stop (actor);
@@ -341,7 +355,7 @@ test_on_failure_misbehaves (gconstpointer data)
   g_assert_cmpint (record->n_received, ==, 1);
   g_assert_cmpint (record->n_stopped, ==, 0);
   if (mode == FAILURE_ASK_SELF_WAIT)
-    g_assert_error (actor->ask_self_error, PYKKA_ERROR, PYKKA_ERROR_DEADLOCK);
+    g_assert_error (actor->ask_self_error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
   g_assert_false (pykka_actor_ref_is_alive (ref));
   assert_registry_empty ();
 
