@@ -437,6 +437,26 @@ pykka_actor_ref_stop_sync (PykkaActorRef  *self,
 }
 
 /**
+ * pykka_actor_ref_kill:
+ * @self: a [class@Pykka.ActorRef]
+ *
+ * Stops the actor at once, without waiting for the messages already
+ * queued, as [method@Pykka.Actor.kill] with no reason: they are answered
+ * with %PYKKA_ERROR_ACTOR_DEAD ("killed") once the handler running now
+ * has returned and [vfunc@Pykka.Actor.on_stop] has run. Wait for the
+ * death with [method@Pykka.ActorRef.stop_sync] if needed.
+ *
+ * Returns: %TRUE if the actor was running and is now being killed
+ */
+gboolean
+pykka_actor_ref_kill (PykkaActorRef *self)
+{
+  g_return_val_if_fail (PYKKA_IS_ACTOR_REF (self), FALSE);
+
+  return pykka_cell_kill (self->cell, NULL);
+}
+
+/**
  * pykka_actor_ref_is_alive:
  * @self: a [class@Pykka.ActorRef]
  *

@@ -426,6 +426,42 @@ pykka_actor_stop (PykkaActor *self)
 }
 
 /**
+ * pykka_actor_kill:
+ * @self: a started [class@Pykka.Actor]
+ * @reason: (nullable): why, the actor's death reason; %NULL for
+ *   %PYKKA_ERROR_ACTOR_DEAD "killed"
+ *
+ * Stops the actor at once, from inside or outside: unlike
+ * [method@Pykka.Actor.stop], the stop jumps the queue. The handler
+ * running now, if any, finishes; then [vfunc@Pykka.Actor.on_stop] runs
+ * and every message still queued is answered as dead: asks fail with
+ * %PYKKA_ERROR_ACTOR_DEAD, whose message gives @reason. From this call
+ * on, tells and asks to the actor fail at once.
+ *
+ * If the running handler fails, the failure goes nowhere further: its
+ * asker gets %PYKKA_ERROR_ACTOR_DEAD and [vfunc@Pykka.Actor.on_failure]
+ * does not run. This is what the Python layer does when a handler raises
+ * a `BaseException` that is not an `Exception`, as Pykka does.
+ *
+ * A handler that is suspended (waiting for a reply future, or a stackful
+ * handler waiting in a coroutine) finishes its wait first.
+ *
+ * Returns: %TRUE if the actor was running and is now being killed,
+ *   %FALSE if it was not started, already dead, stopping or being killed
+ */
+gboolean
+pykka_actor_kill (PykkaActor   *self,
+                  const GError *reason)
+{
+  PykkaActorPrivate *priv;
+
+  g_return_val_if_fail (PYKKA_IS_ACTOR (self), FALSE);
+
+  priv = pykka_actor_get_instance_private (self);
+  return pykka_cell_kill (priv->cell, reason);
+}
+
+/**
  * pykka_actor_get_urn:
  * @self: a [class@Pykka.Actor]
  *

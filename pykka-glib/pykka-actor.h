@@ -144,6 +144,9 @@ PykkaActorRef *pykka_actor_start              (PykkaActor       *self,
 PYKKA_AVAILABLE_IN_ALL
 void           pykka_actor_stop               (PykkaActor       *self);
 PYKKA_AVAILABLE_IN_ALL
+gboolean       pykka_actor_kill               (PykkaActor       *self,
+                                               const GError     *reason);
+PYKKA_AVAILABLE_IN_ALL
 const char    *pykka_actor_get_urn            (PykkaActor       *self);
 PYKKA_AVAILABLE_IN_ALL
 PykkaActorRef *pykka_actor_get_actor_ref      (PykkaActor       *self);

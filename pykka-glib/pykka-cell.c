@@ -49,6 +49,7 @@ typedef struct
   const char      *waiting_for;    /* (nullable) what a suspended coroutine waits on, for debugging */
   PykkaCell       *async_wait;     /* (owned) (nullable) source of the first future a running handler awaits asynchronously */
   PykkaMessage    *current;        /* (nullable) a cancellable ask whose handler runs (or is suspended) */
+  PykkaMessage    *kill;           /* (owned) (nullable) the KILL of pykka_cell_kill(), handled before the mailbox; set under the cell's mutex */
   /* Set once, under the cell's mutex */
   GError          *death;          /* (owned) (nullable) why a failed actor died */
   PykkaFuture     *started;        /* (owned) (nullable) the start outcome, made when asked for */
@@ -179,7 +180,7 @@ pykka_cell_snapshot (PykkaCell         *self,
   g_mutex_lock (&self->mutex);
   snapshot->type = self->type;
   snapshot->length = self->length;
-  if (self->state == PYKKA_CELL_STOPPING)
+  if (self->state == PYKKA_CELL_STOPPING || self->state == PYKKA_CELL_KILLING)
     snapshot->state = "stopping";
   else if (self->running)
     snapshot->state = "running";
@@ -269,6 +270,7 @@ pykka_cell_unref (PykkaCell *self)
       g_clear_pointer (&self->susp->async_wait, pykka_cell_unref);
       g_clear_error (&self->susp->death);
       g_clear_object (&self->susp->started);
+      g_clear_pointer (&self->susp->kill, pykka_message_free);
       g_free (self->susp);
     }
   while (self->head != NULL)
@@ -534,7 +536,7 @@ cell_begin_stopping (PykkaCell  *self,
   gboolean stopping = FALSE;
 
   g_mutex_lock (&self->mutex);
-  if (self->state == PYKKA_CELL_RUNNING)
+  if (self->state == PYKKA_CELL_RUNNING || self->state == PYKKA_CELL_KILLING)
     {
       g_atomic_int_set ((gint *) &self->state, PYKKA_CELL_STOPPING);
       self->went_stopping = stopping = TRUE;
@@ -790,7 +792,7 @@ pykka_cell_push (PykkaCell    *self,
   g_mutex_lock (&self->mutex);
   /* A stopping actor is dead to senders; a stop waits for its death. */
   if (!state_takes_mail (self->state) ||
-      (self->state == PYKKA_CELL_STOPPING && m->kind != PYKKA_MESSAGE_STOP))
+      (self->state >= PYKKA_CELL_KILLING && m->kind != PYKKA_MESSAGE_STOP))
     {
       g_mutex_unlock (&self->mutex);
       return FALSE;
@@ -804,6 +806,71 @@ pykka_cell_push (PykkaCell    *self,
   if (schedule)
     pykka_scheduler_enqueue (self->link.scheduler, self);
   return TRUE;
+}
+
+/*
+ * pykka_cell_kill:
+ *
+ * A stop that jumps the queue (Pykka's reaction to a BaseException in a
+ * handler): RUNNING -> KILLING, and a KILL message that the turn handles
+ * before any other, even one it has already taken from the mailbox; so
+ * the actor stops once the handler it runs, if any, returns (a suspended
+ * handler finishes its wait first). Then on_stop runs and every message
+ * still queued is answered as dead, with @reason as the death reason. A
+ * handler that fails while the actor is KILLING fails nothing further:
+ * its asker gets ACTOR_DEAD, and no on_failure runs. Only stops are
+ * taken from now on.
+ *
+ * Returns: FALSE if the actor was not running (not started yet, already
+ *   killed, stopping or dead)
+ */
+gboolean
+pykka_cell_kill (PykkaCell    *self,
+                 const GError *reason)
+{
+  PykkaMessage *m = pykka_message_new (PYKKA_MESSAGE_KILL, NULL, NULL);
+  gboolean schedule = FALSE;
+
+  g_mutex_lock (&self->mutex);
+  if (self->state != PYKKA_CELL_RUNNING)
+    {
+      g_mutex_unlock (&self->mutex);
+      pykka_message_free (m);
+      return FALSE;
+    }
+  g_atomic_int_set ((gint *) &self->state, PYKKA_CELL_KILLING);
+  if (cell_susp_locked (self)->death == NULL)
+    self->susp->death = reason != NULL ? g_error_copy (reason)
+                                       : g_error_new_literal (PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD,
+                                                              /* Translators: why an actor died. */
+                                                              P_("killed"));
+  self->susp->kill = m;
+  if (!self->scheduled && !self->parked)
+    schedule = self->scheduled = TRUE;
+  g_mutex_unlock (&self->mutex);
+
+  if (schedule)
+    pykka_scheduler_enqueue (self->link.scheduler, self);
+  return TRUE;
+}
+
+static inline gboolean
+cell_is_killing (PykkaCell *self)
+{
+  return G_UNLIKELY (g_atomic_int_get ((gint *) &self->state) == PYKKA_CELL_KILLING);
+}
+
+/* The KILL message, once, if the actor is being killed. */
+static PykkaMessage *
+cell_take_kill (PykkaCell *self)
+{
+  PykkaMessage *m = NULL;
+
+  g_mutex_lock (&self->mutex);
+  if (self->susp != NULL)
+    m = g_steal_pointer (&self->susp->kill);
+  g_mutex_unlock (&self->mutex);
+  return m;
 }
 
 /* Something a suspended cell waits for happened: give it a turn. */
@@ -1104,7 +1171,7 @@ cell_answer_dead_with (PykkaCell    *self,
 {
   if (m->reply != NULL)
     {
-      if (m->kind == PYKKA_MESSAGE_STOP)
+      if (m->kind == PYKKA_MESSAGE_STOP || m->kind == PYKKA_MESSAGE_KILL)
         {
           GValue no = G_VALUE_INIT;
 
@@ -1138,7 +1205,8 @@ cell_answer_all_dead (PykkaCell    *self,
     {
       PykkaMessage *next = m->next;
 
-      if (reason == NULL && m->reply != NULL && m->kind != PYKKA_MESSAGE_STOP)
+      if (reason == NULL && m->reply != NULL &&
+          m->kind != PYKKA_MESSAGE_STOP && m->kind != PYKKA_MESSAGE_KILL)
         reason = dead = pykka_cell_dead_error (self);
       cell_answer_dead_with (self, m, reason);
       m = next;
@@ -1160,6 +1228,12 @@ cell_die_locked (PykkaCell     *self,
   m = g_steal_pointer (&self->head);
   self->tail = NULL;
   self->length = 0;
+  if (self->susp != NULL && self->susp->kill != NULL)
+    {
+      /* Killed, then dead otherwise (orphaned) before the kill ran. */
+      self->susp->kill->next = m;
+      m = g_steal_pointer (&self->susp->kill);
+    }
   *actor = g_steal_pointer (&self->actor);
   return m;
 }
@@ -1332,7 +1406,16 @@ cell_finish_suspension (PykkaCell  *self,
   /* What the binding still waited for belongs to the suspension. */
   pykka_cell_drop_resumes (self);
 
-  if (reply != NULL)
+  if (error != NULL && cell_is_killing (self))
+    {
+      /* Failed as the actor is being killed: see cell_answer_error(). */
+      if (reply != NULL)
+        {
+          pykka_promise_take_error (reply, pykka_cell_dead_error (self));
+          pykka_promise_unref (reply);
+        }
+    }
+  else if (reply != NULL)
     {
       if (error != NULL)
         PYKKA_INFO ("Error returned to the asker of %s: %s", g_type_name (self->type), error->message);
@@ -1344,14 +1427,21 @@ cell_finish_suspension (PykkaCell  *self,
 }
 
 /* A handler failed (takes @error): its asker gets the error; the error
- * of a tell fails the actor. */
+ * of a tell fails the actor. Once the actor is being killed, the asker
+ * gets ACTOR_DEAD and a tell fails nothing further. */
 static void
 cell_answer_error (PykkaCell    *self,
                    PykkaActor   *actor,
                    PykkaMessage *m,
                    GError       *error)
 {
-  if (m->reply != NULL)
+  if (cell_is_killing (self))
+    {
+      g_error_free (error);
+      if (m->reply != NULL)
+        pykka_promise_take_error (m->reply, pykka_cell_dead_error (self));
+    }
+  else if (m->reply != NULL)
     {
       PYKKA_INFO ("Error returned to the asker of %s: %s", g_type_name (self->type), error->message);
       pykka_promise_take_error (m->reply, error);
@@ -1463,6 +1553,7 @@ handle_message (PykkaCell    *self,
       break;
 
     case PYKKA_MESSAGE_STOP:
+    case PYKKA_MESSAGE_KILL:
       cell_begin_stopping (self, actor);
       ok = PYKKA_ACTOR_GET_CLASS (actor)->on_stop (actor, &error);
       if (!normalize_outcome (self, ok, &error, "on_stop"))
@@ -1472,6 +1563,7 @@ handle_message (PykkaCell    *self,
           g_message ("on_stop of actor %s failed: %s", who, error->message);
           g_error_free (error);
         }
+      /* (A kill's reason is the death reason already.) */
       cell_die (self, NULL);
       if (m->reply != NULL)
         {
@@ -1534,7 +1626,8 @@ cell_end_turn_locked (PykkaCell *self)
       requeue = FALSE;
     }
   else
-    requeue = self->wake_pending || (self->head != NULL && state_takes_mail (self->state));
+    requeue = self->wake_pending || (self->head != NULL && state_takes_mail (self->state)) ||
+              (self->susp != NULL && self->susp->kill != NULL);
   self->wake_pending = FALSE;
   self->scheduled = requeue;
   return requeue;
@@ -1584,10 +1677,10 @@ pykka_cell_run_turn (PykkaCell *self,
   for (;;)
     {
       /* A dead cell answers what is left at once, whatever the budget. */
-      while (batch.head != NULL &&
+      while ((batch.head != NULL || cell_is_killing (self)) &&
              ((used < budget && !cell_has_suspended_handler (self)) || self->actor == NULL))
         {
-          PykkaMessage *m;
+          PykkaMessage *m = NULL;
 
           if (G_UNLIKELY (deadline != 0) && used > 0 && self->actor != NULL &&
               g_get_monotonic_time () >= deadline)
@@ -1595,7 +1688,15 @@ pykka_cell_run_turn (PykkaCell *self,
               budget = used;  /* the rest waits for the next turn */
               break;
             }
-          m = batch_pop (&batch);
+          /* A kill goes before what this turn took already. */
+          if (cell_is_killing (self))
+            m = cell_take_kill (self);
+          if (m == NULL)
+            {
+              if (batch.head == NULL)
+                break;
+              m = batch_pop (&batch);
+            }
           used++;
           if (self->link.stackful && self->actor != NULL)
             {

@@ -51,6 +51,7 @@ typedef enum
   PYKKA_MESSAGE_START,
   PYKKA_MESSAGE_USER,
   PYKKA_MESSAGE_STOP,
+  PYKKA_MESSAGE_KILL,   /* a stop that jumped the queue: pykka_cell_kill() */
 } PykkaMessageKind;
 
 typedef struct _PykkaMessageCancel PykkaMessageCancel;
@@ -66,13 +67,15 @@ struct _PykkaMessage
 
 /* The life of an actor: NEW -> STARTING -> RUNNING -> STOPPING ->
  * STOPPED, each step under the cell's mutex. STARTING accepts messages
- * (they queue behind the start); STOPPING only stops (answered at death):
- * a stopping actor is unregistered and not alive, as in Pykka. */
+ * (they queue behind the start); KILLING and STOPPING only stops
+ * (answered at death): such an actor is not alive, and a stopping one is
+ * unregistered, as in Pykka. */
 typedef enum
 {
   PYKKA_CELL_NEW,       /* constructed, not started */
   PYKKA_CELL_STARTING,  /* pykka_actor_start() runs: START is first in the mailbox */
   PYKKA_CELL_RUNNING,   /* scheduled: takes messages */
+  PYKKA_CELL_KILLING,   /* pykka_cell_kill(): the kill comes before any other message; only stops are taken */
   PYKKA_CELL_STOPPING,  /* on_stop or on_failure runs */
   PYKKA_CELL_STOPPED,   /* dead: accepts nothing, ever again */
 } PykkaCellState;
@@ -220,6 +223,8 @@ gboolean        pykka_cell_push         (PykkaCell      *self,
                                          PykkaMessage   *message);
 void            pykka_cell_wake         (PykkaCell      *self);
 gboolean        pykka_cell_is_alive     (PykkaCell      *self);
+gboolean        pykka_cell_kill         (PykkaCell      *self,
+                                         const GError   *reason);
 gboolean        pykka_cell_start        (PykkaCell      *self,
                                          PykkaActor     *actor,
                                          GMainContext   *context,

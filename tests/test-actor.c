@@ -575,6 +575,112 @@ test_stop_all_waits_for_stopping (void)
   g_assert_true (g_value_get_boolean (pykka_future_get (stopped, TEST_TIMEOUT_MSEC, &error)));
 }
 
+static void
+test_kill_jumps_queue (void)
+{
+  TestRecord *r;
+  g_autoptr(PykkaActorRef) ref = test_start (0, test_record_int, NULL, &r);
+  g_autoptr(PykkaFuture) first = NULL;
+  g_autoptr(PykkaFuture) second = NULL;
+  g_autoptr(PykkaFuture) stopped = NULL;
+  g_autoptr(GError) error = NULL;
+  GValue msg = G_VALUE_INIT;
+
+  g_test_summary ("pykka_actor_ref_kill() jumps the queue: nothing queued is handled, on_stop runs, "
+                  "queued asks fail with ACTOR_DEAD \"killed\", later tells fail at once, a later stop "
+                  "reports FALSE; a second kill does nothing");
+
+  /* Nothing runs until the default context is iterated. */
+  first = test_ask_int (ref, 1);
+  second = test_ask_int (ref, 2);
+  g_assert_true (pykka_actor_ref_kill (ref));
+  g_assert_false (pykka_actor_ref_kill (ref));
+  g_assert_false (pykka_actor_ref_tell (ref, test_value_int (&msg, 3), &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_clear_error (&error);
+  stopped = pykka_actor_ref_stop (ref);
+
+  g_assert_null (pykka_future_get (first, TEST_TIMEOUT_MSEC, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_assert_nonnull (strstr (error->message, "killed"));
+  g_clear_error (&error);
+  g_assert_null (pykka_future_get (second, TEST_TIMEOUT_MSEC, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_clear_error (&error);
+  g_assert_false (g_value_get_boolean (pykka_future_get (stopped, TEST_TIMEOUT_MSEC, &error)));
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (r->ints->len, ==, 0);
+  g_assert_cmpint (r->n_stopped, ==, 1);
+  g_assert_cmpint (r->n_failures, ==, 0);
+  g_assert_false (pykka_actor_ref_is_alive (ref));
+  {
+    g_autoptr(GError) death = pykka_actor_ref_dup_death_reason (ref);
+
+    g_assert_error (death, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  }
+  test_record_free (r);
+}
+
+static gboolean
+kill_self_and_fail (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  g_autoptr(GError) reason = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "stopped by SystemExit");
+
+  test_record_int (self, message, reply, error);
+  g_value_unset (reply);
+  g_assert_true (pykka_actor_kill (PYKKA_ACTOR (self), reason));
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "the handler's own failure");
+  return FALSE;
+}
+
+static void
+test_kill_from_failing_handler (gconstpointer data)
+{
+  gboolean ask = GPOINTER_TO_INT (data);
+  TestRecord *r;
+  g_autoptr(PykkaActorRef) ref = test_start (0, kill_self_and_fail, NULL, &r);
+  g_autoptr(PykkaFuture) failing = NULL;
+  g_autoptr(PykkaFuture) queued = NULL;
+  g_autoptr(PykkaFuture) stopped = NULL;
+  g_autoptr(GError) error = NULL;
+  GValue msg = G_VALUE_INIT;
+
+  g_test_summary ("A handler that kills its actor and then fails: no on_failure, on_stop runs; the "
+                  "asker gets ACTOR_DEAD with the kill's reason, not the handler's error; what was "
+                  "queued behind fails with ACTOR_DEAD");
+
+  if (ask)
+    failing = test_ask_int (ref, 1);
+  else
+    test_tell_int (ref, 1);
+  queued = test_ask_int (ref, 2);
+  stopped = pykka_actor_ref_stop (ref);
+
+  g_assert_false (g_value_get_boolean (pykka_future_get (stopped, TEST_TIMEOUT_MSEC, &error)));
+  g_assert_no_error (error);
+  if (ask)
+    {
+      g_assert_null (pykka_future_get (failing, 0, &error));
+      g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+      g_assert_nonnull (strstr (error->message, "stopped by SystemExit"));
+      g_clear_error (&error);
+    }
+  g_assert_null (pykka_future_get (queued, 0, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_clear_error (&error);
+  g_assert_cmpuint (r->ints->len, ==, 1);
+  g_assert_cmpint (r->n_failures, ==, 0);
+  g_assert_cmpint (r->n_stopped, ==, 1);
+  {
+    g_autoptr(GError) death = pykka_actor_ref_dup_death_reason (ref);
+
+    g_assert_error (death, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  }
+  g_value_unset (&msg);
+  test_record_free (r);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -597,6 +703,9 @@ main (int argc, char *argv[])
   g_test_add_func ("/Pykka/Actor/stop-from-inside", test_stop_from_inside);
   g_test_add_func ("/Pykka/Actor/last-hooks-after-unregister", test_last_hooks_after_unregister);
   g_test_add_func ("/Pykka/Actor/stop-all-waits-for-stopping", test_stop_all_waits_for_stopping);
+  g_test_add_func ("/Pykka/Actor/kill-jumps-queue", test_kill_jumps_queue);
+  g_test_add_data_func ("/Pykka/Actor/kill-from-failing-handler/ask", GINT_TO_POINTER (TRUE), test_kill_from_failing_handler);
+  g_test_add_data_func ("/Pykka/Actor/kill-from-failing-handler/tell", GINT_TO_POINTER (FALSE), test_kill_from_failing_handler);
 
   return g_test_run ();
 }

@@ -89,6 +89,26 @@ run_handler (PyObject *actor,
   return value;
 }
 
+/* A handler raised a BaseException that is not an Exception (SystemExit,
+ * KeyboardInterrupt, GeneratorExit, ...): Pykka stops the actor at once
+ * and every other actor. The override's on_base_exception(actor, exc)
+ * (an attribute of this module) does it; it must not raise. */
+static void
+handler_raised_base_exception (PyObject *module,
+                               PyObject *actor,
+                               PyObject *exc)
+{
+  PyObject *hook, *result = NULL;
+
+  hook = PyObject_GetAttrString (module, "on_base_exception");
+  if (hook != NULL)
+    result = PyObject_CallFunctionObjArgs (hook, actor, exc, NULL);
+  if (result == NULL)
+    PyErr_WriteUnraisable (actor);
+  Py_XDECREF (result);
+  Py_XDECREF (hook);
+}
+
 /* _Worker.run(actor, message): the body of every worker greenlet. Started
  * and switched into by the on_receive vfunc with (actor, message); hands
  * the handler's value straight back (no tuple), a _Failure if it raised,
@@ -126,8 +146,12 @@ worker_run (PyObject        *module,
       if (!ok)
         {
           /* Any exception, GreenletExit and every other BaseException
-           * included, is the handler's failure: the worker lives on. */
+           * included, is the handler's failure: the worker lives on. A
+           * BaseException that is not an Exception also kills the actor
+           * (and stops all the others), as in Pykka. */
           value = fetch_exception ();
+          if (value != NULL && !PyObject_TypeCheck (value, (PyTypeObject *) PyExc_Exception))
+            handler_raised_base_exception (module, actor, value);
         }
       Py_CLEAR (actor);
       Py_CLEAR (message);

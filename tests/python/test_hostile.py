@@ -150,49 +150,91 @@ class TestSlots:
 # F3 and the other BaseExceptions raised by handlers
 
 
+class Watcher(Pykka.Actor):
+    """Records its on_stop, to see that a BaseException stops all actors."""
+
+    def __init__(self, record):
+        super().__init__()
+        self.record = record
+
+    def on_stop(self):
+        self.record.append('stopped')
+
+
+def assert_all_stopped(*refs):
+    iterate_until(lambda: not any(ref.is_alive() for ref in refs))
+    iterate_until(lambda: not Pykka.ActorRegistry.get_all())
+
+
 class TestBaseExceptionsInHandlers:
+    # Issue 14.1: as in Pykka, a BaseException that is not an Exception
+    # kills the actor whose handler raised it (on_stop, not on_failure)
+    # and stops every other actor; its asker gets ActorDeadError (Pykka's
+    # would get nothing). The thread and the runtime go on.
+
     @pytest.mark.parametrize('suspend', [False, True], ids=['direct', 'suspended'])
     @pytest.mark.parametrize('index', range(5), ids=BASE_IDS)
-    def test_asker_gets_the_exception_and_the_thread_goes_on(self, index, suspend):
+    def test_asker_gets_actor_dead_and_every_actor_stops(self, index, suspend):
+        exc = base_exceptions()[index]
+        record = []
+        watcher = Watcher.start(record)
         helper = Echo.start()
         ref = Raiser.start(helper)
-        for _ in range(3):
-            exc = base_exceptions()[index]
-            message = ('suspend', exc) if suspend else exc
-            with pytest.raises(type(exc)) as info:
-                ref.ask(message, timeout=TIMEOUT)
-            assert info.value is exc
-            future = ref.ask(message, block=False)
-            with pytest.raises(type(exc)):
-                future.get(TIMEOUT)
-            assert_thread_still_serves(ref)
-        assert ref.is_alive()
+        with pytest.raises(Pykka.ActorDeadError) as info:
+            ref.ask(('suspend', exc) if suspend else exc, timeout=TIMEOUT)
+        assert type(exc).__name__ in info.value.detail
+        assert_all_stopped(ref, helper, watcher)
+        assert record == ['stopped']
+        with pytest.raises(Pykka.ActorDeadError):
+            ref.tell('late')
+        assert_thread_still_serves(Echo.start())
 
     @pytest.mark.parametrize('index', range(5), ids=BASE_IDS)
-    def test_own_thread_actor_goes_on(self, index):
-        helper = ThreadedEcho.start()
-        ref = ThreadedRaiser.start(helper)
-        for suspend in (False, True, False):
+    def test_own_thread_actor_is_killed_and_the_process_goes_on(self, index):
+        for suspend in (False, True):
+            helper = ThreadedEcho.start()
+            ref = ThreadedRaiser.start(helper)
             exc = base_exceptions()[index]
-            with pytest.raises(type(exc)) as info:
+            with pytest.raises(Pykka.ActorDeadError):
                 ref.ask(('suspend', exc) if suspend else exc, timeout=TIMEOUT)
-            assert info.value is exc
-            assert ref.ask('ping', timeout=TIMEOUT) == 'ping'
+            assert_all_stopped(ref, helper)
+            fresh = ThreadedEcho.start()
+            assert fresh.ask('ping', timeout=TIMEOUT) == 'ping'
+            fresh.stop(timeout=TIMEOUT)
 
     @pytest.mark.parametrize('index', range(5), ids=BASE_IDS)
-    def test_told_exception_fails_only_its_actor(self, index):
+    def test_told_base_exception_runs_on_stop_not_on_failure(self, index):
         exc = base_exceptions()[index]
         record = []
 
         class Recording(Raiser):
             def on_failure(self, exception_type, exception_value, traceback):
-                record.append(exception_value)
+                record.append(('failure', exception_value))
+
+            def on_stop(self):
+                record.append('on_stop')
 
         ref = Recording.start()
+        queued = []
         ref.tell(exc)
-        iterate_until(lambda: not ref.is_alive())
-        assert record == [exc]
+        queued.append(ref.ask('queued', block=False))
+        assert_all_stopped(ref)
+        assert record == ['on_stop']
+        with pytest.raises(Pykka.ActorDeadError):
+            queued[0].get(TIMEOUT)
         assert_thread_still_serves(Echo.start())
+
+    def test_an_exception_still_goes_to_the_asker_only(self):
+        helper = Echo.start()
+        ref = Raiser.start(helper)
+        exc = ValueError('an Exception, not a BaseException')
+        for message in (exc, ('suspend', exc)):
+            with pytest.raises(ValueError) as info:
+                ref.ask(message, timeout=TIMEOUT)
+            assert info.value is exc
+        assert ref.is_alive() and helper.is_alive()
+        ref.stop(timeout=TIMEOUT)
+        helper.stop(timeout=TIMEOUT)
 
 
 # ---------------------------------------------------------------------------
@@ -240,25 +282,39 @@ def assert_actor_goes_on(ref, event):
 
 
 class TestGreenletOperations:
-    @pytest.mark.parametrize('exc', [ValueError('thrown'), greenlet.GreenletExit('killed'),
-                                     KeyboardInterrupt(), CustomBase('thrown')],
-                             ids=['ValueError', 'GreenletExit', 'KeyboardInterrupt', 'CustomBase'])
-    def test_throw_ends_the_handler_with_the_exception(self, exc):
+    def test_throw_ends_the_handler_with_the_exception(self):
         event = Pykka.Event()
         ref, future, worker = suspended_worker(event)
+        exc = ValueError('thrown')
         worker.throw(exc)
-        with pytest.raises(type(exc)) as info:
+        with pytest.raises(ValueError) as info:
             future.get(TIMEOUT)
         assert info.value is exc
         assert_actor_goes_on(ref, event)
 
-    def test_kill_with_a_bare_throw(self):
+    @pytest.mark.parametrize('exc', [greenlet.GreenletExit('killed'), KeyboardInterrupt(),
+                                     CustomBase('thrown'), None],
+                             ids=['GreenletExit', 'KeyboardInterrupt', 'CustomBase', 'bare'])
+    def test_throwing_a_base_exception_kills_the_actor(self, exc):
+        # The handler ends with a BaseException that is not an Exception (a
+        # bare throw() is GreenletExit): as raised by the handler itself,
+        # it kills the actor and stops the others (issue 14.1); the
+        # abandoned wait resumes nothing.
+        from pykka_glib import _speedups
+
         event = Pykka.Event()
         ref, future, worker = suspended_worker(event)
-        worker.throw()
-        with pytest.raises(greenlet.GreenletExit):
+        if exc is None:
+            worker.throw()
+        else:
+            worker.throw(exc)
+        with pytest.raises(Pykka.ActorDeadError):
             future.get(TIMEOUT)
-        assert_actor_goes_on(ref, event)
+        assert_all_stopped(ref)
+        event.set()
+        drain()
+        iterate_until(lambda: _speedups.n_waiters() == 0)
+        assert_thread_still_serves(Echo.start())
 
     def test_throw_from_another_greenlet(self):
         event = Pykka.Event()

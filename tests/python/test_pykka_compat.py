@@ -531,3 +531,118 @@ def test_importlib_finds_no_pykka_of_ours():
     spec = importlib.util.find_spec('pykka')
     if spec is not None:
         assert spec.origin == os.path.join(PYKKA_DIST, 'pykka', '__init__.py')
+
+
+# 1. A BaseException that is not an Exception, raised by a handler: as in
+# Pykka, the actor stops at once (on_stop, not on_failure), every other
+# actor stops too; the asker gets ActorDeadError (Pykka's gets no answer).
+
+class BaseExceptionActor(Pykka.ThreadingActor):
+    def __init__(self, seen):
+        super().__init__()
+        self.seen = seen
+
+    def on_receive(self, message):
+        if message == 'wait then raise':
+            blocker = Pykka.Future()
+            blocker.set(1)
+            blocker.get(timeout=TIMEOUT)
+            raise SystemExit(7)
+        if isinstance(message, type) and issubclass(message, BaseException):
+            raise message()
+        self.seen.append(message)
+        return message
+
+    def on_stop(self):
+        self.seen.append('on_stop')
+
+    def on_failure(self, *exc_info):
+        self.seen.append('on_failure')
+
+
+class Bystander(Pykka.Actor):
+    def __init__(self, seen):
+        super().__init__()
+        self.seen = seen
+
+    def on_stop(self):
+        self.seen.append('bystander on_stop')
+
+
+def _wait_until(predicate):
+    # Iterates the default context: the bystander runs on it.
+    context = GLib.MainContext.default()
+    for _ in range(int(TIMEOUT * 100)):
+        if predicate():
+            return True
+        while context.iteration(False):
+            pass
+        time.sleep(0.01)
+    return predicate()
+
+
+@pytest.mark.parametrize('exc_class', [SystemExit, KeyboardInterrupt, GeneratorExit])
+def test_base_exception_in_told_handler_stops_all_actors(exc_class):
+    seen, other = [], []
+    ref = BaseExceptionActor.start(seen)
+    bystander = Bystander.start(other)
+    assert len(Pykka.ActorRegistry.get_all()) == 2
+    ref.tell(exc_class)
+    assert ref.actor_stopped.wait(TIMEOUT)
+    assert _wait_until(lambda: not Pykka.ActorRegistry.get_all())
+    assert _wait_until(lambda: not bystander.is_alive())
+    # on_stop, not on_failure; the bystander stopped too (on_stop ran).
+    assert _wait_until(lambda: 'on_stop' in seen)
+    assert 'on_failure' not in seen
+    assert _wait_until(lambda: other == ['bystander on_stop'])
+
+
+def test_base_exception_in_asked_handler_kills_and_answers_dead():
+    seen = []
+    ref = BaseExceptionActor.start(seen)
+    asked = ref.ask(SystemExit, block=False)
+    queued = ref.ask('queued', block=False)
+    with pytest.raises(Pykka.ActorDeadError):
+        asked.get(timeout=TIMEOUT)
+    # What was queued behind is not handled: it fails too.
+    with pytest.raises(Pykka.ActorDeadError):
+        queued.get(timeout=TIMEOUT)
+    assert ref.actor_stopped.wait(TIMEOUT)
+    assert not ref.is_alive()
+    assert _wait_until(lambda: 'on_stop' in seen)
+    assert seen == ['on_stop']
+    with pytest.raises(Pykka.ActorDeadError):
+        ref.tell('late')
+
+
+def test_base_exception_after_a_suspension_kills_too():
+    seen = []
+    ref = BaseExceptionActor.start(seen)
+    with pytest.raises(Pykka.ActorDeadError):
+        ref.ask('wait then raise', timeout=TIMEOUT)
+    assert ref.actor_stopped.wait(TIMEOUT)
+    assert _wait_until(lambda: 'on_stop' in seen)
+    assert 'on_failure' not in seen
+
+
+def test_base_exception_is_not_logged_as_returned_to_caller(caplog):
+    seen = []
+    with caplog.at_level(logging.DEBUG, logger='pykka'):
+        ref = BaseExceptionActor.start(seen)
+        with pytest.raises(Pykka.ActorDeadError):
+            ref.ask(SystemExit, timeout=TIMEOUT)
+        assert ref.actor_stopped.wait(TIMEOUT)
+    assert not [r for r in caplog.records if r.getMessage().startswith('Exception returned')]
+    assert [r for r in caplog.records
+            if r.levelno == logging.DEBUG and r.getMessage().startswith('SystemExit()')
+            and r.getMessage().endswith('Stopping all actors.')]
+
+
+def test_exception_still_goes_to_the_asker_and_the_actor_lives():
+    seen = []
+    ref = BaseExceptionActor.start(seen)
+    with pytest.raises(ValueError):
+        ref.ask(ValueError, timeout=TIMEOUT)
+    assert ref.is_alive()
+    assert ref.ask('still here', timeout=TIMEOUT) == 'still here'
+    ref.stop()

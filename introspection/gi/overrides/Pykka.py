@@ -132,6 +132,7 @@ _c_ref_dup_actor = Pykka.ActorRef.dup_actor
 _c_ref_is_alive = Pykka.ActorRef.is_alive
 _c_future_is_done = Pykka.Future.is_done
 _c_actor_get_use_own_thread = Pykka.Actor.get_use_own_thread
+_c_actor_kill = Pykka.Actor.kill
 _c_actor_get_context = Pykka.Actor.get_context
 _c_actor_get_actor_ref = Pykka.Actor.get_actor_ref
 _c_get_urn_of_actor = Pykka.Actor.get_urn
@@ -325,7 +326,9 @@ class _Failure:
 
     def __init__(self, exc):
         self.exc = exc
-        if logger.isEnabledFor(logging.INFO):
+        # (A BaseException that is not an Exception kills the actor: see
+        # _on_base_exception.)
+        if logger.isEnabledFor(logging.INFO) and isinstance(exc, Exception):
             _log_returned(exc)
 
 
@@ -1166,6 +1169,31 @@ def _on_failure(actor, exc):
         logger.error('Unhandled exception in %s.on_failure:', actor, exc_info=True)
     finally:
         actor._pykka_release_thread()
+
+
+def _on_base_exception(actor, exc):
+    """A handler of @actor raised @exc, a BaseException that is not an
+    Exception (SystemExit, KeyboardInterrupt, GeneratorExit...). As in
+    Pykka, the actor stops at once (on_stop runs, on_failure does not;
+    what is queued fails with ActorDeadError) and so does every other
+    actor. Unlike Pykka, whose asker never gets an answer, the asker of
+    that message gets ActorDeadError: a reply is never lost here."""
+    try:
+        logger.debug('%r in %s. Stopping all actors.', exc, actor)
+    except Exception:
+        pass
+    reason = GLib.Error.new_literal(Pykka.error_quark(),
+                                    'its handler raised %s' % _speedups.exception_text(exc),
+                                    Pykka.Error.ACTOR_DEAD)
+    _c_actor_kill(actor, reason)
+    for ref in reversed(Registry.get_all()):
+        try:
+            ref.stop(block=False)
+        except Exception:
+            pass
+
+
+_speedups.on_base_exception = _on_base_exception
 
 
 # ---------------------------------------------------------------------------
