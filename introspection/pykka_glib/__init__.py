@@ -19,6 +19,10 @@ override module. ``pykka_glib.Actor`` is ``Pykka.Actor``.
 ``import pykka_glib as pykka`` (or ``import pykka_glib.compat as
 pykka``) gives Pykka's public names, so that a Pykka program runs by
 changing only its import: see ``pykka_glib.compat``.
+
+The package is typed (``py.typed``, with stubs next to the modules):
+typed code imports its actors, refs, proxies and futures from here, and
+types its proxies with ``pykka_glib.typing``.
 """
 
 import pkgutil
@@ -32,7 +36,8 @@ __all__ = ['Actor', 'ThreadingActor', 'ActorDeadError', 'ActorProxy', 'ActorRef'
            'get_all', 'traversable']
 
 # Also there, not in __all__ (``from pykka_glib import *`` leaves them).
-_COMPAT_EXTRA = ('messages', 'debug', '__version__')
+# ``typing`` is a submodule too (Pykka 4's ``pykka.typing``).
+_COMPAT_EXTRA = ('messages', 'debug', 'typing', 'Event', '__version__')
 
 
 def __getattr__(name):

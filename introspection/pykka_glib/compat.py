@@ -12,8 +12,9 @@ Every name is the PyGObject override's (``gi.repository.Pykka``):
 ``Actor`` and ``ThreadingActor``, ``ActorRef``, ``ActorProxy`` and
 ``CallableProxy``, ``traversable``, ``Future`` and ``ThreadingFuture``,
 ``get_all``, ``ActorRegistry``, ``Timeout``, ``ActorDeadError``, the
-``messages`` module (``ProxyCall``, ``ProxyGetAttr``, ``ProxySetAttr``)
-and ``debug.log_thread_tracebacks``. What still differs from Pykka, and
+``messages`` module (``ProxyCall``, ``ProxyGetAttr``, ``ProxySetAttr``),
+``debug.log_thread_tracebacks`` and Pykka 4's ``typing`` helpers
+(``pykka_glib.typing``); ``Event`` is pykka-glib's, not Pykka's. What still differs from Pykka, and
 why, is in the guide "Coming from Pykka".
 """
 
@@ -30,6 +31,7 @@ _gi.require_version('Pykka', '1.0')
 from gi.repository import Pykka as _Pykka  # noqa: E402
 
 from pykka_glib import messages  # noqa: E402
+from pykka_glib import typing  # noqa: E402
 
 Actor = _Pykka.Actor
 ActorDeadError = _Pykka.ActorDeadError
@@ -37,6 +39,7 @@ ActorProxy = _Pykka.ActorProxy
 ActorRef = _Pykka.ActorRef
 ActorRegistry = _Pykka.ActorRegistry
 CallableProxy = _Pykka.CallableProxy
+Event = _Pykka.Event
 Future = _Pykka.Future
 ThreadingActor = _Pykka.ThreadingActor
 ThreadingFuture = _Pykka.ThreadingFuture
@@ -67,6 +70,11 @@ debug = _types.ModuleType(__name__ + '.debug', 'Debug helpers (Pykka\'s pykka.de
 debug.log_thread_tracebacks = _log_thread_tracebacks
 debug.__all__ = ['log_thread_tracebacks']
 _sys.modules.setdefault(debug.__name__, debug)
+
+# Pykka 4's ``pykka.typing`` is ``pykka_glib.typing``; also reachable as
+# ``pykka.typing`` after ``import pykka_glib.compat as pykka``, and
+# importable as ``pykka_glib.compat.typing``.
+_sys.modules.setdefault(__name__ + '.typing', typing)
 
 __all__ = [
     'Actor',

@@ -456,6 +456,9 @@ class Future(Pykka.Future):
 
     _pykka_get_hook = None
 
+    # Future[int], as Pykka 4's Future is generic (pykka_glib's stubs type it)
+    __class_getitem__ = classmethod(types.GenericAlias)
+
     def _exception(self, exc):
         # @exc was made from a GError that carries no exception: every
         # get() of a completed future raises the same object.
@@ -676,6 +679,9 @@ _STOPPED_POLL_S = 0.02
 class ActorRef(Pykka.ActorRef):
     """The handle of an actor (Pykka's ``ActorRef``)."""
 
+    # ActorRef[MyActor], as in Pykka 4
+    __class_getitem__ = classmethod(types.GenericAlias)
+
     @property
     def actor_urn(self):
         """The actor's ``urn:uuid:`` identifier."""
@@ -821,6 +827,10 @@ class ActorProxy:
 
     actor_ref = None
 
+    # ActorProxy[MyActor], as in Pykka 4: a typed proxy class subclasses it
+    # (pykka_glib.typing)
+    __class_getitem__ = classmethod(types.GenericAlias)
+
     def __init__(self, actor_ref, attr_path=None):
         actor = _c_ref_dup_actor(actor_ref)
         if actor is None:
@@ -924,6 +934,8 @@ class CallableProxy:
     """A method of an actor, through a proxy (Pykka's ``CallableProxy``)."""
 
     __slots__ = ('actor_ref', '_attr_path')
+
+    __class_getitem__ = classmethod(types.GenericAlias)
 
     def __init__(self, actor_ref, attr_path):
         self.actor_ref = actor_ref
