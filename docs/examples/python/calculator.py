@@ -3,25 +3,22 @@
 """A counter used through a proxy (Pykka's quickstart Calculator): method
 calls and attribute reads give futures, attribute writes wait."""
 
-import gi
-
-gi.require_version('Pykka', '1.0')
-from gi.repository import Pykka  # noqa: E402
+import pykka_glib as pykka
 
 
-class Calculator(Pykka.Actor):
-    def __init__(self):
+class Calculator(pykka.Actor):
+    def __init__(self) -> None:
         super().__init__()
-        self.last_result = None
+        self.last_result = 0
 
-    def add(self, a, b=None):
+    def add(self, a: int, b: int | None = None) -> int:
         if b is not None:
             self.last_result = a + b
         else:
             self.last_result += a
         return self.last_result
 
-    def sub(self, a, b=None):
+    def sub(self, a: int, b: int | None = None) -> int:
         if b is not None:
             self.last_result = a - b
         else:
@@ -40,7 +37,10 @@ if __name__ == '__main__':
     proxy.add(3)
     print(proxy.last_result.get())     # 2
 
-    proxy.last_result = 17
+    # Writing a field waits until it is set. After `proxy.last_result = 17`
+    # mypy would take proxy.last_result for that int, not a future of it:
+    # typed code writes fields with setattr().
+    setattr(proxy, 'last_result', 17)
     print(proxy.last_result.get())     # 17
 
     proxy.stop()

@@ -1,13 +1,13 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # greeter.py: the smallest actor in Python, asked once and stopped.
-import gi
-gi.require_version("Pykka", "1.0")
-from gi.repository import Pykka
+from typing import Any
+
+import pykka_glib as pykka
 
 
-class Greeter(Pykka.Actor):
-    def on_receive(self, message):
+class Greeter(pykka.Actor):
+    def on_receive(self, message: Any) -> str:
         return f"Hi there, {message}!"
 
 

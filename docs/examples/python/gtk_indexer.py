@@ -16,18 +16,27 @@ work in progress, then the worker.
 
 With PYKKA_SCREENSHOT set, the self-test writes a PNG of the window there
 once Cancel has stopped the second run. Exits 77 when no display can be
-opened (the test suite runs it under xvfb-run)."""
+opened (the test suite runs it under xvfb-run).
+
+mypy --strict checks it: the actors' types come from pykka_glib; GTK,
+GLib and the rest of gi have no stubs, so mypy sees them as Any (and lets
+IndexedFile subclass GObject.Object, hence the flag below)."""
+# mypy: allow-subclassing-any
 
 import os
 import shutil
 import sys
 import tempfile
+from types import TracebackType
+from typing import Any, Callable
 
 import gi
 
 gi.require_version('Gtk', '4.0')
 gi.require_version('Pykka', '1.0')
 from gi.repository import GLib, GObject, Gio, Gtk, Pykka  # noqa: E402
+
+from pykka_glib import Actor, ActorRef, ActorRegistry, Future, ThreadingActor  # noqa: E402
 
 BATCH_SIZE = 20
 
@@ -36,28 +45,29 @@ class IndexedFile(GObject.Object):
     """One indexed file: made on the worker's thread, shown on the main
     thread, never changed."""
 
-    def __init__(self, name, size):
+    def __init__(self, name: str, size: int) -> None:
         super().__init__()
         self.name = name
         self.size = size
 
 
-class Indexer(Pykka.ThreadingActor):
+class Indexer(ThreadingActor):
     """The worker, on a thread of its own: told the view's ref first, then
     each ask with a directory indexes it, answering how many files it
     handed to the view."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
-        self.view = None
+        self.view: 'ActorRef[View] | None' = None
 
-    def on_receive(self, message):
-        if isinstance(message, Pykka.ActorRef):
+    def on_receive(self, message: Any) -> Any:
+        if isinstance(message, ActorRef):
             self.view = message
             return None
         return self.index(message)
 
-    def index(self, root):
+    def index(self, root: str) -> int:
+        assert self.view is not None
         # The ask's cancellable: Cancel in the window cancels it.
         cancellable = self.get_current_cancellable()
         paths = sorted(os.path.relpath(os.path.join(directory, name), root)
@@ -81,12 +91,12 @@ class Indexer(Pykka.ThreadingActor):
         return sent
 
 
-class View(Pykka.Actor):
+class View(Actor):
     """An actor of the main context: its handlers run on the main thread,
     as its widgets' signal handlers do; it alone changes the list and the
     progress bar."""
 
-    def __init__(self, indexer, directory):
+    def __init__(self, indexer: ActorRef[Indexer], directory: str) -> None:
         super().__init__()
         self.indexer = indexer
         self.directory = directory
@@ -95,13 +105,14 @@ class View(Pykka.Actor):
                                         valign=Gtk.Align.CENTER)
         self.button = Gtk.Button(label='Start')
         self.button.connect('clicked', self.clicked)
-        self.cancellable = None
+        self.cancellable: Any = None  # a Gio.Cancellable while a run goes on
         self.total = 0
         self.last_sent = 0
         self.last_cancelled = False
-        self.run_finished = None  # called after each run (the self-test)
+        # Called after each run (the self-test).
+        self.run_finished: Callable[[], None] | None = None
 
-    def on_receive(self, message):
+    def on_receive(self, message: Any) -> None:
         if isinstance(message, int):
             self.total = message
         else:
@@ -109,18 +120,18 @@ class View(Pykka.Actor):
             self.files.splice(self.files.get_n_items(), 0, message)
         self.show_progress()
 
-    def on_stop(self):
+    def on_stop(self) -> None:
         # Quitting midway: the worker sees it at its next file.
         if self.cancellable is not None:
             self.cancellable.cancel()
 
-    def show_progress(self):
+    def show_progress(self) -> None:
         n = self.files.get_n_items()
         prefix = 'Cancelled: ' if self.cancellable is None and self.last_cancelled else ''
         self.progress.set_text(f'{prefix}{n} of {self.total} files')
         self.progress.set_fraction(n / self.total if self.total else 0)
 
-    def clicked(self, button):
+    def clicked(self, button: Any) -> None:
         if self.cancellable is not None:
             self.cancellable.cancel()  # Cancel
             return
@@ -133,7 +144,7 @@ class View(Pykka.Actor):
         done = self.indexer.ask_cancellable(self.directory, self.cancellable)
         done.get_async(None, self.index_done)
 
-    def index_done(self, future, result):
+    def index_done(self, future: Future[int], result: Any) -> None:
         try:
             self.last_sent = future.get_finish(result)
         except GLib.Error:
@@ -146,16 +157,16 @@ class View(Pykka.Actor):
             self.run_finished()
 
 
-def setup_row(factory, item):
+def setup_row(factory: Any, item: Any) -> None:
     item.set_child(Gtk.Label(xalign=0))
 
 
-def bind_row(factory, item):
+def bind_row(factory: Any, item: Any) -> None:
     file = item.get_item()
     item.get_child().set_text(f'{file.name}  ({GLib.format_size(file.size)})')
 
 
-def build_window(app, directory):
+def build_window(app: Any, directory: str) -> tuple[Any, View]:
     indexer = Indexer.start()
     view = View(indexer, directory)
     # Started after the worker, so stopped before it at shutdown.
@@ -182,7 +193,7 @@ def build_window(app, directory):
     return window, view
 
 
-def save_screenshot(widget, path):
+def save_screenshot(widget: Any, path: str) -> None:
     # PyGObject 3.42 cannot hold a GskRenderNode (a fundamental type): the
     # node is made, rendered and saved through ctypes.
     import ctypes
@@ -191,7 +202,7 @@ def save_screenshot(widget, path):
     class Rect(ctypes.Structure):
         _fields_ = [('x', c_float), ('y', c_float), ('width', c_float), ('height', c_float)]
 
-    def address(obj):
+    def address(obj: Any) -> Any:
         return ctypes.pythonapi.PyCapsule_GetPointer(obj.__gpointer__, None)
 
     ctypes.pythonapi.PyCapsule_GetPointer.restype = c_void_p
@@ -228,7 +239,7 @@ class SelfTest:
     """Three runs over a temporary directory of 200 files: to the end,
     Cancel midway, quit midway."""
 
-    def __init__(self, app):
+    def __init__(self, app: Any) -> None:
         self.app = app
         # A failed check in a callback fails the test instead of hanging it.
         sys.excepthook = self.fail
@@ -243,15 +254,16 @@ class SelfTest:
                 self.n_files += 1
         self.run = 0
         self.ticks = 0
-        self.view = None
-        self.window = None
+        # Set by start().
+        self.view: View
+        self.window: Any
 
     @staticmethod
-    def fail(kind, value, traceback):
+    def fail(kind: type[BaseException], value: BaseException, traceback: TracebackType | None) -> None:
         sys.__excepthook__(kind, value, traceback)
         os._exit(1)
 
-    def start(self, window, view):
+    def start(self, window: Any, view: View) -> None:
         self.window, self.view = window, view
         view.files.connect('items-changed', self.items_changed)
         view.run_finished = self.run_finished
@@ -259,7 +271,7 @@ class SelfTest:
         print(f'# run 1: indexing {self.n_files} files to the end')
         view.button.emit('clicked')
 
-    def items_changed(self, files, position, removed, added):
+    def items_changed(self, files: Any, position: int, removed: int, added: int) -> None:
         n = files.get_n_items()
         # In a batch handler of the view: the worker waits for its answer,
         # so it sees the Cancel (or the quit) before its next batch.
@@ -269,7 +281,7 @@ class SelfTest:
         elif self.run == 3 and n >= self.n_files // 4:
             self.app.quit()
 
-    def run_finished(self):
+    def run_finished(self) -> None:
         view = self.view
         n = view.files.get_n_items()
         state = 'cancelled' if view.last_cancelled else 'finished'
@@ -286,7 +298,7 @@ class SelfTest:
             assert self.n_files // 4 <= n < self.n_files, n
             self.window.add_tick_callback(self.screenshot_tick)
 
-    def screenshot_tick(self, widget, clock):
+    def screenshot_tick(self, widget: Any, clock: Any) -> Any:
         # Two frames after the Cancel, the window is laid out and drawn.
         self.ticks += 1
         if self.ticks < 3:
@@ -298,7 +310,7 @@ class SelfTest:
         self.view.button.emit('clicked')
         return GLib.SOURCE_REMOVE
 
-    def check_end(self):
+    def check_end(self) -> None:
         assert self.run == 3, self.run
         n = self.view.files.get_n_items()
         cancelled = self.view.cancellable is not None and self.view.cancellable.is_cancelled()
@@ -312,7 +324,7 @@ class SelfTest:
         print('# self-test passed')
 
 
-def main(argv):
+def main(argv: list[str]) -> int:
     if not Gtk.init_check():
         print('SKIP: no display could be opened (run under xvfb-run)')
         return 77
@@ -324,16 +336,16 @@ def main(argv):
     test = SelfTest(app) if argv[1:2] == ['--self-test'] else None
     directory = test.root if test else (argv[1] if len(argv) > 1 else '/usr/share/doc')
 
-    def activate(app):
+    def activate(app: Any) -> None:
         window, view = build_window(app, directory)
         if test is not None:
             test.start(window, view)
 
     app.connect('activate', activate)
-    status = app.run(argv[:1])
+    status: int = app.run(argv[:1])
 
     # Every actor has stopped, even when the application quit midway.
-    assert Pykka.ActorRegistry.get_all() == []
+    assert ActorRegistry.get_all() == []
     if test is not None:
         test.check_end()
     return status

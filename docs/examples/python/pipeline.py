@@ -2,33 +2,31 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # pipeline.py: a handler that waits for another actor without blocking its
 # context, a ThreadingActor, a proxy, and exceptions that travel back.
-import gi
-gi.require_version("Pykka", "1.0")
-from gi.repository import Pykka
+import pykka_glib as pykka
 
 
-class Doubler(Pykka.ThreadingActor):
-    def on_receive(self, message):
+class Doubler(pykka.ThreadingActor):
+    def on_receive(self, message: int) -> int:
         return message * 2
 
 
-class Summer(Pykka.Actor):
-    def __init__(self, doubler):
+class Summer(pykka.Actor):
+    def __init__(self, doubler: pykka.ActorRef[Doubler]) -> None:
         super().__init__()
         self.doubler = doubler
 
-    def on_receive(self, message):
+    def on_receive(self, message: int) -> int:
         # Suspends this actor only; the other actors keep running.
-        doubled = self.doubler.ask(message)
+        doubled: int = self.doubler.ask(message)
         return message + doubled
 
 
-class Counter(Pykka.Actor):
-    def __init__(self):
+class Counter(pykka.Actor):
+    def __init__(self) -> None:
         super().__init__()
         self.count = 0
 
-    def increment(self, by=1):
+    def increment(self, by: int = 1) -> int:
         if by < 0:
             raise ValueError("cannot count down")
         self.count += by
@@ -47,4 +45,4 @@ try:
 except ValueError as error:
     print("failed:", error)  # failed: cannot count down
 
-Pykka.ActorRegistry.stop_all()
+pykka.ActorRegistry.stop_all()
