@@ -85,9 +85,9 @@ else:
     import gi
 
     gi.require_version('Pykka', '1.0')
-    from gi.repository import Pykka
+    from gi.repository import Pykka  # noqa: F401 (loads the override, which loads _actor)
 
-    _Members = Pykka.Actor
+    from pykka_glib._actor import Actor as _Members
 
 
 class ActorMemberMixin:
