@@ -37,6 +37,12 @@ def test_actor_with_proxy():
     assert lines.count('MainThread: new value') == 5
 
 
+def test_typed_proxy():
+    # Pykka 4's typed proxy (pykka_glib.typing); test_typing runs mypy on it.
+    assert run('typed_proxy.py') == ['pi is 3.14', 'area of radius 2: 12.56', 'total area: 43.96',
+                                     'doubled: 6.28', 'stopped: True']
+
+
 def test_cooperating_actors():
     lines = run('counter.py')
     urn = r'\(urn:uuid:[0-9a-f-]{36}\)'

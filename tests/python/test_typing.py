@@ -454,10 +454,3 @@ def test_typed_proxy_actor_members(proxy):
     assert proxy.stop().get(TIMEOUT) is None
     assert proxy.actor_ref.actor_stopped.wait(TIMEOUT)
 
-
-def test_typed_example_runs():
-    result = subprocess.run([PYTHON, os.path.join(EXAMPLES, 'typed_proxy.py')], env=python_env(),
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ['pi is 3.14', 'area of radius 2: 12.56', 'total area: 43.96',
-                                          'doubled: 6.28', 'stopped: True']
