@@ -92,6 +92,7 @@ class _ActorStopped(Protocol):
 
 class Actor:
     use_own_thread: ClassVar[bool]
+    use_daemon_thread: ClassVar[bool]
     def __init__(self, *args: Any, **kwargs: Any) -> None: ...
     @classmethod
     def start(cls: type[_A], *args: Any, **kwargs: Any) -> ActorRef[_A]: ...

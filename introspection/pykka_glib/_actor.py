@@ -9,9 +9,11 @@ override module (classes there get no GType of their own and would patch
 end, and uses the override's internals.
 """
 
+import _thread
 import ctypes
 import functools
 import logging
+import os
 import threading
 
 from gi.module import get_introspection_module
@@ -51,6 +53,14 @@ def _start(actor):
         # starts it).
         logger.debug('Registered %s', _c_get_actor_ref(actor))
         logger.debug('Starting %s', actor)
+    if actor.use_own_thread and not actor.use_daemon_thread:
+        actor.__dict__['_pykka_exit_hold'] = hold = _hold_exit()
+        try:
+            return _c_start(actor)
+        except BaseException:
+            if actor.__dict__.pop('_pykka_exit_hold', None) is hold:
+                _release_exit(hold)
+            raise
     return _c_start(actor)
 
 
@@ -62,6 +72,93 @@ def _keep_wrapper(actor):
     # whose slots were never set. Making the dict keeps the constructed
     # object for the actor's life.
     actor.__dict__
+
+
+class _ActorThread(threading.Thread):
+    """What ``threading`` sees of an own-thread actor's thread, which the
+    runtime made (Pykka's ThreadingActor runs on a ``threading.Thread``):
+    listed by ``threading.enumerate()`` and returned by
+    ``threading.current_thread()`` there, named after the actor's class
+    (``"MyActor-3"``), ``daemon`` as the class's ``use_daemon_thread``. A
+    thread that is not a daemon keeps the interpreter from exiting until
+    its actor has stopped, as Pykka's do; ``join()`` waits for that. It
+    cannot be started: the actor runs it."""
+
+    def __init__(self, name, ended):
+        super().__init__(name=name, daemon=ended is None)
+        self._started.set()
+        self._set_ident()
+        if hasattr(self, '_set_native_id'):
+            self._set_native_id()
+        if ended is None:
+            ended = _thread.allocate_lock()
+            ended.acquire()
+        self._pykka_ended = ended
+        with threading._active_limbo_lock:
+            threading._active[self._ident] = self
+
+    def _pykka_end(self):
+        """The actor is dead: its thread ends."""
+        with threading._active_limbo_lock:
+            if threading._active.get(self._ident) is self:
+                del threading._active[self._ident]
+        self._is_stopped = True
+        _release_exit(self._pykka_ended)
+
+    def is_alive(self):
+        return not self._is_stopped
+
+    def join(self, timeout=None):
+        if self is threading.current_thread():
+            raise RuntimeError('cannot join current thread')
+        if self._pykka_ended.acquire(timeout=-1 if timeout is None else max(timeout, 0)):
+            self._pykka_ended.release()
+
+    def start(self):
+        raise RuntimeError("an actor's thread is run by its actor")
+
+
+# The holds of the non-daemon own-thread actors that run.
+_exit_holds = set()
+
+
+def _hold_exit():
+    """A held lock that threading._shutdown() waits for at exit (as it
+    waits for the end of every thread that is not a daemon), registered
+    when a non-daemon own-thread actor starts, before its thread runs."""
+    ended = _thread.allocate_lock()
+    ended.acquire()
+    _exit_holds.add(ended)
+    if hasattr(threading, '_shutdown_locks'):
+        with threading._shutdown_locks_lock:
+            threading._shutdown_locks.add(ended)
+    return ended
+
+
+def _release_exit(ended):
+    _exit_holds.discard(ended)
+    if ended.locked():
+        ended.release()
+    if hasattr(threading, '_shutdown_locks'):
+        with threading._shutdown_locks_lock:
+            threading._shutdown_locks.discard(ended)
+
+
+def _release_exit_holds_in_child():
+    # Only the forking thread goes on in a child: own-thread actors are
+    # dead there (the override's after-fork hook), and exit must not wait
+    # for them.
+    for ended in list(_exit_holds):
+        _release_exit(ended)
+
+
+if hasattr(os, 'register_at_fork'):
+    os.register_at_fork(after_in_child=_release_exit_holds_in_child)
+
+
+def _name_actor_thread(cls):
+    # Pykka names its threads after the actor class: "MyActor-3".
+    return threading._newname('Thread-%d').replace('Thread', cls.__name__, 1)
 
 
 class _Start:
@@ -98,6 +195,13 @@ class Actor(_Pykka.Actor):
 
     #: Whether the actor gets a thread (and main context) of its own.
     use_own_thread = False
+
+    #: For an actor on a thread of its own: whether that thread is a
+    #: daemon thread (Pykka's flag). The interpreter does not wait for a
+    #: daemon thread at exit (the atexit hook stops its actor); it waits
+    #: for any other until its actor has stopped. True here, False for
+    #: ``ThreadingActor``, as in Pykka.
+    use_daemon_thread = True
 
     # Names of this class that proxies do not expose.
     _pykka_hidden = frozenset(('do_on_start', 'do_on_stop', 'do_on_failure',
@@ -169,6 +273,9 @@ class Actor(_Pykka.Actor):
             # stays in threading._active after its thread ended, under an
             # ident a later thread may get.)
             self._pykka_gil_state = _PyGILState_Ensure()
+            if _rt._c_actor_get_use_own_thread(self):
+                self._pykka_thread = _ActorThread(_name_actor_thread(type(self)),
+                                                  self.__dict__.pop('_pykka_exit_hold', None))
         try:
             _run_hook(self.on_start)
         except BaseException as exc:
@@ -193,6 +300,12 @@ class Actor(_Pykka.Actor):
         return True
 
     def _pykka_release_thread(self):
+        thread = self.__dict__.pop('_pykka_thread', None)
+        if thread is not None:
+            thread._pykka_end()
+        hold = self.__dict__.pop('_pykka_exit_hold', None)
+        if hold is not None:
+            _release_exit(hold)
         state = self.__dict__.pop('_pykka_gil_state', None)
         if state is not None:
             # The thread ends with the actor: end its idle workers here, on
@@ -225,3 +338,6 @@ class ThreadingActor(Actor):
     __gtype_name__ = 'PykkaPyThreadingActor'
 
     use_own_thread = True
+
+    #: As in Pykka: the interpreter waits at exit until the actor stopped.
+    use_daemon_thread = False

@@ -376,6 +376,8 @@ def test_actors_left_running_are_stopped_at_exit():
         from gi.repository import Pykka
 
         class Busy(Pykka.ThreadingActor):
+            use_daemon_thread = True  # else exit waits for it, as in Pykka
+
             def on_receive(self, message):
                 time.sleep(0.001)
                 return message

@@ -646,3 +646,125 @@ def test_exception_still_goes_to_the_asker_and_the_actor_lives():
     assert ref.is_alive()
     assert ref.ask('still here', timeout=TIMEOUT) == 'still here'
     ref.stop()
+
+
+# 8. Own-thread actors as Python threads, use_daemon_thread honoured.
+
+class RegularActor(Pykka.ThreadingActor):
+    def on_receive(self, message):
+        current = threading.current_thread()
+        logging.getLogger('pykka.test').info('in a handler')
+        return (current.name, current.daemon, current.ident == threading.get_ident())
+
+
+class DaemonActor(RegularActor):
+    use_daemon_thread = True
+
+
+def _actor_threads(prefix):
+    return [t for t in threading.enumerate() if t.name.startswith(prefix + '-')]
+
+
+def test_actor_thread_is_named_after_the_actor_class_and_not_daemonic_by_default():
+    ref = RegularActor.start()
+    name, daemon, same = ref.ask('who', timeout=TIMEOUT)
+    assert re.fullmatch(r'RegularActor-\d+', name)
+    assert daemon is False and same
+    threads = _actor_threads('RegularActor')
+    assert [t.name for t in threads] == [name]
+    assert threads[0].daemon is False and threads[0].is_alive()
+    assert threads[0].ident is not None and threads[0].ident != threading.get_ident()
+    ref.stop()
+    threads[0].join(TIMEOUT)
+    assert not threads[0].is_alive()
+    assert not _actor_threads('RegularActor')
+
+
+def test_actor_thread_is_daemonic_if_use_daemon_thread_is_set():
+    ref = DaemonActor.start()
+    name, daemon, _ = ref.ask('who', timeout=TIMEOUT)
+    assert name.startswith('DaemonActor-') and daemon is True
+    assert [t.daemon for t in _actor_threads('DaemonActor')] == [True]
+    ref.stop()
+
+
+def test_log_records_of_a_handler_name_the_actor_thread(caplog):
+    ref = RegularActor.start()
+    with caplog.at_level(logging.INFO, logger='pykka.test'):
+        name, _, _ = ref.ask('who', timeout=TIMEOUT)
+    assert [r.threadName for r in caplog.records if r.name == 'pykka.test'] == [name]
+    ref.stop()
+
+
+def test_context_actors_get_no_thread_of_their_own():
+    class OnContext(Pykka.Actor):
+        def on_receive(self, message):
+            return threading.current_thread().name
+
+    before = {t.name for t in threading.enumerate()}
+    ref = OnContext.start()
+    assert ref.ask('who', timeout=TIMEOUT) == threading.current_thread().name
+    assert {t.name for t in threading.enumerate()} == before
+    ref.stop()
+
+
+_EXIT_PRELUDE = '''
+import sys, threading, time
+import gi
+gi.require_version('Pykka', '1.0')
+from gi.repository import Pykka
+
+class Lingering(Pykka.ThreadingActor):
+    def on_stop(self):
+        print('on_stop ran', flush=True)
+'''
+
+
+def _run(body):
+    return subprocess.Popen([PYTHON, '-c', _EXIT_PRELUDE + body], env=python_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_exit_waits_for_a_non_daemon_actor_until_it_stops():
+    # The main thread ends at once; a daemon thread stops the actor later:
+    # the interpreter waits for that, as with Pykka's threads.
+    proc = _run('''
+ref = Lingering.start()
+def later():
+    time.sleep(0.3)
+    print('stopping', flush=True)
+    ref.stop()
+threading.Thread(target=later, daemon=True).start()
+print('main done', flush=True)
+''')
+    out, err = proc.communicate(timeout=TIMEOUT * 2)
+    assert proc.returncode == 0, err
+    assert out.splitlines() == ['main done', 'stopping', 'on_stop ran'], out + err
+
+
+def test_exit_does_not_wait_for_a_daemon_actor():
+    proc = _run('''
+class Daemonic(Lingering):
+    use_daemon_thread = True
+Daemonic.start()
+print('main done', flush=True)
+''')
+    out, err = proc.communicate(timeout=TIMEOUT * 2)
+    assert proc.returncode == 0, err
+    # The atexit hook stops it (Pykka's daemon threads just vanish).
+    assert out.splitlines() == ['main done', 'on_stop ran'], out + err
+
+
+def test_a_non_daemon_actor_nobody_stops_keeps_the_interpreter_alive():
+    proc = _run('''
+Lingering.start()
+print('main done', flush=True)
+''')
+    try:
+        assert proc.stdout.readline() == 'main done\n'
+        # As Pykka's: still running after its main thread ended.
+        with pytest.raises(subprocess.TimeoutExpired):
+            proc.wait(timeout=1)
+    finally:
+        proc.kill()
+        proc.communicate(timeout=TIMEOUT)
