@@ -457,6 +457,29 @@ pykka_actor_ref_kill (PykkaActorRef *self)
 }
 
 /**
+ * pykka_actor_ref_get_terminated:
+ * @self: a [class@Pykka.ActorRef]
+ *
+ * Death watch for plain code: a future that completes, once the actor is
+ * dead, with a [struct@Pykka.Terminated] holding @self and the reason of
+ * the death (%NULL for a normal stop). For an actor that is dead already
+ * it is done at once. It never fails. Wait on it, or use
+ * [method@Pykka.Future.get_async] to be called back in a main context;
+ * drop it to stop watching. Actors use [method@Pykka.Actor.watch]
+ * instead, which tells them in their mailbox.
+ *
+ * Returns: (transfer full): a [class@Pykka.Future] of a
+ *   [struct@Pykka.Terminated]
+ */
+PykkaFuture *
+pykka_actor_ref_get_terminated (PykkaActorRef *self)
+{
+  g_return_val_if_fail (PYKKA_IS_ACTOR_REF (self), NULL);
+
+  return pykka_cell_dup_terminated (self->cell, self);
+}
+
+/**
  * pykka_actor_ref_is_alive:
  * @self: a [class@Pykka.ActorRef]
  *

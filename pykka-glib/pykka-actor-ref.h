@@ -41,6 +41,8 @@ gboolean     pykka_actor_ref_stop_sync      (PykkaActorRef  *self,
 PYKKA_AVAILABLE_IN_ALL
 gboolean     pykka_actor_ref_kill           (PykkaActorRef  *self);
 PYKKA_AVAILABLE_IN_ALL
+PykkaFuture *pykka_actor_ref_get_terminated (PykkaActorRef  *self);
+PYKKA_AVAILABLE_IN_ALL
 gboolean     pykka_actor_ref_is_alive       (PykkaActorRef  *self);
 PYKKA_AVAILABLE_IN_ALL
 const char  *pykka_actor_ref_get_urn        (PykkaActorRef  *self);

@@ -190,7 +190,7 @@ pykka_actor_finalize (GObject *object)
   PykkaActorPrivate *priv = pykka_actor_get_instance_private (self);
 
   /* Never started: its refs and start outcome say dead from now on. */
-  pykka_cell_abandon (priv->cell);
+  pykka_cell_abandon (priv->cell, priv->actor_ref);
   g_clear_object (&priv->actor_ref);
   g_clear_pointer (&priv->cell, pykka_cell_unref);
   g_clear_pointer (&priv->context, g_main_context_unref);
@@ -459,6 +459,58 @@ pykka_actor_kill (PykkaActor   *self,
 
   priv = pykka_actor_get_instance_private (self);
   return pykka_cell_kill (priv->cell, reason);
+}
+
+/**
+ * pykka_actor_watch:
+ * @self: the watching [class@Pykka.Actor], started
+ * @actor_ref: the ref of the actor to watch
+ *
+ * Death watch (Erlang's monitor, Akka's `watch`): once the actor of
+ * @actor_ref is dead, @self receives, exactly once, a message holding a
+ * [struct@Pykka.Terminated] with that ref and the reason of the death
+ * (%NULL for a normal stop), handled by its
+ * [vfunc@Pykka.Actor.on_receive] like a told message. If it is dead
+ * already, the message is sent at once. Watching the same actor again
+ * changes nothing; an actor may watch itself, but is then never told.
+ *
+ * Nothing is left behind when either side dies first: a dead watcher's
+ * watches are forgotten. A watcher that is not running watches nothing.
+ * Call it from any thread.
+ */
+void
+pykka_actor_watch (PykkaActor    *self,
+                   PykkaActorRef *actor_ref)
+{
+  PykkaActorPrivate *priv;
+
+  g_return_if_fail (PYKKA_IS_ACTOR (self));
+  g_return_if_fail (PYKKA_IS_ACTOR_REF (actor_ref));
+
+  priv = pykka_actor_get_instance_private (self);
+  pykka_cell_watch (priv->cell, actor_ref);
+}
+
+/**
+ * pykka_actor_unwatch:
+ * @self: the watching [class@Pykka.Actor]
+ * @actor_ref: the ref of the watched actor
+ *
+ * Ends a watch of [method@Pykka.Actor.watch]: @self is not told of the
+ * death of the actor of @actor_ref, even if the news was already queued
+ * in its mailbox. Unwatching an actor that is not watched does nothing.
+ */
+void
+pykka_actor_unwatch (PykkaActor    *self,
+                     PykkaActorRef *actor_ref)
+{
+  PykkaActorPrivate *priv;
+
+  g_return_if_fail (PYKKA_IS_ACTOR (self));
+  g_return_if_fail (PYKKA_IS_ACTOR_REF (actor_ref));
+
+  priv = pykka_actor_get_instance_private (self);
+  pykka_cell_unwatch (priv->cell, pykka_actor_ref_get_cell (actor_ref));
 }
 
 /**

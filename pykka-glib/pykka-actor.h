@@ -147,6 +147,12 @@ PYKKA_AVAILABLE_IN_ALL
 gboolean       pykka_actor_kill               (PykkaActor       *self,
                                                const GError     *reason);
 PYKKA_AVAILABLE_IN_ALL
+void           pykka_actor_watch              (PykkaActor       *self,
+                                               PykkaActorRef    *actor_ref);
+PYKKA_AVAILABLE_IN_ALL
+void           pykka_actor_unwatch            (PykkaActor       *self,
+                                               PykkaActorRef    *actor_ref);
+PYKKA_AVAILABLE_IN_ALL
 const char    *pykka_actor_get_urn            (PykkaActor       *self);
 PYKKA_AVAILABLE_IN_ALL
 PykkaActorRef *pykka_actor_get_actor_ref      (PykkaActor       *self);

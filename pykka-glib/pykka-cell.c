@@ -53,6 +53,10 @@ typedef struct
   /* Set once, under the cell's mutex */
   GError          *death;          /* (owned) (nullable) why a failed actor died */
   PykkaFuture     *started;        /* (owned) (nullable) the start outcome, made when asked for */
+  /* Death watch, under the cell's mutex */
+  GPtrArray       *watchers;       /* (owned) (nullable) cells (referenced) told of this actor's death */
+  GPtrArray       *watching;       /* (owned) (nullable) cells (referenced) whose death this actor is told of */
+  PykkaFuture     *terminated;     /* (owned) (nullable) a future of the PykkaTerminated, made when asked for */
 } PykkaSuspension;
 
 /* The runtime half of an actor, shared by the actor and its refs so that a
@@ -271,6 +275,9 @@ pykka_cell_unref (PykkaCell *self)
       g_clear_error (&self->susp->death);
       g_clear_object (&self->susp->started);
       g_clear_pointer (&self->susp->kill, pykka_message_free);
+      g_clear_pointer (&self->susp->watchers, g_ptr_array_unref);
+      g_clear_pointer (&self->susp->watching, g_ptr_array_unref);
+      g_clear_object (&self->susp->terminated);
       g_free (self->susp);
     }
   while (self->head != NULL)
@@ -446,23 +453,232 @@ pykka_cell_dup_started (PykkaCell *self)
   return started;
 }
 
+/*
+ * Death watch.
+ *
+ * A watched cell keeps its watchers (->watchers), a watcher the cells it
+ * watches (->watching), each under its own cell's mutex, never both held.
+ * The death of the watched cell (it is STOPPED under its mutex, and takes
+ * its watchers in the same locked step) and a watch (which looks at the
+ * state under the same mutex) cannot miss each other: a watcher is told
+ * exactly once, by a TERMINATED message. The watcher delivers it only if
+ * it still watches that cell (an unwatch after the message was queued
+ * drops it), and forgets the cell then.
+ */
+
+static gboolean
+ptr_array_remove_cell (GPtrArray *array,
+                       PykkaCell *cell)
+{
+  return array != NULL && g_ptr_array_remove_fast (array, cell);
+}
+
+static gboolean
+cell_stops_watching (PykkaCell *watcher,
+                     PykkaCell *watched)
+{
+  gboolean found;
+
+  g_mutex_lock (&watcher->mutex);
+  found = watcher->susp != NULL && ptr_array_remove_cell (watcher->susp->watching, watched);
+  g_mutex_unlock (&watcher->mutex);
+  return found;
+}
+
+/* Queues the news of @ref's death to @watcher. */
+static void
+cell_send_terminated (PykkaCell       *watcher,
+                      PykkaTerminated *terminated)
+{
+  GValue value = G_VALUE_INIT;
+  PykkaMessage *m;
+
+  g_value_init (&value, PYKKA_TYPE_TERMINATED);
+  g_value_set_boxed (&value, terminated);
+  m = pykka_message_new (PYKKA_MESSAGE_TERMINATED, &value, NULL);
+  g_value_unset (&value);
+  if (!pykka_cell_push (watcher, m))
+    {
+      /* The watcher is dead or stopping: nobody to tell. */
+      pykka_message_free (m);
+      cell_stops_watching (watcher, pykka_actor_ref_get_cell (pykka_terminated_get_actor_ref (terminated)));
+    }
+}
+
+/* The cell is STOPPED: tells its watchers and the future of its
+ * termination, and forgets the cells it watched. */
+static void
+cell_tell_watchers (PykkaCell     *self,
+                    PykkaActorRef *ref)
+{
+  g_autoptr(GPtrArray) watchers = NULL;
+  g_autoptr(GPtrArray) watching = NULL;
+  g_autoptr(PykkaFuture) terminated_future = NULL;
+  g_autoptr(PykkaTerminated) terminated = NULL;
+  GError *death = NULL;
+
+  g_mutex_lock (&self->mutex);
+  if (self->susp != NULL)
+    {
+      watchers = g_steal_pointer (&self->susp->watchers);
+      watching = g_steal_pointer (&self->susp->watching);
+      terminated_future = g_steal_pointer (&self->susp->terminated);
+      if (self->susp->death != NULL)
+        death = g_error_copy (self->susp->death);
+    }
+  g_mutex_unlock (&self->mutex);
+
+  if (watchers == NULL && terminated_future == NULL && watching == NULL)
+    {
+      g_clear_error (&death);
+      return;
+    }
+  if (ref != NULL && (watchers != NULL || terminated_future != NULL))
+    terminated = pykka_terminated_new (ref, death);
+  g_clear_error (&death);
+
+  for (guint i = 0; watchers != NULL && terminated != NULL && i < watchers->len; i++)
+    cell_send_terminated (watchers->pdata[i], terminated);
+  if (terminated_future != NULL && terminated != NULL)
+    {
+      GValue value = G_VALUE_INIT;
+
+      g_value_init (&value, PYKKA_TYPE_TERMINATED);
+      g_value_set_boxed (&value, terminated);
+      pykka_promise_take_value (pykka_future_get_promise (terminated_future), &value);
+    }
+  /* A dead watcher leaves no entry behind in the cells it watched. */
+  for (guint i = 0; watching != NULL && i < watching->len; i++)
+    {
+      PykkaCell *watched = watching->pdata[i];
+
+      g_mutex_lock (&watched->mutex);
+      if (watched->susp != NULL)
+        ptr_array_remove_cell (watched->susp->watchers, self);
+      g_mutex_unlock (&watched->mutex);
+    }
+}
+
+/*
+ * pykka_cell_watch:
+ *
+ * @watcher is told of @watched's death by a TERMINATED message: at once if
+ * it is dead already. Watching twice tells once. A watcher that is not
+ * alive watches nothing.
+ */
+void
+pykka_cell_watch (PykkaCell     *watcher,
+                  PykkaActorRef *watched_ref)
+{
+  PykkaCell *watched = pykka_actor_ref_get_cell (watched_ref);
+  gboolean dead;
+
+  g_mutex_lock (&watcher->mutex);
+  if (!pykka_cell_is_alive (watcher) ||
+      (watcher->susp != NULL && watcher->susp->watching != NULL &&
+       g_ptr_array_find (watcher->susp->watching, watched, NULL)))
+    {
+      g_mutex_unlock (&watcher->mutex);
+      return;
+    }
+  if (cell_susp_locked (watcher)->watching == NULL)
+    watcher->susp->watching = g_ptr_array_new_with_free_func ((GDestroyNotify) pykka_cell_unref);
+  g_ptr_array_add (watcher->susp->watching, pykka_cell_ref (watched));
+  g_mutex_unlock (&watcher->mutex);
+
+  g_mutex_lock (&watched->mutex);
+  dead = watched->state == PYKKA_CELL_STOPPED;
+  if (!dead)
+    {
+      if (cell_susp_locked (watched)->watchers == NULL)
+        watched->susp->watchers = g_ptr_array_new_with_free_func ((GDestroyNotify) pykka_cell_unref);
+      g_ptr_array_add (watched->susp->watchers, pykka_cell_ref (watcher));
+    }
+  g_mutex_unlock (&watched->mutex);
+
+  if (dead)
+    {
+      g_autoptr(GError) death = pykka_cell_dup_death (watched);
+      g_autoptr(PykkaTerminated) terminated = pykka_terminated_new (watched_ref, death);
+
+      cell_send_terminated (watcher, terminated);
+    }
+}
+
+/* @watcher is no longer told of @watched's death, even if the news is
+ * queued already. */
+void
+pykka_cell_unwatch (PykkaCell *watcher,
+                    PykkaCell *watched)
+{
+  if (!cell_stops_watching (watcher, watched))
+    return;
+  g_mutex_lock (&watched->mutex);
+  if (watched->susp != NULL)
+    ptr_array_remove_cell (watched->susp->watchers, watcher);
+  g_mutex_unlock (&watched->mutex);
+}
+
+/* (transfer full): a future of the PykkaTerminated of the cell's death,
+ * done at once if it is dead. */
+PykkaFuture *
+pykka_cell_dup_terminated (PykkaCell     *self,
+                           PykkaActorRef *ref)
+{
+  PykkaFuture *future;
+  gboolean dead;
+
+  g_mutex_lock (&self->mutex);
+  dead = self->state == PYKKA_CELL_STOPPED;
+  if (!dead && cell_susp_locked (self)->terminated != NULL)
+    {
+      future = g_object_ref (self->susp->terminated);
+      g_mutex_unlock (&self->mutex);
+      return future;
+    }
+  future = pykka_future_new ();
+  if (!dead)
+    self->susp->terminated = g_object_ref (future);
+  g_mutex_unlock (&self->mutex);
+
+  if (dead)
+    {
+      g_autoptr(GError) death = pykka_cell_dup_death (self);
+      g_autoptr(PykkaTerminated) terminated = pykka_terminated_new (ref, death);
+      GValue value = G_VALUE_INIT;
+
+      g_value_init (&value, PYKKA_TYPE_TERMINATED);
+      g_value_set_boxed (&value, terminated);
+      pykka_promise_take_value (pykka_future_get_promise (future), &value);
+    }
+  return future;
+}
+
 /* The actor was finalized without ever being started: NEW -> STOPPED, and
  * a start outcome somebody waits for fails. */
 void
-pykka_cell_abandon (PykkaCell *self)
+pykka_cell_abandon (PykkaCell     *self,
+                    PykkaActorRef *ref)
 {
   gboolean was_new;
 
   g_mutex_lock (&self->mutex);
   was_new = self->state == PYKKA_CELL_NEW;
   if (was_new)
-    g_atomic_int_set ((gint *) &self->state, PYKKA_CELL_STOPPED);
+    {
+      g_atomic_int_set ((gint *) &self->state, PYKKA_CELL_STOPPED);
+      if (cell_susp_locked (self)->death == NULL)
+        self->susp->death = g_error_new_literal (PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD,
+                                                 /* Translators: why an actor died. */
+                                                 P_("it was never started"));
+    }
   g_mutex_unlock (&self->mutex);
   if (was_new)
     {
       g_autoptr(GError) dead = pykka_cell_dead_error (self);
 
       cell_settle_started (self, dead);
+      cell_tell_watchers (self, ref);
     }
 }
 
@@ -508,6 +724,7 @@ cell_announce_death (PykkaCell  *self,
   g_mutex_unlock (&self->mutex);
   if (actor != NULL && !told)
     pykka_actor_ref_notify_dead (pykka_actor_get_actor_ref (actor));
+  cell_tell_watchers (self, actor != NULL ? pykka_actor_get_actor_ref (actor) : NULL);
   if (unsettled)
     {
       g_autoptr(GError) dead = pykka_cell_dead_error (self);
@@ -1573,6 +1790,12 @@ handle_message (PykkaCell    *self,
           g_value_set_boolean (&yes, TRUE);
           pykka_promise_take_value (m->reply, &yes);
         }
+      break;
+
+    case PYKKA_MESSAGE_TERMINATED:
+      /* Delivered unless unwatched since it was queued. */
+      if (cell_stops_watching (self, pykka_actor_ref_get_cell (pykka_terminated_get_actor_ref (g_value_get_boxed (&m->value)))))
+        handle_user_message (self, actor, m);
       break;
 
     case PYKKA_MESSAGE_USER:

@@ -52,6 +52,7 @@ typedef enum
   PYKKA_MESSAGE_USER,
   PYKKA_MESSAGE_STOP,
   PYKKA_MESSAGE_KILL,   /* a stop that jumped the queue: pykka_cell_kill() */
+  PYKKA_MESSAGE_TERMINATED, /* a watched actor died: a PykkaTerminated, delivered as a tell unless unwatched */
 } PykkaMessageKind;
 
 typedef struct _PykkaMessageCancel PykkaMessageCancel;
@@ -225,6 +226,16 @@ void            pykka_cell_wake         (PykkaCell      *self);
 gboolean        pykka_cell_is_alive     (PykkaCell      *self);
 gboolean        pykka_cell_kill         (PykkaCell      *self,
                                          const GError   *reason);
+void            pykka_cell_watch        (PykkaCell      *watcher,
+                                         PykkaActorRef  *watched);
+void            pykka_cell_unwatch      (PykkaCell      *watcher,
+                                         PykkaCell      *watched);
+PykkaFuture    *pykka_cell_dup_terminated (PykkaCell    *self,
+                                           PykkaActorRef *ref);
+
+/* pykka-terminated.c */
+PykkaTerminated *pykka_terminated_new   (PykkaActorRef  *ref,
+                                         const GError   *reason);
 gboolean        pykka_cell_start        (PykkaCell      *self,
                                          PykkaActor     *actor,
                                          GMainContext   *context,
@@ -246,7 +257,8 @@ guint           pykka_cell_run_turn     (PykkaCell      *self,
 GError         *pykka_cell_dead_error   (PykkaCell      *self);
 GError         *pykka_cell_dup_death    (PykkaCell      *self);
 PykkaFuture    *pykka_cell_dup_started  (PykkaCell      *self);
-void            pykka_cell_abandon      (PykkaCell      *self);
+void            pykka_cell_abandon      (PykkaCell      *self,
+                                         PykkaActorRef  *ref);
 void            pykka_cell_set_ref_context (PykkaCell   *self,
                                          GMainContext   *context);
 GMainContext   *pykka_cell_get_ref_context (PykkaCell   *self);

@@ -21,4 +21,5 @@
 # include "pykka-debug.h"
 # include "pykka-application.h"
 # include "pykka-relay.h"
+# include "pykka-terminated.h"
 #undef PYKKA_INSIDE

@@ -186,7 +186,7 @@ test_record_free (TestRecord *r)
   g_free (r);
 }
 
-static TestActor *
+TestActor *
 test_actor_new_of_type (GType type, TestReceiveFunc receive, gpointer data, const char *first_prop, ...)
 {
   TestActor *self;

@@ -63,6 +63,12 @@ typedef struct
 
 TestActor  *test_actor_new           (TestReceiveFunc receive,
                                       gpointer        data);
+/* The same, of @type (a subtype of TestActor), with construct properties. */
+TestActor  *test_actor_new_of_type   (GType           type,
+                                      TestReceiveFunc receive,
+                                      gpointer        data,
+                                      const char     *first_prop,
+                                      ...);
 /* Borrowed: valid while the actor lives, or longer with test_record_ref(). */
 TestRecord *test_actor_get_record    (TestActor *self);
 TestRecord *test_record_ref          (TestRecord *record);
