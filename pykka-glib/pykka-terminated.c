@@ -29,6 +29,7 @@
  *
  *       g_print ("%s died: %s\n", pykka_actor_ref_get_urn (pykka_terminated_get_actor_ref (terminated)),
  *                reason != NULL ? reason->message : "stopped");
+ *       // ...
  *     }
  * ```
  *

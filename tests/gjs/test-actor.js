@@ -427,6 +427,55 @@ test('C actors from JS may still use their own thread', () => {
     assert.ok(ref.stop_sync(5000));
 });
 
+const Monitor = GObject.registerClass(
+class Monitor extends Pykka.Actor {
+    _init(params = {}) {
+        super._init(params);
+        this.told = [];
+    }
+
+    vfunc_on_receive(message) {
+        if (message instanceof Pykka.Terminated) {
+            const reason = message.get_reason();
+            this.told.push([message.get_actor_ref().get_urn(), reason ? reason.message : null]);
+        }
+        return [true, null];
+    }
+});
+
+test('death watch: a JS watcher is told once per death, with the reason', async () => {
+    const monitor = new Monitor();
+    const monitorRef = monitor.start();
+    const stopped = new Recorder().start();
+    const failed = new Recorder().start();
+    const killed = new Recorder().start();
+    for (const ref of [stopped, failed, killed, stopped])
+        monitor.watch(ref);
+    assert.ok(stopped.stop_sync(5000));
+    failed.tell({command: 'throw-gerror'});
+    assert.ok(killed.kill());
+    assert.ok(!killed.kill(), 'a second kill does nothing');
+    await until(() => monitor.told.length === 3, 'three deaths told');
+    await sleep(20);
+    assert.equal(monitor.told.length, 3, 'once each');
+    const byUrn = Object.fromEntries(monitor.told);
+    assert.equal(byUrn[stopped.get_urn()], null);
+    assert.ok(byUrn[failed.get_urn()].includes('bad argument'), byUrn[failed.get_urn()]);
+    assert.equal(byUrn[killed.get_urn()], 'killed');
+    assert.ok(monitorRef.stop_sync(5000));
+});
+
+test('death watch for plain code: the terminated future', async () => {
+    const ref = new Recorder().start();
+    const terminated = ref.get_terminated();
+    assert.ok(!terminated.is_done());
+    assert.ok(ref.stop_sync(5000));
+    const news = await terminated.get_async(null);
+    assert.ok(news instanceof Pykka.Terminated);
+    assert.equal(news.get_actor_ref(), ref);
+    assert.equal(news.get_reason(), null);
+});
+
 const status = run(() => {
     Pykka.Registry.stop_all(5000);
 });

@@ -546,6 +546,61 @@ void test_futures () {
     }
 }
 
+/* Records the deaths it is told of (death watch). */
+public class Monitor : Pykka.Actor {
+    public GenericArray<string> told = new GenericArray<string> ();
+
+    public override bool on_receive (GLib.Value message, out GLib.Value reply) throws GLib.Error {
+        reply = Value (typeof (int));
+        if (message.holds (typeof (Pykka.Terminated))) {
+            unowned Pykka.Terminated terminated = (Pykka.Terminated) message.get_boxed ();
+            unowned GLib.Error? reason = terminated.get_reason ();
+            told.add ("%s %s".printf (terminated.get_actor_ref ().get_urn (),
+                                      reason == null ? "stopped" : reason.message));
+        }
+        reply = told.length;
+        return true;
+    }
+}
+
+void test_death_watch () {
+    Test.summary ("A Vala watcher is told once per death with the reason; kill jumps the queue; the terminated future");
+    try {
+        var monitor = new Monitor ();
+        var monitor_ref = monitor.start ();
+        var stopped = new Counter ().start ();
+        var failed = new Counter ().start ();
+        var killed = new Counter ().start ();
+        monitor.watch (stopped);
+        monitor.watch (failed);
+        monitor.watch (killed);
+        monitor.watch (stopped);
+        var terminated = killed.get_terminated ();
+        assert_true (stopped.stop_sync (TIMEOUT_MSEC));
+        failed.tell ("fail");
+        var queued = killed.ask (1);
+        assert_true (killed.kill ());
+        try {
+            queued.get (TIMEOUT_MSEC);
+            assert_not_reached ();
+        } catch (Pykka.ActorError e) {
+            assert_true (e is Pykka.ActorError.ACTOR_DEAD);
+        }
+        var news = (Pykka.Terminated) terminated.get (TIMEOUT_MSEC).get_boxed ();
+        assert_true (news.get_actor_ref () == killed);
+        for (int i = 0; i < 1000 && monitor_ref.ask (0).get (TIMEOUT_MSEC).get_int () < 3; i++)
+            Thread.usleep (1000);
+        Thread.usleep (20000);
+        assert_cmpint (monitor_ref.ask (0).get (TIMEOUT_MSEC).get_int (), CompareOperator.EQ, 3);
+        var all = joined (monitor.told);
+        assert_true (all.contains (stopped.get_urn () + " stopped"));
+        assert_true (all.contains (failed.get_urn () + " a told message failed: cannot fail"));
+        assert_true (all.contains (killed.get_urn () + " killed"));
+    } catch (GLib.Error e) {
+        GLib.error ("%s", e.message);
+    }
+}
+
 int main (string[] args) {
     Test.init (ref args);
     main_thread = Thread.self<void*> ();
@@ -564,6 +619,7 @@ int main (string[] args) {
     Test.add_func ("/Pykka/Vala/deadlock-across-threads", () => { test_deadlock_across_threads (); stop_all (); });
     Test.add_func ("/Pykka/Vala/start-race", () => { test_start_race (); stop_all (); });
     Test.add_func ("/Pykka/Vala/lifecycle-and-cancel", () => { test_lifecycle_and_cancel (); stop_all (); });
+    Test.add_func ("/Pykka/Vala/death-watch", () => { test_death_watch (); stop_all (); });
 
     return Test.run ();
 }
