@@ -1062,7 +1062,11 @@ pykka_cell_kill (PykkaCell    *self,
                                                               /* Translators: why an actor died. */
                                                               P_("killed"));
   self->susp->kill = m;
-  if (!self->scheduled && !self->parked)
+  /* A suspended handler is woken too: its waits end (see
+   * pykka_cell_run_turn()). */
+  if (self->running)
+    self->wake_pending = TRUE;
+  else if (!self->scheduled)
     schedule = self->scheduled = TRUE;
   g_mutex_unlock (&self->mutex);
 
@@ -1075,6 +1079,14 @@ static inline gboolean
 cell_is_killing (PykkaCell *self)
 {
   return G_UNLIKELY (g_atomic_int_get ((gint *) &self->state) == PYKKA_CELL_KILLING);
+}
+
+/* For pykka-wait.c: a handler's wait in a coroutine ends when its actor
+ * is being killed. */
+gboolean
+pykka_cell_is_killing (PykkaCell *self)
+{
+  return cell_is_killing (self);
 }
 
 /* The KILL message, once, if the actor is being killed. */
@@ -1186,11 +1198,15 @@ resume_timer_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Due when the future is done, at the deadline, or at once when the
+ * actor is being killed (the binding then ends its handler's wait as a
+ * timed-out one, and sees its actor is not alive). */
 static gboolean
 resume_is_due (Resume *r)
 {
   return pykka_future_is_done (r->future) ||
-         (r->deadline != G_MAXINT64 && g_get_monotonic_time () >= r->deadline);
+         (r->deadline != G_MAXINT64 && g_get_monotonic_time () >= r->deadline) ||
+         cell_is_killing (r->cell);
 }
 
 gboolean
@@ -1643,6 +1659,26 @@ cell_finish_suspension (PykkaCell  *self,
     cell_fail (self, actor, g_error_copy (error));
 }
 
+/* The actor is being killed while it waits for its reply future: stop
+ * waiting, answer the ask as dead. */
+static void
+cell_abandon_reply_suspension (PykkaCell *self)
+{
+  g_autoptr(PykkaFuture) future = g_steal_pointer (&self->susp->suspended_on);
+  PykkaPromise *reply = g_steal_pointer (&self->susp->suspended_reply);
+  PykkaPromise *promise = pykka_future_get_promise (future);
+
+  pykka_wait_graph_remove (self, pykka_promise_get_source (promise) != NULL ? pykka_promise_get_source (promise)
+                                                                           : self->susp->async_wait, NULL);
+  g_clear_pointer (&self->susp->async_wait, pykka_cell_unref);
+  pykka_cell_drop_resumes (self);
+  if (reply != NULL)
+    {
+      pykka_promise_take_error (reply, pykka_cell_dead_error (self));
+      pykka_promise_unref (reply);
+    }
+}
+
 /* A handler failed (takes @error): its asker gets the error; the error
  * of a tell fails the actor. Once the actor is being killed, the asker
  * gets ACTOR_DEAD and a tell fails nothing further. */
@@ -1893,8 +1929,15 @@ pykka_cell_run_turn (PykkaCell *self,
   if (self->susp != NULL && self->susp->suspended_on != NULL)
     {
       if (!pykka_future_is_done (self->susp->suspended_on))
-        goto out;
-      cell_finish_suspension (self, self->actor);
+        {
+          if (!cell_is_killing (self) || self->susp->co != NULL)
+            goto out;
+          /* Killed while it waits for its reply future: the ask gets
+           * ACTOR_DEAD, the future is left to whoever completes it. */
+          cell_abandon_reply_suspension (self);
+        }
+      else
+        cell_finish_suspension (self, self->actor);
     }
 
   for (;;)

@@ -226,6 +226,7 @@ void            pykka_cell_wake         (PykkaCell      *self);
 gboolean        pykka_cell_is_alive     (PykkaCell      *self);
 gboolean        pykka_cell_kill         (PykkaCell      *self,
                                          const GError   *reason);
+gboolean        pykka_cell_is_killing   (PykkaCell      *self);
 void            pykka_cell_watch        (PykkaCell      *watcher,
                                          PykkaActorRef  *watched);
 void            pykka_cell_unwatch      (PykkaCell      *watcher,

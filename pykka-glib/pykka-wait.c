@@ -118,7 +118,7 @@ wait_in_coroutine (const PykkaWaitable *w,
       if (registered && waiter->fired)
         registered = FALSE;  /* woken: no longer in the list */
       ready = w->is_ready (w->object);
-      if (ready || (timeout != NULL && timeout->timed_out))
+      if (ready || (timeout != NULL && timeout->timed_out) || pykka_cell_is_killing (cell))
         {
           if (registered)
             waiter_remove (w->waiters, waiter);
@@ -497,6 +497,12 @@ pykka_wait_full (const PykkaWaitable *waitable,
     pykka_wait_graph_remove (waiter, waitable->source_cell, previous);
   if (ready)
     return TRUE;
+  if (in_coroutine && pykka_cell_is_killing (waiter))
+    {
+      /* The wait ended because the actor is being killed. */
+      g_propagate_error (error, pykka_cell_dead_error (waiter));
+      return FALSE;
+    }
 
 timed_out:
   g_propagate_error (error, timeout_error (waitable, timeout_msec, runs_before));

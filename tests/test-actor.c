@@ -681,6 +681,85 @@ test_kill_from_failing_handler (gconstpointer data)
   test_record_free (r);
 }
 
+static gint cleanups;
+
+static void
+count_cleanup (gpointer data)
+{
+  g_atomic_int_inc (&cleanups);
+}
+
+/* Stackful: waits for ever on the future given as data, holding a
+ * resource that its unwinding frees. */
+static gboolean
+wait_forever (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  g_autoptr(GHashTable) resource = g_hash_table_new_full (NULL, NULL, NULL, count_cleanup);
+  const GValue *value;
+
+  g_hash_table_insert (resource, resource, resource);
+  value = pykka_future_get (test_actor_get_data (self), -1, error);
+  g_assert_null (value);
+  g_assert_error (*error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  return FALSE;
+}
+
+static gboolean
+reply_with_blocker (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  g_value_init (reply, PYKKA_TYPE_FUTURE);
+  g_value_set_object (reply, test_actor_get_data (self));
+  return TRUE;
+}
+
+static void
+test_kill_suspended (gconstpointer data)
+{
+  gboolean stackful = GPOINTER_TO_INT (data);
+  g_autoptr(PykkaFuture) blocker = pykka_future_new ();
+  TestRecord *r;
+  g_autoptr(PykkaActorRef) ref = test_start (stackful ? TEST_TYPE_STACKFUL_ACTOR : 0,
+                                             stackful ? wait_forever : reply_with_blocker, blocker, &r);
+  g_autoptr(PykkaFuture) asked = NULL;
+  g_autoptr(PykkaFuture) queued = NULL;
+  g_autoptr(GError) error = NULL;
+  GValue one = G_VALUE_INIT;
+
+  g_test_summary ("Kill works on an actor suspended in a coroutine (its wait fails with ACTOR_DEAD, the "
+                  "handler unwinds and frees what it holds) or on a reply future (abandoned): the ask "
+                  "and what was queued fail with ACTOR_DEAD, on_stop runs, a later completion is harmless");
+
+  g_atomic_int_set (&cleanups, 0);
+  asked = test_ask_int (ref, 1);
+  queued = test_ask_int (ref, 2);
+  /* Until it is suspended. */
+  for (guint i = 0; i < 100; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_false (pykka_future_is_done (asked));
+
+  g_assert_true (pykka_actor_ref_kill (ref));
+  g_assert_null (pykka_future_get (asked, TEST_TIMEOUT_MSEC, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_clear_error (&error);
+  g_assert_null (pykka_future_get (queued, TEST_TIMEOUT_MSEC, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_clear_error (&error);
+  test_iterate_until (NULL, !pykka_actor_ref_is_alive (ref) && r->n_stopped == 1);
+  {
+    g_autoptr(PykkaFuture) dead = pykka_actor_ref_get_terminated (ref);
+
+    g_assert_nonnull (pykka_future_get (dead, TEST_TIMEOUT_MSEC, NULL));
+  }
+  if (stackful)
+    g_assert_cmpint (g_atomic_int_get (&cleanups), ==, 1);
+  g_assert_cmpint (r->n_failures, ==, 0);
+  g_assert_true (pykka_future_set_value (blocker, test_value_int (&one, 3), NULL));
+  for (guint i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_value_unset (&one);
+  test_record_free (r);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -704,6 +783,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/Pykka/Actor/last-hooks-after-unregister", test_last_hooks_after_unregister);
   g_test_add_func ("/Pykka/Actor/stop-all-waits-for-stopping", test_stop_all_waits_for_stopping);
   g_test_add_func ("/Pykka/Actor/kill-jumps-queue", test_kill_jumps_queue);
+  g_test_add_data_func ("/Pykka/Actor/kill-suspended/coroutine", GINT_TO_POINTER (TRUE), test_kill_suspended);
+  g_test_add_data_func ("/Pykka/Actor/kill-suspended/reply-future", GINT_TO_POINTER (FALSE), test_kill_suspended);
   g_test_add_data_func ("/Pykka/Actor/kill-from-failing-handler/ask", GINT_TO_POINTER (TRUE), test_kill_from_failing_handler);
   g_test_add_data_func ("/Pykka/Actor/kill-from-failing-handler/tell", GINT_TO_POINTER (FALSE), test_kill_from_failing_handler);
 

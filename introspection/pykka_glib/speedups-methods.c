@@ -86,6 +86,41 @@ event_wait (PyObject         *self,
   return PyBool_FromLong (set);
 }
 
+/* A suspended handler's wait ended without its future: its actor is
+ * being killed (then ActorDeadError is set and TRUE returned), or the
+ * wait timed out. */
+static gboolean
+raise_if_killed (PyObject *worker)
+{
+  PyObject *py_actor = SLOT (worker, off_actor);
+  GObject *object;
+  PykkaActorRef *ref;
+  GError *reason, *dead;
+  PyObject *exc;
+
+  if (py_actor == NULL || !PyObject_TypeCheck (py_actor, &PyGObject_Type))
+    return FALSE;
+  object = pygobject_get (py_actor);
+  if (!PYKKA_IS_ACTOR (object))
+    return FALSE;
+  ref = pykka_actor_get_actor_ref (PYKKA_ACTOR (object));
+  if (pykka_actor_ref_is_alive (ref))
+    return FALSE;
+  reason = pykka_actor_ref_dup_death_reason (ref);
+  dead = g_error_new (PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD, "Actor %s (%s) is dead: %s",
+                      G_OBJECT_TYPE_NAME (object), pykka_actor_ref_get_urn (ref),
+                      reason != NULL ? reason->message : "stopping");
+  g_clear_error (&reason);
+  exc = gerror_to_exception (dead);
+  g_error_free (dead);
+  if (exc != NULL)
+    {
+      PyErr_SetObject ((PyObject *) Py_TYPE (exc), exc);
+      Py_DECREF (exc);
+    }
+  return TRUE;
+}
+
 /* The outcome of @future, waited for at most @timeout_ms: suspending the
  * handler when in one, else the C blocking get. @py_future: its wrapper,
  * if it has one (its _exception() turns errors into exceptions); without
@@ -108,6 +143,8 @@ future_wait_get (PyObject    *py_future,
           int ready = suspend (worker, future, timeout_ms);
 
           if (ready < 0)
+            return NULL;
+          if (ready == 0 && raise_if_killed (worker))
             return NULL;
           if (ready == 0)
             {

@@ -126,3 +126,36 @@ def test_kill_jumps_the_queue():
             future.get(timeout=TIMEOUT)
     iterate_until(lambda: actor.stopped)
     assert actor.handled == []
+
+
+def test_kill_ends_a_suspended_handler_cleanly():
+    blocker = Pykka.Future()
+    seen = []
+
+    class Waiter(Pykka.Actor):
+        def on_receive(self, message):
+            try:
+                return blocker.get()
+            except Pykka.ActorDeadError as error:
+                seen.append(('dead', 'killed' in error.detail))
+                raise
+            finally:
+                seen.append('finally')
+
+        def on_stop(self):
+            seen.append('on_stop')
+
+    ref = Waiter.start()
+    asked = ref.ask('wait', block=False)
+    queued = ref.ask('queued', block=False)
+    iterate_until(lambda: not asked.is_done() and ref.is_alive(), TIMEOUT)
+    from conftest import drain
+    drain()
+    assert ref.kill()
+    with pytest.raises(Pykka.ActorDeadError):
+        asked.get(timeout=TIMEOUT)
+    with pytest.raises(Pykka.ActorDeadError):
+        queued.get(timeout=TIMEOUT)
+    iterate_until(lambda: 'on_stop' in seen)
+    assert seen == [('dead', True), 'finally', 'on_stop']
+    blocker.set(1)
