@@ -1012,6 +1012,8 @@ pykka_cell_push (PykkaCell    *self,
       (self->state >= PYKKA_CELL_KILLING && m->kind != PYKKA_MESSAGE_STOP))
     {
       g_mutex_unlock (&self->mutex);
+      if (m->kind == PYKKA_MESSAGE_USER && m->reply == NULL)
+        pykka_debug_note_dead_letter (self, &m->value);
       return FALSE;
     }
   cell_append_locked (self, m);
@@ -1415,6 +1417,8 @@ cell_answer_dead_with (PykkaCell    *self,
         pykka_promise_take_error (m->reply, reason != NULL ? g_error_copy (reason)
                                                            : pykka_cell_dead_error (self));
     }
+  else if (m->kind == PYKKA_MESSAGE_USER || m->kind == PYKKA_MESSAGE_TERMINATED)
+    pykka_debug_note_dead_letter (self, &m->value);
   pykka_message_free (m);
 }
 

@@ -109,3 +109,40 @@ pykka_debug_install_signal_handler (int signum)
 {
   return g_unix_signal_add (signum, signal_cb, NULL);
 }
+
+static guint64 dead_letters;  /* atomic */
+
+/* A told message that no actor will handle: counted, and logged at debug
+ * level with its type and the actor. */
+void
+pykka_debug_note_dead_letter (PykkaCell    *cell,
+                              const GValue *message)
+{
+  g_atomic_pointer_add ((gpointer *) &dead_letters, 1);
+  if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
+    {
+      g_autofree char *who = pykka_cell_describe (cell);
+
+      g_debug ("Dead letter: a message of type %s told to actor %s, which is not alive",
+               message != NULL && G_IS_VALUE (message) ? G_VALUE_TYPE_NAME (message) : "(none)", who);
+    }
+}
+
+/**
+ * pykka_debug_get_dead_letters:
+ *
+ * Counts the dead letters of the process so far: messages told (not
+ * asked) to an actor that was no longer alive, and told messages still
+ * queued when an actor stopped, was killed or died, which no actor will
+ * handle. (An ask is never a dead letter: its asker gets
+ * %PYKKA_ERROR_ACTOR_DEAD.) Each one is also logged at debug level in the
+ * `Pykka` log domain, with its type and the actor (set
+ * `G_MESSAGES_DEBUG=Pykka` to see them).
+ *
+ * Returns: how many dead letters there were
+ */
+guint64
+pykka_debug_get_dead_letters (void)
+{
+  return (guint64) g_atomic_pointer_get ((gpointer *) &dead_letters);
+}

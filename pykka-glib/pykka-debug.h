@@ -18,5 +18,7 @@ PYKKA_AVAILABLE_IN_ALL
 void   pykka_debug_log_actors               (void);
 PYKKA_AVAILABLE_IN_ALL
 guint  pykka_debug_install_signal_handler   (int signum);
+PYKKA_AVAILABLE_IN_ALL
+guint64 pykka_debug_get_dead_letters        (void);
 
 G_END_DECLS

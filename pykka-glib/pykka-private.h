@@ -234,6 +234,10 @@ void            pykka_cell_unwatch      (PykkaCell      *watcher,
 PykkaFuture    *pykka_cell_dup_terminated (PykkaCell    *self,
                                            PykkaActorRef *ref);
 
+/* pykka-debug.c */
+void            pykka_debug_note_dead_letter (PykkaCell    *cell,
+                                              const GValue *message);
+
 /* pykka-terminated.c */
 PykkaTerminated *pykka_terminated_new   (PykkaActorRef  *ref,
                                          const GError   *reason);

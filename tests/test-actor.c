@@ -760,6 +760,42 @@ test_kill_suspended (gconstpointer data)
   test_record_free (r);
 }
 
+static void
+test_dead_letters (void)
+{
+  TestRecord *r;
+  g_autoptr(PykkaActorRef) ref = test_start (0, test_record_int, NULL, &r);
+  g_autoptr(PykkaFuture) asked = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 before = pykka_debug_get_dead_letters ();
+  GValue msg = G_VALUE_INIT;
+
+  g_test_summary ("Dead letters: tells queued when an actor is killed and tells to a dead actor are "
+                  "counted and logged at debug level; asks are answered, not counted");
+
+  test_tell_int (ref, 1);
+  test_tell_int (ref, 2);
+  asked = test_ask_int (ref, 3);
+  g_assert_true (pykka_actor_ref_kill (ref));
+  g_assert_null (pykka_future_get (asked, TEST_TIMEOUT_MSEC, &error));
+  g_clear_error (&error);
+  test_iterate_until (NULL, !pykka_actor_ref_is_alive (ref) && r->n_stopped == 1);
+  g_assert_cmpuint (pykka_debug_get_dead_letters () - before, ==, 2);
+
+  g_assert_false (pykka_actor_ref_tell (ref, test_value_int (&msg, 4), &error));
+  g_assert_cmpuint (pykka_debug_get_dead_letters () - before, ==, 3);
+  g_clear_error (&error);
+  {
+    g_autoptr(PykkaFuture) late = pykka_actor_ref_ask (ref, &msg);
+
+    g_assert_true (pykka_future_is_done (late));
+  }
+  g_assert_cmpuint (pykka_debug_get_dead_letters () - before, ==, 3);
+  g_assert_cmpuint (r->ints->len, ==, 0);
+  g_value_unset (&msg);
+  test_record_free (r);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -783,6 +819,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Pykka/Actor/last-hooks-after-unregister", test_last_hooks_after_unregister);
   g_test_add_func ("/Pykka/Actor/stop-all-waits-for-stopping", test_stop_all_waits_for_stopping);
   g_test_add_func ("/Pykka/Actor/kill-jumps-queue", test_kill_jumps_queue);
+  g_test_add_func ("/Pykka/Actor/dead-letters", test_dead_letters);
   g_test_add_data_func ("/Pykka/Actor/kill-suspended/coroutine", GINT_TO_POINTER (TRUE), test_kill_suspended);
   g_test_add_data_func ("/Pykka/Actor/kill-suspended/reply-future", GINT_TO_POINTER (FALSE), test_kill_suspended);
   g_test_add_data_func ("/Pykka/Actor/kill-from-failing-handler/ask", GINT_TO_POINTER (TRUE), test_kill_from_failing_handler);
