@@ -170,6 +170,14 @@ static PyMethodDef module_methods[] = {
     "How many suspensions the runtime (or the suspended handler) still holds." },
   { "take_worker_pool", py_take_worker_pool, METH_NOARGS,
     "Removes and returns this thread's list of idle workers." },
+  { "ask_cancellable", (PyCFunction) (void (*) (void)) py_ask_cancellable, METH_FASTCALL,
+    "A future of the reply to a message, dropped while queued if the cancellable is cancelled." },
+  { "future_watch", (PyCFunction) (void (*) (void)) py_future_watch, METH_FASTCALL,
+    "Calls a function in this thread's thread-default context once a future is completed." },
+  { "future_unwatch", py_future_unwatch, METH_O,
+    "Cancels a future_watch(): its function is not called." },
+  { "n_watches", py_n_watches, METH_NOARGS,
+    "How many watches are alive." },
   { NULL, NULL, 0, NULL },
 };
 

@@ -434,6 +434,49 @@ ref_ask (PyObject         *self,
   return result;
 }
 
+/* ask_cancellable(ref, message, cancellable): a future of the reply to
+ * @message, which cancelling @cancellable (a Gio.Cancellable) drops while
+ * it is queued; the message is boxed as ask() boxes it (PyGObject's own
+ * GValue conversion refuses None and truncates wide ints). */
+PyObject *
+py_ask_cancellable (PyObject        *module,
+                    PyObject *const *args,
+                    Py_ssize_t       nargs)
+{
+  PykkaActorRef *ref;
+  GObject *cancellable = NULL;
+  GValue value = G_VALUE_INIT;
+  PykkaFuture *future;
+
+  if (nargs != 3 || (args[2] != Py_None &&
+                     (!PyObject_TypeCheck (args[2], &PyGObject_Type) ||
+                      (cancellable = pygobject_get (args[2])) == NULL ||
+                      !G_IS_CANCELLABLE (cancellable))))
+    {
+      PyErr_SetString (PyExc_TypeError, "ask_cancellable(ref, message, cancellable): "
+                       "cancellable must be a Gio.Cancellable or None");
+      return NULL;
+    }
+  ref = ref_of (args[0]);
+  if (ref == NULL)
+    return NULL;
+  if (dead_in_child (ref))
+    {
+      GError *dead = dead_in_child_error (args[0]);
+
+      future = pykka_future_new_for_error (dead);
+      g_error_free (dead);
+      return pygobject_new_full ((GObject *) future, TRUE, NULL);
+    }
+  if (message_to_value (&value, args[1]) < 0)
+    return NULL;
+  Py_BEGIN_ALLOW_THREADS
+  future = pykka_actor_ref_ask_cancellable (ref, &value, (GCancellable *) cancellable);
+  Py_END_ALLOW_THREADS
+  g_value_unset (&value);
+  return pygobject_new_full ((GObject *) future, TRUE, NULL);
+}
+
 /* The methods this module gives the override's classes, as method
  * descriptors of each class. */
 static PyMethodDef ref_defs[] = {

@@ -6,6 +6,7 @@
  * speedups-worker.c      worker greenlets, the on_receive/on_failure vfuncs
  * speedups-suspend.c     suspending a handler until a future completes
  * speedups-methods.c     ActorRef.tell/ask, Future.get/set, Event.wait, ...
+ * speedups-watch.c       a callback once a future completes (await in asyncio)
  */
 
 #pragma once
@@ -137,3 +138,12 @@ PyObject  *py_future_set_exception (PyObject *module, PyObject *const *args, Py_
 PyObject  *py_broadcast           (PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject  *py_mark_dead_after_fork (PyObject *module, PyObject *refs);
 PyObject  *py_dead_after_fork     (PyObject *module, PyObject *self);
+PyObject  *py_ask_cancellable     (PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+
+/* ------------------------------------------------------------------------
+ * speedups-watch.c
+ */
+
+PyObject  *py_future_watch        (PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject  *py_future_unwatch      (PyObject *module, PyObject *capsule);
+PyObject  *py_n_watches           (PyObject *module, PyObject *unused);

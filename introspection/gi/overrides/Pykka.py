@@ -386,18 +386,92 @@ def _resume_failed(exc):
 
 def _drive(coroutine):
     """Runs an ``async def`` handler to completion in the worker: an
-    awaited Pykka future suspends the worker like a blocking get()."""
+    awaited Pykka future suspends the worker like a blocking get(), and
+    so does an awaited asyncio future (_wait_asyncio)."""
     send = coroutine.send
     try:
         yielded = send(None)
         while True:
             if yielded is None:
                 yielded = send(None)
+            elif getattr(yielded, '_asyncio_future_blocking', None) is not None:
+                yielded = _wait_asyncio(coroutine, yielded)
             else:
                 yielded = coroutine.throw(TypeError(
-                    'pykka-glib handlers can only await Pykka futures, not %r' % (yielded,)))
+                    'pykka-glib handlers can only await Pykka futures and asyncio futures, '
+                    'not %r' % (yielded,)))
     except StopIteration as stop:
         return stop.value
+
+
+# asyncio in handlers. A coroutine awaiting an asyncio future (asyncio.sleep,
+# streams, loop.create_future(), a task) yields it, as it would to an
+# asyncio Task. _drive then suspends the worker on a Pykka future that a
+# done callback of the asyncio future completes (the runtime's usual
+# suspension: pykka_actor_suspend_until()), and resumes the coroutine as a
+# Task would: send(None), after which the asyncio future's __await__
+# returns its result or raises its exception. The loop must run the
+# actor's GLib context on this thread (gbulb's loop, pykka_glib.asyncio):
+# the done callback comes from it, and so does the turn that resumes the
+# handler. Anything else is a RuntimeError in the handler rather than a
+# wait that never ends.
+
+
+def _asyncio_problem(loop, actor):
+    """Why a handler of @actor (None: outside handlers) cannot wait for a
+    future of the asyncio @loop here, or None if it can."""
+    asyncio = sys.modules.get('asyncio')
+    running = asyncio._get_running_loop() if asyncio is not None else None
+    if running is None:
+        return 'no asyncio event loop runs on this thread'
+    if running is not loop:
+        return 'the future belongs to another asyncio event loop than the one running here'
+    context = getattr(loop, '_context', None)
+    if not isinstance(context, GLib.MainContext):
+        return 'the running asyncio event loop (%s) does not run a GLib main context' % (
+            type(loop).__name__,)
+    if actor is not None:
+        actor_context = _c_actor_get_context(actor)
+        if actor_context is None:
+            actor_context = GLib.MainContext.default()
+    else:
+        actor_context = GLib.MainContext.ref_thread_default()
+    if context != actor_context:
+        return "the running asyncio event loop runs another GLib main context than the actor's"
+    return None
+
+
+def _wait_asyncio(coroutine, waited):
+    """Suspends the worker until the asyncio future @waited (yielded by
+    @coroutine) is done, then resumes @coroutine; returns what it yields
+    next."""
+    waited._asyncio_future_blocking = False
+    worker = _current_worker()
+    actor = worker.actor if worker is not None else None
+    problem = _asyncio_problem(waited.get_loop(), actor)
+    if problem is not None:
+        who = actor if actor is not None else 'an actor hook'
+        return coroutine.throw(RuntimeError(
+            '%s awaits an asyncio future, but %s: run the actors\' GLib main context with an '
+            'asyncio loop on it (pykka_glib.asyncio.run())' % (who, problem)))
+    if not waited.done():
+        wake = Future()
+
+        def woken(_waited):
+            if not _c_future_is_done(wake):
+                _future_set(wake, None)
+
+        waited.add_done_callback(woken)
+        try:
+            wake.get()
+        except BaseException as exc:
+            # The wait ended otherwise (the actor died: GreenletExit; or
+            # code threw into the worker): as a cancelled asyncio Task
+            # does, cancel what was awaited, and let the coroutine see it.
+            waited.remove_done_callback(woken)
+            waited.cancel()
+            return coroutine.throw(exc)
+    return coroutine.send(None)
 
 
 # ---------------------------------------------------------------------------
@@ -563,10 +637,71 @@ class Future(Pykka.Future):
 
     def __await__(self):
         if _current_worker() is None and not _c_future_is_done(self):
+            loop = _glib_asyncio_loop()
+            if loop is not None:
+                return (yield from _await_in_loop(self, loop))
+            # Not in an asyncio loop that runs GLib: one step back to the
+            # caller, then the blocking get (which runs the actors of this
+            # thread's context).
             yield
         return self.get()
 
     __iter__ = __await__
+
+
+# await in an asyncio task. On a loop that runs this thread's
+# thread-default GLib context (gbulb's), the task waits on an asyncio
+# future that a watch completes: pykka_future_get_async() calls back in
+# that context once the future is done, and the callback sets the asyncio
+# future's result or exception (the very exception get() raises). A
+# cancelled task unwatches at once (no callback comes later) and cancels
+# the ask's cancellable, if the future came from ask_cancellable().
+
+
+def _glib_asyncio_loop():
+    """The asyncio loop running on this thread if it runs this thread's
+    thread-default GLib context, else None."""
+    asyncio = sys.modules.get('asyncio')
+    if asyncio is None:
+        return None
+    loop = asyncio._get_running_loop()
+    if loop is None:
+        return None
+    context = getattr(loop, '_context', None)
+    if not isinstance(context, GLib.MainContext) or context != GLib.MainContext.ref_thread_default():
+        return None
+    return loop
+
+
+def _settle_waiter(future, waiter):
+    # In the thread-default context, the loop's: @future is done.
+    if waiter.done():
+        return
+    try:
+        value = future.get(0)
+    except StopIteration as exc:
+        # (asyncio refuses StopIteration in a future, as a Task does.)
+        error = RuntimeError('the future failed with StopIteration')
+        error.__cause__ = exc
+        waiter.set_exception(error)
+    except BaseException as exc:
+        waiter.set_exception(exc)
+    else:
+        waiter.set_result(value)
+
+
+def _await_in_loop(future, loop):
+    waiter = loop.create_future()
+    watch = _speedups.future_watch(future, functools.partial(_settle_waiter, future, waiter))
+    try:
+        return (yield from waiter)
+    finally:
+        if not waiter.done() or waiter.cancelled():
+            # Cancelled, or the task was dropped: nothing waits any more.
+            _speedups.future_unwatch(watch)
+            cancellable = future.__dict__.get('_pykka_cancellable')
+            if cancellable is not None:
+                cancellable.cancel()
 
 
 Future = override(Future)
@@ -732,6 +867,21 @@ class ActorRef(Pykka.ActorRef):
                 # after this handler, so waiting for it would never end.
                 return _c_ref_is_alive(self)
             return future.get(timeout)
+        return future
+
+    def ask_cancellable(self, message, cancellable=None):
+        """Sends @message and returns a ``Future`` of the reply
+        ([method@Pykka.ActorRef.ask_cancellable]): cancelling
+        @cancellable (a ``Gio.Cancellable``; None makes one) drops the
+        message while it is queued, and the future fails with
+        ``G_IO_ERROR_CANCELLED``; a running handler sees it through
+        ``get_current_cancellable()``. The future keeps the cancellable:
+        cancelling an asyncio task that awaits the future cancels it."""
+        if cancellable is None:
+            from gi.repository import Gio
+            cancellable = Gio.Cancellable()
+        future = _speedups.ask_cancellable(self, message, cancellable)
+        future._pykka_cancellable = cancellable
         return future
 
     def proxy(self):
