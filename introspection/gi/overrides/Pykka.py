@@ -639,12 +639,8 @@ class Future(Pykka.Future):
         if _current_worker() is None and not _c_future_is_done(self):
             loop = _glib_asyncio_loop()
             if loop is not None:
-                return (yield from _await_in_loop(self, loop))
-            # Not in an asyncio loop that runs GLib: one step back to the
-            # caller, then the blocking get (which runs the actors of this
-            # thread's context).
-            yield
-        return self.get()
+                return _await_in_loop(self, loop)
+        return _await_get(self)
 
     __iter__ = __await__
 
@@ -673,33 +669,51 @@ def _glib_asyncio_loop():
     return loop
 
 
+def _await_get(future):
+    # In a handler, get() suspends the worker. Elsewhere, outside an
+    # asyncio loop that runs GLib: one step back to the caller, then the
+    # blocking get (which runs the actors of this thread's context).
+    if _current_worker() is None and not _c_future_is_done(future):
+        yield
+    return future.get()
+
+
+# The frames of the two functions below are in the traceback of a failure
+# they pass on; they must not hold the future there, whose error holds the
+# exception (a cycle through C that the collector cannot see).
+
+
 def _settle_waiter(future, waiter):
     # In the thread-default context, the loop's: @future is done.
     if waiter.done():
         return
     try:
         value = future.get(0)
-    except StopIteration as exc:
-        # (asyncio refuses StopIteration in a future, as a Task does.)
-        error = RuntimeError('the future failed with StopIteration')
-        error.__cause__ = exc
-        waiter.set_exception(error)
     except BaseException as exc:
-        waiter.set_exception(exc)
+        error = exc
     else:
         waiter.set_result(value)
+        return
+    finally:
+        future = None
+    if isinstance(error, StopIteration):
+        # (asyncio refuses StopIteration in a future, as a Task does.)
+        cause, error = error, RuntimeError('the future failed with StopIteration')
+        error.__cause__ = cause
+    waiter.set_exception(error)
 
 
 def _await_in_loop(future, loop):
     waiter = loop.create_future()
+    cancellable = future.__dict__.get('_pykka_cancellable')
     watch = _speedups.future_watch(future, functools.partial(_settle_waiter, future, waiter))
+    del future
     try:
         return (yield from waiter)
     finally:
         if not waiter.done() or waiter.cancelled():
             # Cancelled, or the task was dropped: nothing waits any more.
             _speedups.future_unwatch(watch)
-            cancellable = future.__dict__.get('_pykka_cancellable')
             if cancellable is not None:
                 cancellable.cancel()
 
