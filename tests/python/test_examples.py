@@ -81,6 +81,15 @@ def test_main_loop_application():
     ]
 
 
+def test_asyncio_server():
+    assert run('asyncio_server.py') == [
+        'APPLE PEAR',
+        'PEAR FIG',
+        'APPLE PEAR PLUM',
+        "[('apple', 2), ('fig', 1), ('pear', 3), ('plum', 1)]",
+    ]
+
+
 # The GTK examples need a display: the docs suite runs them under xvfb-run.
 @pytest.mark.parametrize('name', sorted(n for n in os.listdir(EXAMPLES)
                                         if n.endswith('.py') and not n.startswith('gtk_')))
