@@ -38,6 +38,12 @@ How the pieces fit
   blocking get: on the thread that runs the actors' context it iterates that
   context until the value arrives, so a script needs no main loop.
 
+* asyncio: on an asyncio loop that runs the thread-default GLib context
+  (gbulb's; ``pykka_glib.asyncio``), ``await future`` in a task waits on an
+  asyncio future completed by the future's ``get_async()``, without
+  blocking the loop, and an ``async def`` handler that awaits an asyncio
+  future suspends its worker like a wait for a Pykka future (``_drive``).
+
 * Exceptions: an exception raised by a handler (any ``BaseException``)
   travels in a ``GError`` of the domain ``pykka-python-error-quark`` (code
   0, the message ``"Type: text"``), an extended error domain whose private
@@ -525,7 +531,8 @@ class Future(Pykka.Future):
 
     ``get()`` in a handler suspends only that actor; elsewhere it blocks
     (iterating the actors' context when the caller's thread runs it).
-    Futures are awaitable.
+    Futures are awaitable: in handlers, and in asyncio tasks, where a
+    loop that runs GLib (``pykka_glib.asyncio``) keeps running meanwhile.
     """
 
     _pykka_get_hook = None
