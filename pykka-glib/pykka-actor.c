@@ -600,8 +600,9 @@ pykka_actor_get_use_own_thread (PykkaActor *self)
  * Gets the #GCancellable of the ask being handled now, if it was sent
  * with [method@Pykka.ActorRef.ask_cancellable]: the handler can check it,
  * connect to it, or pass it on to the GIO calls it makes. Call it from
- * [vfunc@Pykka.Actor.on_receive] (also after a stackful handler resumed);
- * elsewhere it returns %NULL.
+ * [vfunc@Pykka.Actor.on_receive] (also after a stackful handler resumed,
+ * and in the callback of [method@Pykka.Actor.suspend_until] that resumes
+ * a handler which replied with a future); elsewhere it returns %NULL.
  *
  * Returns: (transfer none) (nullable): the ask's cancellable, or %NULL
  */

@@ -50,6 +50,8 @@ typedef struct
   PykkaCell       *async_wait;     /* (owned) (nullable) source of the first future a running handler awaits asynchronously */
   PykkaMessage    *current;        /* (nullable) a cancellable ask whose handler runs (or is suspended) */
   PykkaMessage    *kill;           /* (owned) (nullable) the KILL of pykka_cell_kill(), handled before the mailbox; set under the cell's mutex */
+  GCancellable    *suspended_cancellable; /* (owned) (nullable) the cancellable of the ask ->suspended_reply answers */
+  gboolean         resuming;       /* in a binding's resume: ->suspended_cancellable is the current one */
   /* Set once, under the cell's mutex */
   GError          *death;          /* (owned) (nullable) why a failed actor died */
   PykkaFuture     *started;        /* (owned) (nullable) the start outcome, made when asked for */
@@ -211,7 +213,11 @@ pykka_cell_get_current_cancellable (PykkaCell *self)
 {
   PykkaMessage *m = self->susp != NULL ? self->susp->current : NULL;
 
-  return m != NULL && m->cancel != NULL ? m->cancel->cancellable : NULL;
+  if (m != NULL && m->cancel != NULL)
+    return m->cancel->cancellable;
+  /* A handler that replied with a future and goes on in a binding's
+   * resume (Python's greenlets): the ask that future answers. */
+  return self->susp != NULL && self->susp->resuming ? self->susp->suspended_cancellable : NULL;
 }
 
 /* The thread-default context of the thread that made the actor's ref
@@ -272,6 +278,7 @@ pykka_cell_unref (PykkaCell *self)
   if (self->susp != NULL)
     {
       g_clear_pointer (&self->susp->async_wait, pykka_cell_unref);
+      g_clear_object (&self->susp->suspended_cancellable);
       g_clear_error (&self->susp->death);
       g_clear_object (&self->susp->started);
       g_clear_pointer (&self->susp->kill, pykka_message_free);
@@ -1307,7 +1314,10 @@ cell_run_resumes (PykkaCell  *self,
         return;
       /* Out of the graph before the binding's code goes on. */
       pykka_wait_graph_remove (self, g_steal_pointer (&ready->target), NULL);
+      /* (->susp exists: the resume was in it.) */
+      self->susp->resuming = TRUE;
       ready->func (actor, ready->future, ready->data);
+      self->susp->resuming = FALSE;
       resume_free (ready);
     }
 }
@@ -1526,6 +1536,8 @@ pykka_cell_kill_orphaned (PykkaCell *self)
       g_clear_pointer (&self->susp->suspended_reply, pykka_promise_unref);
     }
   if (self->susp != NULL)
+    g_clear_object (&self->susp->suspended_cancellable);
+  if (self->susp != NULL)
     g_clear_object (&self->susp->suspended_on);
 
   cell_answer_all_dead (self, m, reason);
@@ -1640,6 +1652,7 @@ cell_finish_suspension (PykkaCell  *self,
   pykka_wait_graph_remove (self, pykka_promise_get_source (promise) != NULL ? pykka_promise_get_source (promise)
                                                                            : self->susp->async_wait, NULL);
   g_clear_pointer (&self->susp->async_wait, pykka_cell_unref);
+  g_clear_object (&self->susp->suspended_cancellable);
   /* What the binding still waited for belongs to the suspension. */
   pykka_cell_drop_resumes (self);
 
@@ -1751,6 +1764,8 @@ handle_user_message (PykkaCell    *self,
           return;
         }
       m->reply = NULL;  /* now ->suspended_reply */
+      if (m->cancel != NULL)
+        g_set_object (&self->susp->suspended_cancellable, m->cancel->cancellable);
       g_value_unset (&reply);
       if (pykka_future_is_done (self->susp->suspended_on))
         cell_finish_suspension (self, actor);

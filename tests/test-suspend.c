@@ -684,6 +684,80 @@ test_resume_when (void)
   test_record_free (r);
 }
 
+/* A binding-style suspension that records the current cancellable in
+ * its resume. */
+typedef struct
+{
+  PykkaFuture  *reply;        /* (owned) (nullable) the handler's reply future */
+  GCancellable *seen;         /* (unowned) (nullable) the current cancellable in the resume */
+  guint         resumed;
+} CancelResumer;
+
+static void
+cancel_resumer_resume (PykkaActor *actor, PykkaFuture *gate, gpointer data)
+{
+  CancelResumer *cr = data;
+  GValue done = G_VALUE_INIT;
+
+  cr->resumed++;
+  cr->seen = pykka_actor_get_current_cancellable (actor);
+  pykka_future_set_value (cr->reply, test_value_int (&done, cr->seen != NULL), NULL);
+  g_clear_object (&cr->reply);
+}
+
+static gboolean
+cancel_resumer_receive (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  CancelResumer *cr = test_actor_get_data (self);
+
+  cr->reply = pykka_future_new ();
+  pykka_actor_resume_when (PYKKA_ACTOR (self), g_value_get_object (message),
+                           cancel_resumer_resume, cr, NULL);
+  g_value_init (reply, PYKKA_TYPE_FUTURE);
+  g_value_set_object (reply, cr->reply);
+  return TRUE;
+}
+
+static void
+test_resume_sees_ask_cancellable (void)
+{
+  CancelResumer cr = { NULL, NULL, 0 };
+  TestRecord *r;
+  g_autoptr(PykkaActorRef) ref = test_start (0, cancel_resumer_receive, &cr, &r);
+  g_autoptr(PykkaActor) actor = pykka_actor_ref_dup_actor (ref);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(PykkaFuture) gate = pykka_future_new ();
+  g_autoptr(PykkaFuture) cancellable_ask = NULL;
+  g_autoptr(PykkaFuture) plain_ask = NULL;
+  GValue v = G_VALUE_INIT;
+
+  g_test_summary ("A handler that replied with a future sees the cancellable of its ask in the resume of pykka_actor_resume_when(), cancelled once the asker cancels it; a plain ask's resume sees none, and outside handlers there is none");
+
+  g_value_set_object (g_value_init (&v, G_TYPE_OBJECT), gate);
+  cancellable_ask = pykka_actor_ref_ask_cancellable (ref, &v, cancellable);
+  g_value_unset (&v);
+  test_iterate_until (NULL, cr.reply != NULL);
+  g_cancellable_cancel (cancellable);
+  pykka_future_set_value (gate, test_value_int (&v, 1), NULL);
+  g_value_unset (&v);
+  test_iterate_until (NULL, pykka_future_is_done (cancellable_ask));
+  g_assert_cmpuint (cr.resumed, ==, 1);
+  g_assert_true (cr.seen == cancellable);
+  g_assert_true (g_cancellable_is_cancelled (cr.seen));
+  g_assert_cmpint (test_get_int (cancellable_ask), ==, 1);
+  g_assert_null (pykka_actor_get_current_cancellable (actor));
+
+  plain_ask = test_ask_object (ref, gate);
+  test_iterate_until (NULL, pykka_future_is_done (plain_ask));
+  g_assert_cmpuint (cr.resumed, ==, 2);
+  g_assert_null (cr.seen);
+  g_assert_cmpint (test_get_int (plain_ask), ==, 0);
+  g_assert_null (pykka_actor_get_current_cancellable (actor));
+
+  test_stop_all ();
+  test_record_free (r);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -703,6 +777,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Pykka/Suspend/ask-sync-reply-with-future", test_ask_sync_reply_with_future);
   g_test_add_func ("/Pykka/Suspend/ask-sync-deadlock", test_ask_sync_deadlock);
   g_test_add_func ("/Pykka/Suspend/resume-when", test_resume_when);
+  g_test_add_func ("/Pykka/Suspend/resume-sees-ask-cancellable", test_resume_sees_ask_cancellable);
 
   return g_test_run ();
 }

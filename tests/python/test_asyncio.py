@@ -465,6 +465,42 @@ def test_cancelling_a_task_cancels_a_cancellable_ask():
     assert handled == ['wait', 'after']
 
 
+def test_a_running_handler_sees_the_cancelled_task_s_cancellation():
+    gate = Pykka.Future()
+
+    class Watchful(Pykka.Actor):
+        def on_receive(self, message):
+            gate.get(TIMEOUT)
+            return self.get_current_cancellable().is_cancelled()
+
+    async def main():
+        ref = Watchful.start()
+        asked = ref.ask_cancellable('watch')
+        task = asyncio.ensure_future(_await(asked))
+        await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(task, TIMEOUT)
+        gate.set(None)
+        # The handler ran on: it answers, having seen the cancellation.
+        seen = await asked
+        await ref.stop(block=False)
+        return seen
+
+    assert run(main()) is True
+
+
+def test_await_a_derived_future():
+    async def main():
+        ref = Echo.start()
+        mapped = await ref.ask(4, block=False).map(lambda value: value * 10)
+        joined = await ref.ask(1, block=False).join(ref.ask(2, block=False))
+        await ref.stop(block=False)
+        return mapped, joined
+
+    assert run(main()) == (40, [1, 2])
+
+
 def test_ask_cancellable_takes_any_message_and_a_given_cancellable():
     cancellable = Gio.Cancellable()
 
