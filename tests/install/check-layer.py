@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Loads the Python layer the way a program does and prints, as JSON,
 where each part came from: the override, the pykka_glib package, its C
-extension and libpykka-glib. One actor asks another from its handler,
-which suspends the asker (the C extension's greenlet path).
+extension, its asyncio helper and libpykka-glib. One actor asks another
+from its handler, which suspends the asker (the C extension's greenlet
+path).
 
 With directories as arguments, also fails unless every one of those
 files is under one of them (tests/install/test-install-prefix.sh).
@@ -19,6 +20,7 @@ from gi.repository import Pykka
 import gi.overrides.Pykka
 import pykka_glib
 import pykka_glib._speedups
+import pykka_glib.asyncio
 
 
 class Inner(Pykka.Actor):
@@ -44,6 +46,7 @@ info = {
     "override": gi.overrides.Pykka.__file__,
     "module": pykka_glib.__file__,
     "speedups": pykka_glib._speedups.__file__,
+    "asyncio": pykka_glib.asyncio.__file__,
     "library": library,
     "actor_class": Pykka.Actor.__module__,
 }
@@ -58,7 +61,7 @@ if roots:
         problems.append("Pykka.Actor is %s, not pykka_glib._actor" % info["actor_class"])
     if not library:
         problems.append("libpykka-glib is not mapped")
-    for path in [info["override"], info["module"], info["speedups"]] + library:
+    for path in [info["override"], info["module"], info["speedups"], info["asyncio"]] + library:
         if not any(os.path.realpath(path).startswith(r) for r in roots):
             problems.append("%s is not under %s" % (path, " or ".join(roots)))
     for problem in problems:
