@@ -62,7 +62,7 @@ def test_everything_installs_under_the_prefix():
     assert override == os.path.join(site_dir, 'gi', 'overrides', 'Pykka.py')
     speedups = [dst for src, dst in installed.items() if os.path.basename(src).startswith('_speedups.')]
     # With its types (PEP 561): the marker, the stubs and pykka_glib.typing.
-    typed = [by_name[name] for name in ('py.typed', '__init__.pyi', 'compat.pyi', 'typing.py')]
+    typed = [by_name[name] for name in ('py.typed', '__init__.pyi', 'asyncio.pyi', 'compat.pyi', 'typing.py')]
     for dst in [by_name['__init__.py'], by_name['_actor.py']] + speedups + typed:
         assert os.path.dirname(dst) == os.path.join(site_dir, 'pykka_glib')
     assert len(speedups) == 1

@@ -34,6 +34,7 @@ from gi.repository import Pykka  # noqa: E402
 import pytest  # noqa: E402
 
 import pykka_glib  # noqa: E402
+import pykka_glib.asyncio  # noqa: E402
 import pykka_glib.compat  # noqa: E402
 import pykka_glib.typing  # noqa: E402
 from pykka_glib import Actor, ActorProxy, ActorRef, CallableProxy, Future, ThreadingActor  # noqa: E402
@@ -45,7 +46,7 @@ EXAMPLES = os.path.join(SOURCE_ROOT, 'docs', 'examples', 'python')
 MYPY_INI = os.path.join(EXAMPLES, 'mypy.ini')
 PACKAGE = os.path.join(SOURCE_ROOT, 'introspection', 'pykka_glib')
 # What mypy checks of the package itself: the stubs and the typed modules.
-PACKAGE_FILES = ['__init__.pyi', 'compat.pyi', 'typing.py', 'messages.py']
+PACKAGE_FILES = ['__init__.pyi', 'asyncio.pyi', 'compat.pyi', 'typing.py', 'messages.py']
 
 # Actor code with type errors: each line marked `# E: CODE` must get an
 # error of that code, and no other line any error; `# R: TEXT` lines must
@@ -174,6 +175,7 @@ def test_type_errors_in_actor_code_are_reported(mypy_run):
 STUBS = {
     'pykka_glib': os.path.join(PACKAGE, '__init__.pyi'),
     'pykka_glib.compat': os.path.join(PACKAGE, 'compat.pyi'),
+    'pykka_glib.asyncio': os.path.join(PACKAGE, 'asyncio.pyi'),
 }
 
 # Stub-only helpers and the runtime class each describes.

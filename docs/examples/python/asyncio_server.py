@@ -9,49 +9,51 @@ the program prints what they got and the tally."""
 
 import asyncio
 import collections
+from typing import Any
 
 import gi
 
 gi.require_version('Pykka', '1.0')
-from gi.repository import Pykka  # noqa: E402
 
+import pykka_glib as pykka  # noqa: E402
 import pykka_glib.asyncio  # noqa: E402
 
 
-class Tally(Pykka.Actor):
-    def __init__(self):
+class Tally(pykka.Actor):
+    def __init__(self) -> None:
         super().__init__()
-        self.seen = collections.Counter()
+        self.seen: collections.Counter[str] = collections.Counter()
 
-    def count(self, word):
+    def count(self, word: str) -> int:
         self.seen[word] += 1
         return self.seen[word]
 
 
-class Session(Pykka.Actor):
-    def __init__(self, tally):
+class Session(pykka.Actor):
+    def __init__(self, tally: pykka.ActorProxy[Tally]) -> None:
         super().__init__()
         self.tally = tally
 
-    async def on_receive(self, word):
+    async def on_receive(self, word: Any) -> str:
         # Both waits suspend this session only: the loop, the other
         # sessions and the tally go on meanwhile.
         await asyncio.sleep(0.01)
         await self.tally.count(word)
-        return word.upper()
+        return str(word).upper()
 
 
-async def serve(tally, reader, writer):
+async def serve(tally: pykka.ActorProxy[Tally], reader: asyncio.StreamReader,
+                writer: asyncio.StreamWriter) -> None:
     session = Session.start(tally)
     while line := await reader.readline():
-        reply = await session.ask(line.decode().strip(), block=False)
+        reply: str = await session.ask(line.decode().strip(), block=False)
         writer.write(f'{reply}\n'.encode())
         await writer.drain()
     await session.stop(block=False)
     writer.close()
 
 
-async def client(port, words):
+async def client(port: int, words: list[str]) -> list[str]:
     reader, writer = await asyncio.open_connection('127.0.0.1', port)
     for word in words:
         writer.write(f'{word}\n'.encode())
@@ -63,9 +65,10 @@ async def client(port, words):
     return replies
 
 
-async def main():
+async def main() -> None:
     tally = Tally.start().proxy()
-    server = await asyncio.start_server(lambda r, w: serve(tally, r, w), '127.0.0.1', 0)
+    server = await asyncio.start_server(lambda reader, writer: serve(tally, reader, writer),
+                                        '127.0.0.1', 0)
     port = server.sockets[0].getsockname()[1]
     async with server:
         results = await asyncio.gather(client(port, ['apple', 'pear']),
