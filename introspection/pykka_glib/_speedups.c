@@ -178,6 +178,12 @@ static PyMethodDef module_methods[] = {
     "Cancels a future_watch(): its function is not called." },
   { "n_watches", py_n_watches, METH_NOARGS,
     "How many watches are alive." },
+  { "wake_source_new", (PyCFunction) (void (*) (void)) py_wake_source_new, METH_FASTCALL,
+    "A source of a GLib.MainContext that calls a function once after each wake." },
+  { "wake_source_wake", py_wake_source_wake, METH_O,
+    "Wakes a wake source (from any thread)." },
+  { "wake_source_destroy", py_wake_source_destroy, METH_O,
+    "Destroys a wake source and drops its function." },
   { NULL, NULL, 0, NULL },
 };
 

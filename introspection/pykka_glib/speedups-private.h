@@ -7,6 +7,7 @@
  * speedups-suspend.c     suspending a handler until a future completes
  * speedups-methods.c     ActorRef.tell/ask, Future.get/set, Event.wait, ...
  * speedups-watch.c       a callback once a future completes (await in asyncio)
+ * speedups-source.c      a source that calls back when woken (asyncio's call_soon)
  */
 
 #pragma once
@@ -147,3 +148,11 @@ PyObject  *py_ask_cancellable     (PyObject *module, PyObject *const *args, Py_s
 PyObject  *py_future_watch        (PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject  *py_future_unwatch      (PyObject *module, PyObject *capsule);
 PyObject  *py_n_watches           (PyObject *module, PyObject *unused);
+
+/* ------------------------------------------------------------------------
+ * speedups-source.c
+ */
+
+PyObject  *py_wake_source_new     (PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject  *py_wake_source_wake    (PyObject *module, PyObject *capsule);
+PyObject  *py_wake_source_destroy (PyObject *module, PyObject *capsule);

@@ -6,7 +6,9 @@ its wait. Every wait is bounded (asyncio.wait_for, TIMEOUT)."""
 
 import asyncio
 import gc
+import operator
 import socket
+import threading
 import time
 import weakref
 
@@ -23,8 +25,8 @@ from conftest import TIMEOUT, drain
 def run(coroutine):
     """Runs @coroutine on a GLib asyncio loop of the main context, at most
     TIMEOUT seconds. (In a task, blocking calls such as ref.stop() would
-    iterate the context, running other tasks' callbacks inside this one:
-    the tests await instead.)"""
+    iterate the context while the other tasks wait: the tests await
+    instead.)"""
     return pykka_asyncio.run(asyncio.wait_for(coroutine, TIMEOUT))
 
 
@@ -223,6 +225,71 @@ def test_await_in_a_loop_without_glib_still_works_blocking():
             await ref.stop(block=False)
 
     assert asyncio.run(asyncio.wait_for(main(), TIMEOUT)) == 'plain'
+
+
+# ---------------------------------------------------------------------------
+# pykka_glib.asyncio's loop: call_soon() through one source
+
+
+def test_call_soon_runs_in_order_and_skips_cancelled_callbacks():
+    async def main():
+        loop = asyncio.get_running_loop()
+        ran = []
+        done = loop.create_future()
+        sources = len(loop._handlers)  # gbulb's timers (wait_for's)
+        for i in range(5):
+            handle = loop.call_soon(ran.append, i)
+            if i == 2:
+                handle.cancel()
+        loop.call_soon(done.set_result, None)
+        # gbulb made a GLib source (and PyGObject leaked its callback's
+        # closure) per call; this loop queues them for one source.
+        assert len(loop._handlers) == sources
+        await done
+        return ran
+
+    assert run(main()) == [0, 1, 3, 4]
+
+
+def test_call_soon_threadsafe_wakes_the_loop_from_another_thread():
+    async def main():
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+
+        def other_thread():
+            time.sleep(0.05)
+            loop.call_soon_threadsafe(done.set_result, threading.current_thread().name)
+
+        thread = threading.Thread(target=other_thread, name='waker')
+        thread.start()
+        try:
+            return await asyncio.wait_for(done, TIMEOUT)
+        finally:
+            thread.join(TIMEOUT)
+
+    assert run(main()) == 'waker'
+
+
+def test_a_failing_callback_goes_to_the_exception_handler():
+    errors = []
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        loop.set_exception_handler(lambda loop, context: errors.append(context['exception']))
+        loop.call_soon(operator.truediv, 1, 0)
+        await asyncio.sleep(0.01)
+        return True
+
+    assert run(main())
+    assert [type(e) for e in errors] == [ZeroDivisionError]
+
+
+def test_a_closed_loop_calls_nothing_back():
+    loop = pykka_asyncio.new_event_loop()
+    loop.call_soon(pytest.fail, 'called after close')
+    loop.close()
+    loop.close()
+    drain()
 
 
 # ---------------------------------------------------------------------------
