@@ -333,6 +333,25 @@ pykka_actor_init (PykkaActor *self)
   priv->actor_ref = pykka_actor_ref_new (priv->cell);
 }
 
+/* A supervised restart: @self, just made by the factory and never
+ * started, becomes the new instance of @cell, whose ref is @ref (and whose
+ * urn it takes). Its own unused cell and ref go. */
+void
+pykka_actor_adopt_cell (PykkaActor    *self,
+                        PykkaCell     *cell,
+                        PykkaActorRef *ref)
+{
+  PykkaActorPrivate *priv = pykka_actor_get_instance_private (self);
+  PykkaCell *unused_cell = priv->cell;
+  PykkaActorRef *unused_ref = priv->actor_ref;
+
+  priv->cell = pykka_cell_ref (cell);
+  priv->actor_ref = g_object_ref (ref);
+  g_object_unref (unused_ref);
+  pykka_cell_abandon (unused_cell, NULL);
+  pykka_cell_unref (unused_cell);
+}
+
 /**
  * pykka_actor_class_set_stackful:
  * @klass: a [class@Pykka.Actor] class

@@ -59,6 +59,17 @@ typedef struct
   GPtrArray       *watchers;       /* (owned) (nullable) cells (referenced) told of this actor's death */
   GPtrArray       *watching;       /* (owned) (nullable) cells (referenced) whose death this actor is told of */
   PykkaFuture     *terminated;     /* (owned) (nullable) a future of the PykkaTerminated, made when asked for */
+  /* Supervision, set once before the start */
+  PykkaCell       *supervisor;     /* (owned) (nullable) told of a failure instead of the actor dying */
+  PykkaActorFactory factory;       /* makes the new instance of a restart */
+  gpointer         factory_data;
+  GDestroyNotify   factory_destroy;
+  /* Under the cell's mutex */
+  PykkaMessage    *restart;        /* (owned) (nullable) the supervisor's decision, handled before the mailbox */
+  gint             control;        /* atomic: ->kill or ->restart is set */
+  gboolean         awaiting;       /* failed: takes nothing until the supervisor decides */
+  GError          *failure;        /* (owned) (nullable) why, while awaiting */
+  PykkaActorRef   *kept_ref;       /* (owned) (nullable) the ref, while no instance holds it */
 } PykkaSuspension;
 
 /* The runtime half of an actor, shared by the actor and its refs so that a
@@ -282,6 +293,12 @@ pykka_cell_unref (PykkaCell *self)
       g_clear_error (&self->susp->death);
       g_clear_object (&self->susp->started);
       g_clear_pointer (&self->susp->kill, pykka_message_free);
+      g_clear_pointer (&self->susp->restart, pykka_message_free);
+      g_clear_pointer (&self->susp->supervisor, pykka_cell_unref);
+      if (self->susp->factory_destroy != NULL)
+        self->susp->factory_destroy (self->susp->factory_data);
+      g_clear_error (&self->susp->failure);
+      g_clear_object (&self->susp->kept_ref);
       g_clear_pointer (&self->susp->watchers, g_ptr_array_unref);
       g_clear_pointer (&self->susp->watching, g_ptr_array_unref);
       g_clear_object (&self->susp->terminated);
@@ -725,13 +742,19 @@ cell_announce_death (PykkaCell  *self,
   gboolean unsettled;
   gboolean told;
 
+  g_autoptr(PykkaActorRef) kept = NULL;
+
   g_mutex_lock (&self->mutex);
   unsettled = self->susp != NULL && self->susp->started != NULL && !pykka_future_is_done (self->susp->started);
   told = self->went_stopping;
+  if (self->susp != NULL)
+    kept = g_steal_pointer (&self->susp->kept_ref);
   g_mutex_unlock (&self->mutex);
   if (actor != NULL && !told)
     pykka_actor_ref_notify_dead (pykka_actor_get_actor_ref (actor));
-  cell_tell_watchers (self, actor != NULL ? pykka_actor_get_actor_ref (actor) : NULL);
+  else if (kept != NULL && !told)
+    pykka_actor_ref_notify_dead (kept);
+  cell_tell_watchers (self, actor != NULL ? pykka_actor_get_actor_ref (actor) : kept);
   if (unsettled)
     {
       g_autoptr(GError) dead = pykka_cell_dead_error (self);
@@ -1071,6 +1094,7 @@ pykka_cell_kill (PykkaCell    *self,
                                                               /* Translators: why an actor died. */
                                                               P_("killed"));
   self->susp->kill = m;
+  g_atomic_int_set (&self->susp->control, 1);
   /* A suspended handler is woken too: its waits end (see
    * pykka_cell_run_turn()). */
   if (self->running)
@@ -1098,17 +1122,102 @@ pykka_cell_is_killing (PykkaCell *self)
   return cell_is_killing (self);
 }
 
-/* The KILL message, once, if the actor is being killed. */
+static inline gboolean
+cell_has_control (PykkaCell *self)
+{
+  return G_UNLIKELY (self->susp != NULL && g_atomic_int_get (&self->susp->control));
+}
+
+/* The KILL or RESTART message that goes before the mailbox, once. */
 static PykkaMessage *
-cell_take_kill (PykkaCell *self)
+cell_take_control (PykkaCell *self)
 {
   PykkaMessage *m = NULL;
 
   g_mutex_lock (&self->mutex);
   if (self->susp != NULL)
-    m = g_steal_pointer (&self->susp->kill);
+    {
+      m = g_steal_pointer (&self->susp->kill);
+      if (m == NULL)
+        m = g_steal_pointer (&self->susp->restart);
+      g_atomic_int_set (&self->susp->control, self->susp->restart != NULL);
+    }
   g_mutex_unlock (&self->mutex);
   return m;
+}
+
+/*
+ * Supervision.
+ *
+ * A supervised cell (pykka_cell_set_supervision(), before its start)
+ * whose told message fails does not die: on_failure runs, the instance is
+ * dropped (the cell keeps the ref), the cell takes nothing more
+ * (->awaiting) and its supervisor is told with a PykkaTerminated (the ref
+ * and the error) as a message. The supervisor decides with
+ * pykka_cell_restart(): a RESTART message, handled before the mailbox,
+ * either makes a new instance with the factory (running on_stop of the
+ * old one first if it had not failed), which takes the same cell and ref
+ * and runs on_start, then the queued mail; or makes the cell die of the
+ * failure. Nothing sent meanwhile is lost: it waits in the mailbox.
+ */
+void
+pykka_cell_set_supervision (PykkaCell         *self,
+                            PykkaCell         *supervisor,
+                            PykkaActorFactory  factory,
+                            gpointer           data,
+                            GDestroyNotify     destroy)
+{
+  g_mutex_lock (&self->mutex);
+  cell_susp_locked (self)->supervisor = pykka_cell_ref (supervisor);
+  self->susp->factory = factory;
+  self->susp->factory_data = data;
+  self->susp->factory_destroy = destroy;
+  g_mutex_unlock (&self->mutex);
+}
+
+gboolean
+pykka_cell_awaits_restart (PykkaCell *self)
+{
+  gboolean awaiting;
+
+  g_mutex_lock (&self->mutex);
+  awaiting = self->susp != NULL && self->susp->awaiting;
+  g_mutex_unlock (&self->mutex);
+  return awaiting;
+}
+
+/* The supervisor's decision for this cell: a new instance (@restart), or
+ * death (of its failure, or a kill if it had not failed). */
+gboolean
+pykka_cell_restart (PykkaCell *self,
+                    gboolean   restart)
+{
+  gboolean schedule = FALSE;
+  GValue value = G_VALUE_INIT;
+  PykkaMessage *m;
+
+  g_value_init (&value, G_TYPE_BOOLEAN);
+  g_value_set_boolean (&value, restart);
+  m = pykka_message_new (PYKKA_MESSAGE_RESTART, &value, NULL);
+
+  g_mutex_lock (&self->mutex);
+  if (self->state != PYKKA_CELL_RUNNING || self->susp == NULL || self->susp->restart != NULL)
+    {
+      g_mutex_unlock (&self->mutex);
+      pykka_message_free (m);
+      return FALSE;
+    }
+  self->susp->restart = m;
+  g_atomic_int_set (&self->susp->control, 1);
+  if (self->running)
+    self->wake_pending = TRUE;
+  else if (!self->scheduled)
+    schedule = self->scheduled = TRUE;
+  g_mutex_unlock (&self->mutex);
+
+  if (schedule)
+    pykka_scheduler_enqueue (self->link.scheduler, self);
+  return TRUE;
 }
 
 /* Something a suspended cell waits for happened: give it a turn. */
@@ -1574,6 +1683,131 @@ cell_die (PykkaCell    *self,
   g_clear_object (&actor);
 }
 
+/* A supervised actor failed (@cause): its instance goes, the cell waits
+ * for its supervisor's decision. Returns FALSE (and does nothing) if the
+ * actor is not supervised, or its supervisor is not alive. */
+static gboolean
+cell_hand_to_supervisor (PykkaCell    *self,
+                         PykkaActor   *actor,
+                         const GError *cause)
+{
+  g_autoptr(PykkaTerminated) news = NULL;
+  PykkaActorRef *ref = pykka_actor_get_actor_ref (actor);
+  PykkaMessage *m;
+  GValue value = G_VALUE_INIT;
+
+  if (self->susp == NULL || self->susp->supervisor == NULL || cell_is_killing (self) ||
+      !pykka_cell_is_alive (self->susp->supervisor))
+    return FALSE;
+
+  news = pykka_terminated_new (ref, cause);
+  g_value_init (&value, PYKKA_TYPE_TERMINATED);
+  g_value_set_boxed (&value, news);
+  m = pykka_message_new (PYKKA_MESSAGE_USER, &value, NULL);
+  g_value_unset (&value);
+
+  g_mutex_lock (&self->mutex);
+  self->susp->awaiting = TRUE;
+  g_clear_error (&self->susp->failure);
+  self->susp->failure = g_error_copy (cause);
+  g_clear_object (&self->susp->kept_ref);
+  self->susp->kept_ref = g_object_ref (ref);
+  self->actor = NULL;
+  g_mutex_unlock (&self->mutex);
+  g_object_unref (actor);
+
+  if (!pykka_cell_push (self->susp->supervisor, m))
+    {
+      /* The supervisor died meanwhile: the failure kills the actor. */
+      pykka_message_free (m);
+      g_mutex_lock (&self->mutex);
+      self->susp->awaiting = FALSE;
+      g_mutex_unlock (&self->mutex);
+      cell_die (self, cause);
+    }
+  return TRUE;
+}
+
+/* The supervisor's decision (a RESTART message), on the actor's thread. */
+static void
+cell_handle_restart (PykkaCell *self,
+                     gboolean   restart)
+{
+  PykkaActor *old = self->actor;
+  g_autoptr(PykkaActorRef) ref = NULL;
+  g_autoptr(GError) error = NULL;
+  PykkaActor *fresh;
+
+  if (old != NULL)
+    {
+      /* Not the failed one: its instance stops first. */
+      if (!restart)
+        {
+          cell_begin_stopping (self, old);
+          if (!PYKKA_ACTOR_GET_CLASS (old)->on_stop (old, &error))
+            g_clear_error (&error);
+          cell_die (self, NULL);
+          return;
+        }
+      if (!normalize_outcome (self, PYKKA_ACTOR_GET_CLASS (old)->on_stop (old, &error), &error, "on_stop"))
+        g_clear_error (&error);
+      ref = g_object_ref (pykka_actor_get_actor_ref (old));
+      g_mutex_lock (&self->mutex);
+      self->actor = NULL;
+      g_mutex_unlock (&self->mutex);
+      g_object_unref (old);
+    }
+  else
+    {
+      g_autoptr(GError) failure = NULL;
+
+      g_mutex_lock (&self->mutex);
+      ref = g_steal_pointer (&self->susp->kept_ref);
+      failure = g_steal_pointer (&self->susp->failure);
+      self->susp->awaiting = FALSE;
+      g_mutex_unlock (&self->mutex);
+      if (!restart)
+        {
+          g_mutex_lock (&self->mutex);
+          self->susp->kept_ref = g_steal_pointer (&ref);
+          g_mutex_unlock (&self->mutex);
+          cell_die (self, failure);
+          return;
+        }
+    }
+
+  fresh = self->susp->factory != NULL ? self->susp->factory (self->susp->factory_data) : NULL;
+  if (fresh == NULL || !PYKKA_IS_ACTOR (fresh))
+    {
+      g_autoptr(GError) cause = g_error_new_literal (PYKKA_ERROR, PYKKA_ERROR_FAILED,
+                                                      /* Translators: why an actor died. */
+                                                      P_("its supervisor could not make a new instance"));
+
+      g_clear_object (&fresh);
+      g_mutex_lock (&self->mutex);
+      self->susp->kept_ref = g_steal_pointer (&ref);
+      g_mutex_unlock (&self->mutex);
+      cell_die (self, cause);
+      return;
+    }
+  pykka_actor_adopt_cell (fresh, self, ref);
+  g_mutex_lock (&self->mutex);
+  self->actor = fresh;
+  g_mutex_unlock (&self->mutex);
+  if (self->log_debug)
+    g_debug ("Restarted actor %s (%s)", g_type_name (self->type), pykka_cell_get_urn (self));
+
+  if (!normalize_outcome (self, PYKKA_ACTOR_GET_CLASS (fresh)->on_start (fresh, &error), &error, "on_start"))
+    {
+      g_autoptr(GError) cause = g_error_new (error->domain, error->code,
+                                             /* Translators: why an actor died; %s is the error of its on_start. */
+                                             P_("on_start failed: %s"), error->message);
+
+      if (!cell_hand_to_supervisor (self, fresh, cause))
+        cell_die (self, cause);
+    }
+}
+
 static void
 cell_fail (PykkaCell  *self,
            PykkaActor *actor,
@@ -1582,6 +1816,23 @@ cell_fail (PykkaCell  *self,
   g_autofree char *who = pykka_cell_describe (self);
 
   g_autoptr(GError) cause = NULL;
+
+  if (self->susp != NULL && self->susp->supervisor != NULL)
+    {
+      /* Translators: why an actor died; %s is the error of its handler. */
+      cause = g_error_new (error->domain, error->code, P_("a told message failed: %s"), error->message);
+      g_message ("Unhandled error in supervised actor %s: %s", who, error->message);
+      PYKKA_ACTOR_GET_CLASS (actor)->on_failure (actor, error);
+      if (cell_hand_to_supervisor (self, actor, cause))
+        {
+          g_error_free (error);
+          return;
+        }
+      cell_begin_stopping (self, actor);
+      g_error_free (error);
+      cell_die (self, cause);
+      return;
+    }
 
   g_message ("Unhandled error in actor %s; stopping it: %s", who, error->message);
   cell_begin_stopping (self, actor);
@@ -1789,6 +2040,12 @@ handle_message (PykkaCell    *self,
   GError *error = NULL;
   gboolean ok;
 
+  if (m->kind == PYKKA_MESSAGE_RESTART)
+    {
+      cell_handle_restart (self, g_value_get_boolean (&m->value));
+      pykka_message_free (m);
+      return;
+    }
   if (actor == NULL)
     {
       /* Died earlier in this turn. */
@@ -1904,8 +2161,9 @@ cell_end_turn_locked (PykkaCell *self)
       requeue = FALSE;
     }
   else
-    requeue = self->wake_pending || (self->head != NULL && state_takes_mail (self->state)) ||
-              (self->susp != NULL && self->susp->kill != NULL);
+    requeue = self->wake_pending ||
+              (self->head != NULL && state_takes_mail (self->state) && (self->susp == NULL || !self->susp->awaiting)) ||
+              (self->susp != NULL && (self->susp->kill != NULL || self->susp->restart != NULL));
   self->wake_pending = FALSE;
   self->scheduled = requeue;
   return requeue;
@@ -1962,7 +2220,7 @@ pykka_cell_run_turn (PykkaCell *self,
   for (;;)
     {
       /* A dead cell answers what is left at once, whatever the budget. */
-      while ((batch.head != NULL || cell_is_killing (self)) &&
+      while ((batch.head != NULL || cell_has_control (self)) &&
              ((used < budget && !cell_has_suspended_handler (self)) || self->actor == NULL))
         {
           PykkaMessage *m = NULL;
@@ -1973,12 +2231,13 @@ pykka_cell_run_turn (PykkaCell *self,
               budget = used;  /* the rest waits for the next turn */
               break;
             }
-          /* A kill goes before what this turn took already. */
-          if (cell_is_killing (self))
-            m = cell_take_kill (self);
+          /* A kill or a restart goes before what this turn took already;
+           * a failed instance awaiting its supervisor takes nothing. */
+          if (cell_has_control (self))
+            m = cell_take_control (self);
           if (m == NULL)
             {
-              if (batch.head == NULL)
+              if (batch.head == NULL || (self->susp != NULL && self->susp->awaiting))
                 break;
               m = batch_pop (&batch);
             }

@@ -53,6 +53,7 @@ typedef enum
   PYKKA_MESSAGE_STOP,
   PYKKA_MESSAGE_KILL,   /* a stop that jumped the queue: pykka_cell_kill() */
   PYKKA_MESSAGE_TERMINATED, /* a watched actor died: a PykkaTerminated, delivered as a tell unless unwatched */
+  PYKKA_MESSAGE_RESTART,    /* a supervisor's decision: a new instance (value TRUE) or death (FALSE) */
 } PykkaMessageKind;
 
 typedef struct _PykkaMessageCancel PykkaMessageCancel;
@@ -227,12 +228,25 @@ gboolean        pykka_cell_is_alive     (PykkaCell      *self);
 gboolean        pykka_cell_kill         (PykkaCell      *self,
                                          const GError   *reason);
 gboolean        pykka_cell_is_killing   (PykkaCell      *self);
+void            pykka_cell_set_supervision (PykkaCell   *self,
+                                            PykkaCell   *supervisor,
+                                            PykkaActorFactory factory,
+                                            gpointer     data,
+                                            GDestroyNotify destroy);
+gboolean        pykka_cell_restart      (PykkaCell      *self,
+                                         gboolean        restart);
+gboolean        pykka_cell_awaits_restart (PykkaCell    *self);
 void            pykka_cell_watch        (PykkaCell      *watcher,
                                          PykkaActorRef  *watched);
 void            pykka_cell_unwatch      (PykkaCell      *watcher,
                                          PykkaCell      *watched);
 PykkaFuture    *pykka_cell_dup_terminated (PykkaCell    *self,
                                            PykkaActorRef *ref);
+
+/* pykka-actor.c */
+void            pykka_actor_adopt_cell  (PykkaActor     *self,
+                                         PykkaCell      *cell,
+                                         PykkaActorRef  *ref);
 
 /* pykka-debug.c */
 void            pykka_debug_note_dead_letter (PykkaCell    *cell,

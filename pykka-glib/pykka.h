@@ -22,4 +22,5 @@
 # include "pykka-application.h"
 # include "pykka-relay.h"
 # include "pykka-terminated.h"
+# include "pykka-supervisor.h"
 #undef PYKKA_INSIDE

@@ -1,0 +1,417 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "config.h"
+
+#include "pykka-supervisor.h"
+
+#include "pykka-private.h"
+
+/**
+ * PykkaSupervisor:
+ *
+ * An actor that starts children and restarts them when they fail, as an
+ * Erlang/OTP supervisor or an Akka parent does (Pykka has none).
+ *
+ * Children are made by a factory ([callback@Pykka.ActorFactory]) and
+ * started with [method@Pykka.Supervisor.start_child]. When the handler
+ * of a message told to a child fails, the child's
+ * [vfunc@Pykka.Actor.on_failure] runs, then, instead of dying, the child
+ * waits for its supervisor, which restarts children according to
+ * [property@Pykka.Supervisor:strategy]: the factory makes a new instance
+ * (the old one, if it had not failed, runs [vfunc@Pykka.Actor.on_stop]
+ * first), which runs [vfunc@Pykka.Actor.on_start] and goes on with the
+ * mailbox. A restarted child keeps its [class@Pykka.ActorRef], its urn,
+ * its place in the registry and the messages sent to it: what is sent
+ * during and after the restart reaches the new instance. An ask whose
+ * handler failed got its error, as always; it does not restart anything.
+ *
+ * At most [property@Pykka.Supervisor:max-restarts] restarts may happen
+ * within [property@Pykka.Supervisor:within-msec] milliseconds; one more
+ * failure stops every child (newest first, each running `on_stop`, the
+ * failed one dying of its failure) and then fails the supervisor itself,
+ * with %PYKKA_ERROR_FAILED: a supervisor that is itself a child of a
+ * supervisor is then handled by that one (escalation).
+ *
+ * Stopping a supervisor stops its children first, newest first, and
+ * waits for each to be dead.
+ *
+ * A supervisor takes no messages of its own: the death-watch values it
+ * receives from its children are its only mail.
+ */
+struct _PykkaSupervisor
+{
+  PykkaActor            parent_instance;
+  PykkaRestartStrategy  strategy;
+  guint                 max_restarts;
+  guint                 within_msec;
+  guint                 restarts;      /* atomic */
+  GMutex                lock;
+  GPtrArray            *children;      /* (owned) PykkaActorRef, start order; under lock */
+  GArray               *recent;        /* gint64 times of restarts; on the supervisor's thread */
+};
+
+G_DEFINE_FINAL_TYPE (PykkaSupervisor, pykka_supervisor, PYKKA_TYPE_ACTOR)
+
+enum
+{
+  PROP_0,
+  PROP_STRATEGY,
+  PROP_MAX_RESTARTS,
+  PROP_WITHIN_MSEC,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static GPtrArray *
+dup_children (PykkaSupervisor *self)
+{
+  GPtrArray *copy;
+
+  g_mutex_lock (&self->lock);
+  copy = g_ptr_array_copy (self->children, (GCopyFunc) (void (*) (void)) g_object_ref, NULL);
+  g_ptr_array_set_free_func (copy, g_object_unref);
+  g_mutex_unlock (&self->lock);
+  return copy;
+}
+
+/* Stops every child, newest first, and waits for each to be dead. */
+static void
+stop_children (PykkaSupervisor *self)
+{
+  g_autoptr(GPtrArray) children = dup_children (self);
+
+  for (guint i = children->len; i > 0; i--)
+    {
+      PykkaActorRef *child = children->pdata[i - 1];
+      PykkaCell *cell = pykka_actor_ref_get_cell (child);
+      g_autoptr(PykkaFuture) dead = pykka_actor_ref_get_terminated (child);
+
+      /* A failed child waits for a decision: it dies of its failure. */
+      if (!pykka_cell_awaits_restart (cell) || !pykka_cell_restart (cell, FALSE))
+        {
+          g_autoptr(PykkaFuture) stopped = pykka_actor_ref_stop (child);
+        }
+      pykka_future_get (dead, -1, NULL);
+    }
+}
+
+static gboolean
+pykka_supervisor_on_stop (PykkaActor  *actor,
+                          GError     **error)
+{
+  stop_children (PYKKA_SUPERVISOR (actor));
+  return TRUE;
+}
+
+static void
+pykka_supervisor_on_failure (PykkaActor   *actor,
+                             const GError *error)
+{
+  stop_children (PYKKA_SUPERVISOR (actor));
+}
+
+/* Whether one more restart now is within the intensity. */
+static gboolean
+note_restart (PykkaSupervisor *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 window = (gint64) self->within_msec * G_TIME_SPAN_MILLISECOND;
+  guint keep = 0;
+
+  for (guint i = 0; i < self->recent->len; i++)
+    {
+      gint64 t = g_array_index (self->recent, gint64, i);
+
+      if (now - t <= window)
+        g_array_index (self->recent, gint64, keep++) = t;
+    }
+  g_array_set_size (self->recent, keep);
+  if (keep >= self->max_restarts)
+    return FALSE;
+  g_array_append_val (self->recent, now);
+  return TRUE;
+}
+
+static gboolean
+pykka_supervisor_on_receive (PykkaActor    *actor,
+                             const GValue  *message,
+                             GValue        *reply,
+                             GError       **error)
+{
+  PykkaSupervisor *self = PYKKA_SUPERVISOR (actor);
+  g_autoptr(GPtrArray) children = NULL;
+  PykkaTerminated *news;
+  PykkaActorRef *failed;
+  const GError *reason;
+  guint index;
+
+  if (!G_VALUE_HOLDS (message, PYKKA_TYPE_TERMINATED))
+    {
+      g_autofree char *who = pykka_cell_describe (pykka_actor_ref_get_cell (pykka_actor_get_actor_ref (actor)));
+
+      /* Not a failure of the supervisor: it goes on. */
+      g_message ("Supervisor %s takes no messages; ignored a message of type %s",
+                 who, G_VALUE_TYPE_NAME (message));
+      return TRUE;
+    }
+  news = g_value_get_boxed (message);
+  failed = pykka_terminated_get_actor_ref (news);
+  reason = pykka_terminated_get_reason (news);
+  children = dup_children (self);
+  if (!g_ptr_array_find (children, failed, &index) ||
+      !pykka_cell_awaits_restart (pykka_actor_ref_get_cell (failed)))
+    return TRUE;
+
+  if (!note_restart (self))
+    {
+      g_autofree char *who = pykka_cell_describe (pykka_actor_ref_get_cell (failed));
+
+      /* Too many: every child stops (the failed one dies of its failure,
+       * in stop_children() from on_failure), then the supervisor fails. */
+      g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_FAILED,
+                   /* Translators: %u are numbers, %s an actor and an error message. */
+                   P_("more than %u restarts within %u ms; the last failure, of %s: %s"),
+                   self->max_restarts, self->within_msec, who,
+                   reason != NULL ? reason->message : "?");
+      return FALSE;
+    }
+
+  g_atomic_int_inc ((gint *) &self->restarts);
+  for (guint i = 0; i < children->len; i++)
+    {
+      gboolean chosen;
+
+      switch (self->strategy)
+        {
+        case PYKKA_RESTART_ONE_FOR_ALL:
+          chosen = TRUE;
+          break;
+        case PYKKA_RESTART_REST_FOR_ONE:
+          chosen = i >= index;
+          break;
+        case PYKKA_RESTART_ONE_FOR_ONE:
+        default:
+          chosen = i == index;
+          break;
+        }
+      if (chosen)
+        pykka_cell_restart (pykka_actor_ref_get_cell (children->pdata[i]), TRUE);
+    }
+  return TRUE;
+}
+
+static void
+pykka_supervisor_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  PykkaSupervisor *self = PYKKA_SUPERVISOR (object);
+
+  switch (prop_id)
+    {
+    case PROP_STRATEGY:
+      g_value_set_enum (value, self->strategy);
+      break;
+    case PROP_MAX_RESTARTS:
+      g_value_set_uint (value, self->max_restarts);
+      break;
+    case PROP_WITHIN_MSEC:
+      g_value_set_uint (value, self->within_msec);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pykka_supervisor_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  PykkaSupervisor *self = PYKKA_SUPERVISOR (object);
+
+  switch (prop_id)
+    {
+    case PROP_STRATEGY:
+      self->strategy = g_value_get_enum (value);
+      break;
+    case PROP_MAX_RESTARTS:
+      self->max_restarts = g_value_get_uint (value);
+      break;
+    case PROP_WITHIN_MSEC:
+      self->within_msec = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pykka_supervisor_finalize (GObject *object)
+{
+  PykkaSupervisor *self = PYKKA_SUPERVISOR (object);
+
+  g_ptr_array_unref (self->children);
+  g_array_unref (self->recent);
+  g_mutex_clear (&self->lock);
+
+  G_OBJECT_CLASS (pykka_supervisor_parent_class)->finalize (object);
+}
+
+static void
+pykka_supervisor_class_init (PykkaSupervisorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  PykkaActorClass *actor_class = PYKKA_ACTOR_CLASS (klass);
+
+  object_class->get_property = pykka_supervisor_get_property;
+  object_class->set_property = pykka_supervisor_set_property;
+  object_class->finalize = pykka_supervisor_finalize;
+  actor_class->on_receive = pykka_supervisor_on_receive;
+  actor_class->on_stop = pykka_supervisor_on_stop;
+  actor_class->on_failure = pykka_supervisor_on_failure;
+
+  /**
+   * PykkaSupervisor:strategy:
+   *
+   * Which children are restarted when one fails.
+   */
+  properties[PROP_STRATEGY] =
+    g_param_spec_enum ("strategy", NULL, NULL, PYKKA_TYPE_RESTART_STRATEGY, PYKKA_RESTART_ONE_FOR_ONE,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * PykkaSupervisor:max-restarts:
+   *
+   * How many restarts may happen within
+   * [property@Pykka.Supervisor:within-msec]; one more failure fails the
+   * supervisor.
+   */
+  properties[PROP_MAX_RESTARTS] =
+    g_param_spec_uint ("max-restarts", NULL, NULL, 0, G_MAXUINT, 3,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * PykkaSupervisor:within-msec:
+   *
+   * The window of [property@Pykka.Supervisor:max-restarts], in
+   * milliseconds.
+   */
+  properties[PROP_WITHIN_MSEC] =
+    g_param_spec_uint ("within-msec", NULL, NULL, 0, G_MAXUINT, 5000,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+pykka_supervisor_init (PykkaSupervisor *self)
+{
+  g_mutex_init (&self->lock);
+  self->children = g_ptr_array_new_with_free_func (g_object_unref);
+  self->recent = g_array_new (FALSE, FALSE, sizeof (gint64));
+}
+
+/**
+ * pykka_supervisor_new:
+ * @strategy: which children to restart when one fails
+ * @max_restarts: how many restarts may happen within @within_msec
+ * @within_msec: the window of @max_restarts, in milliseconds
+ *
+ * Makes a supervisor; start it with [method@Pykka.Actor.start] (on any
+ * context or thread of its own), then its children with
+ * [method@Pykka.Supervisor.start_child].
+ *
+ * Returns: (transfer full): a new, unstarted supervisor
+ */
+PykkaSupervisor *
+pykka_supervisor_new (PykkaRestartStrategy strategy,
+                      guint                max_restarts,
+                      guint                within_msec)
+{
+  return g_object_new (PYKKA_TYPE_SUPERVISOR, "strategy", strategy, "max-restarts", max_restarts,
+                       "within-msec", within_msec, NULL);
+}
+
+/**
+ * pykka_supervisor_start_child:
+ * @self: a started [class@Pykka.Supervisor]
+ * @factory: (scope notified) (closure user_data) (destroy destroy): makes
+ *   each instance of the child, the first and those of restarts
+ * @user_data: data for @factory
+ * @destroy: (nullable): frees @user_data once the child is dead
+ * @error: return location for an error
+ *
+ * Starts a child of the supervisor: @factory makes an actor (not
+ * started, on whatever context or thread its properties say), which is
+ * started as by [method@Pykka.Actor.start] and supervised from then on.
+ * Call it from any thread.
+ *
+ * Returns: (transfer full) (nullable): the child's ref, which stays the
+ *   same across restarts, or %NULL with @error set (%PYKKA_ERROR_ACTOR_DEAD
+ *   if the supervisor is not running, %PYKKA_ERROR_FAILED if the factory
+ *   made no actor, or the error of the start)
+ */
+PykkaActorRef *
+pykka_supervisor_start_child (PykkaSupervisor    *self,
+                              PykkaActorFactory   factory,
+                              gpointer            user_data,
+                              GDestroyNotify      destroy,
+                              GError            **error)
+{
+  PykkaActorRef *own = NULL;
+  PykkaActorRef *ref;
+  PykkaActor *child;
+
+  g_return_val_if_fail (PYKKA_IS_SUPERVISOR (self), NULL);
+  g_return_val_if_fail (factory != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  own = pykka_actor_get_actor_ref (PYKKA_ACTOR (self));
+  if (!pykka_actor_ref_is_alive (own))
+    {
+      g_set_error_literal (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD,
+                           P_("The supervisor is not running: start it first"));
+      if (destroy != NULL)
+        destroy (user_data);
+      return NULL;
+    }
+  child = factory (user_data);
+  if (child == NULL || !PYKKA_IS_ACTOR (child))
+    {
+      g_set_error_literal (error, PYKKA_ERROR, PYKKA_ERROR_FAILED,
+                           P_("The factory of a supervised child made no actor"));
+      g_clear_object (&child);
+      if (destroy != NULL)
+        destroy (user_data);
+      return NULL;
+    }
+  pykka_cell_set_supervision (pykka_actor_ref_get_cell (pykka_actor_get_actor_ref (child)),
+                              pykka_actor_ref_get_cell (own), factory, user_data, destroy);
+  ref = pykka_actor_start (child, error);
+  g_object_unref (child);
+  if (ref == NULL)
+    return NULL;
+
+  g_mutex_lock (&self->lock);
+  g_ptr_array_add (self->children, g_object_ref (ref));
+  g_mutex_unlock (&self->lock);
+  return ref;
+}
+
+/**
+ * pykka_supervisor_get_restarts:
+ * @self: a [class@Pykka.Supervisor]
+ *
+ * Counts the restarts the supervisor decided (one per failure handled,
+ * whatever the number of children it restarted).
+ *
+ * Returns: how many restarts there were
+ */
+guint
+pykka_supervisor_get_restarts (PykkaSupervisor *self)
+{
+  g_return_val_if_fail (PYKKA_IS_SUPERVISOR (self), 0);
+
+  return g_atomic_int_get ((gint *) &self->restarts);
+}
