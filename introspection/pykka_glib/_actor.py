@@ -210,7 +210,11 @@ class Actor(_Pykka.Actor):
     start = _Start()
 
     def __init__(self, *args, **kwargs):
-        if self.use_own_thread:
+        if not type(self).__gtype__.is_a(Actor.__gtype__):
+            # An actor class of C reached through this class
+            # (Pykka.Supervisor): its keyword arguments are properties.
+            super().__init__(*args, **kwargs)
+        elif self.use_own_thread:
             super().__init__(use_own_thread=True)
         else:
             super().__init__()

@@ -476,6 +476,37 @@ test('death watch for plain code: the terminated future', async () => {
     assert.equal(news.get_reason(), null);
 });
 
+const Crashy = GObject.registerClass(
+class Crashy extends Pykka.Actor {
+    _init(params = {}) {
+        super._init(params);
+        Crashy.made = (Crashy.made ?? 0) + 1;
+        this.instance = Crashy.made;
+    }
+
+    vfunc_on_receive(message) {
+        if (message === 'crash')
+            throw new GLib.Error(Pykka.Error, Pykka.Error.FAILED, 'crashed on purpose');
+        return [true, this.instance];
+    }
+});
+
+test('supervision: a JS child made by a factory is restarted behind the same ref', async () => {
+    Crashy.made = 0;
+    const sup = new Pykka.Supervisor({strategy: Pykka.RestartStrategy.ONE_FOR_ONE, max_restarts: 3, within_msec: 60000});
+    const supRef = sup.start();
+    const child = sup.start_child(() => new Crashy());
+    const urn = child.get_urn();
+    assert.equal(await child.ask('who').get_async(null), 1);
+    child.tell('crash');
+    assert.equal(await child.ask('who').get_async(null), 2, 'the new instance answers');
+    assert.equal(child.get_urn(), urn);
+    assert.ok(child.is_alive());
+    assert.equal(sup.get_restarts(), 1);
+    assert.ok(supRef.stop_sync(5000));
+    assert.ok(!child.is_alive(), 'stopping the supervisor stops its children');
+});
+
 const status = run(() => {
     Pykka.Registry.stop_all(5000);
 });

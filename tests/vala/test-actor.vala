@@ -601,6 +601,31 @@ void test_death_watch () {
     }
 }
 
+void test_supervision () {
+    Test.summary ("A Vala child made by a factory is restarted behind the same ref; the supervisor stops it");
+    try {
+        int made = 0;
+        var sup = new Pykka.Supervisor (Pykka.RestartStrategy.ONE_FOR_ONE, 3, 60000);
+        var sup_ref = sup.start ();
+        var child = sup.start_child (() => {
+            made++;
+            return new Counter ();
+        });
+        var urn = child.get_urn ();
+        assert_cmpint (child.ask (5).get (TIMEOUT_MSEC).get_int (), CompareOperator.EQ, 5);
+        child.tell ("fail");
+        /* The new instance starts from 0 again. */
+        assert_cmpint (child.ask (1).get (TIMEOUT_MSEC).get_int (), CompareOperator.EQ, 1);
+        assert_cmpint (made, CompareOperator.EQ, 2);
+        assert_cmpstr (child.get_urn (), CompareOperator.EQ, urn);
+        assert_true (child.is_alive ());
+        assert_true (sup_ref.stop_sync (TIMEOUT_MSEC));
+        assert_false (child.is_alive ());
+    } catch (GLib.Error e) {
+        GLib.error ("%s", e.message);
+    }
+}
+
 int main (string[] args) {
     Test.init (ref args);
     main_thread = Thread.self<void*> ();
@@ -620,6 +645,7 @@ int main (string[] args) {
     Test.add_func ("/Pykka/Vala/start-race", () => { test_start_race (); stop_all (); });
     Test.add_func ("/Pykka/Vala/lifecycle-and-cancel", () => { test_lifecycle_and_cancel (); stop_all (); });
     Test.add_func ("/Pykka/Vala/death-watch", () => { test_death_watch (); stop_all (); });
+    Test.add_func ("/Pykka/Vala/supervision", () => { test_supervision (); stop_all (); });
 
     return Test.run ();
 }
