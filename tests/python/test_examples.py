@@ -90,6 +90,10 @@ def test_asyncio_server():
     ]
 
 
+def test_supervision():
+    assert run('supervision.py') == ['1', '2', 'None']
+
+
 # The GTK examples need a display: the docs suite runs them under xvfb-run.
 @pytest.mark.parametrize('name', sorted(n for n in os.listdir(EXAMPLES)
                                         if n.endswith('.py') and not n.startswith('gtk_')))
