@@ -514,6 +514,7 @@ typedef enum
   BENCH_HOLD,    /* reply with the held future (end of a deep chain) */
   BENCH_FAN,     /* ask every worker, join, get, reply the count */
   BENCH_SPIN,    /* 10 µs of work, count the message globally */
+  BENCH_CRASHY,  /* a negative int fails the handler; else reply the message */
 } BenchMode;
 
 #define BENCH_TYPE_ACTOR (bench_actor_get_type ())
@@ -596,6 +597,13 @@ bench_actor_on_receive (PykkaActor    *actor,
         }
       return TRUE;
 
+    case BENCH_CRASHY:
+      if (G_VALUE_HOLDS_INT (message) && g_value_get_int (message) < 0)
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "crash");
+          return FALSE;
+        }
+      G_GNUC_FALLTHROUGH;
     case BENCH_ECHO:
       g_value_init (reply, G_VALUE_TYPE (message));
       g_value_copy (message, reply);
@@ -1107,6 +1115,143 @@ pykka_fan_out (guint n_workers,
   return (double) (end - start) / rounds / 1000;
 }
 
+/* Supervision (issue 15): a supervised actor fails and is restarted, @n
+ * times, each timed from the failing tell to the answer of an ask the
+ * new instance handles; or, with @by_hand, what a program without
+ * supervision does: stop the actor, make and start another, ask it. µs
+ * per restart. */
+static PykkaActor *
+make_crashy (gpointer data)
+{
+  return bench_actor_new (BENCH_TYPE_ACTOR, BENCH_CRASHY, FALSE);
+}
+
+static void
+drop_log (const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer data)
+{
+}
+
+static double
+pykka_restart (gint     n,
+               gboolean by_hand)
+{
+  GMainContext *context = context_enter ();
+  g_autoptr(PykkaSupervisor) supervisor = pykka_supervisor_new (PYKKA_RESTART_ONE_FOR_ONE, G_MAXUINT, 1000);
+  g_autoptr(PykkaActorRef) supervisor_ref = bench_start (PYKKA_ACTOR (supervisor));
+  PykkaActorRef *ref;
+  GValue crash = G_VALUE_INIT, msg = G_VALUE_INIT;
+  guint handler;
+  gint64 start, end;
+
+  /* Each failure logs a message: not this benchmark's output. */
+  handler = g_log_set_handler ("Pykka", G_LOG_LEVEL_MESSAGE, drop_log, NULL);
+  value_int (&crash, -1);
+  value_int (&msg, 7);
+  if (by_hand)
+    {
+      g_autoptr(PykkaActor) actor = make_crashy (NULL);
+      ref = bench_start (actor);
+    }
+  else
+    ref = pykka_supervisor_start_child (supervisor, make_crashy, NULL, NULL, NULL);
+
+  start = now_ns ();
+  for (gint i = 0; i < n; i++)
+    {
+      GValue reply = G_VALUE_INIT;
+
+      if (by_hand)
+        {
+          g_autoptr(PykkaActor) actor = make_crashy (NULL);
+
+          pykka_actor_ref_stop_sync (ref, -1, NULL);
+          g_object_unref (ref);
+          ref = bench_start (actor);
+        }
+      else
+        pykka_actor_ref_tell (ref, &crash, NULL);
+      if (!pykka_actor_ref_ask_sync (ref, &msg, -1, &reply, NULL) || g_value_get_int (&reply) != 7)
+        g_error ("restart: wrong reply");
+    }
+  end = now_ns ();
+  if (!by_hand && pykka_supervisor_get_restarts (supervisor) != (guint) n)
+    g_error ("restart: %u restarts for %d failures", pykka_supervisor_get_restarts (supervisor), n);
+
+  pykka_actor_ref_stop_sync (ref, -1, NULL);
+  g_object_unref (ref);
+  pykka_actor_ref_stop_sync (supervisor_ref, -1, NULL);
+  g_log_remove_handler ("Pykka", handler);
+  context_leave (context);
+  return (double) (end - start) / n / 1000;
+}
+
+/* Death watch: @n watch + unwatch pairs of one actor on another (ns per
+ * pair), and @k actors stopped with (or without) a watcher told of each
+ * death (µs per actor). */
+static double
+pykka_watch_pairs (gint n)
+{
+  GMainContext *context = context_enter ();
+  g_autoptr(PykkaActor) watcher = bench_actor_new (BENCH_TYPE_ACTOR, BENCH_SINK, FALSE);
+  g_autoptr(PykkaActor) watched = bench_actor_new (BENCH_TYPE_ACTOR, BENCH_SINK, FALSE);
+  g_autoptr(PykkaActorRef) watcher_ref = bench_start (watcher);
+  g_autoptr(PykkaActorRef) watched_ref = bench_start (watched);
+  gint64 start, end;
+
+  start = now_ns ();
+  for (gint i = 0; i < n; i++)
+    {
+      pykka_actor_watch (watcher, watched_ref);
+      pykka_actor_unwatch (watcher, watched_ref);
+    }
+  end = now_ns ();
+  pykka_actor_ref_stop_sync (watched_ref, -1, NULL);
+  pykka_actor_ref_stop_sync (watcher_ref, -1, NULL);
+  context_leave (context);
+  return (double) (end - start) / n;
+}
+
+static double
+pykka_watched_deaths (gint     k,
+                      gboolean watched)
+{
+  GMainContext *context = context_enter ();
+  g_autofree PykkaActorRef **refs = g_new (PykkaActorRef *, k);
+  g_autoptr(PykkaActor) watcher = bench_actor_new (BENCH_TYPE_ACTOR, BENCH_SINK, FALSE);
+  g_autoptr(PykkaActorRef) watcher_ref = bench_start (watcher);
+  gint64 start, end;
+
+  for (gint i = 0; i < k; i++)
+    {
+      g_autoptr(PykkaActor) actor = bench_actor_new (BENCH_TYPE_ACTOR, BENCH_SINK, FALSE);
+
+      refs[i] = bench_start (actor);
+    }
+  g_atomic_int_set (&bench_received, 0);
+  start = now_ns ();
+  for (gint i = 0; i < k && watched; i++)
+    pykka_actor_watch (watcher, refs[i]);
+  stop_refs (refs, k);
+  if (watched)
+    {
+      /* The watcher is told of every death: a message each. */
+      g_autoptr(PykkaFuture) last = NULL;
+      GValue msg = G_VALUE_INIT;
+
+      value_int (&msg, 0);
+      last = pykka_actor_ref_ask (watcher_ref, &msg);
+      pykka_future_get (last, -1, NULL);
+      if (g_atomic_int_get (&bench_received) != k + 1)
+        g_error ("watch: %d deaths told for %d", g_atomic_int_get (&bench_received) - 1, k);
+    }
+  end = now_ns ();
+  for (gint i = 0; i < k; i++)
+    g_object_unref (refs[i]);
+  pykka_actor_ref_stop_sync (watcher_ref, -1, NULL);
+  context_leave (context);
+  return (double) (end - start) / k / 1000;
+}
+
 /* ---- the workloads ------------------------------------------------------ */
 
 typedef struct
@@ -1411,6 +1556,31 @@ run_fan_out (gint64 n)
   add_record ("fan-out", "pykka-glib", n, pykka, "us/round");
 }
 
+static void
+run_restart (gint64 n)
+{
+  REPEAT (by_hand, pykka_restart (n, TRUE));
+  REPEAT (pykka, pykka_restart (n, FALSE));
+
+  add_record ("restart", "stop+start by hand", n, by_hand, "us/restart");
+  set_ratio (add_record ("restart", "pykka-glib", n, pykka, "us/restart"),
+             by_hand, FALSE, "stop+start by hand");
+}
+
+static void
+run_watch (gint64 n)
+{
+  gint k = tiny ? 100 : 10000;
+  REPEAT (pairs, pykka_watch_pairs (n));
+  REPEAT (unwatched, pykka_watched_deaths (k, FALSE));
+  REPEAT (watched, pykka_watched_deaths (k, TRUE));
+
+  add_record ("watch", "pykka-glib", n, pairs, "ns/watch+unwatch");
+  add_record ("watched-death", "unwatched", k, unwatched, "us/actor");
+  set_ratio (add_record ("watched-death", "pykka-glib", k, watched, "us/actor"),
+             unwatched, FALSE, "unwatched");
+}
+
 static const Workload workloads[] = {
   { "pingpong",   2000000, 2000, run_pingpong,   "two actors on one context bounce a counter (ns/hop)" },
   { "threadring", 2000000, 2000, run_threadring, "100 actors in a ring pass a token (hops/s)" },
@@ -1421,6 +1591,8 @@ static const Workload workloads[] = {
   { "idle",       2000000, 2000, run_idle,       "pingpong with 100 000 idle actors on the context (ns/hop)" },
   { "coroutines", 100000,  20,   run_coroutines, "stackful chain of 10 asking each other, N rounds (ns/hop: ask + suspend + resume); bare suspend + resume; 100 000 suspended at once" },
   { "fan-out",    200,     5,    run_fan_out,    "one actor asks 1000 workers and joins, N rounds (us/round)" },
+  { "restart",    20000,   100,  run_restart,    "a supervised actor fails and is restarted N times: from the failing tell to the new instance's answer, against stopping and starting a new actor by hand (us/restart)" },
+  { "watch",      1000000, 1000, run_watch,      "N watch + unwatch pairs (ns); 10 000 actors stopped with a watcher told of each death, against unwatched (us/actor)" },
   { "frame-gap",  100000,  2000, run_frame_gap,  "N 10 us messages flood the main context: longest gap of an idle at GTK's redraw priority (ms), and the flood's throughput, with the default time budget and without" },
 };
 

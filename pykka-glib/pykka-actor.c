@@ -348,7 +348,7 @@ pykka_actor_adopt_cell (PykkaActor    *self,
   priv->cell = pykka_cell_ref (cell);
   priv->actor_ref = g_object_ref (ref);
   g_object_unref (unused_ref);
-  pykka_cell_abandon (unused_cell, NULL);
+  pykka_cell_discard (unused_cell);
   pykka_cell_unref (unused_cell);
 }
 

@@ -56,8 +56,8 @@ typedef struct
   GError          *death;          /* (owned) (nullable) why a failed actor died */
   PykkaFuture     *started;        /* (owned) (nullable) the start outcome, made when asked for */
   /* Death watch, under the cell's mutex */
-  GPtrArray       *watchers;       /* (owned) (nullable) cells (referenced) told of this actor's death */
-  GPtrArray       *watching;       /* (owned) (nullable) cells (referenced) whose death this actor is told of */
+  GHashTable      *watchers;       /* (owned) (nullable) set of cells (referenced) told of this actor's death */
+  GHashTable      *watching;       /* (owned) (nullable) set of cells (referenced) whose death this actor is told of */
   PykkaFuture     *terminated;     /* (owned) (nullable) a future of the PykkaTerminated, made when asked for */
   /* Supervision, set once before the start */
   PykkaCell       *supervisor;     /* (owned) (nullable) told of a failure instead of the actor dying */
@@ -299,8 +299,8 @@ pykka_cell_unref (PykkaCell *self)
         self->susp->factory_destroy (self->susp->factory_data);
       g_clear_error (&self->susp->failure);
       g_clear_object (&self->susp->kept_ref);
-      g_clear_pointer (&self->susp->watchers, g_ptr_array_unref);
-      g_clear_pointer (&self->susp->watching, g_ptr_array_unref);
+      g_clear_pointer (&self->susp->watchers, g_hash_table_unref);
+      g_clear_pointer (&self->susp->watching, g_hash_table_unref);
       g_clear_object (&self->susp->terminated);
       g_free (self->susp);
     }
@@ -491,10 +491,24 @@ pykka_cell_dup_started (PykkaCell *self)
  */
 
 static gboolean
-ptr_array_remove_cell (GPtrArray *array,
-                       PykkaCell *cell)
+cell_set_remove (GHashTable *set,
+                 PykkaCell  *cell)
 {
-  return array != NULL && g_ptr_array_remove_fast (array, cell);
+  return set != NULL && g_hash_table_remove (set, cell);
+}
+
+/* Adds @cell (referenced) to *@set, made on first use; FALSE if it was
+ * there already. */
+static gboolean
+cell_set_add (GHashTable **set,
+              PykkaCell   *cell)
+{
+  if (*set == NULL)
+    *set = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) pykka_cell_unref, NULL);
+  else if (g_hash_table_contains (*set, cell))
+    return FALSE;
+  g_hash_table_add (*set, pykka_cell_ref (cell));
+  return TRUE;
 }
 
 static gboolean
@@ -504,7 +518,7 @@ cell_stops_watching (PykkaCell *watcher,
   gboolean found;
 
   g_mutex_lock (&watcher->mutex);
-  found = watcher->susp != NULL && ptr_array_remove_cell (watcher->susp->watching, watched);
+  found = watcher->susp != NULL && cell_set_remove (watcher->susp->watching, watched);
   g_mutex_unlock (&watcher->mutex);
   return found;
 }
@@ -535,8 +549,8 @@ static void
 cell_tell_watchers (PykkaCell     *self,
                     PykkaActorRef *ref)
 {
-  g_autoptr(GPtrArray) watchers = NULL;
-  g_autoptr(GPtrArray) watching = NULL;
+  g_autoptr(GHashTable) watchers = NULL;
+  g_autoptr(GHashTable) watching = NULL;
   g_autoptr(PykkaFuture) terminated_future = NULL;
   g_autoptr(PykkaTerminated) terminated = NULL;
   GError *death = NULL;
@@ -561,8 +575,15 @@ cell_tell_watchers (PykkaCell     *self,
     terminated = pykka_terminated_new (ref, death);
   g_clear_error (&death);
 
-  for (guint i = 0; watchers != NULL && terminated != NULL && i < watchers->len; i++)
-    cell_send_terminated (watchers->pdata[i], terminated);
+  if (watchers != NULL && terminated != NULL)
+    {
+      GHashTableIter iter;
+      gpointer watcher;
+
+      g_hash_table_iter_init (&iter, watchers);
+      while (g_hash_table_iter_next (&iter, &watcher, NULL))
+        cell_send_terminated (watcher, terminated);
+    }
   if (terminated_future != NULL && terminated != NULL)
     {
       GValue value = G_VALUE_INIT;
@@ -572,14 +593,21 @@ cell_tell_watchers (PykkaCell     *self,
       pykka_promise_take_value (pykka_future_get_promise (terminated_future), &value);
     }
   /* A dead watcher leaves no entry behind in the cells it watched. */
-  for (guint i = 0; watching != NULL && i < watching->len; i++)
+  if (watching != NULL)
     {
-      PykkaCell *watched = watching->pdata[i];
+      GHashTableIter iter;
+      gpointer key;
 
-      g_mutex_lock (&watched->mutex);
-      if (watched->susp != NULL)
-        ptr_array_remove_cell (watched->susp->watchers, self);
-      g_mutex_unlock (&watched->mutex);
+      g_hash_table_iter_init (&iter, watching);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        {
+          PykkaCell *watched = key;
+
+          g_mutex_lock (&watched->mutex);
+          if (watched->susp != NULL)
+            cell_set_remove (watched->susp->watchers, self);
+          g_mutex_unlock (&watched->mutex);
+        }
     }
 }
 
@@ -598,26 +626,17 @@ pykka_cell_watch (PykkaCell     *watcher,
   gboolean dead;
 
   g_mutex_lock (&watcher->mutex);
-  if (!pykka_cell_is_alive (watcher) ||
-      (watcher->susp != NULL && watcher->susp->watching != NULL &&
-       g_ptr_array_find (watcher->susp->watching, watched, NULL)))
+  if (!pykka_cell_is_alive (watcher) || !cell_set_add (&cell_susp_locked (watcher)->watching, watched))
     {
       g_mutex_unlock (&watcher->mutex);
       return;
     }
-  if (cell_susp_locked (watcher)->watching == NULL)
-    watcher->susp->watching = g_ptr_array_new_with_free_func ((GDestroyNotify) pykka_cell_unref);
-  g_ptr_array_add (watcher->susp->watching, pykka_cell_ref (watched));
   g_mutex_unlock (&watcher->mutex);
 
   g_mutex_lock (&watched->mutex);
   dead = watched->state == PYKKA_CELL_STOPPED;
   if (!dead)
-    {
-      if (cell_susp_locked (watched)->watchers == NULL)
-        watched->susp->watchers = g_ptr_array_new_with_free_func ((GDestroyNotify) pykka_cell_unref);
-      g_ptr_array_add (watched->susp->watchers, pykka_cell_ref (watcher));
-    }
+    cell_set_add (&cell_susp_locked (watched)->watchers, watcher);
   g_mutex_unlock (&watched->mutex);
 
   if (dead)
@@ -639,7 +658,7 @@ pykka_cell_unwatch (PykkaCell *watcher,
     return;
   g_mutex_lock (&watched->mutex);
   if (watched->susp != NULL)
-    ptr_array_remove_cell (watched->susp->watchers, watcher);
+    cell_set_remove (watched->susp->watchers, watcher);
   g_mutex_unlock (&watched->mutex);
 }
 
@@ -676,6 +695,22 @@ pykka_cell_dup_terminated (PykkaCell     *self,
       pykka_promise_take_value (pykka_future_get_promise (future), &value);
     }
   return future;
+}
+
+/* The never started cell of an instance that a restart made (it took
+ * another cell): NEW -> STOPPED, quietly unless somebody asked about it. */
+void
+pykka_cell_discard (PykkaCell *self)
+{
+  gboolean asked;
+
+  g_mutex_lock (&self->mutex);
+  asked = self->susp != NULL;
+  if (!asked && self->state == PYKKA_CELL_NEW)
+    g_atomic_int_set ((gint *) &self->state, PYKKA_CELL_STOPPED);
+  g_mutex_unlock (&self->mutex);
+  if (asked)
+    pykka_cell_abandon (self, NULL);
 }
 
 /* The actor was finalized without ever being started: NEW -> STOPPED, and

@@ -236,6 +236,7 @@ void            pykka_cell_set_supervision (PykkaCell   *self,
 gboolean        pykka_cell_restart      (PykkaCell      *self,
                                          gboolean        restart);
 gboolean        pykka_cell_awaits_restart (PykkaCell    *self);
+void            pykka_cell_discard      (PykkaCell      *self);
 void            pykka_cell_watch        (PykkaCell      *watcher,
                                          PykkaActorRef  *watched);
 void            pykka_cell_unwatch      (PykkaCell      *watcher,

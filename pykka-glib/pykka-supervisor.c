@@ -47,7 +47,7 @@ struct _PykkaSupervisor
   guint                 restarts;      /* atomic */
   GMutex                lock;
   GPtrArray            *children;      /* (owned) PykkaActorRef, start order; under lock */
-  GArray               *recent;        /* gint64 times of restarts; on the supervisor's thread */
+  GQueue                recent;        /* gint64* times of the restarts within the window, oldest first; on the supervisor's thread */
 };
 
 G_DEFINE_FINAL_TYPE (PykkaSupervisor, pykka_supervisor, PYKKA_TYPE_ACTOR)
@@ -117,19 +117,15 @@ note_restart (PykkaSupervisor *self)
 {
   gint64 now = g_get_monotonic_time ();
   gint64 window = (gint64) self->within_msec * G_TIME_SPAN_MILLISECOND;
-  guint keep = 0;
+  gint64 *t;
 
-  for (guint i = 0; i < self->recent->len; i++)
-    {
-      gint64 t = g_array_index (self->recent, gint64, i);
-
-      if (now - t <= window)
-        g_array_index (self->recent, gint64, keep++) = t;
-    }
-  g_array_set_size (self->recent, keep);
-  if (keep >= self->max_restarts)
+  while ((t = g_queue_peek_head (&self->recent)) != NULL && now - *t > window)
+    g_free (g_queue_pop_head (&self->recent));
+  if (g_queue_get_length (&self->recent) >= self->max_restarts)
     return FALSE;
-  g_array_append_val (self->recent, now);
+  t = g_new (gint64, 1);
+  *t = now;
+  g_queue_push_tail (&self->recent, t);
   return TRUE;
 }
 
@@ -255,7 +251,7 @@ pykka_supervisor_finalize (GObject *object)
   PykkaSupervisor *self = PYKKA_SUPERVISOR (object);
 
   g_ptr_array_unref (self->children);
-  g_array_unref (self->recent);
+  g_queue_clear_full (&self->recent, g_free);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (pykka_supervisor_parent_class)->finalize (object);
@@ -309,7 +305,6 @@ pykka_supervisor_init (PykkaSupervisor *self)
 {
   g_mutex_init (&self->lock);
   self->children = g_ptr_array_new_with_free_func (g_object_unref);
-  self->recent = g_array_new (FALSE, FALSE, sizeof (gint64));
 }
 
 /**
