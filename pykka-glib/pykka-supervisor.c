@@ -32,6 +32,11 @@
  * with %PYKKA_ERROR_FAILED: a supervisor that is itself a child of a
  * supervisor is then handled by that one (escalation).
  *
+ * With [property@Pykka.Supervisor:backoff-msec], restarts wait: the
+ * first of a window that long, each next one within the window twice as
+ * long as the one before (at most 32 times). The children to restart
+ * take nothing meanwhile; what is sent to them waits in their mailboxes.
+ *
  * Stopping a supervisor stops its children first, newest first, and
  * waits for each to be dead.
  *
@@ -44,6 +49,7 @@ struct _PykkaSupervisor
   PykkaRestartStrategy  strategy;
   guint                 max_restarts;
   guint                 within_msec;
+  guint                 backoff_msec;
   guint                 restarts;      /* atomic */
   GMutex                lock;
   GPtrArray            *children;      /* (owned) PykkaActorRef, start order; under lock */
@@ -58,6 +64,7 @@ enum
   PROP_STRATEGY,
   PROP_MAX_RESTARTS,
   PROP_WITHIN_MSEC,
+  PROP_BACKOFF_MSEC,
   N_PROPS
 };
 
@@ -109,6 +116,33 @@ pykka_supervisor_on_failure (PykkaActor   *actor,
                              const GError *error)
 {
   stop_children (PYKKA_SUPERVISOR (actor));
+}
+
+static gboolean
+child_is_chosen (PykkaRestartStrategy strategy,
+                 guint                i,
+                 guint                failed)
+{
+  switch (strategy)
+    {
+    case PYKKA_RESTART_ONE_FOR_ALL:
+      return TRUE;
+    case PYKKA_RESTART_REST_FOR_ONE:
+      return i >= failed;
+    case PYKKA_RESTART_ONE_FOR_ONE:
+    default:
+      return i == failed;
+    }
+}
+
+static gboolean
+restart_later_cb (gpointer data)
+{
+  GPtrArray *chosen = data;
+
+  for (guint i = 0; i < chosen->len; i++)
+    pykka_cell_restart (pykka_actor_ref_get_cell (chosen->pdata[i]), TRUE);
+  return G_SOURCE_REMOVE;
 }
 
 /* Whether one more restart now is within the intensity. */
@@ -174,26 +208,28 @@ pykka_supervisor_on_receive (PykkaActor    *actor,
     }
 
   g_atomic_int_inc ((gint *) &self->restarts);
-  for (guint i = 0; i < children->len; i++)
+  if (self->backoff_msec > 0)
     {
-      gboolean chosen;
+      /* Later, from the supervisor's context; the children chosen are
+       * the ones restarted then (a dead one refuses). */
+      guint shift = MIN (g_queue_get_length (&self->recent) - 1, 5);
+      GPtrArray *chosen = g_ptr_array_new_with_free_func (g_object_unref);
+      GSource *timer;
 
-      switch (self->strategy)
-        {
-        case PYKKA_RESTART_ONE_FOR_ALL:
-          chosen = TRUE;
-          break;
-        case PYKKA_RESTART_REST_FOR_ONE:
-          chosen = i >= index;
-          break;
-        case PYKKA_RESTART_ONE_FOR_ONE:
-        default:
-          chosen = i == index;
-          break;
-        }
-      if (chosen)
-        pykka_cell_restart (pykka_actor_ref_get_cell (children->pdata[i]), TRUE);
+      for (guint i = 0; i < children->len; i++)
+        if (child_is_chosen (self->strategy, i, index))
+          g_ptr_array_add (chosen, g_object_ref (children->pdata[i]));
+      timer = g_timeout_source_new (self->backoff_msec << shift);
+      g_source_set_static_name (timer, "[pykka] supervisor back-off");
+      g_source_set_callback (timer, restart_later_cb, chosen, (GDestroyNotify) g_ptr_array_unref);
+      g_source_attach (timer, pykka_scheduler_get_context (pykka_cell_get_scheduler (
+                                pykka_actor_ref_get_cell (pykka_actor_get_actor_ref (actor)))));
+      g_source_unref (timer);
+      return TRUE;
     }
+  for (guint i = 0; i < children->len; i++)
+    if (child_is_chosen (self->strategy, i, index))
+      pykka_cell_restart (pykka_actor_ref_get_cell (children->pdata[i]), TRUE);
   return TRUE;
 }
 
@@ -215,6 +251,9 @@ pykka_supervisor_get_property (GObject    *object,
       break;
     case PROP_WITHIN_MSEC:
       g_value_set_uint (value, self->within_msec);
+      break;
+    case PROP_BACKOFF_MSEC:
+      g_value_set_uint (value, self->backoff_msec);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -239,6 +278,9 @@ pykka_supervisor_set_property (GObject      *object,
       break;
     case PROP_WITHIN_MSEC:
       self->within_msec = g_value_get_uint (value);
+      break;
+    case PROP_BACKOFF_MSEC:
+      self->backoff_msec = g_value_get_uint (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -296,6 +338,17 @@ pykka_supervisor_class_init (PykkaSupervisorClass *klass)
    */
   properties[PROP_WITHIN_MSEC] =
     g_param_spec_uint ("within-msec", NULL, NULL, 0, G_MAXUINT, 5000,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * PykkaSupervisor:backoff-msec:
+   *
+   * How long the first restart of a window waits, in milliseconds (0: no
+   * wait); each next restart within
+   * [property@Pykka.Supervisor:within-msec] waits twice as long as the
+   * one before, at most 32 times this.
+   */
+  properties[PROP_BACKOFF_MSEC] =
+    g_param_spec_uint ("backoff-msec", NULL, NULL, 0, G_MAXUINT / 64, 0,
                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }

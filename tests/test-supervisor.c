@@ -408,6 +408,31 @@ test_bad_input (void)
   g_assert_cmpint (kid.made, ==, 0);
 }
 
+static void
+test_backoff (void)
+{
+  Kid kid = { .id = 1 };
+  g_autoptr(PykkaSupervisor) sup = g_object_new (PYKKA_TYPE_SUPERVISOR, "max-restarts", 5,
+                                                 "within-msec", 60000, "backoff-msec", 50, NULL);
+  g_autoptr(PykkaActorRef) sup_ref = pykka_actor_start (PYKKA_ACTOR (sup), NULL);
+  g_autoptr(PykkaActorRef) ref = start_kid (sup, &kid);
+  guint backoff = 0;
+  gint64 crashed;
+
+  g_test_summary ("With a back-off, a restart waits at least that long; what is sent meanwhile waits");
+
+  g_object_get (sup, "backoff-msec", &backoff, NULL);
+  g_assert_cmpuint (backoff, ==, 50);
+  g_test_expect_message ("Pykka", G_LOG_LEVEL_MESSAGE, "*Unhandled error in supervised actor*");
+  crashed = g_get_monotonic_time ();
+  tell_string (ref, "crash");
+  g_assert_cmpint (instance_of (ref), ==, 2);
+  /* A lower bound only: a restart never comes earlier. */
+  g_assert_cmpint (g_get_monotonic_time () - crashed, >=, 50 * 1000);
+  g_test_assert_expected_messages ();
+  g_assert_true (pykka_actor_ref_stop_sync (sup_ref, TEST_TIMEOUT_MSEC, NULL));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -422,6 +447,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Pykka/Supervisor/flood", test_flood);
   g_test_add_func ("/Pykka/Supervisor/ask-failure-restarts-nothing", test_ask_failure_restarts_nothing);
   g_test_add_func ("/Pykka/Supervisor/bad-input", test_bad_input);
+  g_test_add_func ("/Pykka/Supervisor/backoff", test_backoff);
 
   return g_test_run ();
 }
