@@ -481,6 +481,56 @@ pykka_actor_kill (PykkaActor   *self,
 }
 
 /**
+ * pykka_actor_start_child:
+ * @self: the parent, a running [class@Pykka.Actor]
+ * @child: an actor not started yet
+ * @error: return location for an error
+ *
+ * Starts @child as by [method@Pykka.Actor.start] (on the context or
+ * thread its properties say) and links it to @self: @self watches it
+ * ([method@Pykka.Actor.watch]: its death arrives as a
+ * [struct@Pykka.Terminated] message), and when @self stops, is killed or
+ * fails, its children are stopped first, the newest first, and waited
+ * for before its [vfunc@Pykka.Actor.on_stop] (or
+ * [vfunc@Pykka.Actor.on_failure]) runs. For restarts on failure, start
+ * children from a [class@Pykka.Supervisor] instead.
+ *
+ * Returns: (transfer full) (nullable): the child's ref, or %NULL with
+ *   @error set: %PYKKA_ERROR_ACTOR_DEAD if @self is not running (the
+ *   child is not started then), or the error of the child's start
+ */
+PykkaActorRef *
+pykka_actor_start_child (PykkaActor  *self,
+                         PykkaActor  *child,
+                         GError     **error)
+{
+  PykkaActorPrivate *priv;
+  PykkaActorRef *ref;
+
+  g_return_val_if_fail (PYKKA_IS_ACTOR (self), NULL);
+  g_return_val_if_fail (PYKKA_IS_ACTOR (child), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  priv = pykka_actor_get_instance_private (self);
+  if (!pykka_cell_is_alive (priv->cell))
+    {
+      g_propagate_error (error, pykka_cell_dead_error (priv->cell));
+      return NULL;
+    }
+  ref = pykka_actor_start (child, error);
+  if (ref == NULL)
+    return NULL;
+  if (!pykka_cell_add_child (priv->cell, ref))
+    {
+      /* The parent stopped meanwhile: so does the child. */
+      pykka_actor_ref_stop_sync (ref, -1, NULL);
+      g_clear_object (&ref);
+      g_propagate_error (error, pykka_cell_dead_error (priv->cell));
+    }
+  return ref;
+}
+
+/**
  * pykka_actor_watch:
  * @self: the watching [class@Pykka.Actor], started
  * @actor_ref: the ref of the actor to watch

@@ -147,6 +147,10 @@ PYKKA_AVAILABLE_IN_ALL
 gboolean       pykka_actor_kill               (PykkaActor       *self,
                                                const GError     *reason);
 PYKKA_AVAILABLE_IN_ALL
+PykkaActorRef *pykka_actor_start_child        (PykkaActor       *self,
+                                               PykkaActor       *child,
+                                               GError          **error);
+PYKKA_AVAILABLE_IN_ALL
 void           pykka_actor_watch              (PykkaActor       *self,
                                                PykkaActorRef    *actor_ref);
 PYKKA_AVAILABLE_IN_ALL

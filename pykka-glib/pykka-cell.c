@@ -70,6 +70,7 @@ typedef struct
   gboolean         awaiting;       /* failed: takes nothing until the supervisor decides */
   GError          *failure;        /* (owned) (nullable) why, while awaiting */
   PykkaActorRef   *kept_ref;       /* (owned) (nullable) the ref, while no instance holds it */
+  GPtrArray       *children;       /* (owned) (nullable) refs of the children started by pykka_actor_start_child(), start order; under the mutex */
 } PykkaSuspension;
 
 /* The runtime half of an actor, shared by the actor and its refs so that a
@@ -302,6 +303,7 @@ pykka_cell_unref (PykkaCell *self)
       g_clear_pointer (&self->susp->watchers, g_hash_table_unref);
       g_clear_pointer (&self->susp->watching, g_hash_table_unref);
       g_clear_object (&self->susp->terminated);
+      g_clear_pointer (&self->susp->children, g_ptr_array_unref);
       g_free (self->susp);
     }
   while (self->head != NULL)
@@ -695,6 +697,55 @@ pykka_cell_dup_terminated (PykkaCell     *self,
       pykka_promise_take_value (pykka_future_get_promise (future), &value);
     }
   return future;
+}
+
+/*
+ * Parent and child: a child started by pykka_actor_start_child() is in
+ * its parent's list, and the parent watches it. When the parent stops,
+ * is killed or fails, its children are stopped first, newest first, and
+ * waited for, on the parent's thread, before its last hook.
+ */
+gboolean
+pykka_cell_add_child (PykkaCell     *self,
+                      PykkaActorRef *child)
+{
+  gboolean running;
+
+  g_mutex_lock (&self->mutex);
+  running = self->state == PYKKA_CELL_RUNNING;
+  if (running)
+    {
+      if (cell_susp_locked (self)->children == NULL)
+        self->susp->children = g_ptr_array_new_with_free_func (g_object_unref);
+      g_ptr_array_add (self->susp->children, g_object_ref (child));
+    }
+  g_mutex_unlock (&self->mutex);
+  if (running)
+    pykka_cell_watch (self, child);
+  return running;
+}
+
+static void
+cell_stop_children (PykkaCell *self)
+{
+  g_autoptr(GPtrArray) children = NULL;
+
+  g_mutex_lock (&self->mutex);
+  if (self->susp != NULL)
+    children = g_steal_pointer (&self->susp->children);
+  g_mutex_unlock (&self->mutex);
+  for (guint i = children != NULL ? children->len : 0; i > 0; i--)
+    {
+      PykkaActorRef *child = children->pdata[i - 1];
+      PykkaCell *cell = pykka_actor_ref_get_cell (child);
+      g_autoptr(PykkaFuture) dead = pykka_cell_dup_terminated (cell, child);
+
+      if (!pykka_cell_awaits_restart (cell) || !pykka_cell_restart (cell, FALSE))
+        {
+          g_autoptr(PykkaFuture) stopped = pykka_actor_ref_stop (child);
+        }
+      pykka_future_get (dead, -1, NULL);
+    }
 }
 
 /* The never started cell of an instance that a restart made (it took
@@ -1871,6 +1922,7 @@ cell_fail (PykkaCell  *self,
 
   g_message ("Unhandled error in actor %s; stopping it: %s", who, error->message);
   cell_begin_stopping (self, actor);
+  cell_stop_children (self);
   PYKKA_ACTOR_GET_CLASS (actor)->on_failure (actor, error);
   /* Translators: why an actor died; %s is the error of its handler. */
   cause = g_error_new (error->domain, error->code, P_("a told message failed: %s"), error->message);
@@ -2119,6 +2171,7 @@ handle_message (PykkaCell    *self,
     case PYKKA_MESSAGE_STOP:
     case PYKKA_MESSAGE_KILL:
       cell_begin_stopping (self, actor);
+      cell_stop_children (self);
       ok = PYKKA_ACTOR_GET_CLASS (actor)->on_stop (actor, &error);
       if (!normalize_outcome (self, ok, &error, "on_stop"))
         {

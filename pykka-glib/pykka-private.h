@@ -237,6 +237,8 @@ gboolean        pykka_cell_restart      (PykkaCell      *self,
                                          gboolean        restart);
 gboolean        pykka_cell_awaits_restart (PykkaCell    *self);
 void            pykka_cell_discard      (PykkaCell      *self);
+gboolean        pykka_cell_add_child    (PykkaCell      *self,
+                                         PykkaActorRef  *child);
 void            pykka_cell_watch        (PykkaCell      *watcher,
                                          PykkaActorRef  *watched);
 void            pykka_cell_unwatch      (PykkaCell      *watcher,

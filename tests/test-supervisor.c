@@ -433,6 +433,115 @@ test_backoff (void)
   g_assert_true (pykka_actor_ref_stop_sync (sup_ref, TEST_TIMEOUT_MSEC, NULL));
 }
 
+/* A plain parent (a TestActor) that records its on_stop in stop_order
+ * as id 0 and counts the deaths of its children it is told of. */
+static gint parent_told;
+
+static gboolean
+parent_receive (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  if (G_VALUE_HOLDS (message, PYKKA_TYPE_TERMINATED))
+    g_atomic_int_inc (&parent_told);
+  else if (G_VALUE_HOLDS_STRING (message))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "parent fails");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+parent_on_stop (TestActor *self, GError **error)
+{
+  gint zero = 0;
+
+  g_mutex_lock (&order_lock);
+  if (stop_order != NULL)
+    g_array_append_val (stop_order, zero);
+  g_mutex_unlock (&order_lock);
+  return TRUE;
+}
+
+static void
+test_parent_and_children (gconstpointer data)
+{
+  gboolean fail = GPOINTER_TO_INT (data);
+  Kid kids[3] = { { .id = 1, .own_thread = TRUE }, { .id = 2 }, { .id = 3, .own_thread = TRUE } };
+  PykkaActorRef *refs[3];
+  TestRecord *r;
+  g_autoptr(PykkaActorRef) parent_ref = test_start (0, parent_receive, NULL, &r);
+  g_autoptr(PykkaActor) parent = pykka_actor_ref_dup_actor (parent_ref);
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("An actor's children (pykka_actor_start_child) are watched by it and stopped "
+                  "first, newest first, when it stops or fails, before its own last hook");
+
+  test_actor_set_on_stop (TEST_ACTOR (parent), parent_on_stop);
+  g_atomic_int_set (&parent_told, 0);
+  g_mutex_lock (&order_lock);
+  stop_order = g_array_new (FALSE, FALSE, sizeof (gint));
+  g_mutex_unlock (&order_lock);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(PykkaActor) child = make_kid (&kids[i]);
+
+      refs[i] = pykka_actor_start_child (parent, child, &error);
+      g_assert_no_error (error);
+    }
+  if (fail)
+    {
+      g_test_expect_message ("Pykka", G_LOG_LEVEL_MESSAGE, "*Unhandled error in actor TestActor*");
+      tell_string (parent_ref, "fail");
+      test_iterate_until (NULL, !pykka_actor_ref_is_alive (parent_ref) && r->n_failures == 1);
+      g_test_assert_expected_messages ();
+    }
+  else
+    g_assert_true (pykka_actor_ref_stop_sync (parent_ref, TEST_TIMEOUT_MSEC, NULL));
+  for (guint i = 0; i < 3; i++)
+    g_assert_false (pykka_actor_ref_is_alive (refs[i]));
+  g_mutex_lock (&order_lock);
+  g_assert_cmpuint (stop_order->len, ==, fail ? 3 : 4);
+  g_assert_cmpint (g_array_index (stop_order, gint, 0), ==, 3);
+  g_assert_cmpint (g_array_index (stop_order, gint, 1), ==, 2);
+  g_assert_cmpint (g_array_index (stop_order, gint, 2), ==, 1);
+  if (!fail)
+    g_assert_cmpint (g_array_index (stop_order, gint, 3), ==, 0);
+  g_clear_pointer (&stop_order, g_array_unref);
+  g_mutex_unlock (&order_lock);
+
+  /* A parent that is not running starts no child. */
+  {
+    Kid late = { .id = 4 };
+    g_autoptr(PykkaActor) child = make_kid (&late);
+
+    g_assert_null (pykka_actor_start_child (parent, child, &error));
+    g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+    g_clear_error (&error);
+  }
+  for (guint i = 0; i < 3; i++)
+    g_object_unref (refs[i]);
+  test_record_free (r);
+}
+
+static void
+test_parent_told_of_child_death (void)
+{
+  Kid kid = { .id = 1 };
+  TestRecord *r;
+  g_autoptr(PykkaActorRef) parent_ref = test_start (0, parent_receive, NULL, &r);
+  g_autoptr(PykkaActor) parent = pykka_actor_ref_dup_actor (parent_ref);
+  g_autoptr(PykkaActor) child = make_kid (&kid);
+  g_autoptr(PykkaActorRef) ref = pykka_actor_start_child (parent, child, NULL);
+
+  g_test_summary ("A parent is told of its child's death, as a watcher");
+
+  g_atomic_int_set (&parent_told, 0);
+  g_assert_true (pykka_actor_ref_stop_sync (ref, TEST_TIMEOUT_MSEC, NULL));
+  test_iterate_until (NULL, g_atomic_int_get (&parent_told) == 1);
+  g_assert_true (pykka_actor_ref_stop_sync (parent_ref, TEST_TIMEOUT_MSEC, NULL));
+  test_record_free (r);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -448,6 +557,9 @@ main (int argc, char **argv)
   g_test_add_func ("/Pykka/Supervisor/ask-failure-restarts-nothing", test_ask_failure_restarts_nothing);
   g_test_add_func ("/Pykka/Supervisor/bad-input", test_bad_input);
   g_test_add_func ("/Pykka/Supervisor/backoff", test_backoff);
+  g_test_add_data_func ("/Pykka/Parent/children-stopped-first/stop", GINT_TO_POINTER (FALSE), test_parent_and_children);
+  g_test_add_data_func ("/Pykka/Parent/children-stopped-first/failure", GINT_TO_POINTER (TRUE), test_parent_and_children);
+  g_test_add_func ("/Pykka/Parent/told-of-child-death", test_parent_told_of_child_death);
 
   return g_test_run ();
 }

@@ -507,6 +507,27 @@ test('supervision: a JS child made by a factory is restarted behind the same ref
     assert.ok(!child.is_alive(), 'stopping the supervisor stops its children');
 });
 
+test('parent and children: children stop first, newest first', async () => {
+    const order = [];
+    const Child = GObject.registerClass(
+    class Child extends Pykka.Actor {
+        vfunc_on_stop() {
+            order.push(this.name);
+            return true;
+        }
+    });
+    const parent = new Monitor();
+    const parentRef = parent.start();
+    const kids = ['a', 'b', 'c'].map(name => {
+        const kid = new Child();
+        kid.name = name;
+        return parent.start_child(kid);
+    });
+    assert.ok(parentRef.stop_sync(5000));
+    assert.equal(order.join(','), 'c,b,a');
+    assert.ok(kids.every(k => !k.is_alive()));
+});
+
 const status = run(() => {
     Pykka.Registry.stop_all(5000);
 });

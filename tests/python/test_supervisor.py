@@ -125,3 +125,30 @@ def test_a_factory_that_makes_no_actor_is_a_clear_error():
         sup.start_child(lambda: None)
     assert info.value.matches(Pykka.error_quark(), Pykka.Error.FAILED)
     sup_ref.stop()
+
+
+def test_an_actor_s_children_stop_first_newest_first():
+    events = []
+
+    class Parent(Pykka.ThreadingActor):
+        def on_receive(self, message):
+            if isinstance(message, Pykka.Terminated):
+                events.append(('told', message.get_actor_ref().actor_urn))
+                return None
+            if message == 'spawn':
+                return [self.start_child(Worker(name, events)) for name in 'xyz']
+            return None
+
+        def on_stop(self):
+            events.append(('on_stop', 'parent'))
+
+    Worker.made.clear()
+    parent = Parent.start()
+    children = parent.ask('spawn', timeout=TIMEOUT)
+    assert [c.ask('who', timeout=TIMEOUT) for c in children] == [('x', 1), ('y', 1), ('z', 1)]
+    children[0].stop()
+    iterate_until(lambda: ('told', children[0].actor_urn) in events)
+    assert parent.stop() is True
+    stops = [e for e in events if e[0] == 'on_stop']
+    assert stops == [('on_stop', 'x', 1), ('on_stop', 'z', 1), ('on_stop', 'y', 1), ('on_stop', 'parent')]
+    assert not any(c.is_alive() for c in children)
