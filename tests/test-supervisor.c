@@ -433,6 +433,52 @@ test_backoff (void)
   g_assert_true (pykka_actor_ref_stop_sync (sup_ref, TEST_TIMEOUT_MSEC, NULL));
 }
 
+static PykkaActor *
+make_supervisor (gpointer data)
+{
+  return PYKKA_ACTOR (pykka_supervisor_new (PYKKA_RESTART_ONE_FOR_ONE, 0, 60000));
+}
+
+static void
+test_escalation (void)
+{
+  Kid kid = { .id = 1 };
+  g_autoptr(PykkaSupervisor) top = NULL;
+  g_autoptr(PykkaActorRef) top_ref = start_supervisor (PYKKA_RESTART_ONE_FOR_ONE, 5, &top);
+  g_autoptr(PykkaActorRef) middle_ref = pykka_supervisor_start_child (top, make_supervisor, NULL, NULL, NULL);
+  g_autoptr(PykkaActor) middle = pykka_actor_ref_dup_actor (middle_ref);
+  g_autoptr(PykkaActorRef) ref = NULL;
+  g_autoptr(PykkaFuture) kid_dead = NULL;
+  gint64 end = g_get_monotonic_time () + TEST_TIMEOUT_MSEC * 1000;
+
+  g_test_summary ("A supervisor that gives up fails, and its own supervisor restarts it behind the "
+                  "same ref (escalation); its children are dead");
+
+  ref = start_kid (PYKKA_SUPERVISOR (middle), &kid);
+  kid_dead = pykka_actor_ref_get_terminated (ref);
+  g_clear_object (&middle);
+  g_test_expect_message ("Pykka", G_LOG_LEVEL_MESSAGE, "*Unhandled error in supervised actor TestKid*");
+  g_test_expect_message ("Pykka", G_LOG_LEVEL_MESSAGE, "*Unhandled error in supervised actor PykkaSupervisor*");
+  tell_string (ref, "crash");
+  g_assert_nonnull (pykka_future_get (kid_dead, TEST_TIMEOUT_MSEC, NULL));
+  while (pykka_supervisor_get_restarts (top) < 1)
+    {
+      if (g_get_monotonic_time () > end)
+        g_error ("no escalation");
+      g_main_context_iteration (NULL, FALSE);
+    }
+  g_test_assert_expected_messages ();
+  g_assert_true (pykka_actor_ref_is_alive (middle_ref));
+  {
+    g_autoptr(PykkaActor) fresh = pykka_actor_ref_dup_actor (middle_ref);
+
+    g_assert_true (PYKKA_IS_SUPERVISOR (fresh));
+  }
+  g_assert_false (pykka_actor_ref_is_alive (ref));
+  g_assert_true (pykka_actor_ref_stop_sync (top_ref, TEST_TIMEOUT_MSEC, NULL));
+  g_assert_false (pykka_actor_ref_is_alive (middle_ref));
+}
+
 /* A plain parent (a TestActor) that records its on_stop in stop_order
  * as id 0 and counts the deaths of its children it is told of. */
 static gint parent_told;
@@ -557,6 +603,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Pykka/Supervisor/ask-failure-restarts-nothing", test_ask_failure_restarts_nothing);
   g_test_add_func ("/Pykka/Supervisor/bad-input", test_bad_input);
   g_test_add_func ("/Pykka/Supervisor/backoff", test_backoff);
+  g_test_add_func ("/Pykka/Supervisor/escalation", test_escalation);
   g_test_add_data_func ("/Pykka/Parent/children-stopped-first/stop", GINT_TO_POINTER (FALSE), test_parent_and_children);
   g_test_add_data_func ("/Pykka/Parent/children-stopped-first/failure", GINT_TO_POINTER (TRUE), test_parent_and_children);
   g_test_add_func ("/Pykka/Parent/told-of-child-death", test_parent_told_of_child_death);
