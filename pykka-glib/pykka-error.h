@@ -39,7 +39,11 @@ G_BEGIN_DECLS
  *   on a thread of its own.
  * @PYKKA_ERROR_INVALID_ARGUMENT: A value was of the wrong type or out of
  *   range at run time, such as reducing a future whose value is not a
- *   list.
+ *   list, or an empty actor name or one that is not valid UTF-8
+ *   ([func@Pykka.Registry.register_name]).
+ * @PYKKA_ERROR_NAME_TAKEN: The name given to
+ *   [func@Pykka.Registry.register_name] is held by another running actor;
+ *   the message names both the name and that actor.
  *
  * Error codes in the %PYKKA_ERROR domain.
  */
@@ -52,6 +56,7 @@ typedef enum
   PYKKA_ERROR_DEADLOCK,
   PYKKA_ERROR_NOT_SUPPORTED,
   PYKKA_ERROR_INVALID_ARGUMENT,
+  PYKKA_ERROR_NAME_TAKEN,
 } PykkaError;
 
 PYKKA_AVAILABLE_IN_ALL

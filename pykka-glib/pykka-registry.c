@@ -30,6 +30,25 @@
  *   g_autoptr(PykkaActorRef) found = pykka_registry_get_by_urn (pykka_actor_ref_get_urn (first));
  * ```
  *
+ * ## Names
+ *
+ * An actor may also be found by a name of your choosing, as with Erlang's
+ * `register/2` and `whereis/1`: [func@Pykka.Registry.register_name]
+ * gives a running actor a name, unique in the process, and
+ * [func@Pykka.Registry.lookup_name] finds it. A name belongs to one actor
+ * at a time (another actor asking for it gets
+ * %PYKKA_ERROR_NAME_TAKEN), an actor may have several, and the runtime
+ * frees them all when the actor begins to stop, at the same moment it
+ * leaves the registry: in its [vfunc@Pykka.Actor.on_stop] or
+ * [vfunc@Pykka.Actor.on_failure] its names are already free for a
+ * successor. [func@Pykka.Registry.unregister_name] frees one earlier.
+ *
+ * ```c
+ *   if (!pykka_registry_register_name ("first-worker", first, &error))
+ *     g_error ("%s", error->message);
+ *   g_autoptr(PykkaActorRef) named = pykka_registry_lookup_name ("first-worker");
+ * ```
+ *
  * Before a program exits, stop every actor, last started first, so that
  * actors that use older ones stop before them:
  *
@@ -55,6 +74,11 @@ G_DEFINE_FINAL_TYPE (PykkaRegistry, pykka_registry, G_TYPE_OBJECT)
 G_LOCK_DEFINE_STATIC (registry);
 static GHashTable *cells;       /* guint64 id -> PykkaCell* (owned); under registry */
 static GHashTable *stopping;    /* the same, of cells that left it and run their last hook; under registry */
+/* Names (issue 15.5). Invariant: a cell has names only while it is in
+ * `cells`; the names leave with it, in the same locked step. So the cells
+ * below are referenced but never released last here. */
+static GHashTable *names;       /* (nullable) char *name (owned) -> PykkaCell* (owned); under registry */
+static GHashTable *names_of;    /* (nullable) guint64 id (the cell's key) -> GPtrArray of char* (owned), in registration order; under registry */
 static guint64 next_serial = 1; /* atomic */
 static guint64 urn_base[2];     /* random bits of every urn, set once */
 
@@ -250,6 +274,21 @@ steal_cell (GHashTable *table,
   return removed;
 }
 
+/* Frees the names of @cell, which leaves `cells` (under the registry
+ * lock). Costs one pointer read while no actor has a name. */
+static void
+drop_names_locked (PykkaCell *cell)
+{
+  GPtrArray *held;
+
+  if (names_of == NULL ||
+      !g_hash_table_steal_extended (names_of, pykka_cell_get_id_key (cell), NULL, (gpointer *) &held))
+    return;
+  for (guint i = 0; i < held->len; i++)
+    g_hash_table_remove (names, held->pdata[i]);
+  g_ptr_array_unref (held);
+}
+
 /* The actor begins to stop (RUNNING -> STOPPING): it leaves the registry
  * but is kept on the list of stopping cells until it is dead. */
 void
@@ -261,6 +300,7 @@ pykka_registry_unregister_stopping (PykkaCell *cell)
   removed = steal_cell (cells, cell);
   if (removed != NULL)
     {
+      drop_names_locked (removed);
       if (stopping == NULL)
         stopping = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
                                           (GDestroyNotify) pykka_cell_unref);
@@ -280,7 +320,9 @@ pykka_registry_remove (PykkaCell *cell)
 
   G_LOCK (registry);
   removed = steal_cell (cells, cell);
-  if (removed == NULL)
+  if (removed != NULL)
+    drop_names_locked (removed);
+  else
     removed = steal_cell (stopping, cell);
   G_UNLOCK (registry);
 
@@ -474,6 +516,235 @@ pykka_registry_get_by_urn (const char *urn)
       pykka_cell_unref (cell);
     }
   return ref;
+}
+
+/* Whether @name may name an actor; sets INVALID_ARGUMENT if not. */
+static gboolean
+check_name (const char  *name,
+            GError     **error)
+{
+  if (name[0] == '\0')
+    {
+      g_set_error_literal (error, PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT,
+                           P_("An actor’s name must not be empty"));
+      return FALSE;
+    }
+  if (!g_utf8_validate (name, -1, NULL))
+    {
+      g_autofree char *shown = g_utf8_make_valid (name, -1);
+
+      g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT,
+                   /* Translators: %s is the name asked for, its invalid bytes shown as U+FFFD. */
+                   P_("An actor’s name must be valid UTF-8, which “%s” is not"), shown);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * pykka_registry_register_name:
+ * @name: the name, a non-empty UTF-8 string
+ * @ref: the ref of a running actor
+ * @error: return location for an error
+ *
+ * Gives the actor of @ref the name @name, by which
+ * [func@Pykka.Registry.lookup_name] finds it, as Erlang's `register/2`.
+ *
+ * Names are unique in the process: if another actor holds @name the call
+ * fails with %PYKKA_ERROR_NAME_TAKEN, whose message says which actor
+ * holds it. Registering @name again for the actor that holds it succeeds
+ * and changes nothing, and an actor may have several names. The name is
+ * the actor's until [func@Pykka.Registry.unregister_name] or until the
+ * actor begins to stop (it is free when the actor's
+ * [vfunc@Pykka.Actor.on_stop] or [vfunc@Pykka.Actor.on_failure] runs),
+ * however it stops: stopped, killed, failed or orphaned.
+ *
+ * Only a running actor (started and not stopping) can take a name; any
+ * other fails with %PYKKA_ERROR_ACTOR_DEAD, as a tell to it would. An
+ * empty @name, or one that is not valid UTF-8, fails with
+ * %PYKKA_ERROR_INVALID_ARGUMENT.
+ *
+ * May be called from any thread. When threads race for one name, exactly
+ * one of them gets it; a name is never left to an actor that has begun
+ * to stop.
+ *
+ * Returns: %TRUE if the actor holds @name, %FALSE with @error set
+ */
+gboolean
+pykka_registry_register_name (const char     *name,
+                              PykkaActorRef  *ref,
+                              GError        **error)
+{
+  PykkaCell *cell, *holder = NULL;
+  gboolean running = FALSE;
+
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (PYKKA_IS_ACTOR_REF (ref), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_name (name, error))
+    return FALSE;
+
+  cell = pykka_actor_ref_get_cell (ref);
+
+  G_LOCK (registry);
+  if (cells != NULL && g_hash_table_lookup (cells, pykka_cell_get_id_key (cell)) == cell)
+    {
+      running = TRUE;
+      if (names != NULL && (holder = g_hash_table_lookup (names, name)) != NULL)
+        {
+          if (holder == cell)
+            holder = NULL;  /* already its name */
+          else
+            pykka_cell_ref (holder);
+        }
+      else
+        {
+          char *key = g_strdup (name);
+          GPtrArray *held;
+
+          if (names == NULL)
+            {
+              names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                             (GDestroyNotify) pykka_cell_unref);
+              names_of = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
+                                                (GDestroyNotify) g_ptr_array_unref);
+            }
+          g_hash_table_insert (names, key, pykka_cell_ref (cell));
+          held = g_hash_table_lookup (names_of, pykka_cell_get_id_key (cell));
+          if (held == NULL)
+            {
+              held = g_ptr_array_new_with_free_func (g_free);
+              g_hash_table_insert (names_of, (gpointer) pykka_cell_get_id_key (cell), held);
+            }
+          g_ptr_array_add (held, g_strdup (name));
+        }
+    }
+  G_UNLOCK (registry);
+
+  /* Describing takes the cell's lock: after the registry's. */
+  if (!running)
+    {
+      g_propagate_error (error, pykka_cell_dead_error (cell));
+      return FALSE;
+    }
+  if (holder != NULL)
+    {
+      g_autofree char *who = pykka_cell_describe (holder);
+
+      g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_NAME_TAKEN,
+                   /* Translators: the first %s is an actor's name, the second an actor, such as "MyCounter (urn:uuid:…)". */
+                   P_("The name “%s” is taken by actor %s"), name, who);
+      pykka_cell_unref (holder);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * pykka_registry_lookup_name:
+ * @name: a name given by [func@Pykka.Registry.register_name]
+ *
+ * Finds the running actor that holds @name, as Erlang's `whereis/1`.
+ *
+ * As every query of the registry, the answer is a snapshot: the actor
+ * may begin to stop right after. A name that no running actor holds,
+ * including an empty or invalid one, gives %NULL.
+ *
+ * Returns: (transfer full) (nullable): the ref of the actor holding
+ *   @name, or %NULL
+ */
+PykkaActorRef *
+pykka_registry_lookup_name (const char *name)
+{
+  PykkaCell *cell = NULL;
+  PykkaActorRef *ref = NULL;
+
+  g_return_val_if_fail (name != NULL, NULL);
+
+  G_LOCK (registry);
+  if (names != NULL && (cell = g_hash_table_lookup (names, name)) != NULL)
+    pykka_cell_ref (cell);
+  G_UNLOCK (registry);
+
+  if (cell != NULL)
+    {
+      ref = cell_dup_ref (cell);
+      pykka_cell_unref (cell);
+    }
+  return ref;
+}
+
+/**
+ * pykka_registry_unregister_name:
+ * @name: a name given by [func@Pykka.Registry.register_name]
+ *
+ * Frees @name before its actor stops; the actor goes on running. The
+ * actor's other names stay. Freeing a name nobody holds is not an error.
+ *
+ * Returns: %TRUE if an actor held @name, %FALSE if none did
+ */
+gboolean
+pykka_registry_unregister_name (const char *name)
+{
+  PykkaCell *cell;
+  gboolean removed = FALSE;
+
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  G_LOCK (registry);
+  if (names != NULL && (cell = g_hash_table_lookup (names, name)) != NULL)
+    {
+      GPtrArray *held = g_hash_table_lookup (names_of, pykka_cell_get_id_key (cell));
+
+      for (guint i = 0; held != NULL && i < held->len; i++)
+        if (strcmp (held->pdata[i], name) == 0)
+          {
+            g_ptr_array_remove_index (held, i);
+            break;
+          }
+      if (held != NULL && held->len == 0)
+        g_hash_table_remove (names_of, pykka_cell_get_id_key (cell));
+      /* Last: drops the table's reference of the cell (`cells` holds one). */
+      g_hash_table_remove (names, name);
+      removed = TRUE;
+    }
+  G_UNLOCK (registry);
+  return removed;
+}
+
+/**
+ * pykka_registry_dup_names:
+ * @ref: an actor's ref
+ *
+ * Lists the names the actor of @ref holds, in the order it took them.
+ * An actor that is not running holds none.
+ *
+ * Returns: (transfer full) (array zero-terminated=1): the names, an empty
+ *   array if none
+ */
+char **
+pykka_registry_dup_names (PykkaActorRef *ref)
+{
+  GStrvBuilder *builder;
+  PykkaCell *cell;
+  GPtrArray *held;
+  char **result;
+
+  g_return_val_if_fail (PYKKA_IS_ACTOR_REF (ref), NULL);
+
+  cell = pykka_actor_ref_get_cell (ref);
+  builder = g_strv_builder_new ();
+  G_LOCK (registry);
+  if (names_of != NULL &&
+      (held = g_hash_table_lookup (names_of, pykka_cell_get_id_key (cell))) != NULL &&
+      g_hash_table_lookup (cells, pykka_cell_get_id_key (cell)) == cell)
+    for (guint i = 0; i < held->len; i++)
+      g_strv_builder_add (builder, held->pdata[i]);
+  G_UNLOCK (registry);
+  result = g_strv_builder_end (builder);
+  g_strv_builder_unref (builder);
+  return result;
 }
 
 /**

@@ -27,6 +27,16 @@ GList         *pykka_registry_get_by_type_name (const char    *type_name);
 PYKKA_AVAILABLE_IN_ALL
 PykkaActorRef *pykka_registry_get_by_urn       (const char    *urn);
 PYKKA_AVAILABLE_IN_ALL
+gboolean       pykka_registry_register_name    (const char    *name,
+                                                PykkaActorRef *ref,
+                                                GError       **error);
+PYKKA_AVAILABLE_IN_ALL
+PykkaActorRef *pykka_registry_lookup_name      (const char    *name);
+PYKKA_AVAILABLE_IN_ALL
+gboolean       pykka_registry_unregister_name  (const char    *name);
+PYKKA_AVAILABLE_IN_ALL
+char         **pykka_registry_dup_names        (PykkaActorRef *ref);
+PYKKA_AVAILABLE_IN_ALL
 guint          pykka_registry_broadcast        (const GValue  *message,
                                                 GType          target_type);
 PYKKA_AVAILABLE_IN_ALL

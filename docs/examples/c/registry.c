@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-/* registry.c: finding running actors, broadcasting, a live list model
+/* registry.c: finding running actors (by type, urn or name), broadcasting, a live list model
  * of them, and stopping them all (last started, first stopped) before the
  * program exits. */
 
@@ -79,6 +79,18 @@ main (void)
   g_autoptr(PykkaActorRef) found = pykka_registry_get_by_urn (pykka_actor_ref_get_urn (first));
   g_assert_true (found == first);
 
+  // A name of our choosing finds an actor too (Erlang's register/whereis).
+  if (!pykka_registry_register_name ("first-worker", first, &error))
+    g_error ("%s", error->message);
+  g_autoptr(PykkaActorRef) named = pykka_registry_lookup_name ("first-worker");
+  g_assert_true (named == first);
+
+  // A name is one actor's at a time.
+  g_autoptr(GError) taken = NULL;
+  if (!pykka_registry_register_name ("first-worker", workers->next->data, &taken))
+    g_print ("%s\n", taken->message);  // The name “first-worker” is taken by actor MyWorker (urn:uuid:…)
+  g_assert_error (taken, PYKKA_ERROR, PYKKA_ERROR_NAME_TAKEN);
+
   // A live list of the workers, as a GtkListView shows: it follows starts
   // and stops when this thread's context runs.
   g_autoptr(PykkaRegistryModel) model = pykka_registry_model_new (MY_TYPE_WORKER);
@@ -94,5 +106,7 @@ main (void)
   if (!pykka_registry_stop_all (5000, &error))
     g_error ("%s", error->message);
   g_assert_null (pykka_registry_get_all ());
+  // Stopping freed the name.
+  g_assert_null (pykka_registry_lookup_name ("first-worker"));
   return 0;
 }
