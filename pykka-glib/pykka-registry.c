@@ -39,9 +39,10 @@
  * at a time (another actor asking for it gets
  * %PYKKA_ERROR_NAME_TAKEN), an actor may have several, and the runtime
  * frees them all when the actor begins to stop, at the same moment it
- * leaves the registry: in its [vfunc@Pykka.Actor.on_stop] or
- * [vfunc@Pykka.Actor.on_failure] its names are already free for a
- * successor. [func@Pykka.Registry.unregister_name] frees one earlier.
+ * leaves the registry (or when it is killed): in its
+ * [vfunc@Pykka.Actor.on_stop] or [vfunc@Pykka.Actor.on_failure] its names
+ * are already free for a successor. [func@Pykka.Registry.unregister_name]
+ * frees one earlier.
  *
  * ```c
  *   if (!pykka_registry_register_name ("first-worker", first, &error))
@@ -518,6 +519,50 @@ pykka_registry_get_by_urn (const char *urn)
   return ref;
 }
 
+/* Gives @name to @cell, which is in `cells` and alive (under the
+ * registry lock). */
+static void
+add_name_locked (PykkaCell  *cell,
+                 const char *name)
+{
+  GPtrArray *held;
+
+  if (names == NULL)
+    {
+      names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                     (GDestroyNotify) pykka_cell_unref);
+      names_of = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
+                                        (GDestroyNotify) g_ptr_array_unref);
+    }
+  g_hash_table_insert (names, g_strdup (name), pykka_cell_ref (cell));
+  held = g_hash_table_lookup (names_of, pykka_cell_get_id_key (cell));
+  if (held == NULL)
+    {
+      held = g_ptr_array_new_with_free_func (g_free);
+      g_hash_table_insert (names_of, (gpointer) pykka_cell_get_id_key (cell), held);
+    }
+  g_ptr_array_add (held, g_strdup (name));
+}
+
+/* Takes @name, which @cell holds, from it (under the registry lock). */
+static void
+forget_name_locked (PykkaCell  *cell,
+                    const char *name)
+{
+  GPtrArray *held = g_hash_table_lookup (names_of, pykka_cell_get_id_key (cell));
+
+  for (guint i = 0; held != NULL && i < held->len; i++)
+    if (strcmp (held->pdata[i], name) == 0)
+      {
+        g_ptr_array_remove_index (held, i);
+        break;
+      }
+  if (held != NULL && held->len == 0)
+    g_hash_table_remove (names_of, pykka_cell_get_id_key (cell));
+  /* Last: drops the table's reference of the cell (`cells` holds one). */
+  g_hash_table_remove (names, name);
+}
+
 /* Whether @name may name an actor; sets INVALID_ARGUMENT if not. */
 static gboolean
 check_name (const char  *name,
@@ -555,12 +600,14 @@ check_name (const char  *name,
  * holds it. Registering @name again for the actor that holds it succeeds
  * and changes nothing, and an actor may have several names. The name is
  * the actor's until [func@Pykka.Registry.unregister_name] or until the
- * actor begins to stop (it is free when the actor's
- * [vfunc@Pykka.Actor.on_stop] or [vfunc@Pykka.Actor.on_failure] runs),
- * however it stops: stopped, killed, failed or orphaned.
+ * actor is no longer alive ([property@Pykka.ActorRef:alive]), however it
+ * ends: stopped, failed, killed or orphaned. It is free when the actor's
+ * [vfunc@Pykka.Actor.on_stop] or [vfunc@Pykka.Actor.on_failure] runs,
+ * and from the moment [method@Pykka.ActorRef.kill] returns.
  *
- * Only a running actor (started and not stopping) can take a name; any
- * other fails with %PYKKA_ERROR_ACTOR_DEAD, as a tell to it would. An
+ * Only an alive actor (started, not stopping, not killed) can take a
+ * name; any other fails with %PYKKA_ERROR_ACTOR_DEAD, as a tell to it
+ * would. An
  * empty @name, or one that is not valid UTF-8, fails with
  * %PYKKA_ERROR_INVALID_ARGUMENT.
  *
@@ -588,37 +635,23 @@ pykka_registry_register_name (const char     *name,
   cell = pykka_actor_ref_get_cell (ref);
 
   G_LOCK (registry);
-  if (cells != NULL && g_hash_table_lookup (cells, pykka_cell_get_id_key (cell)) == cell)
+  running = cells != NULL && g_hash_table_lookup (cells, pykka_cell_get_id_key (cell)) == cell &&
+            pykka_cell_is_alive (cell);
+  if (running)
     {
-      running = TRUE;
-      if (names != NULL && (holder = g_hash_table_lookup (names, name)) != NULL)
-        {
-          if (holder == cell)
-            holder = NULL;  /* already its name */
-          else
-            pykka_cell_ref (holder);
-        }
-      else
-        {
-          char *key = g_strdup (name);
-          GPtrArray *held;
+      PykkaCell *current = names != NULL ? g_hash_table_lookup (names, name) : NULL;
 
-          if (names == NULL)
-            {
-              names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                             (GDestroyNotify) pykka_cell_unref);
-              names_of = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
-                                                (GDestroyNotify) g_ptr_array_unref);
-            }
-          g_hash_table_insert (names, key, pykka_cell_ref (cell));
-          held = g_hash_table_lookup (names_of, pykka_cell_get_id_key (cell));
-          if (held == NULL)
-            {
-              held = g_ptr_array_new_with_free_func (g_free);
-              g_hash_table_insert (names_of, (gpointer) pykka_cell_get_id_key (cell), held);
-            }
-          g_ptr_array_add (held, g_strdup (name));
+      /* A holder that is killed, or stopping and not unregistered yet,
+       * holds its names no more. */
+      if (current != NULL && current != cell && !pykka_cell_is_alive (current))
+        {
+          forget_name_locked (current, name);
+          current = NULL;
         }
+      if (current == NULL)
+        add_name_locked (cell, name);
+      else if (current != cell)
+        holder = pykka_cell_ref (current);
     }
   G_UNLOCK (registry);
 
@@ -664,7 +697,12 @@ pykka_registry_lookup_name (const char *name)
 
   G_LOCK (registry);
   if (names != NULL && (cell = g_hash_table_lookup (names, name)) != NULL)
-    pykka_cell_ref (cell);
+    {
+      if (pykka_cell_is_alive (cell))
+        pykka_cell_ref (cell);
+      else
+        cell = NULL;  /* killed, or its stop has begun: the name is free */
+    }
   G_UNLOCK (registry);
 
   if (cell != NULL)
@@ -682,7 +720,7 @@ pykka_registry_lookup_name (const char *name)
  * Frees @name before its actor stops; the actor goes on running. The
  * actor's other names stay. Freeing a name nobody holds is not an error.
  *
- * Returns: %TRUE if an actor held @name, %FALSE if none did
+ * Returns: %TRUE if an alive actor held @name, %FALSE if none did
  */
 gboolean
 pykka_registry_unregister_name (const char *name)
@@ -695,19 +733,8 @@ pykka_registry_unregister_name (const char *name)
   G_LOCK (registry);
   if (names != NULL && (cell = g_hash_table_lookup (names, name)) != NULL)
     {
-      GPtrArray *held = g_hash_table_lookup (names_of, pykka_cell_get_id_key (cell));
-
-      for (guint i = 0; held != NULL && i < held->len; i++)
-        if (strcmp (held->pdata[i], name) == 0)
-          {
-            g_ptr_array_remove_index (held, i);
-            break;
-          }
-      if (held != NULL && held->len == 0)
-        g_hash_table_remove (names_of, pykka_cell_get_id_key (cell));
-      /* Last: drops the table's reference of the cell (`cells` holds one). */
-      g_hash_table_remove (names, name);
-      removed = TRUE;
+      removed = pykka_cell_is_alive (cell);
+      forget_name_locked (cell, name);
     }
   G_UNLOCK (registry);
   return removed;
@@ -718,7 +745,7 @@ pykka_registry_unregister_name (const char *name)
  * @ref: an actor's ref
  *
  * Lists the names the actor of @ref holds, in the order it took them.
- * An actor that is not running holds none.
+ * An actor that is not alive holds none.
  *
  * Returns: (transfer full) (array zero-terminated=1): the names, an empty
  *   array if none
@@ -738,7 +765,8 @@ pykka_registry_dup_names (PykkaActorRef *ref)
   G_LOCK (registry);
   if (names_of != NULL &&
       (held = g_hash_table_lookup (names_of, pykka_cell_get_id_key (cell))) != NULL &&
-      g_hash_table_lookup (cells, pykka_cell_get_id_key (cell)) == cell)
+      g_hash_table_lookup (cells, pykka_cell_get_id_key (cell)) == cell &&
+      pykka_cell_is_alive (cell))
     for (guint i = 0; i < held->len; i++)
       g_strv_builder_add (builder, held->pdata[i]);
   G_UNLOCK (registry);
