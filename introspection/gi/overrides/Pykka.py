@@ -145,6 +145,8 @@ _c_get_urn_of_actor = Pykka.Actor.get_urn
 _c_registry_get_all = Pykka.Registry.get_all
 _c_registry_get_by_type = Pykka.Registry.get_by_type
 _c_registry_get_by_urn = Pykka.Registry.get_by_urn
+_c_registry_register_name = Pykka.Registry.register_name
+_c_registry_lookup_name = Pykka.Registry.lookup_name
 
 _getcurrent = greenlet.getcurrent
 _greenlet_throw = greenlet.greenlet.throw
@@ -214,7 +216,26 @@ class Timeout(GLib.Error):
         return self.message
 
 
-__all__ += ['ActorDeadError', 'Timeout', 'messages', 'ProxyCall', 'ProxyGetAttr', 'ProxySetAttr']
+class NameTakenError(GLib.Error):
+    """ActorRegistry.register_name(): another running actor holds the
+    name. Also a ``GLib.Error`` of the ``PYKKA_ERROR`` domain with code
+    ``NAME_TAKEN``; ``name`` is the name and ``holder`` the ref of the
+    actor that held it (None if it has stopped since)."""
+
+    name = None
+    holder = None
+
+    def __init__(self, message='Name taken', domain=_PYKKA_DOMAIN,
+                 code=int(Pykka.Error.NAME_TAKEN), name=None, holder=None):
+        super().__init__(message, domain, code)
+        self.name = name
+        self.holder = holder
+
+    def __str__(self):
+        return self.message
+
+
+__all__ += ['ActorDeadError', 'Timeout', 'NameTakenError', 'messages', 'ProxyCall', 'ProxyGetAttr', 'ProxySetAttr']
 
 # Exceptions raised by Python handlers (or set on futures) travel in their
 # GErrors (_speedups: an extended error domain holding the exception), so
@@ -1264,6 +1285,50 @@ class Registry(Pykka.Registry):
         # (G_TYPE_INVALID does not cross PyGObject: every actor is a PykkaActor)
         gtype = Pykka.Actor.__gtype__ if target_class is None else _gtype_of(target_class)
         _speedups.broadcast(message, gtype)
+
+    # Names (not in Pykka: Erlang's register/whereis; issue 15.5)
+
+    @staticmethod
+    def register_name(name, actor_ref):
+        """Gives the running actor of @actor_ref the name @name (a
+        non-empty str), unique in the process, by which get_by_name()
+        finds it until the actor stops or unregister_name(name). Again for
+        the same actor is fine; an actor may have several names. Raises
+        NameTakenError if another actor holds @name, ActorDeadError if
+        the actor is not running, ValueError if @name is empty."""
+        if not isinstance(name, str):
+            raise TypeError('an actor name is a str, not %s' % type(name).__name__)
+        try:
+            _c_registry_register_name(name, actor_ref)
+        except GLib.Error as error:
+            if error.domain != _PYKKA_DOMAIN:
+                raise
+            if error.code == Pykka.Error.NAME_TAKEN:
+                raise NameTakenError(error.message, name=name,
+                                     holder=Registry.get_by_name(name)) from None
+            if error.code == Pykka.Error.ACTOR_DEAD:
+                raise _dead_error_for_ref(actor_ref) from None
+            if error.code == Pykka.Error.INVALID_ARGUMENT:
+                raise ValueError(error.message) from None
+            raise
+
+    @staticmethod
+    def get_by_name(name):
+        """The ref of the running actor named @name, or None."""
+        ref = _c_registry_lookup_name(name)
+        return None if ref is None or _dead_after_fork(ref) else ref
+
+    @staticmethod
+    def unregister_name(name):
+        """Frees @name before its actor stops. Returns whether a running
+        actor held it."""
+        return Pykka.Registry.unregister_name(name)
+
+    @staticmethod
+    def get_names(actor_ref):
+        """The names of the actor of @actor_ref, in the order it took
+        them (an empty list if none)."""
+        return list(Pykka.Registry.dup_names(actor_ref))
 
     @staticmethod
     def stop_all(block=True, timeout=None):
