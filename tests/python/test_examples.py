@@ -24,6 +24,10 @@ def test_plain_actor():
     assert run('plain_actor.py') == ["[{'no': 'Norway', 'se': 'Sweden'}, {'a': 3, 'b': 4, 'c': 5}]"]
 
 
+def test_names():
+    assert run('names.py') == ['blue', 'True', 'True']
+
+
 def test_counter_via_proxy():
     assert run('calculator.py') == ['4', '4', '2', '17']
 
