@@ -655,7 +655,8 @@ pykka_registry_register_name (const char     *name,
     }
   G_UNLOCK (registry);
 
-  /* Describing takes the cell's lock: after the registry's. */
+  /* Describing a cell takes its mutex: only once the registry's lock is
+   * released (docs/internals.md, lock order). */
   if (!running)
     {
       g_propagate_error (error, pykka_cell_dead_error (cell));
