@@ -481,6 +481,43 @@ pykka_actor_kill (PykkaActor   *self,
 }
 
 /**
+ * pykka_actor_defer_reply:
+ * @self: the actor whose handler runs now
+ * @error: return location for an error
+ *
+ * Takes the reply of the message being handled as a handle: a
+ * [class@Pykka.Future] that answers the asker when it is completed
+ * ([method@Pykka.Future.set_value], [method@Pykka.Future.set_error]),
+ * from any thread, at any time. The handler's own reply is then ignored,
+ * and the actor goes on with its next message at once: unlike replying
+ * with a future (see [vfunc@Pykka.Actor.on_receive]), which pauses the
+ * mailbox until that future completes, a router can hand many asks to
+ * its workers at the same time and answer each when its worker does.
+ *
+ * If the handler fails after deferring, its error answers the asker,
+ * unless the handle was completed already. A handle dropped without
+ * being completed answers the asker with %PYKKA_ERROR_FAILED. Calling it
+ * again in the same handler gives the same handle; for a told message
+ * the handle answers nobody.
+ *
+ * Returns: (transfer full) (nullable): the handle, or %NULL with
+ *   %PYKKA_ERROR_INVALID_ARGUMENT when no handler of @self runs on this
+ *   thread
+ */
+PykkaFuture *
+pykka_actor_defer_reply (PykkaActor  *self,
+                         GError     **error)
+{
+  PykkaActorPrivate *priv;
+
+  g_return_val_if_fail (PYKKA_IS_ACTOR (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  priv = pykka_actor_get_instance_private (self);
+  return pykka_cell_defer_reply (priv->cell, error);
+}
+
+/**
  * pykka_actor_start_child:
  * @self: the parent, a running [class@Pykka.Actor]
  * @child: an actor not started yet

@@ -147,6 +147,9 @@ PYKKA_AVAILABLE_IN_ALL
 gboolean       pykka_actor_kill               (PykkaActor       *self,
                                                const GError     *reason);
 PYKKA_AVAILABLE_IN_ALL
+PykkaFuture   *pykka_actor_defer_reply        (PykkaActor       *self,
+                                               GError          **error);
+PYKKA_AVAILABLE_IN_ALL
 PykkaActorRef *pykka_actor_start_child        (PykkaActor       *self,
                                                PykkaActor       *child,
                                                GError          **error);

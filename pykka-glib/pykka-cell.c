@@ -70,6 +70,8 @@ typedef struct
   gboolean         awaiting;       /* failed: takes nothing until the supervisor decides */
   GError          *failure;        /* (owned) (nullable) why, while awaiting */
   PykkaActorRef   *kept_ref;       /* (owned) (nullable) the ref, while no instance holds it */
+  GMainLoop       *own_loop;       /* (owned) (nullable) own-thread actors; set before the start */
+  PykkaFuture     *deferred;       /* (owned) (nullable) the handle of pykka_cell_defer_reply() while on_receive runs */
   GPtrArray       *children;       /* (owned) (nullable) refs of the children started by pykka_actor_start_child(), start order; under the mutex */
 } PykkaSuspension;
 
@@ -104,7 +106,7 @@ struct _PykkaCell
   char            *urn;            /* (owned) */
 
   /* Only touched by the thread running the actor's context */
-  GMainLoop       *own_loop;       /* (owned) (nullable) own-thread actors */
+  PykkaMessage    *handling;       /* (nullable) the message whose handler runs, while on_receive runs (pykka_cell_defer_reply()) */
 
   GMainContext    *ref_context;    /* (owned) (nullable) where the ref's notify::alive goes; NULL: the global default; set before the start */
 
@@ -304,6 +306,7 @@ pykka_cell_unref (PykkaCell *self)
       g_clear_pointer (&self->susp->watching, g_hash_table_unref);
       g_clear_object (&self->susp->terminated);
       g_clear_pointer (&self->susp->children, g_ptr_array_unref);
+      g_clear_pointer (&self->susp->own_loop, g_main_loop_unref);
       g_free (self->susp);
     }
   while (self->head != NULL)
@@ -313,7 +316,6 @@ pykka_cell_unref (PykkaCell *self)
       pykka_message_free (m);
     }
   g_clear_pointer (&self->link.scheduler, pykka_scheduler_unref);
-  g_clear_pointer (&self->own_loop, g_main_loop_unref);
   g_free (self->urn);
   g_mutex_clear (&self->mutex);
   g_free (self);
@@ -748,6 +750,70 @@ cell_stop_children (PykkaCell *self)
     }
 }
 
+/*
+ * Deferred replies: the handler that runs takes its ask's reply as a
+ * handle (a future) that answers the asker when it is completed, from
+ * anywhere, while the actor goes on with other messages.
+ */
+typedef struct
+{
+  PykkaPromise *reply;     /* (owned) (nullable) NULL for a tell */
+  gboolean      answered;
+} Deferred;
+
+static void
+deferred_hook (PykkaPromise *promise,
+               gpointer      data)
+{
+  Deferred *d = data;
+
+  if (d->reply != NULL)
+    pykka_promise_copy_outcome (d->reply, promise);
+  d->answered = TRUE;
+}
+
+static void
+deferred_free (gpointer data)
+{
+  Deferred *d = data;
+
+  /* The handle was dropped unanswered: the asker must not wait for ever. */
+  if (!d->answered && d->reply != NULL)
+    pykka_promise_take_error (d->reply, g_error_new_literal (PYKKA_ERROR, PYKKA_ERROR_FAILED,
+                                                             /* Translators: the error of an ask whose actor took its reply as a handle and dropped it. */
+                                                             P_("The actor deferred its reply and dropped the handle without answering")));
+  g_clear_pointer (&d->reply, pykka_promise_unref);
+  g_free (d);
+}
+
+PykkaFuture *
+pykka_cell_defer_reply (PykkaCell  *self,
+                        GError    **error)
+{
+  PykkaMessage *m = self->handling;
+  PykkaFuture *handle;
+  Deferred *d;
+
+  if (m == NULL || pykka_thread_self ()->current_cell != self)
+    {
+      g_autofree char *who = pykka_cell_describe (self);
+
+      g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT,
+                   /* Translators: %s is an actor, such as "MyCounter (urn:uuid:…)". */
+                   P_("Only a handler of actor %s, while it runs, can defer its reply"), who);
+      return NULL;
+    }
+  if (self->susp != NULL && self->susp->deferred != NULL)
+    return g_object_ref (self->susp->deferred);
+
+  handle = pykka_future_new ();
+  d = g_new0 (Deferred, 1);
+  d->reply = g_steal_pointer (&m->reply);
+  pykka_promise_add_hook (pykka_future_get_promise (handle), deferred_hook, d, deferred_free);
+  cell_susp (self)->deferred = g_object_ref (handle);
+  return handle;
+}
+
 /* The never started cell of an instance that a restart made (it took
  * another cell): NEW -> STOPPED, quietly unless somebody asked about it. */
 void
@@ -1036,12 +1102,12 @@ start_own_thread (PykkaCell     *cell,
       goto fail;
     }
   cell->own_thread = TRUE;
-  cell->own_loop = g_main_loop_ref (own->loop);
+  cell_susp (cell)->own_loop = g_main_loop_ref (own->loop);
   thread = g_thread_try_new ("pykka-actor", own_thread_main, own, error);
   if (thread == NULL)
     {
       /* The thread state never ran: its end releases the context. */
-      g_clear_pointer (&cell->own_loop, g_main_loop_unref);
+      g_clear_pointer (&cell->susp->own_loop, g_main_loop_unref);
       pykka_scheduler_orphan (cell->link.scheduler);
       goto fail;
     }
@@ -1759,8 +1825,8 @@ cell_die (PykkaCell    *self,
   pykka_cell_drop_resumes (self);
   cell_answer_all_dead (self, m, NULL);
 
-  if (self->own_loop != NULL)
-    g_main_loop_quit (self->own_loop);
+  if (self->own_thread && self->susp != NULL && self->susp->own_loop != NULL)
+    g_main_loop_quit (self->susp->own_loop);
 
   if (self->log_debug)
     g_debug ("Stopped actor %s (%s)", g_type_name (self->type), pykka_cell_get_urn (self));
@@ -2072,7 +2138,28 @@ handle_user_message (PykkaCell    *self,
     return;
   if (m->cancel != NULL)
     cell_susp (self)->current = m;
+  self->handling = m;
   ok = PYKKA_ACTOR_GET_CLASS (actor)->on_receive (actor, &m->value, &reply, &error);
+  self->handling = NULL;
+  if (G_UNLIKELY (self->susp != NULL && self->susp->deferred != NULL))
+    {
+      /* The handler took its reply as a handle: its own outcome answers
+       * nobody, but an error completes the handle if nothing did yet. */
+      g_autoptr(PykkaFuture) handle = g_steal_pointer (&self->susp->deferred);
+
+      if (m->cancel != NULL)
+        self->susp->current = NULL;
+      g_clear_pointer (&self->susp->async_wait, pykka_cell_unref);
+      pykka_value_clear (&reply);
+      if (!normalize_outcome (self, ok, &error, "on_receive"))
+        {
+          if (!pykka_future_is_done (handle))
+            pykka_promise_take_error (pykka_future_get_promise (handle), error);
+          else
+            g_error_free (error);
+        }
+      return;
+    }
   if (m->cancel != NULL)
     self->susp->current = NULL;
   /* What the handler awaited asynchronously matters only if it suspends

@@ -237,6 +237,8 @@ gboolean        pykka_cell_restart      (PykkaCell      *self,
                                          gboolean        restart);
 gboolean        pykka_cell_awaits_restart (PykkaCell    *self);
 void            pykka_cell_discard      (PykkaCell      *self);
+PykkaFuture    *pykka_cell_defer_reply  (PykkaCell      *self,
+                                         GError        **error);
 gboolean        pykka_cell_add_child    (PykkaCell      *self,
                                          PykkaActorRef  *child);
 void            pykka_cell_watch        (PykkaCell      *watcher,

@@ -796,6 +796,160 @@ test_dead_letters (void)
   test_record_free (r);
 }
 
+/* Deferred replies: a router hands asks to own-thread workers that each
+ * take 50 ms; the most jobs in progress at once shows whether the router
+ * waited for each (1) or not (3). */
+static gint jobs_running, jobs_most;
+
+static gboolean
+slow_job (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  gint now = g_atomic_int_add (&jobs_running, 1) + 1;
+  gint most;
+
+  while ((most = g_atomic_int_get (&jobs_most)) < now &&
+         !g_atomic_int_compare_and_exchange (&jobs_most, most, now))
+    ;
+  g_usleep (50 * 1000);
+  g_atomic_int_add (&jobs_running, -1);
+  g_value_init (reply, G_TYPE_INT);
+  g_value_set_int (reply, g_value_get_int (message) * 10);
+  return TRUE;
+}
+
+static void
+worker_answered (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(PykkaFuture) handle = data;
+  g_autoptr(GError) error = NULL;
+  const GValue *value = pykka_future_get_finish (PYKKA_FUTURE (source), result, &error);
+
+  if (value != NULL)
+    pykka_future_set_value (handle, value, NULL);
+  else
+    pykka_future_set_error (handle, error, NULL);
+}
+
+static gboolean
+route_deferred (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  PykkaActorRef **workers = test_actor_get_data (self);
+  PykkaFuture *handle = pykka_actor_defer_reply (PYKKA_ACTOR (self), error);
+  g_autoptr(PykkaFuture) answer = NULL;
+
+  if (handle == NULL)
+    return FALSE;
+  answer = pykka_actor_ref_ask (workers[g_value_get_int (message) % 3], message);
+  pykka_future_get_async (answer, NULL, worker_answered, handle);
+  /* Ignored: the handle answers. */
+  g_value_init (reply, G_TYPE_INT);
+  return TRUE;
+}
+
+static gboolean
+route_with_future (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  PykkaActorRef **workers = test_actor_get_data (self);
+
+  g_value_init (reply, PYKKA_TYPE_FUTURE);
+  g_value_take_object (reply, pykka_actor_ref_ask (workers[g_value_get_int (message) % 3], message));
+  return TRUE;
+}
+
+static void
+test_deferred_reply_router (gconstpointer data)
+{
+  gboolean deferred = GPOINTER_TO_INT (data);
+  PykkaActorRef *workers[3];
+  TestRecord *r;
+  g_autoptr(PykkaActorRef) router = NULL;
+  PykkaFuture *jobs[6];
+
+  g_test_summary ("A router that defers its replies runs its workers' jobs at once (3 at a time over "
+                  "3 workers); one that replies with their futures runs them one by one; every ask "
+                  "gets its own answer");
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(TestActor) worker = test_actor_new_of_type (TEST_TYPE_ACTOR, slow_job, NULL, "use-own-thread", TRUE, NULL);
+
+      workers[i] = pykka_actor_start (PYKKA_ACTOR (worker), NULL);
+    }
+  router = test_start (0, deferred ? route_deferred : route_with_future, workers, &r);
+  g_atomic_int_set (&jobs_running, 0);
+  g_atomic_int_set (&jobs_most, 0);
+  for (guint i = 0; i < 6; i++)
+    jobs[i] = test_ask_int (router, (gint) i);
+  for (guint i = 0; i < 6; i++)
+    {
+      g_assert_cmpint (test_get_int (jobs[i]), ==, (gint) i * 10);
+      g_object_unref (jobs[i]);
+    }
+  g_assert_cmpint (g_atomic_int_get (&jobs_most), ==, deferred ? 3 : 1);
+  g_assert_true (pykka_actor_ref_stop_sync (router, TEST_TIMEOUT_MSEC, NULL));
+  for (guint i = 0; i < 3; i++)
+    {
+      pykka_actor_ref_stop_sync (workers[i], TEST_TIMEOUT_MSEC, NULL);
+      g_object_unref (workers[i]);
+    }
+  test_record_free (r);
+}
+
+static gboolean
+defer_and_drop (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  gint v = g_value_get_int (message);
+  g_autoptr(PykkaFuture) handle = pykka_actor_defer_reply (PYKKA_ACTOR (self), error);
+
+  g_assert_nonnull (handle);
+  if (v == 1)
+    {
+      /* Fails after deferring: the error answers. */
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "failed after deferring");
+      return FALSE;
+    }
+  if (v == 2)
+    {
+      GValue answer = G_VALUE_INIT;
+
+      g_value_init (&answer, G_TYPE_INT);
+      g_value_set_int (&answer, 42);
+      pykka_future_set_value (handle, &answer, NULL);
+    }
+  /* v == 0: the handle is dropped unanswered. */
+  return TRUE;
+}
+
+static void
+test_deferred_reply_edges (void)
+{
+  TestRecord *r;
+  g_autoptr(PykkaActorRef) ref = test_start (0, defer_and_drop, NULL, &r);
+  g_autoptr(PykkaFuture) dropped = test_ask_int (ref, 0);
+  g_autoptr(PykkaFuture) failed = test_ask_int (ref, 1);
+  g_autoptr(PykkaFuture) answered = test_ask_int (ref, 2);
+  g_autoptr(TestActor) idle = test_actor_new (test_echo, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("A deferred reply dropped unanswered fails the ask with FAILED; an error after "
+                  "deferring answers the ask; a completed handle answers; outside a handler "
+                  "deferring is an INVALID_ARGUMENT error; a tell defers harmlessly");
+
+  g_assert_null (pykka_future_get (dropped, TEST_TIMEOUT_MSEC, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_FAILED);
+  g_clear_error (&error);
+  g_assert_null (pykka_future_get (failed, TEST_TIMEOUT_MSEC, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_clear_error (&error);
+  g_assert_cmpint (test_get_int (answered), ==, 42);
+  test_tell_int (ref, 2);
+  g_assert_true (pykka_actor_ref_is_alive (ref));
+  g_assert_null (pykka_actor_defer_reply (PYKKA_ACTOR (idle), &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT);
+  g_assert_true (pykka_actor_ref_stop_sync (ref, TEST_TIMEOUT_MSEC, NULL));
+  test_record_free (r);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -820,6 +974,9 @@ main (int argc, char *argv[])
   g_test_add_func ("/Pykka/Actor/stop-all-waits-for-stopping", test_stop_all_waits_for_stopping);
   g_test_add_func ("/Pykka/Actor/kill-jumps-queue", test_kill_jumps_queue);
   g_test_add_func ("/Pykka/Actor/dead-letters", test_dead_letters);
+  g_test_add_data_func ("/Pykka/Actor/deferred-reply/router", GINT_TO_POINTER (TRUE), test_deferred_reply_router);
+  g_test_add_data_func ("/Pykka/Actor/deferred-reply/reply-with-future", GINT_TO_POINTER (FALSE), test_deferred_reply_router);
+  g_test_add_func ("/Pykka/Actor/deferred-reply/edges", test_deferred_reply_edges);
   g_test_add_data_func ("/Pykka/Actor/kill-suspended/coroutine", GINT_TO_POINTER (TRUE), test_kill_suspended);
   g_test_add_data_func ("/Pykka/Actor/kill-suspended/reply-future", GINT_TO_POINTER (FALSE), test_kill_suspended);
   g_test_add_data_func ("/Pykka/Actor/kill-from-failing-handler/ask", GINT_TO_POINTER (TRUE), test_kill_from_failing_handler);

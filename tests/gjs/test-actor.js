@@ -528,6 +528,35 @@ test('parent and children: children stop first, newest first', async () => {
     assert.ok(kids.every(k => !k.is_alive()));
 });
 
+test('deferred replies: a JS router answers later and takes the next message meanwhile', async () => {
+    const Echo = GObject.registerClass(
+    class Echo extends Pykka.Actor {
+        vfunc_on_receive(message) {
+            return [true, message * 10];
+        }
+    });
+    const held = [];
+    const Router = GObject.registerClass(
+    class Router extends Pykka.Actor {
+        vfunc_on_receive(message) {
+            const handle = this.defer_reply();
+            held.push([handle, message]);
+            if (held.length === 3) {
+                // Answered only once three asks were taken: the mailbox
+                // did not wait for the first answer.
+                for (const [h, m] of held)
+                    h.set_value(m * 10);
+            }
+            return [true, null];
+        }
+    });
+    const router = new Router().start();
+    const futures = [1, 2, 3].map(m => router.ask(m));
+    const answers = await Promise.all(futures.map(f => f.get_async(null)));
+    assert.equal(answers.join(','), '10,20,30');
+    assert.ok(router.stop_sync(5000));
+});
+
 const status = run(() => {
     Pykka.Registry.stop_all(5000);
 });

@@ -626,6 +626,41 @@ void test_supervision () {
     }
 }
 
+/* Takes its replies as handles and answers the first two once the second
+ * message arrived: a mailbox that waited would deadlock. */
+public class Pairing : Pykka.Actor {
+    Pykka.Future? first = null;
+    int first_value = 0;
+
+    public override bool on_receive (GLib.Value message, out GLib.Value reply) throws GLib.Error {
+        reply = Value (typeof (int));
+        var handle = defer_reply ();
+        int v = message.get_int ();
+        if (first == null) {
+            first = handle;
+            first_value = v;
+            return true;
+        }
+        first.set_value (first_value + v);
+        handle.set_value (first_value * v);
+        first = null;
+        return true;
+    }
+}
+
+void test_deferred_reply () {
+    Test.summary ("A Vala handler defers its reply and answers it from a later message");
+    try {
+        var pairing = new Pairing ().start ();
+        var a = pairing.ask (3);
+        var b = pairing.ask (4);
+        assert_cmpint (a.get (TIMEOUT_MSEC).get_int (), CompareOperator.EQ, 7);
+        assert_cmpint (b.get (TIMEOUT_MSEC).get_int (), CompareOperator.EQ, 12);
+    } catch (GLib.Error e) {
+        GLib.error ("%s", e.message);
+    }
+}
+
 int main (string[] args) {
     Test.init (ref args);
     main_thread = Thread.self<void*> ();
@@ -646,6 +681,7 @@ int main (string[] args) {
     Test.add_func ("/Pykka/Vala/lifecycle-and-cancel", () => { test_lifecycle_and_cancel (); stop_all (); });
     Test.add_func ("/Pykka/Vala/death-watch", () => { test_death_watch (); stop_all (); });
     Test.add_func ("/Pykka/Vala/supervision", () => { test_supervision (); stop_all (); });
+    Test.add_func ("/Pykka/Vala/deferred-reply", () => { test_deferred_reply (); stop_all (); });
 
     return Test.run ();
 }
