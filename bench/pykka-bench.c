@@ -515,6 +515,9 @@ typedef enum
   BENCH_FAN,     /* ask every worker, join, get, reply the count */
   BENCH_SPIN,    /* 10 µs of work, count the message globally */
   BENCH_CRASHY,  /* a negative int fails the handler; else reply the message */
+  BENCH_SLEEP,   /* int ms: sleep that long, reply it */
+  BENCH_ROUTE,   /* int: ask the next worker (round-robin), reply with its future */
+  BENCH_ROUTE_DEFER, /* the same, answering through a deferred reply */
 } BenchMode;
 
 #define BENCH_TYPE_ACTOR (bench_actor_get_type ())
@@ -560,6 +563,21 @@ bench_actor_on_stop (PykkaActor  *actor,
   return TRUE;
 }
 
+static void
+bench_route_answered (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      data)
+{
+  g_autoptr(PykkaFuture) handle = data;
+  g_autoptr(GError) error = NULL;
+  const GValue *value = pykka_future_get_finish (PYKKA_FUTURE (source), result, &error);
+
+  if (value != NULL)
+    pykka_future_set_value (handle, value, NULL);
+  else
+    pykka_future_set_error (handle, error, NULL);
+}
+
 static gboolean
 bench_actor_on_receive (PykkaActor    *actor,
                         const GValue  *message,
@@ -596,6 +614,28 @@ bench_actor_on_receive (PykkaActor    *actor,
           g_value_set_int64 (reply, priv->count);
         }
       return TRUE;
+
+    case BENCH_SLEEP:
+      g_usleep ((gulong) g_value_get_int (message) * 1000);
+      g_value_init (reply, G_TYPE_INT);
+      g_value_set_int (reply, g_value_get_int (message));
+      return TRUE;
+
+    case BENCH_ROUTE:
+      g_value_init (reply, PYKKA_TYPE_FUTURE);
+      g_value_take_object (reply, pykka_actor_ref_ask (priv->workers[priv->count++ % priv->n_workers], message));
+      return TRUE;
+
+    case BENCH_ROUTE_DEFER:
+      {
+        PykkaFuture *handle = pykka_actor_defer_reply (actor, error);
+
+        if (handle == NULL)
+          return FALSE;
+        g_autoptr(PykkaFuture) answer = pykka_actor_ref_ask (priv->workers[priv->count++ % priv->n_workers], message);
+        pykka_future_get_async (answer, NULL, bench_route_answered, handle);
+        return TRUE;
+      }
 
     case BENCH_CRASHY:
       if (G_VALUE_HOLDS_INT (message) && g_value_get_int (message) < 0)
@@ -1115,6 +1155,57 @@ pykka_fan_out (guint n_workers,
   return (double) (end - start) / rounds / 1000;
 }
 
+/* A router over 3 own-thread workers: 6 jobs of @job_ms each, asked at
+ * once; ms until every answer is in. With @defer the router answers
+ * through deferred replies, else by replying with its worker's future
+ * (which pauses its mailbox). */
+static double
+pykka_router (gint     job_ms,
+              gboolean defer)
+{
+  GMainContext *context = context_enter ();
+  PykkaActorRef *workers[3];
+  PykkaFuture *jobs[6];
+  PykkaActorRef *router;
+  gint64 start, end;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(PykkaActor) worker = bench_actor_new (BENCH_TYPE_ACTOR, BENCH_SLEEP, TRUE);
+      workers[i] = bench_start (worker);
+    }
+  {
+    g_autoptr(PykkaActor) actor = bench_actor_new (BENCH_TYPE_ACTOR, defer ? BENCH_ROUTE_DEFER : BENCH_ROUTE, FALSE);
+
+    bench_priv (actor)->workers = workers;
+    bench_priv (actor)->n_workers = 3;
+    router = bench_start (actor);
+  }
+  start = now_ns ();
+  for (guint i = 0; i < 6; i++)
+    {
+      GValue msg = G_VALUE_INIT;
+
+      jobs[i] = pykka_actor_ref_ask (router, value_int (&msg, job_ms));
+    }
+  for (guint i = 0; i < 6; i++)
+    {
+      if (pykka_future_get (jobs[i], -1, NULL) == NULL)
+        g_error ("router: no answer");
+      g_object_unref (jobs[i]);
+    }
+  end = now_ns ();
+  pykka_actor_ref_stop_sync (router, -1, NULL);
+  g_object_unref (router);
+  for (guint i = 0; i < 3; i++)
+    {
+      pykka_actor_ref_stop_sync (workers[i], -1, NULL);
+      g_object_unref (workers[i]);
+    }
+  context_leave (context);
+  return (double) (end - start) / 1e6;
+}
+
 /* Supervision (issue 15): a supervised actor fails and is restarted, @n
  * times, each timed from the failing tell to the answer of an ask the
  * new instance handles; or, with @by_hand, what a program without
@@ -1557,6 +1648,17 @@ run_fan_out (gint64 n)
 }
 
 static void
+run_router (gint64 n)
+{
+  REPEAT (paused, pykka_router ((gint) n, FALSE));
+  REPEAT (deferred, pykka_router ((gint) n, TRUE));
+
+  add_record ("router", "reply with future", n, paused, "ms for 6 jobs");
+  set_ratio (add_record ("router", "deferred replies", n, deferred, "ms for 6 jobs"),
+             paused, FALSE, "reply with future");
+}
+
+static void
 run_restart (gint64 n)
 {
   REPEAT (by_hand, pykka_restart (n, TRUE));
@@ -1591,6 +1693,7 @@ static const Workload workloads[] = {
   { "idle",       2000000, 2000, run_idle,       "pingpong with 100 000 idle actors on the context (ns/hop)" },
   { "coroutines", 100000,  20,   run_coroutines, "stackful chain of 10 asking each other, N rounds (ns/hop: ask + suspend + resume); bare suspend + resume; 100 000 suspended at once" },
   { "fan-out",    200,     5,    run_fan_out,    "one actor asks 1000 workers and joins, N rounds (us/round)" },
+  { "router",     300,     5,    run_router,     "a router over 3 own-thread workers answers 6 jobs of N ms each, with deferred replies or by replying with its worker's future (ms for the 6)" },
   { "restart",    20000,   100,  run_restart,    "a supervised actor fails and is restarted N times: from the failing tell to the new instance's answer, against stopping and starting a new actor by hand (us/restart)" },
   { "watch",      1000000, 1000, run_watch,      "N watch + unwatch pairs (ns); 10 000 actors stopped with a watcher told of each death, against unwatched (us/actor)" },
   { "frame-gap",  100000,  2000, run_frame_gap,  "N 10 us messages flood the main context: longest gap of an idle at GTK's redraw priority (ms), and the flood's throughput, with the default time budget and without" },
