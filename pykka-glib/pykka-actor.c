@@ -481,6 +481,86 @@ pykka_actor_kill (PykkaActor   *self,
 }
 
 /**
+ * pykka_actor_start_timer:
+ * @self: a running [class@Pykka.Actor]
+ * @key: (nullable): names the timer: starting another timer with the same
+ *   key replaces it (at most one timer per key); %NULL for none
+ * @delay_msec: after how long the first message is told, in milliseconds
+ * @interval_msec: then every how long, in milliseconds; 0 for once
+ * @message: the message, copied
+ *
+ * Tells @message to the actor itself after @delay_msec, and then every
+ * @interval_msec if that is not 0, in the actor's context, like any told
+ * message (it queues behind what was sent before). The timer belongs to
+ * the actor: it is cancelled when the actor dies, so that no
+ * `on_stop` needs to remember it. Call it from any thread. The timers
+ * read the clock of the actor's context, which a test may make virtual
+ * ([func@Pykka.context_use_virtual_clock]).
+ *
+ * Returns: the timer's id (never 0), for [method@Pykka.Actor.cancel_timer];
+ *   0 if the actor is not running
+ */
+guint
+pykka_actor_start_timer (PykkaActor   *self,
+                         const char   *key,
+                         guint         delay_msec,
+                         guint         interval_msec,
+                         const GValue *message)
+{
+  PykkaActorPrivate *priv;
+
+  g_return_val_if_fail (PYKKA_IS_ACTOR (self), 0);
+  g_return_val_if_fail (message != NULL && G_IS_VALUE (message), 0);
+
+  priv = pykka_actor_get_instance_private (self);
+  return pykka_cell_start_timer (priv->cell, key, delay_msec, interval_msec, message);
+}
+
+/**
+ * pykka_actor_cancel_timer:
+ * @self: a [class@Pykka.Actor]
+ * @id: a timer of [method@Pykka.Actor.start_timer]
+ *
+ * Cancels a timer: it tells nothing more (a message it told already
+ * stays in the mailbox).
+ *
+ * Returns: %TRUE if the timer was running
+ */
+gboolean
+pykka_actor_cancel_timer (PykkaActor *self,
+                          guint       id)
+{
+  PykkaActorPrivate *priv;
+
+  g_return_val_if_fail (PYKKA_IS_ACTOR (self), FALSE);
+
+  priv = pykka_actor_get_instance_private (self);
+  return pykka_cell_cancel_timer (priv->cell, id, NULL);
+}
+
+/**
+ * pykka_actor_cancel_timer_by_key:
+ * @self: a [class@Pykka.Actor]
+ * @key: the key the timer was started with
+ *
+ * Cancels the timer named @key, as [method@Pykka.Actor.cancel_timer].
+ *
+ * Returns: %TRUE if such a timer was running
+ */
+gboolean
+pykka_actor_cancel_timer_by_key (PykkaActor *self,
+                                 const char *key)
+{
+  PykkaActorPrivate *priv;
+
+  g_return_val_if_fail (PYKKA_IS_ACTOR (self), FALSE);
+  g_return_val_if_fail (key != NULL, FALSE);
+
+  priv = pykka_actor_get_instance_private (self);
+  return pykka_cell_cancel_timer (priv->cell, 0, key);
+}
+
+/**
  * pykka_actor_defer_reply:
  * @self: the actor whose handler runs now
  * @error: return location for an error

@@ -147,6 +147,18 @@ PYKKA_AVAILABLE_IN_ALL
 gboolean       pykka_actor_kill               (PykkaActor       *self,
                                                const GError     *reason);
 PYKKA_AVAILABLE_IN_ALL
+guint          pykka_actor_start_timer        (PykkaActor       *self,
+                                               const char       *key,
+                                               guint             delay_msec,
+                                               guint             interval_msec,
+                                               const GValue     *message);
+PYKKA_AVAILABLE_IN_ALL
+gboolean       pykka_actor_cancel_timer       (PykkaActor       *self,
+                                               guint             id);
+PYKKA_AVAILABLE_IN_ALL
+gboolean       pykka_actor_cancel_timer_by_key (PykkaActor      *self,
+                                               const char       *key);
+PYKKA_AVAILABLE_IN_ALL
 PykkaFuture   *pykka_actor_defer_reply        (PykkaActor       *self,
                                                GError          **error);
 PYKKA_AVAILABLE_IN_ALL

@@ -72,6 +72,9 @@ typedef struct
   PykkaActorRef   *kept_ref;       /* (owned) (nullable) the ref, while no instance holds it */
   GMainLoop       *own_loop;       /* (owned) (nullable) own-thread actors; set before the start */
   PykkaFuture     *deferred;       /* (owned) (nullable) the handle of pykka_cell_defer_reply() while on_receive runs */
+  /* Timers, under the mutex */
+  GHashTable      *timers;         /* (owned) (nullable) id -> TimerEntry */
+  guint            last_timer_id;
   GPtrArray       *children;       /* (owned) (nullable) refs of the children started by pykka_actor_start_child(), start order; under the mutex */
 } PykkaSuspension;
 
@@ -307,6 +310,7 @@ pykka_cell_unref (PykkaCell *self)
       g_clear_object (&self->susp->terminated);
       g_clear_pointer (&self->susp->children, g_ptr_array_unref);
       g_clear_pointer (&self->susp->own_loop, g_main_loop_unref);
+      g_clear_pointer (&self->susp->timers, g_hash_table_unref);
       g_free (self->susp);
     }
   while (self->head != NULL)
@@ -814,6 +818,132 @@ pykka_cell_defer_reply (PykkaCell  *self,
   return handle;
 }
 
+/*
+ * Timers (pykka-timer.c has their source). The cell keeps each of its
+ * timers until it fired for the last time, is cancelled or the cell
+ * dies; a key names at most one timer.
+ */
+typedef struct
+{
+  GSource *source;   /* (owned) attached */
+  char    *key;      /* (owned) (nullable) */
+} TimerEntry;
+
+static void
+timer_entry_free (gpointer data)
+{
+  TimerEntry *e = data;
+
+  g_source_destroy (e->source);
+  g_source_unref (e->source);
+  g_free (e->key);
+  g_free (e);
+}
+
+/* Under ->mutex: the timer named @key, or 0. */
+static guint
+cell_timer_of_key_locked (PykkaCell  *self,
+                          const char *key)
+{
+  GHashTableIter iter;
+  gpointer id, entry;
+
+  if (self->susp == NULL || self->susp->timers == NULL || key == NULL)
+    return 0;
+  g_hash_table_iter_init (&iter, self->susp->timers);
+  while (g_hash_table_iter_next (&iter, &id, &entry))
+    if (g_strcmp0 (((TimerEntry *) entry)->key, key) == 0)
+      return GPOINTER_TO_UINT (id);
+  return 0;
+}
+
+guint
+pykka_cell_start_timer (PykkaCell    *self,
+                        const char   *key,
+                        guint         delay_msec,
+                        guint         interval_msec,
+                        const GValue *message)
+{
+  GMainContext *context;
+  TimerEntry *entry;
+  guint replaced, id;
+
+  g_mutex_lock (&self->mutex);
+  if (self->state != PYKKA_CELL_RUNNING)
+    {
+      g_mutex_unlock (&self->mutex);
+      return 0;
+    }
+  context = pykka_scheduler_get_context (self->link.scheduler);
+  if (cell_susp_locked (self)->timers == NULL)
+    self->susp->timers = g_hash_table_new_full (NULL, NULL, NULL, timer_entry_free);
+  /* Re-arming a key replaces its timer. */
+  replaced = cell_timer_of_key_locked (self, key);
+  if (replaced != 0)
+    g_hash_table_remove (self->susp->timers, GUINT_TO_POINTER (replaced));
+  id = ++self->susp->last_timer_id;
+  if (id == 0)
+    id = ++self->susp->last_timer_id;
+  entry = g_new0 (TimerEntry, 1);
+  entry->key = g_strdup (key);
+  entry->source = pykka_timer_source_new (self, context, delay_msec, interval_msec, message);
+  pykka_timer_source_set_id (entry->source, id);
+  /* (GLib calls prepare and check without the context's lock: attaching
+   * under the cell's mutex takes no lock in a new order.) */
+  g_source_attach (entry->source, context);
+  g_hash_table_insert (self->susp->timers, GUINT_TO_POINTER (id), entry);
+  g_mutex_unlock (&self->mutex);
+  return id;
+}
+
+gboolean
+pykka_cell_cancel_timer (PykkaCell  *self,
+                         guint       id,
+                         const char *key)
+{
+  gboolean found;
+
+  g_mutex_lock (&self->mutex);
+  if (key != NULL)
+    id = cell_timer_of_key_locked (self, key);
+  found = id != 0 && self->susp != NULL && self->susp->timers != NULL &&
+          g_hash_table_remove (self->susp->timers, GUINT_TO_POINTER (id));
+  g_mutex_unlock (&self->mutex);
+  return found;
+}
+
+/* On the actor's context: timer @id is due. */
+void
+pykka_cell_timer_fired (PykkaCell    *self,
+                        guint         id,
+                        const GValue *message,
+                        gboolean      last)
+{
+  PykkaMessage *m;
+
+  /* A one-shot timer is done once it fired. */
+  g_mutex_lock (&self->mutex);
+  if (last && self->susp != NULL && self->susp->timers != NULL)
+    g_hash_table_remove (self->susp->timers, GUINT_TO_POINTER (id));
+  g_mutex_unlock (&self->mutex);
+
+  m = pykka_message_new (PYKKA_MESSAGE_USER, message, NULL);
+  if (!pykka_cell_push (self, m))
+    pykka_message_free (m);
+}
+
+/* The cell is dead: its timers go. */
+static void
+cell_cancel_timers (PykkaCell *self)
+{
+  g_autoptr(GHashTable) timers = NULL;
+
+  g_mutex_lock (&self->mutex);
+  if (self->susp != NULL)
+    timers = g_steal_pointer (&self->susp->timers);
+  g_mutex_unlock (&self->mutex);
+}
+
 /* The never started cell of an instance that a restart made (it took
  * another cell): NEW -> STOPPED, quietly unless somebody asked about it. */
 void
@@ -906,6 +1036,7 @@ cell_announce_death (PykkaCell  *self,
     pykka_actor_ref_notify_dead (pykka_actor_get_actor_ref (actor));
   else if (kept != NULL && !told)
     pykka_actor_ref_notify_dead (kept);
+  cell_cancel_timers (self);
   cell_tell_watchers (self, actor != NULL ? pykka_actor_get_actor_ref (actor) : kept);
   if (unsettled)
     {

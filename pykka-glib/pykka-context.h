@@ -25,4 +25,11 @@ void  pykka_context_set_time_budget (GMainContext *context,
 PYKKA_AVAILABLE_IN_ALL
 guint pykka_context_get_time_budget (GMainContext *context);
 
+/* For tests: a virtual clock for the actors' timers. */
+PYKKA_AVAILABLE_IN_ALL
+void     pykka_context_use_virtual_clock (GMainContext *context);
+PYKKA_AVAILABLE_IN_ALL
+gboolean pykka_context_advance_clock     (GMainContext *context,
+                                          guint         msec);
+
 G_END_DECLS

@@ -228,6 +228,18 @@ gboolean        pykka_cell_is_alive     (PykkaCell      *self);
 gboolean        pykka_cell_kill         (PykkaCell      *self,
                                          const GError   *reason);
 gboolean        pykka_cell_is_killing   (PykkaCell      *self);
+guint           pykka_cell_start_timer  (PykkaCell      *self,
+                                         const char     *key,
+                                         guint           delay_msec,
+                                         guint           interval_msec,
+                                         const GValue   *message);
+gboolean        pykka_cell_cancel_timer (PykkaCell      *self,
+                                         guint           id,
+                                         const char     *key);
+void            pykka_cell_timer_fired  (PykkaCell      *self,
+                                         guint           id,
+                                         const GValue   *message,
+                                         gboolean        last);
 void            pykka_cell_set_supervision (PykkaCell   *self,
                                             PykkaCell   *supervisor,
                                             PykkaActorFactory factory,
@@ -256,6 +268,15 @@ void            pykka_actor_adopt_cell  (PykkaActor     *self,
 /* pykka-debug.c */
 void            pykka_debug_note_dead_letter (PykkaCell    *cell,
                                               const GValue *message);
+
+/* pykka-timer.c */
+GSource        *pykka_timer_source_new  (PykkaCell      *cell,
+                                         GMainContext   *context,
+                                         guint           delay_msec,
+                                         guint           interval_msec,
+                                         const GValue   *message);
+void            pykka_timer_source_set_id (GSource      *source,
+                                           guint         id);
 
 /* pykka-terminated.c */
 PykkaTerminated *pykka_terminated_new   (PykkaActorRef  *ref,

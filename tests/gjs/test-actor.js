@@ -557,6 +557,35 @@ test('deferred replies: a JS router answers later and takes the next message mea
     assert.ok(router.stop_sync(5000));
 });
 
+test('timers owned by a JS actor run on a virtual clock', () => {
+    const context = new GLib.MainContext();
+    Pykka.context_use_virtual_clock(context);
+    context.push_thread_default();
+    const actor = new Recorder();
+    const ref = actor.start();
+    const idle = () => {
+        for (let i = 0; i < 1000 && context.iteration(false); i++)
+            ;
+    };
+    idle();
+    actor.log.length = 0;
+    actor.start_timer('once', 60000, 0, 'a minute');
+    const tick = actor.start_timer(null, 100, 100, 'tick');
+    Pykka.context_advance_clock(context, 100);
+    idle();
+    Pykka.context_advance_clock(context, 100);
+    idle();
+    assert.equal(actor.log.join(','), 'tick,tick');
+    assert.ok(actor.cancel_timer(tick));
+    Pykka.context_advance_clock(context, 60000);
+    idle();
+    assert.equal(actor.log.join(','), 'tick,tick,a minute');
+    const stopped = ref.stop();
+    while (!stopped.is_done())
+        context.iteration(true);
+    context.pop_thread_default();
+});
+
 const status = run(() => {
     Pykka.Registry.stop_all(5000);
 });

@@ -661,6 +661,34 @@ void test_deferred_reply () {
     }
 }
 
+void test_timers () {
+    Test.summary ("A Vala actor's timers on a virtual clock: once, periodic, cancelled, gone with the actor");
+    var context = new MainContext ();
+    Pykka.context_use_virtual_clock (context);
+    context.push_thread_default ();
+    try {
+        var counter = new Counter ();
+        var counter_ref = counter.start ();
+        counter.start_timer ("once", 60000, 0, 100);
+        var tick = counter.start_timer (null, 10, 10, 1);
+        for (int i = 0; i < 3; i++) {
+            Pykka.context_advance_clock (context, 10);
+            while (context.iteration (false));
+        }
+        assert_cmpint (counter.total, CompareOperator.EQ, 3);
+        assert_true (counter.cancel_timer (tick));
+        Pykka.context_advance_clock (context, 60000);
+        while (context.iteration (false));
+        assert_cmpint (counter.total, CompareOperator.EQ, 103);
+        var stopped = counter_ref.stop ();
+        while (!stopped.is_done ())
+            context.iteration (true);
+    } catch (GLib.Error e) {
+        GLib.error ("%s", e.message);
+    }
+    context.pop_thread_default ();
+}
+
 int main (string[] args) {
     Test.init (ref args);
     main_thread = Thread.self<void*> ();
@@ -682,6 +710,7 @@ int main (string[] args) {
     Test.add_func ("/Pykka/Vala/death-watch", () => { test_death_watch (); stop_all (); });
     Test.add_func ("/Pykka/Vala/supervision", () => { test_supervision (); stop_all (); });
     Test.add_func ("/Pykka/Vala/deferred-reply", () => { test_deferred_reply (); stop_all (); });
+    Test.add_func ("/Pykka/Vala/timers", () => { test_timers (); stop_all (); });
 
     return Test.run ();
 }
