@@ -2111,6 +2111,10 @@ cell_fail (PykkaCell  *self,
           g_error_free (error);
           return;
         }
+      g_mutex_lock (&self->mutex);
+      if (cell_susp_locked (self)->death == NULL)
+        self->susp->death = g_error_copy (cause);
+      g_mutex_unlock (&self->mutex);
       cell_begin_stopping (self, actor);
       g_error_free (error);
       cell_die (self, cause);
@@ -2118,11 +2122,16 @@ cell_fail (PykkaCell  *self,
     }
 
   g_message ("Unhandled error in actor %s; stopping it: %s", who, error->message);
+  /* Translators: why an actor died; %s is the error of its handler. */
+  cause = g_error_new (error->domain, error->code, P_("a told message failed: %s"), error->message);
+  /* The reason is known before the actor stops being alive. */
+  g_mutex_lock (&self->mutex);
+  if (cell_susp_locked (self)->death == NULL)
+    self->susp->death = g_error_copy (cause);
+  g_mutex_unlock (&self->mutex);
   cell_begin_stopping (self, actor);
   cell_stop_children (self);
   PYKKA_ACTOR_GET_CLASS (actor)->on_failure (actor, error);
-  /* Translators: why an actor died; %s is the error of its handler. */
-  cause = g_error_new (error->domain, error->code, P_("a told message failed: %s"), error->message);
   g_error_free (error);
   cell_die (self, cause);
 }

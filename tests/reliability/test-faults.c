@@ -54,8 +54,11 @@ fault_actor_on_failure (PykkaActor   *actor,
   g_assert_false (pykka_actor_ref_is_alive (ref));
   {
     g_autoptr(PykkaActorRef) found = pykka_registry_get_by_urn (pykka_actor_ref_get_urn (ref));
+    g_autoptr(GError) reason = pykka_actor_ref_dup_death_reason (ref);
 
     g_assert_null (found);
+    /* Who sees it not alive can read why already. */
+    g_assert_nonnull (reason);
   }
 
   switch (self->failure_mode)
