@@ -66,6 +66,8 @@ typedef struct
   GDestroyNotify   factory_destroy;
   /* Under the cell's mutex */
   PykkaMessage    *restart;        /* (owned) (nullable) the supervisor's decision, handled before the mailbox */
+  PykkaMessage    *system_head;    /* (owned) (nullable) the control lane: death-watch news and failures of children, before the mailbox */
+  PykkaMessage    *system_tail;
   gint             control;        /* atomic: ->kill or ->restart is set */
   gboolean         awaiting;       /* failed: takes nothing until the supervisor decides */
   GError          *failure;        /* (owned) (nullable) why, while awaiting */
@@ -300,6 +302,13 @@ pykka_cell_unref (PykkaCell *self)
       g_clear_object (&self->susp->started);
       g_clear_pointer (&self->susp->kill, pykka_message_free);
       g_clear_pointer (&self->susp->restart, pykka_message_free);
+      while (self->susp->system_head != NULL)
+        {
+          PykkaMessage *m = self->susp->system_head;
+
+          self->susp->system_head = m->next;
+          pykka_message_free (m);
+        }
       g_clear_pointer (&self->susp->supervisor, pykka_cell_unref);
       if (self->susp->factory_destroy != NULL)
         self->susp->factory_destroy (self->susp->factory_data);
@@ -531,6 +540,9 @@ cell_stops_watching (PykkaCell *watcher,
   return found;
 }
 
+static gboolean cell_push_system (PykkaCell    *self,
+                                  PykkaMessage *m);
+
 /* Queues the news of @ref's death to @watcher. */
 static void
 cell_send_terminated (PykkaCell       *watcher,
@@ -543,7 +555,7 @@ cell_send_terminated (PykkaCell       *watcher,
   g_value_set_boxed (&value, terminated);
   m = pykka_message_new (PYKKA_MESSAGE_TERMINATED, &value, NULL);
   g_value_unset (&value);
-  if (!pykka_cell_push (watcher, m))
+  if (!cell_push_system (watcher, m))
     {
       /* The watcher is dead or stopping: nobody to tell. */
       pykka_message_free (m);
@@ -1411,7 +1423,9 @@ cell_has_control (PykkaCell *self)
   return G_UNLIKELY (self->susp != NULL && g_atomic_int_get (&self->susp->control));
 }
 
-/* The KILL or RESTART message that goes before the mailbox, once. */
+/* The control lane, before the mailbox: a KILL, then a RESTART, then the
+ * system messages in order (not while the cell awaits its supervisor),
+ * once each. */
 static PykkaMessage *
 cell_take_control (PykkaCell *self)
 {
@@ -1423,10 +1437,50 @@ cell_take_control (PykkaCell *self)
       m = g_steal_pointer (&self->susp->kill);
       if (m == NULL)
         m = g_steal_pointer (&self->susp->restart);
-      g_atomic_int_set (&self->susp->control, self->susp->restart != NULL);
+      if (m == NULL && !self->susp->awaiting && self->susp->system_head != NULL)
+        {
+          m = self->susp->system_head;
+          self->susp->system_head = m->next;
+          if (self->susp->system_head == NULL)
+            self->susp->system_tail = NULL;
+          m->next = NULL;
+        }
+      g_atomic_int_set (&self->susp->control,
+                        self->susp->restart != NULL || self->susp->system_head != NULL);
     }
   g_mutex_unlock (&self->mutex);
   return m;
+}
+
+/* Takes @m into the control lane: handled before the mailbox, in order.
+ * FALSE (and @m is the caller's) if the cell takes no mail. */
+static gboolean
+cell_push_system (PykkaCell    *self,
+                  PykkaMessage *m)
+{
+  gboolean schedule = FALSE;
+
+  g_mutex_lock (&self->mutex);
+  if (self->state != PYKKA_CELL_RUNNING && self->state != PYKKA_CELL_STARTING)
+    {
+      g_mutex_unlock (&self->mutex);
+      return FALSE;
+    }
+  if (cell_susp_locked (self)->system_tail != NULL)
+    self->susp->system_tail->next = m;
+  else
+    self->susp->system_head = m;
+  self->susp->system_tail = m;
+  g_atomic_int_set (&self->susp->control, 1);
+  if (self->running)
+    self->wake_pending = TRUE;
+  else if (!self->scheduled && !self->parked && self->state != PYKKA_CELL_STARTING)
+    schedule = self->scheduled = TRUE;
+  g_mutex_unlock (&self->mutex);
+
+  if (schedule)
+    pykka_scheduler_enqueue (self->link.scheduler, self);
+  return TRUE;
 }
 
 /*
@@ -1873,6 +1927,13 @@ cell_die_locked (PykkaCell     *self,
       self->susp->kill->next = m;
       m = g_steal_pointer (&self->susp->kill);
     }
+  if (self->susp != NULL && self->susp->system_head != NULL)
+    {
+      /* What the control lane still held goes first. */
+      self->susp->system_tail->next = m;
+      m = g_steal_pointer (&self->susp->system_head);
+      self->susp->system_tail = NULL;
+    }
   *actor = g_steal_pointer (&self->actor);
   return m;
 }
@@ -1999,7 +2060,7 @@ cell_hand_to_supervisor (PykkaCell    *self,
   g_mutex_unlock (&self->mutex);
   g_object_unref (actor);
 
-  if (!pykka_cell_push (self->susp->supervisor, m))
+  if (!cell_push_system (self->susp->supervisor, m))
     {
       /* The supervisor died meanwhile: the failure kills the actor. */
       pykka_message_free (m);
@@ -2478,7 +2539,8 @@ cell_end_turn_locked (PykkaCell *self)
   else
     requeue = self->wake_pending ||
               (self->head != NULL && state_takes_mail (self->state) && (self->susp == NULL || !self->susp->awaiting)) ||
-              (self->susp != NULL && (self->susp->kill != NULL || self->susp->restart != NULL));
+              (self->susp != NULL && (self->susp->kill != NULL || self->susp->restart != NULL ||
+                                      (self->susp->system_head != NULL && !self->susp->awaiting)));
   self->wake_pending = FALSE;
   self->scheduled = requeue;
   return requeue;

@@ -388,6 +388,54 @@ test_race (void)
     }
 }
 
+/* Records the order of what it handles: 0 for a death, else the int. */
+static gboolean
+order_receive (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  GArray *order = test_actor_get_data (self);
+  gint v = G_VALUE_HOLDS (message, PYKKA_TYPE_TERMINATED) ? 0 : g_value_get_int (message);
+
+  g_array_append_val (order, v);
+  return TRUE;
+}
+
+static void
+test_control_lane (void)
+{
+  g_autoptr(GMainContext) ctx = g_main_context_new ();
+  g_autoptr(GArray) order = g_array_new (FALSE, FALSE, sizeof (gint));
+  g_autoptr(PykkaActorRef) watcher = NULL;
+  g_autoptr(PykkaActorRef) stop_me = NULL;
+  TestRecord *r;
+  g_autoptr(PykkaActorRef) watched = test_start (0, test_echo, NULL, &r);
+
+  g_test_summary ("The news of a death goes in the control lane: it overtakes the ordinary mail "
+                  "queued before it; an ordinary stop still waits behind the mail");
+
+  g_main_context_push_thread_default (ctx);
+  {
+    g_autoptr(TestActor) actor = test_actor_new_of_type (TEST_TYPE_ACTOR, order_receive, order, "context", ctx, NULL);
+
+    watcher = pykka_actor_start (PYKKA_ACTOR (actor), NULL);
+    pykka_actor_watch (PYKKA_ACTOR (actor), watched);
+  }
+  g_main_context_pop_thread_default (ctx);
+  for (gint i = 1; i <= 3; i++)
+    test_tell_int (watcher, i);
+  g_assert_true (pykka_actor_ref_stop_sync (watched, TEST_TIMEOUT_MSEC, NULL));
+  test_tell_int (watcher, 4);
+  {
+    g_autoptr(PykkaFuture) stopped = pykka_actor_ref_stop (watcher);
+
+    test_iterate_until (ctx, pykka_future_is_done (stopped));
+  }
+  g_assert_cmpuint (order->len, ==, 5);
+  g_assert_cmpint (g_array_index (order, gint, 0), ==, 0);
+  for (gint i = 1; i <= 4; i++)
+    g_assert_cmpint (g_array_index (order, gint, i), ==, i);
+  test_record_free (r);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -402,6 +450,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Pykka/Watch/never-started", test_never_started);
   g_test_add_func ("/Pykka/Watch/watcher-dies-first", test_watcher_dies_first);
   g_test_add_func ("/Pykka/Watch/race", test_race);
+  g_test_add_func ("/Pykka/Watch/control-lane", test_control_lane);
 
   return g_test_run ();
 }
