@@ -802,6 +802,25 @@ deferred_free (gpointer data)
   g_free (d);
 }
 
+/* In a handler of the cell: whether the message it handles is an ask. */
+gboolean
+pykka_cell_handling_is_ask (PykkaCell *self)
+{
+  return self->handling != NULL && self->handling->reply != NULL;
+}
+
+/* How many messages wait in the mailbox. */
+guint
+pykka_cell_get_length (PykkaCell *self)
+{
+  guint length;
+
+  g_mutex_lock (&self->mutex);
+  length = self->length;
+  g_mutex_unlock (&self->mutex);
+  return length;
+}
+
 PykkaFuture *
 pykka_cell_defer_reply (PykkaCell  *self,
                         GError    **error)

@@ -251,6 +251,8 @@ gboolean        pykka_cell_awaits_restart (PykkaCell    *self);
 void            pykka_cell_discard      (PykkaCell      *self);
 PykkaFuture    *pykka_cell_defer_reply  (PykkaCell      *self,
                                          GError        **error);
+gboolean        pykka_cell_handling_is_ask (PykkaCell   *self);
+guint           pykka_cell_get_length   (PykkaCell      *self);
 gboolean        pykka_cell_add_child    (PykkaCell      *self,
                                          PykkaActorRef  *child);
 void            pykka_cell_watch        (PykkaCell      *watcher,

@@ -23,4 +23,5 @@
 # include "pykka-relay.h"
 # include "pykka-terminated.h"
 # include "pykka-supervisor.h"
+# include "pykka-router.h"
 #undef PYKKA_INSIDE
