@@ -516,6 +516,7 @@ typedef enum
   BENCH_SPIN,    /* 10 µs of work, count the message globally */
   BENCH_CRASHY,  /* a negative int fails the handler; else reply the message */
   BENCH_SLEEP,   /* int ms: sleep that long, reply it */
+  BENCH_BUSY,    /* int µs: compute that long, reply it */
   BENCH_ROUTE,   /* int: ask the next worker (round-robin), reply with its future */
   BENCH_ROUTE_DEFER, /* the same, answering through a deferred reply */
 } BenchMode;
@@ -614,6 +615,19 @@ bench_actor_on_receive (PykkaActor    *actor,
           g_value_set_int64 (reply, priv->count);
         }
       return TRUE;
+
+    case BENCH_BUSY:
+      {
+        gint64 until = g_get_monotonic_time () + g_value_get_int (message);
+        volatile guint64 x = 0;
+
+        while (g_get_monotonic_time () < until)
+          for (guint i = 0; i < 1000; i++)
+            x += i;
+        g_value_init (reply, G_TYPE_INT);
+        g_value_set_int (reply, g_value_get_int (message));
+        return TRUE;
+      }
 
     case BENCH_SLEEP:
       g_usleep ((gulong) g_value_get_int (message) * 1000);
@@ -1206,6 +1220,46 @@ pykka_router (gint     job_ms,
   return (double) (end - start) / 1e6;
 }
 
+/* A pool of @workers own-thread workers answers @n jobs of 1 ms of
+ * computing each, asked at once: ms for all. */
+static PykkaActor *
+make_busy_worker (gpointer data)
+{
+  return bench_actor_new (BENCH_TYPE_ACTOR, BENCH_BUSY, TRUE);
+}
+
+static double
+pykka_pool (gint n,
+            guint workers)
+{
+  GMainContext *context = context_enter ();
+  g_autoptr(GError) error = NULL;
+  g_autofree PykkaFuture **jobs = g_new (PykkaFuture *, n);
+  PykkaActorRef *pool = pykka_router_start_pool (PYKKA_ROUTER_ROUND_ROBIN, workers, make_busy_worker, NULL, NULL, &error);
+  gint64 start, end;
+
+  if (pool == NULL)
+    g_error ("pool: %s", error->message);
+  start = now_ns ();
+  for (gint i = 0; i < n; i++)
+    {
+      GValue msg = G_VALUE_INIT;
+
+      jobs[i] = pykka_actor_ref_ask (pool, value_int (&msg, 1000));
+    }
+  for (gint i = 0; i < n; i++)
+    {
+      if (pykka_future_get (jobs[i], -1, NULL) == NULL)
+        g_error ("pool: no answer");
+      g_object_unref (jobs[i]);
+    }
+  end = now_ns ();
+  pykka_actor_ref_stop_sync (pool, -1, NULL);
+  g_object_unref (pool);
+  context_leave (context);
+  return (double) (end - start) / 1e6;
+}
+
 /* Supervision (issue 15): a supervised actor fails and is restarted, @n
  * times, each timed from the failing tell to the answer of an ask the
  * new instance handles; or, with @by_hand, what a program without
@@ -1659,6 +1713,19 @@ run_router (gint64 n)
 }
 
 static void
+run_pool (gint64 n)
+{
+  REPEAT (one, pykka_pool ((gint) n, 1));
+  REPEAT (two, pykka_pool ((gint) n, 2));
+  Record *r;
+
+  add_record ("pool", "1 worker", n, one, "ms");
+  r = add_record ("pool", "2 workers", n, two, "ms");
+  set_ratio (r, one, FALSE, "1 worker");
+  add_record ("pool-speedup", "2 workers", n, one / two, "x");
+}
+
+static void
 run_restart (gint64 n)
 {
   REPEAT (by_hand, pykka_restart (n, TRUE));
@@ -1694,6 +1761,7 @@ static const Workload workloads[] = {
   { "coroutines", 100000,  20,   run_coroutines, "stackful chain of 10 asking each other, N rounds (ns/hop: ask + suspend + resume); bare suspend + resume; 100 000 suspended at once" },
   { "fan-out",    200,     5,    run_fan_out,    "one actor asks 1000 workers and joins, N rounds (us/round)" },
   { "router",     300,     5,    run_router,     "a router over 3 own-thread workers answers 6 jobs of N ms each, with deferred replies or by replying with its worker's future (ms for the 6)" },
+  { "pool",       1000,    20,   run_pool,       "a pool of 1, then 2 own-thread workers answers N jobs of 1 ms of computing each (ms; speedup of 2 over 1)" },
   { "restart",    20000,   100,  run_restart,    "a supervised actor fails and is restarted N times: from the failing tell to the new instance's answer, against stopping and starting a new actor by hand (us/restart)" },
   { "watch",      1000000, 1000, run_watch,      "N watch + unwatch pairs (ns); 10 000 actors stopped with a watcher told of each death, against unwatched (us/actor)" },
   { "frame-gap",  100000,  2000, run_frame_gap,  "N 10 us messages flood the main context: longest gap of an idle at GTK's redraw priority (ms), and the flood's throughput, with the default time budget and without" },
