@@ -1509,6 +1509,35 @@ measure_in_child (const char *what,
   return value;
 }
 
+/* Resident bytes per queued message: @n ints told to an actor whose
+ * context nobody runs (they all wait in its mailbox). */
+static double
+pykka_queued_bytes (gint64 n)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(PykkaActor) actor = NULL;
+  g_autoptr(PykkaActorRef) ref = NULL;
+  GValue msg = G_VALUE_INIT;
+  gint64 before;
+
+  g_main_context_push_thread_default (context);
+  actor = bench_actor_new (BENCH_TYPE_ACTOR, BENCH_SINK, FALSE);
+  ref = bench_start (actor);
+  value_int (&msg, 1);
+  before = rss_bytes ();
+  for (gint64 i = 0; i < n; i++)
+    pykka_actor_ref_tell (ref, &msg, NULL);
+  return (double) (rss_bytes () - before) / n;
+}
+
+static void
+run_queued (gint64 n)
+{
+  double bytes = measure_in_child ("queued", n, NULL);
+
+  add_record ("queued-memory", "pykka-glib", n, bytes, "bytes/message");
+}
+
 /* The GObject floor of spawn: an actor's life takes three GObjects (the
  * actor, its ref and the future of its stop). Creates and frees @k times
  * three plain GObjects, held together as an actor holds them: µs per
@@ -1761,6 +1790,7 @@ static const Workload workloads[] = {
   { "coroutines", 100000,  20,   run_coroutines, "stackful chain of 10 asking each other, N rounds (ns/hop: ask + suspend + resume); bare suspend + resume; 100 000 suspended at once" },
   { "fan-out",    200,     5,    run_fan_out,    "one actor asks 1000 workers and joins, N rounds (us/round)" },
   { "router",     300,     5,    run_router,     "a router over 3 own-thread workers answers 6 jobs of N ms each, with deferred replies or by replying with its worker's future (ms for the 6)" },
+  { "queued",     1000000, 1000, run_queued,     "resident bytes per message of N ints told to an actor that does not run (in a fresh process)" },
   { "pool",       1000,    20,   run_pool,       "a pool of 1, then 2 own-thread workers answers N jobs of 1 ms of computing each (ms; speedup of 2 over 1)" },
   { "restart",    20000,   100,  run_restart,    "a supervised actor fails and is restarted N times: from the failing tell to the new instance's answer, against stopping and starting a new actor by hand (us/restart)" },
   { "watch",      1000000, 1000, run_watch,      "N watch + unwatch pairs (ns); 10 000 actors stopped with a watcher told of each death, against unwatched (us/actor)" },
@@ -1795,6 +1825,8 @@ main (int   argc,
 
       if (strcmp (argv[2], "spawn") == 0)
         pykka_spawn (n, &value);
+      else if (strcmp (argv[2], "queued") == 0)
+        value = pykka_queued_bytes (n);
       else
         value = pykka_coroutine_depth (n, &reached);
       printf ("%.1f %u\n", value, reached);

@@ -231,10 +231,9 @@ pykka_actor_ref_tell (PykkaActorRef  *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   m = pykka_message_new (PYKKA_MESSAGE_USER, message, NULL);
-  if (!pykka_cell_push (self->cell, m))
+  if (!pykka_cell_push_full (self->cell, m, error))
     {
       pykka_message_free (m);
-      g_propagate_error (error, pykka_cell_dead_error (self->cell));
       return FALSE;
     }
   return TRUE;
@@ -250,13 +249,14 @@ send_with_reply (PykkaActorRef    *self,
                  PykkaPromise     *promise,
                  GCancellable     *cancellable)
 {
+  g_autoptr(GError) error = NULL;
   PykkaMessage *m;
 
   pykka_promise_set_source (promise, self->cell);
   m = pykka_message_new (kind, message, promise);
   if (cancellable != NULL)
     pykka_message_set_cancellable (m, cancellable);
-  if (!pykka_cell_push (self->cell, m))
+  if (!pykka_cell_push_full (self->cell, m, &error))
     {
       pykka_message_free (m);
       if (kind == PYKKA_MESSAGE_STOP)
@@ -267,7 +267,7 @@ send_with_reply (PykkaActorRef    *self,
           pykka_promise_take_value (promise, &no);
         }
       else
-        pykka_promise_take_error (promise, pykka_cell_dead_error (self->cell));
+        pykka_promise_take_error (promise, g_steal_pointer (&error));
     }
 }
 

@@ -142,6 +142,9 @@ enum {
   PROP_ACTOR_REF,
   PROP_CONTEXT,
   PROP_USE_OWN_THREAD,
+  PROP_MAILBOX_CAPACITY,
+  PROP_OVERFLOW_POLICY,
+  PROP_OVERFLOW_TIMEOUT_MSEC,
   N_PROPS
 };
 
@@ -234,6 +237,22 @@ pykka_actor_get_property (GObject    *object,
     case PROP_USE_OWN_THREAD:
       g_value_set_boolean (value, priv->use_own_thread);
       break;
+    case PROP_MAILBOX_CAPACITY:
+    case PROP_OVERFLOW_POLICY:
+    case PROP_OVERFLOW_TIMEOUT_MSEC:
+      {
+        guint capacity, timeout_msec;
+        PykkaOverflowPolicy policy;
+
+        pykka_cell_get_mailbox (priv->cell, &capacity, &policy, &timeout_msec);
+        if (prop_id == PROP_MAILBOX_CAPACITY)
+          g_value_set_uint (value, capacity);
+        else if (prop_id == PROP_OVERFLOW_POLICY)
+          g_value_set_enum (value, policy);
+        else
+          g_value_set_uint (value, timeout_msec);
+      }
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -256,6 +275,15 @@ pykka_actor_set_property (GObject      *object,
       break;
     case PROP_USE_OWN_THREAD:
       priv->use_own_thread = g_value_get_boolean (value);
+      break;
+    case PROP_MAILBOX_CAPACITY:
+      pykka_cell_set_mailbox (priv->cell, 0, g_value_get_uint (value));
+      break;
+    case PROP_OVERFLOW_POLICY:
+      pykka_cell_set_mailbox (priv->cell, 1, g_value_get_enum (value));
+      break;
+    case PROP_OVERFLOW_TIMEOUT_MSEC:
+      pykka_cell_set_mailbox (priv->cell, 2, g_value_get_uint (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -320,6 +348,36 @@ pykka_actor_class_init (PykkaActorClass *klass)
     g_param_spec_boolean ("use-own-thread", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
                           G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
+   * PykkaActor:mailbox-capacity:
+   *
+   * How many messages may wait in the actor's mailbox, 0 for no limit
+   * (the default). When it is full, one more tell or ask is handled by
+   * [property@Pykka.Actor:overflow-policy]. Messages that a turn of the
+   * actor already took out of the mailbox, and stops, kills and the
+   * control lane, do not count.
+   */
+  properties[PROP_MAILBOX_CAPACITY] =
+    g_param_spec_uint ("mailbox-capacity", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * PykkaActor:overflow-policy:
+   *
+   * What a full bounded mailbox does with one more message.
+   */
+  properties[PROP_OVERFLOW_POLICY] =
+    g_param_spec_enum ("overflow-policy", NULL, NULL, PYKKA_TYPE_OVERFLOW_POLICY, PYKKA_OVERFLOW_FAIL,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * PykkaActor:overflow-timeout-msec:
+   *
+   * With %PYKKA_OVERFLOW_BLOCK, how long a sender waits for room, in
+   * milliseconds, before it fails with %PYKKA_ERROR_MAILBOX_FULL.
+   */
+  properties[PROP_OVERFLOW_TIMEOUT_MSEC] =
+    g_param_spec_uint ("overflow-timeout-msec", NULL, NULL, 0, G_MAXINT, 1000,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }

@@ -17,6 +17,31 @@ typedef struct _PykkaFuture   PykkaFuture;
 
 #define PYKKA_TYPE_ACTOR (pykka_actor_get_type ())
 
+/**
+ * PykkaOverflowPolicy:
+ * @PYKKA_OVERFLOW_FAIL: the tell or ask fails at once with
+ *   %PYKKA_ERROR_MAILBOX_FULL
+ * @PYKKA_OVERFLOW_DROP_NEWEST: the new message is dropped: a tell is a
+ *   dead letter, an ask fails with %PYKKA_ERROR_MAILBOX_FULL
+ * @PYKKA_OVERFLOW_DROP_OLDEST: the oldest queued message is dropped (a
+ *   dead letter, or an ask that fails with %PYKKA_ERROR_MAILBOX_FULL) to
+ *   make room
+ * @PYKKA_OVERFLOW_BLOCK: a sender on another thread waits for room, at
+ *   most [property@Pykka.Actor:overflow-timeout-msec]; on the thread that
+ *   runs the actor's context, where waiting would never end, the send
+ *   fails at once with %PYKKA_ERROR_MAILBOX_FULL
+ *
+ * What a full bounded mailbox ([property@Pykka.Actor:mailbox-capacity])
+ * does with one more message.
+ */
+typedef enum
+{
+  PYKKA_OVERFLOW_FAIL,
+  PYKKA_OVERFLOW_DROP_NEWEST,
+  PYKKA_OVERFLOW_DROP_OLDEST,
+  PYKKA_OVERFLOW_BLOCK,
+} PykkaOverflowPolicy;
+
 PYKKA_AVAILABLE_IN_ALL
 G_DECLARE_DERIVABLE_TYPE (PykkaActor, pykka_actor, PYKKA, ACTOR, GObject)
 

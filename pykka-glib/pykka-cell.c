@@ -74,6 +74,12 @@ typedef struct
   PykkaActorRef   *kept_ref;       /* (owned) (nullable) the ref, while no instance holds it */
   GMainLoop       *own_loop;       /* (owned) (nullable) own-thread actors; set before the start */
   PykkaFuture     *deferred;       /* (owned) (nullable) the handle of pykka_cell_defer_reply() while on_receive runs */
+  /* Bounded mailbox, set before the start; room under the mutex */
+  guint            capacity;       /* 0: unbounded */
+  PykkaOverflowPolicy policy;
+  guint            overflow_timeout_msec;
+  gboolean         overflow_timeout_set;
+  GCond            room;           /* signalled when the mailbox empties or the cell dies */
   /* Timers, under the mutex */
   GHashTable      *timers;         /* (owned) (nullable) id -> TimerEntry */
   guint            last_timer_id;
@@ -1343,22 +1349,176 @@ pykka_cell_start (PykkaCell     *self,
   return TRUE;
 }
 
-/* Takes @m: on failure (the actor is not alive) @m is left to the caller. */
-gboolean
-pykka_cell_push (PykkaCell    *self,
-                 PykkaMessage *m)
+static GError *
+cell_full_error (PykkaCell  *self,
+                 const char *why)
 {
+  g_autofree char *who = pykka_cell_describe (self);
+
+  return g_error_new (PYKKA_ERROR, PYKKA_ERROR_MAILBOX_FULL,
+                      /* Translators: the first %s is an actor, such as "MyCounter (urn:uuid:…)"; the second says more, such as "(waited 1000 ms)". */
+                      P_("The mailbox of actor %s is full%s"), who, why);
+}
+
+/* A message a full mailbox refused (taken): an ask fails, a tell is a
+ * dead letter. */
+static void
+cell_drop_for_room (PykkaCell    *self,
+                    PykkaMessage *m)
+{
+  if (m->reply != NULL)
+    pykka_promise_take_error (m->reply, cell_full_error (self, ""));
+  else
+    pykka_debug_note_dead_letter (self, &m->value);
+  pykka_message_free (m);
+}
+
+/* Under ->mutex: takes the oldest ordinary message out of the mailbox. */
+static PykkaMessage *
+cell_take_oldest_locked (PykkaCell *self)
+{
+  PykkaMessage *prev = NULL;
+
+  for (PykkaMessage *m = self->head; m != NULL; prev = m, m = m->next)
+    if (m->kind == PYKKA_MESSAGE_USER)
+      {
+        if (prev != NULL)
+          prev->next = m->next;
+        else
+          self->head = m->next;
+        if (self->tail == m)
+          self->tail = prev;
+        self->length--;
+        m->next = NULL;
+        return m;
+      }
+  return NULL;
+}
+
+void
+pykka_cell_set_mailbox (PykkaCell *self,
+                        guint      what,
+                        guint      value)
+{
+  g_mutex_lock (&self->mutex);
+  if (value != 0 || self->susp != NULL || what == 2)
+    {
+      PykkaSuspension *susp = cell_susp_locked (self);
+
+      if (what == 0)
+        susp->capacity = value;
+      else if (what == 1)
+        susp->policy = value;
+      else
+        {
+          susp->overflow_timeout_msec = value;
+          susp->overflow_timeout_set = TRUE;
+        }
+    }
+  g_mutex_unlock (&self->mutex);
+}
+
+void
+pykka_cell_get_mailbox (PykkaCell           *self,
+                        guint               *capacity,
+                        PykkaOverflowPolicy *policy,
+                        guint               *timeout_msec)
+{
+  g_mutex_lock (&self->mutex);
+  *capacity = self->susp != NULL ? self->susp->capacity : 0;
+  *policy = self->susp != NULL ? self->susp->policy : PYKKA_OVERFLOW_FAIL;
+  *timeout_msec = self->susp != NULL && self->susp->overflow_timeout_set ? self->susp->overflow_timeout_msec : 1000;
+  g_mutex_unlock (&self->mutex);
+}
+
+static inline gboolean
+cell_refuses_locked (PykkaCell    *self,
+                     PykkaMessage *m)
+{
+  /* A stopping actor is dead to senders; a stop waits for its death. */
+  return !state_takes_mail (self->state) ||
+         (self->state >= PYKKA_CELL_KILLING && m->kind != PYKKA_MESSAGE_STOP);
+}
+
+/* Takes @m into the mailbox, or fails with @error set (then @m is left to
+ * the caller): the actor is not alive (ACTOR_DEAD), or its bounded
+ * mailbox is full and its policy refuses (MAILBOX_FULL). A message that a
+ * full mailbox drops (DROP_NEWEST) is answered or counted here: TRUE. */
+gboolean
+pykka_cell_push_full (PykkaCell     *self,
+                      PykkaMessage  *m,
+                      GError       **error)
+{
+  PykkaMessage *dropped = NULL;
   gboolean schedule = FALSE;
 
   g_mutex_lock (&self->mutex);
-  /* A stopping actor is dead to senders; a stop waits for its death. */
-  if (!state_takes_mail (self->state) ||
-      (self->state >= PYKKA_CELL_KILLING && m->kind != PYKKA_MESSAGE_STOP))
+  if (cell_refuses_locked (self, m))
     {
       g_mutex_unlock (&self->mutex);
       if (m->kind == PYKKA_MESSAGE_USER && m->reply == NULL)
         pykka_debug_note_dead_letter (self, &m->value);
+      if (error != NULL)
+        *error = pykka_cell_dead_error (self);
       return FALSE;
+    }
+  if (G_UNLIKELY (self->susp != NULL && self->susp->capacity != 0) &&
+      m->kind == PYKKA_MESSAGE_USER && self->length >= self->susp->capacity)
+    {
+      switch (self->susp->policy)
+        {
+        case PYKKA_OVERFLOW_DROP_NEWEST:
+          g_mutex_unlock (&self->mutex);
+          cell_drop_for_room (self, m);
+          return TRUE;
+
+        case PYKKA_OVERFLOW_DROP_OLDEST:
+          dropped = cell_take_oldest_locked (self);
+          break;
+
+        case PYKKA_OVERFLOW_BLOCK:
+          if (pykka_scheduler_may_run (self->link.scheduler) != PYKKA_RUN_NO)
+            {
+              /* This thread runs the actor: waiting for room would never end. */
+              g_mutex_unlock (&self->mutex);
+              if (error != NULL)
+                *error = cell_full_error (self, P_(", and this thread runs its context: it cannot wait for room"));
+              return FALSE;
+            }
+          else
+            {
+              guint timeout_msec = self->susp->overflow_timeout_set ? self->susp->overflow_timeout_msec : 1000;
+              gint64 end = g_get_monotonic_time () + (gint64) timeout_msec * G_TIME_SPAN_MILLISECOND;
+
+              while (self->length >= self->susp->capacity && !cell_refuses_locked (self, m))
+                if (!g_cond_wait_until (&self->susp->room, &self->mutex, end))
+                  break;
+              if (cell_refuses_locked (self, m))
+                {
+                  g_mutex_unlock (&self->mutex);
+                  if (error != NULL)
+                    *error = pykka_cell_dead_error (self);
+                  return FALSE;
+                }
+              if (self->length >= self->susp->capacity)
+                {
+                  g_autofree char *waited = g_strdup_printf (P_(" (waited %u ms for room)"), timeout_msec);
+
+                  g_mutex_unlock (&self->mutex);
+                  if (error != NULL)
+                    *error = cell_full_error (self, waited);
+                  return FALSE;
+                }
+            }
+          break;
+
+        case PYKKA_OVERFLOW_FAIL:
+        default:
+          g_mutex_unlock (&self->mutex);
+          if (error != NULL)
+            *error = cell_full_error (self, "");
+          return FALSE;
+        }
     }
   cell_append_locked (self, m);
   /* While STARTING, pykka_cell_finish_start() schedules. */
@@ -1366,9 +1526,20 @@ pykka_cell_push (PykkaCell    *self,
     schedule = self->scheduled = TRUE;
   g_mutex_unlock (&self->mutex);
 
+  if (dropped != NULL)
+    cell_drop_for_room (self, dropped);
   if (schedule)
     pykka_scheduler_enqueue (self->link.scheduler, self);
   return TRUE;
+}
+
+/* Takes @m: on failure (the actor is not alive, or its full mailbox
+ * refuses) @m is left to the caller. */
+gboolean
+pykka_cell_push (PykkaCell    *self,
+                 PykkaMessage *m)
+{
+  return pykka_cell_push_full (self, m, NULL);
 }
 
 /*
@@ -1818,6 +1989,8 @@ cell_take_all_locked (PykkaCell *self,
   batch->tail = g_steal_pointer (&self->tail);
   batch->length = self->length;
   self->length = 0;
+  if (G_UNLIKELY (self->susp != NULL && self->susp->capacity != 0))
+    g_cond_broadcast (&self->susp->room);
 }
 
 static PykkaMessage *
@@ -1940,6 +2113,8 @@ cell_die_locked (PykkaCell     *self,
   m = g_steal_pointer (&self->head);
   self->tail = NULL;
   self->length = 0;
+  if (self->susp != NULL && self->susp->capacity != 0)
+    g_cond_broadcast (&self->susp->room);
   if (self->susp != NULL && self->susp->kill != NULL)
     {
       /* Killed, then dead otherwise (orphaned) before the kill ran. */

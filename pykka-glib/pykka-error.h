@@ -44,6 +44,9 @@ G_BEGIN_DECLS
  * @PYKKA_ERROR_NAME_TAKEN: The name given to
  *   [func@Pykka.Registry.register_name] is held by another running actor;
  *   the message names both the name and that actor.
+ * @PYKKA_ERROR_MAILBOX_FULL: The actor's bounded mailbox
+ *   ([property@Pykka.Actor:mailbox-capacity]) is full and its overflow
+ *   policy refused the message, or a sender waited for room in vain.
  *
  * Error codes in the %PYKKA_ERROR domain.
  */
@@ -57,6 +60,7 @@ typedef enum
   PYKKA_ERROR_NOT_SUPPORTED,
   PYKKA_ERROR_INVALID_ARGUMENT,
   PYKKA_ERROR_NAME_TAKEN,
+  PYKKA_ERROR_MAILBOX_FULL,
 } PykkaError;
 
 PYKKA_AVAILABLE_IN_ALL

@@ -252,6 +252,16 @@ void            pykka_cell_discard      (PykkaCell      *self);
 PykkaFuture    *pykka_cell_defer_reply  (PykkaCell      *self,
                                          GError        **error);
 gboolean        pykka_cell_handling_is_ask (PykkaCell   *self);
+void            pykka_cell_set_mailbox  (PykkaCell      *self,
+                                         guint           what,
+                                         guint           value);
+void            pykka_cell_get_mailbox  (PykkaCell      *self,
+                                         guint          *capacity,
+                                         PykkaOverflowPolicy *policy,
+                                         guint          *timeout_msec);
+gboolean        pykka_cell_push_full    (PykkaCell      *self,
+                                         PykkaMessage   *m,
+                                         GError        **error);
 guint           pykka_cell_get_length   (PykkaCell      *self);
 gboolean        pykka_cell_add_child    (PykkaCell      *self,
                                          PykkaActorRef  *child);
