@@ -437,6 +437,36 @@ pykka_actor_ref_stop_sync (PykkaActorRef  *self,
 }
 
 /**
+ * pykka_actor_ref_tell_latest:
+ * @self: a [class@Pykka.ActorRef]
+ * @key: names the slot of the message
+ * @message: the message, copied
+ * @error: return location for an error
+ *
+ * Tells @message with "latest wins": if a message told with the same
+ * @key still waits in the mailbox, its value is replaced by @message, in
+ * its place; else @message is queued as [method@Pykka.ActorRef.tell]
+ * would. For updates where only the newest matters, such as a progress
+ * shown by a UI actor that falls behind.
+ *
+ * Returns: %TRUE, or %FALSE with @error set as for
+ *   [method@Pykka.ActorRef.tell]
+ */
+gboolean
+pykka_actor_ref_tell_latest (PykkaActorRef  *self,
+                             const char     *key,
+                             const GValue   *message,
+                             GError        **error)
+{
+  g_return_val_if_fail (PYKKA_IS_ACTOR_REF (self), FALSE);
+  g_return_val_if_fail (key != NULL, FALSE);
+  g_return_val_if_fail (message != NULL && G_IS_VALUE (message), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return pykka_cell_push_latest (self->cell, key, message, error);
+}
+
+/**
  * pykka_actor_ref_kill:
  * @self: a [class@Pykka.ActorRef]
  *

@@ -39,6 +39,11 @@ gboolean     pykka_actor_ref_stop_sync      (PykkaActorRef  *self,
                                              gint            timeout_msec,
                                              GError        **error);
 PYKKA_AVAILABLE_IN_ALL
+gboolean     pykka_actor_ref_tell_latest    (PykkaActorRef  *self,
+                                             const char     *key,
+                                             const GValue   *message,
+                                             GError        **error);
+PYKKA_AVAILABLE_IN_ALL
 gboolean     pykka_actor_ref_kill           (PykkaActorRef  *self);
 PYKKA_AVAILABLE_IN_ALL
 PykkaFuture *pykka_actor_ref_get_terminated (PykkaActorRef  *self);

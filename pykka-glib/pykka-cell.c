@@ -393,7 +393,9 @@ message_begin (PykkaMessage *m)
 void
 pykka_message_free (PykkaMessage *m)
 {
-  if (m->cancel != NULL)
+  if (m->kind == PYKKA_MESSAGE_LATEST)
+    g_free (m->key);
+  else if (m->cancel != NULL)
     {
       /* After this no callback runs (one running on another thread is
        * waited for). */
@@ -1380,7 +1382,7 @@ cell_take_oldest_locked (PykkaCell *self)
   PykkaMessage *prev = NULL;
 
   for (PykkaMessage *m = self->head; m != NULL; prev = m, m = m->next)
-    if (m->kind == PYKKA_MESSAGE_USER)
+    if (m->kind == PYKKA_MESSAGE_USER || m->kind == PYKKA_MESSAGE_LATEST)
       {
         if (prev != NULL)
           prev->next = m->next;
@@ -1456,14 +1458,14 @@ pykka_cell_push_full (PykkaCell     *self,
   if (cell_refuses_locked (self, m))
     {
       g_mutex_unlock (&self->mutex);
-      if (m->kind == PYKKA_MESSAGE_USER && m->reply == NULL)
+      if ((m->kind == PYKKA_MESSAGE_USER || m->kind == PYKKA_MESSAGE_LATEST) && m->reply == NULL)
         pykka_debug_note_dead_letter (self, &m->value);
       if (error != NULL)
         *error = pykka_cell_dead_error (self);
       return FALSE;
     }
   if (G_UNLIKELY (self->susp != NULL && self->susp->capacity != 0) &&
-      m->kind == PYKKA_MESSAGE_USER && self->length >= self->susp->capacity)
+      (m->kind == PYKKA_MESSAGE_USER || m->kind == PYKKA_MESSAGE_LATEST) && self->length >= self->susp->capacity)
     {
       switch (self->susp->policy)
         {
@@ -1530,6 +1532,46 @@ pykka_cell_push_full (PykkaCell     *self,
     cell_drop_for_room (self, dropped);
   if (schedule)
     pykka_scheduler_enqueue (self->link.scheduler, self);
+  return TRUE;
+}
+
+/* A LATEST tell: replaces the value of the queued message with the same
+ * key, if one waits in the mailbox, else is pushed as any tell. */
+gboolean
+pykka_cell_push_latest (PykkaCell     *self,
+                        const char    *key,
+                        const GValue  *message,
+                        GError       **error)
+{
+  PykkaMessage *m;
+  GValue old = G_VALUE_INIT;
+  gboolean replaced = FALSE;
+
+  g_mutex_lock (&self->mutex);
+  if (!cell_refuses_locked (self, &(PykkaMessage) { .kind = PYKKA_MESSAGE_LATEST }))
+    for (m = self->head; m != NULL; m = m->next)
+      if (m->kind == PYKKA_MESSAGE_LATEST && strcmp (m->key, key) == 0)
+        {
+          old = m->value;
+          m->value = (GValue) G_VALUE_INIT;
+          pykka_value_init_copy (&m->value, message);
+          replaced = TRUE;
+          break;
+        }
+  g_mutex_unlock (&self->mutex);
+  if (replaced)
+    {
+      pykka_value_clear (&old);
+      return TRUE;
+    }
+
+  m = pykka_message_new (PYKKA_MESSAGE_LATEST, message, NULL);
+  m->key = g_strdup (key);
+  if (!pykka_cell_push_full (self, m, error))
+    {
+      pykka_message_free (m);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -2065,7 +2107,8 @@ cell_answer_dead_with (PykkaCell    *self,
         pykka_promise_take_error (m->reply, reason != NULL ? g_error_copy (reason)
                                                            : pykka_cell_dead_error (self));
     }
-  else if (m->kind == PYKKA_MESSAGE_USER || m->kind == PYKKA_MESSAGE_TERMINATED)
+  else if (m->kind == PYKKA_MESSAGE_USER || m->kind == PYKKA_MESSAGE_TERMINATED ||
+           m->kind == PYKKA_MESSAGE_LATEST)
     pykka_debug_note_dead_letter (self, &m->value);
   pykka_message_free (m);
 }
@@ -2678,6 +2721,13 @@ handle_message (PykkaCell    *self,
       /* Delivered unless unwatched since it was queued. */
       if (cell_stops_watching (self, pykka_actor_ref_get_cell (pykka_terminated_get_actor_ref (g_value_get_boxed (&m->value)))))
         handle_user_message (self, actor, m);
+      break;
+
+    case PYKKA_MESSAGE_LATEST:
+      /* From here on an ordinary tell. */
+      g_clear_pointer (&m->key, g_free);
+      m->kind = PYKKA_MESSAGE_USER;
+      handle_user_message (self, actor, m);
       break;
 
     case PYKKA_MESSAGE_USER:

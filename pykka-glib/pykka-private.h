@@ -54,6 +54,7 @@ typedef enum
   PYKKA_MESSAGE_KILL,   /* a stop that jumped the queue: pykka_cell_kill() */
   PYKKA_MESSAGE_TERMINATED, /* a watched actor died: a PykkaTerminated, delivered as a tell unless unwatched */
   PYKKA_MESSAGE_RESTART,    /* a supervisor's decision: a new instance (value TRUE) or death (FALSE) */
+  PYKKA_MESSAGE_LATEST,     /* a tell with a key: a newer one with the same key replaces it while queued */
 } PykkaMessageKind;
 
 typedef struct _PykkaMessageCancel PykkaMessageCancel;
@@ -63,7 +64,11 @@ struct _PykkaMessage
   PykkaMessage     *next;   /* in the mailbox, protected by the cell's mutex */
   PykkaMessageKind  kind;
   PykkaPromise     *reply;  /* (owned) (nullable): NULL for a tell */
-  PykkaMessageCancel *cancel; /* (owned) (nullable): an ask with a GCancellable */
+  union
+  {
+    PykkaMessageCancel *cancel; /* (owned) (nullable): an ask with a GCancellable */
+    char               *key;    /* (owned) a LATEST message's key */
+  };
   GValue            value;  /* unset for START and STOP */
 };
 
@@ -259,6 +264,10 @@ void            pykka_cell_get_mailbox  (PykkaCell      *self,
                                          guint          *capacity,
                                          PykkaOverflowPolicy *policy,
                                          guint          *timeout_msec);
+gboolean        pykka_cell_push_latest  (PykkaCell      *self,
+                                         const char     *key,
+                                         const GValue   *message,
+                                         GError        **error);
 gboolean        pykka_cell_push_full    (PykkaCell      *self,
                                          PykkaMessage   *m,
                                          GError        **error);

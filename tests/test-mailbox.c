@@ -220,6 +220,56 @@ test_properties (void)
   g_assert_cmpint (policy, ==, PYKKA_OVERFLOW_DROP_OLDEST);
 }
 
+static void
+tell_latest (Fixture *f, const char *key, gint v)
+{
+  GValue msg = G_VALUE_INIT;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (pykka_actor_ref_tell_latest (f->ref, key, test_value_int (&msg, v), &error));
+  g_assert_no_error (error);
+  g_value_unset (&msg);
+}
+
+static void
+test_latest_wins (void)
+{
+  Fixture f;
+
+  g_test_summary ("Latest wins: a keyed tell replaces the queued one with the same key, in its "
+                  "place; other keys and ordinary tells keep theirs; once handled, a key queues anew");
+
+  start_bounded (&f, PYKKA_OVERFLOW_FAIL, 0);
+  g_object_unref (f.ref);
+  g_main_context_pop_thread_default (f.context);
+  g_main_context_unref (f.context);
+  test_record_free (f.record);
+  {
+    g_autoptr(TestActor) actor = NULL;
+
+    f.context = g_main_context_new ();
+    g_main_context_push_thread_default (f.context);
+    actor = test_actor_new (test_record_int, NULL);
+    f.record = test_record_ref (test_actor_get_record (actor));
+    f.ref = pykka_actor_start (PYKKA_ACTOR (actor), NULL);
+    run_until_idle (f.context);
+  }
+  tell_latest (&f, "progress", 1);
+  g_assert_true (tell (&f, 100, NULL));
+  tell_latest (&f, "progress", 2);
+  tell_latest (&f, "status", 50);
+  tell_latest (&f, "progress", 3);
+  run_until_idle (f.context);
+  g_assert_cmpuint (f.record->ints->len, ==, 3);
+  g_assert_cmpint (g_array_index (f.record->ints, gint, 0), ==, 3);
+  g_assert_cmpint (g_array_index (f.record->ints, gint, 1), ==, 100);
+  g_assert_cmpint (g_array_index (f.record->ints, gint, 2), ==, 50);
+  tell_latest (&f, "progress", 4);
+  run_until_idle (f.context);
+  g_assert_cmpint (g_array_index (f.record->ints, gint, 3), ==, 4);
+  finish (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -230,6 +280,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Pykka/Mailbox/drop-oldest", test_drop_oldest);
   g_test_add_func ("/Pykka/Mailbox/block", test_block);
   g_test_add_func ("/Pykka/Mailbox/properties", test_properties);
+  g_test_add_func ("/Pykka/Mailbox/latest-wins", test_latest_wins);
 
   return g_test_run ();
 }

@@ -50,6 +50,9 @@ def test_a_watcher_is_told_of_each_death_once_with_its_reason():
     stopped, crashed, killed = Worker.start(), Worker.start(), Worker.start()
     for ref in (stopped, crashed, killed, stopped):
         monitor.tell(('watch', ref))
+    # The watches are made (the news of a death overtakes ordinary mail:
+    # a watch queued behind it would watch a dead actor again).
+    assert monitor.ask('told', timeout=TIMEOUT) == []
     stopped.stop()
     crashed.tell('crash')
     assert killed.kill()
