@@ -72,6 +72,7 @@ def test_watching_a_dead_actor_tells_at_once_and_unwatch_tells_nothing():
     monitor.tell(('watch', dead))
     monitor.tell(('watch', spared))
     monitor.tell(('unwatch', spared))
+    monitor.ask('told', timeout=TIMEOUT)  # the unwatch is made
     spared.stop()
     assert told(monitor, 1) == [(dead.actor_urn, None)]
     assert monitor.ask('told', timeout=TIMEOUT) == [(dead.actor_urn, None)]
