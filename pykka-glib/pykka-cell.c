@@ -1433,6 +1433,18 @@ pykka_cell_get_mailbox (PykkaCell           *self,
   g_mutex_unlock (&self->mutex);
 }
 
+/* Under ->mutex: the bounded mailbox is full (an unhandled START does
+ * not count). */
+static inline gboolean
+cell_is_full_locked (PykkaCell *self)
+{
+  guint length = self->length;
+
+  if (self->head != NULL && self->head->kind == PYKKA_MESSAGE_START)
+    length--;
+  return length >= self->susp->capacity;
+}
+
 static inline gboolean
 cell_refuses_locked (PykkaCell    *self,
                      PykkaMessage *m)
@@ -1465,7 +1477,7 @@ pykka_cell_push_full (PykkaCell     *self,
       return FALSE;
     }
   if (G_UNLIKELY (self->susp != NULL && self->susp->capacity != 0) &&
-      (m->kind == PYKKA_MESSAGE_USER || m->kind == PYKKA_MESSAGE_LATEST) && self->length >= self->susp->capacity)
+      (m->kind == PYKKA_MESSAGE_USER || m->kind == PYKKA_MESSAGE_LATEST) && cell_is_full_locked (self))
     {
       switch (self->susp->policy)
         {
@@ -1492,7 +1504,7 @@ pykka_cell_push_full (PykkaCell     *self,
               guint timeout_msec = self->susp->overflow_timeout_set ? self->susp->overflow_timeout_msec : 1000;
               gint64 end = g_get_monotonic_time () + (gint64) timeout_msec * G_TIME_SPAN_MILLISECOND;
 
-              while (self->length >= self->susp->capacity && !cell_refuses_locked (self, m))
+              while (cell_is_full_locked (self) && !cell_refuses_locked (self, m))
                 if (!g_cond_wait_until (&self->susp->room, &self->mutex, end))
                   break;
               if (cell_refuses_locked (self, m))
@@ -1502,7 +1514,7 @@ pykka_cell_push_full (PykkaCell     *self,
                     *error = pykka_cell_dead_error (self);
                   return FALSE;
                 }
-              if (self->length >= self->susp->capacity)
+              if (cell_is_full_locked (self))
                 {
                   g_autofree char *waited = g_strdup_printf (P_(" (waited %u ms for room)"), timeout_msec);
 
