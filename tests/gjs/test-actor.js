@@ -586,6 +586,15 @@ test('timers owned by a JS actor run on a virtual clock', () => {
     context.pop_thread_default();
 });
 
+test('dead letters are counted', async () => {
+    const ref = new Recorder().start();
+    assert.ok(ref.stop_sync(5000));
+    const before = Pykka.debug_get_dead_letters();
+    const e = await assert.throws(() => ref.tell('nobody reads this'));
+    assert.gerror(e, Pykka.Error, Pykka.Error.ACTOR_DEAD);
+    assert.equal(Pykka.debug_get_dead_letters(), before + 1);
+});
+
 const status = run(() => {
     Pykka.Registry.stop_all(5000);
 });

@@ -163,3 +163,12 @@ def test_kill_ends_a_suspended_handler_cleanly():
     iterate_until(lambda: 'on_stop' in seen)
     assert seen == [('dead', True), 'finally', 'on_stop']
     blocker.set(1)
+
+
+def test_dead_letters_are_counted():
+    ref = Worker.start()
+    ref.stop()
+    before = Pykka.debug_get_dead_letters()
+    with pytest.raises(Pykka.ActorDeadError):
+        ref.tell('nobody reads this')
+    assert Pykka.debug_get_dead_letters() == before + 1

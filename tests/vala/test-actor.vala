@@ -689,6 +689,28 @@ void test_timers () {
     context.pop_thread_default ();
 }
 
+void test_children_and_dead_letters () {
+    Test.summary ("A Vala parent's children stop first; a tell to a dead actor is a counted dead letter");
+    try {
+        var parent = new Monitor ();
+        var parent_ref = parent.start ();
+        var child = parent.start_child (new Counter ());
+        assert_true (child.is_alive ());
+        assert_true (parent_ref.stop_sync (TIMEOUT_MSEC));
+        assert_false (child.is_alive ());
+        var before = Pykka.debug_get_dead_letters ();
+        try {
+            child.tell (1);
+            assert_not_reached ();
+        } catch (Pykka.ActorError e) {
+            assert_true (e is Pykka.ActorError.ACTOR_DEAD);
+        }
+        assert_true (Pykka.debug_get_dead_letters () == before + 1);
+    } catch (GLib.Error e) {
+        GLib.error ("%s", e.message);
+    }
+}
+
 int main (string[] args) {
     Test.init (ref args);
     main_thread = Thread.self<void*> ();
@@ -711,6 +733,7 @@ int main (string[] args) {
     Test.add_func ("/Pykka/Vala/supervision", () => { test_supervision (); stop_all (); });
     Test.add_func ("/Pykka/Vala/deferred-reply", () => { test_deferred_reply (); stop_all (); });
     Test.add_func ("/Pykka/Vala/timers", () => { test_timers (); stop_all (); });
+    Test.add_func ("/Pykka/Vala/children-and-dead-letters", () => { test_children_and_dead_letters (); stop_all (); });
 
     return Test.run ();
 }
