@@ -93,6 +93,9 @@ class _ActorStopped(Protocol):
 class Actor:
     use_own_thread: ClassVar[bool]
     use_daemon_thread: ClassVar[bool]
+    mailbox_capacity: ClassVar[int]
+    overflow_policy: ClassVar[Any]
+    overflow_timeout_msec: ClassVar[int]
     def __init__(self, *args: Any, **kwargs: Any) -> None: ...
     @classmethod
     def start(cls: type[_A], *args: Any, **kwargs: Any) -> ActorRef[_A]: ...

@@ -196,6 +196,13 @@ class Actor(_Pykka.Actor):
     #: Whether the actor gets a thread (and main context) of its own.
     use_own_thread = False
 
+    #: How many messages may wait in the mailbox (0: no limit), what a full
+    #: one does with one more (a Pykka.OverflowPolicy) and, for BLOCK, how
+    #: long a sender waits: see PykkaActor:mailbox-capacity.
+    mailbox_capacity = 0
+    overflow_policy = _Pykka.OverflowPolicy.FAIL
+    overflow_timeout_msec = 1000
+
     #: For an actor on a thread of its own: whether that thread is a
     #: daemon thread (Pykka's flag). The interpreter does not wait for a
     #: daemon thread at exit (the atexit hook stops its actor); it waits
@@ -214,10 +221,16 @@ class Actor(_Pykka.Actor):
             # An actor class of C reached through this class
             # (Pykka.Supervisor): its keyword arguments are properties.
             super().__init__(*args, **kwargs)
-        elif self.use_own_thread:
-            super().__init__(use_own_thread=True)
         else:
-            super().__init__()
+            props = {}
+            if self.use_own_thread:
+                props['use_own_thread'] = True
+            if self.mailbox_capacity:
+                # A bounded mailbox (see PykkaActor:mailbox-capacity).
+                props['mailbox_capacity'] = self.mailbox_capacity
+                props['overflow_policy'] = self.overflow_policy
+                props['overflow_timeout_msec'] = self.overflow_timeout_msec
+            super().__init__(**props)
         _keep_wrapper(self)
         _unstarted_actors[_c_get_urn(self)] = self
 

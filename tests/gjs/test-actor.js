@@ -595,6 +595,32 @@ test('dead letters are counted', async () => {
     assert.equal(Pykka.debug_get_dead_letters(), before + 1);
 });
 
+test('bounded mailbox and latest-wins tells from JS', async () => {
+    const context = new GLib.MainContext();
+    context.push_thread_default();
+    const actor = new Recorder({mailbox_capacity: 2, overflow_policy: Pykka.OverflowPolicy.FAIL});
+    const ref = actor.start();
+    const idle = () => {
+        for (let i = 0; i < 1000 && context.iteration(false); i++)
+            ;
+    };
+    idle();
+    actor.log.length = 0;
+    ref.tell(1);
+    ref.tell(2);
+    const e = await assert.throws(() => ref.tell(3));
+    assert.gerror(e, Pykka.Error, Pykka.Error.MAILBOX_FULL);
+    idle();
+    for (let p = 0; p < 5; p++)
+        ref.tell_latest('progress', p);
+    idle();
+    assert.equal(actor.log.join(','), '1,2,4');
+    const stopped = ref.stop();
+    while (!stopped.is_done())
+        context.iteration(true);
+    context.pop_thread_default();
+});
+
 const status = run(() => {
     Pykka.Registry.stop_all(5000);
 });

@@ -711,6 +711,37 @@ void test_children_and_dead_letters () {
     }
 }
 
+void test_bounded_mailbox () {
+    Test.summary ("A Vala actor's bounded mailbox refuses with MAILBOX_FULL; latest-wins tells replace");
+    var context = new MainContext ();
+    context.push_thread_default ();
+    try {
+        var counter = (Counter) Object.new (typeof (Counter), "mailbox-capacity", 2,
+                                            "overflow-policy", Pykka.OverflowPolicy.FAIL);
+        var counter_ref = counter.start ();
+        while (context.iteration (false));
+        counter_ref.tell (1);
+        counter_ref.tell (2);
+        try {
+            counter_ref.tell (3);
+            assert_not_reached ();
+        } catch (Pykka.ActorError e) {
+            assert_true (e is Pykka.ActorError.MAILBOX_FULL);
+        }
+        while (context.iteration (false));
+        for (int p = 1; p <= 5; p++)
+            counter_ref.tell_latest ("progress", p * 100);
+        while (context.iteration (false));
+        assert_cmpint (counter.total, CompareOperator.EQ, 503);
+        var stopped = counter_ref.stop ();
+        while (!stopped.is_done ())
+            context.iteration (true);
+    } catch (GLib.Error e) {
+        GLib.error ("%s", e.message);
+    }
+    context.pop_thread_default ();
+}
+
 int main (string[] args) {
     Test.init (ref args);
     main_thread = Thread.self<void*> ();
@@ -733,6 +764,7 @@ int main (string[] args) {
     Test.add_func ("/Pykka/Vala/supervision", () => { test_supervision (); stop_all (); });
     Test.add_func ("/Pykka/Vala/deferred-reply", () => { test_deferred_reply (); stop_all (); });
     Test.add_func ("/Pykka/Vala/timers", () => { test_timers (); stop_all (); });
+    Test.add_func ("/Pykka/Vala/bounded-mailbox", () => { test_bounded_mailbox (); stop_all (); });
     Test.add_func ("/Pykka/Vala/children-and-dead-letters", () => { test_children_and_dead_letters (); stop_all (); });
 
     return Test.run ();
