@@ -44,7 +44,9 @@ How the pieces fit
   blocking the loop, and an ``async def`` handler that awaits an asyncio
   future suspends its worker like a wait for a Pykka future (``_drive``).
 
-* Exceptions: an exception raised by a handler (any ``BaseException``)
+* Exceptions: an exception raised by a handler (an ``Exception``; a
+  ``BaseException`` that is not one kills the actor and stops the others,
+  as in Pykka, and its asker gets ``ActorDeadError``)
   travels in a ``GError`` of the domain ``pykka-python-error-quark`` (code
   0, the message ``"Type: text"``), an extended error domain whose private
   data holds the exception: it lives as long as the future (or message)
