@@ -295,6 +295,8 @@ pykka_cell_ref (PykkaCell *self)
 void
 pykka_cell_unref (PykkaCell *self)
 {
+  GMainLoop *own_loop = NULL;
+
   if (!g_atomic_ref_count_dec (&self->ref_count))
     return;
 
@@ -324,7 +326,8 @@ pykka_cell_unref (PykkaCell *self)
       g_clear_pointer (&self->susp->watching, g_hash_table_unref);
       g_clear_object (&self->susp->terminated);
       g_clear_pointer (&self->susp->children, g_ptr_array_unref);
-      g_clear_pointer (&self->susp->own_loop, g_main_loop_unref);
+      /* (Its context outlives the scheduler source, below.) */
+      own_loop = g_steal_pointer (&self->susp->own_loop);
       g_clear_pointer (&self->susp->timers, g_hash_table_unref);
       g_free (self->susp);
     }
@@ -335,6 +338,7 @@ pykka_cell_unref (PykkaCell *self)
       pykka_message_free (m);
     }
   g_clear_pointer (&self->link.scheduler, pykka_scheduler_unref);
+  g_clear_pointer (&own_loop, g_main_loop_unref);
   g_free (self->urn);
   g_mutex_clear (&self->mutex);
   g_free (self);
