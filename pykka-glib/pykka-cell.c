@@ -1833,7 +1833,7 @@ typedef struct
   PykkaFuture          *future;  /* (owned) */
   gpointer              waker;   /* (unowned) data of its hook on ->future, owned by the hook */
   GSource              *timer;   /* (owned) (nullable) wakes the cell at ->deadline */
-  gint64                deadline; /* monotonic; G_MAXINT64 for none */
+  gint64                deadline; /* on the clock of the cell's context (pykka_context_now()); G_MAXINT64 for none */
   PykkaActorResumeFunc  func;
   gpointer              data;
   GDestroyNotify        destroy;
@@ -1908,7 +1908,8 @@ static gboolean
 resume_is_due (Resume *r)
 {
   return pykka_future_is_done (r->future) ||
-         (r->deadline != G_MAXINT64 && g_get_monotonic_time () >= r->deadline) ||
+         (r->deadline != G_MAXINT64 &&
+          pykka_context_now (pykka_scheduler_get_context (r->cell->link.scheduler)) >= r->deadline) ||
          cell_is_killing (r->cell);
 }
 
@@ -1938,7 +1939,8 @@ pykka_cell_add_resume (PykkaCell            *self,
   r->target = pykka_future_is_done (future) ? NULL : target;
   r->future = g_object_ref (future);
   r->deadline = timeout_msec < 0 ? G_MAXINT64
-                                 : g_get_monotonic_time () + (gint64) timeout_msec * G_TIME_SPAN_MILLISECOND;
+                                 : pykka_context_now (pykka_scheduler_get_context (self->link.scheduler)) +
+                                   (gint64) timeout_msec * G_TIME_SPAN_MILLISECOND;
   r->func = func;
   r->data = user_data;
   r->destroy = destroy;
@@ -1962,7 +1964,7 @@ pykka_cell_add_resume (PykkaCell            *self,
       /* Only the thread that runs the actor gets here (a handler asks for
        * it), so the list is not touched meanwhile; a dead cell ignores
        * the wake. */
-      r->timer = g_timeout_source_new (timeout_msec);
+      r->timer = pykka_clock_timeout_source_new (pykka_scheduler_get_context (self->link.scheduler), timeout_msec);
       g_source_set_static_name (r->timer, "[pykka-resume-timeout]");
       g_source_set_callback (r->timer, resume_timer_cb, pykka_cell_ref (self),
                              (GDestroyNotify) pykka_cell_unref);

@@ -298,6 +298,9 @@ GSource        *pykka_timer_source_new  (PykkaCell      *cell,
                                          const GValue   *message);
 void            pykka_timer_source_set_id (GSource      *source,
                                            guint         id);
+gint64          pykka_context_now       (GMainContext   *context);
+GSource        *pykka_clock_timeout_source_new (GMainContext *context,
+                                                guint         msec);
 
 /* pykka-terminated.c */
 PykkaTerminated *pykka_terminated_new   (PykkaActorRef  *ref,

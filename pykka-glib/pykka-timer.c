@@ -47,6 +47,89 @@ context_now (GMainContext *context,
   return clock != NULL ? now : g_get_monotonic_time ();
 }
 
+/* The time of @context's clock (virtual or monotonic), in µs: for the
+ * timeouts of handlers' waits. */
+gint64
+pykka_context_now (GMainContext *context)
+{
+  gboolean is_virtual;
+
+  return context_now (context, &is_virtual);
+}
+
+/* A timeout source on the clock of the context it is attached to: what
+ * the waits of handlers use, so that a virtual clock drives them too. */
+typedef struct
+{
+  GSource source;
+  gint64  deadline;   /* µs on the context's clock; set at attach */
+  gint64  delay;      /* µs */
+  gboolean armed;
+} ClockTimeout;
+
+static gboolean
+clock_timeout_prepare (GSource *source,
+                       gint    *timeout)
+{
+  ClockTimeout *t = (ClockTimeout *) source;
+  gboolean is_virtual;
+  gint64 now = context_now (g_source_get_context (source), &is_virtual);
+
+  if (!t->armed)
+    {
+      t->deadline = now + t->delay;
+      t->armed = TRUE;
+    }
+  if (now >= t->deadline)
+    {
+      *timeout = 0;
+      return TRUE;
+    }
+  *timeout = is_virtual ? -1 : (gint) MIN ((t->deadline - now + 999) / 1000, G_MAXINT);
+  return FALSE;
+}
+
+static gboolean
+clock_timeout_check (GSource *source)
+{
+  ClockTimeout *t = (ClockTimeout *) source;
+  gboolean is_virtual;
+
+  return t->armed && context_now (g_source_get_context (source), &is_virtual) >= t->deadline;
+}
+
+static gboolean
+clock_timeout_dispatch (GSource     *source,
+                        GSourceFunc  callback,
+                        gpointer     user_data)
+{
+  return callback != NULL ? callback (user_data) : G_SOURCE_REMOVE;
+}
+
+static GSourceFuncs clock_timeout_funcs = {
+  clock_timeout_prepare,
+  clock_timeout_check,
+  clock_timeout_dispatch,
+  NULL,
+  NULL,
+  NULL,
+};
+
+/* Fires once, @msec after @context's clock reads now (set its callback,
+ * attach it to @context). */
+GSource *
+pykka_clock_timeout_source_new (GMainContext *context,
+                                guint         msec)
+{
+  GSource *source = g_source_new (&clock_timeout_funcs, sizeof (ClockTimeout));
+  ClockTimeout *t = (ClockTimeout *) source;
+
+  t->deadline = pykka_context_now (context) + (gint64) msec * 1000;
+  t->delay = (gint64) msec * 1000;
+  t->armed = TRUE;
+  return source;
+}
+
 typedef struct
 {
   GSource    source;
@@ -148,12 +231,15 @@ pykka_timer_source_set_id (GSource *source,
  * @context: (nullable): a #GMainContext, %NULL for the global default one
  *
  * For tests: the timers of the actors of @context
- * ([method@Pykka.Actor.start_timer]) read a virtual clock from now on,
- * which starts at the current monotonic time and moves only when
- * [func@Pykka.context_advance_clock] moves it. A test of a ten-minute
- * retry policy then runs in milliseconds, and deterministically. Other
- * timeouts (of waits, of GLib's own sources) still read the monotonic
- * clock. Calling it again changes nothing.
+ * ([method@Pykka.Actor.start_timer]) and the timeouts of their handlers'
+ * waits (a stackful handler's [method@Pykka.Future.get], a binding's
+ * suspended wait, such as a Python handler's `get(timeout)`) read a
+ * virtual clock from now on, which starts at the current monotonic time
+ * and moves only when [func@Pykka.context_advance_clock] moves it. A test
+ * of a ten-minute retry policy then runs in milliseconds, and
+ * deterministically. Blocking waits of plain code, outside handlers, and
+ * GLib's own sources still read the monotonic clock. Calling it again
+ * changes nothing; the context keeps its virtual clock for its life.
  */
 void
 pykka_context_use_virtual_clock (GMainContext *context)

@@ -143,7 +143,9 @@ wait_in_coroutine (const PykkaWaitable *w,
         {
           timeout = g_slice_new0 (CoTimeout);
           timeout->cell = cell;
-          timer = g_timeout_source_new (timeout_msec);
+          /* On the clock of the actor's context: a virtual one drives it. */
+          timer = pykka_clock_timeout_source_new (pykka_scheduler_get_context (pykka_cell_get_scheduler (cell)),
+                                                  timeout_msec);
           g_source_set_static_name (timer, "[pykka-coroutine-timeout]");
           g_source_set_callback (timer, co_timeout_fired_cb, timeout, NULL);
           g_source_attach (timer, pykka_scheduler_get_context (pykka_cell_get_scheduler (cell)));

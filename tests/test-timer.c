@@ -195,6 +195,54 @@ test_real_clock (void)
   g_value_unset (&msg);
 }
 
+static gboolean wait_timed_out;
+
+/* Stackful: waits ten minutes for a future nobody completes. */
+static gboolean
+wait_ten_minutes (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  g_autoptr(PykkaFuture) never = pykka_future_new ();
+  g_autoptr(GError) local_error = NULL;
+
+  g_assert_null (pykka_future_get (never, 10 * 60 * 1000, &local_error));
+  g_assert_error (local_error, PYKKA_ERROR, PYKKA_ERROR_TIMEOUT);
+  wait_timed_out = TRUE;
+  return TRUE;
+}
+
+static void
+test_wait_timeout_on_virtual_clock (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(PykkaActorRef) ref = NULL;
+
+  g_test_summary ("A handler's wait with a timeout follows the virtual clock of its context: a "
+                  "ten-minute timeout ends when the clock passes it, not before");
+
+  pykka_context_use_virtual_clock (context);
+  g_main_context_push_thread_default (context);
+  {
+    g_autoptr(TestActor) actor = test_actor_new_of_type (TEST_TYPE_STACKFUL_ACTOR, wait_ten_minutes, NULL, NULL);
+
+    ref = pykka_actor_start (PYKKA_ACTOR (actor), NULL);
+  }
+  wait_timed_out = FALSE;
+  test_tell_int (ref, 1);
+  run_until_idle (context);
+  pykka_context_advance_clock (context, 10 * 60 * 1000 - 1);
+  run_until_idle (context);
+  g_assert_false (wait_timed_out);
+  pykka_context_advance_clock (context, 1);
+  run_until_idle (context);
+  g_assert_true (wait_timed_out);
+  {
+    g_autoptr(PykkaFuture) stopped = pykka_actor_ref_stop (ref);
+
+    test_iterate_until (context, pykka_future_is_done (stopped));
+  }
+  g_main_context_pop_thread_default (context);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -205,6 +253,7 @@ main (int argc, char **argv)
   g_test_add ("/Pykka/Timer/keyed", Fixture, NULL, fixture_set_up, test_keyed, fixture_tear_down);
   g_test_add_func ("/Pykka/Timer/cancelled-by-death", test_cancelled_by_death);
   g_test_add_func ("/Pykka/Timer/real-clock", test_real_clock);
+  g_test_add_func ("/Pykka/Timer/wait-timeout-on-virtual-clock", test_wait_timeout_on_virtual_clock);
 
   return g_test_run ();
 }

@@ -54,3 +54,32 @@ def test_a_timer_on_the_real_clock():
     actor.start_timer(None, 20, 0, ('after', 20))
     iterate_until(lambda: actor.got == [('after', 20)])
     ref.stop()
+
+
+def test_a_handler_s_wait_timeout_follows_the_virtual_clock():
+    context = GLib.MainContext.new()
+    Pykka.context_use_virtual_clock(context)
+    context.push_thread_default()
+    seen = []
+
+    class Patient(Pykka.Actor):
+        def on_receive(self, message):
+            try:
+                Pykka.Future().get(timeout=600)   # ten minutes
+            except Pykka.Timeout:
+                seen.append('timed out')
+
+    try:
+        ref = Patient.start()
+        ref.tell('wait')
+        run_until_idle(context)
+        Pykka.context_advance_clock(context, 600 * 1000 - 1)
+        run_until_idle(context)
+        assert seen == []
+        Pykka.context_advance_clock(context, 1)
+        run_until_idle(context)
+        assert seen == ['timed out']
+        stopped = ref.stop(block=False)
+        iterate_until(lambda: (context.iteration(False), stopped.is_done())[1])
+    finally:
+        context.pop_thread_default()
