@@ -1600,6 +1600,24 @@ pykka_cell_push (PykkaCell    *self,
   return pykka_cell_push_full (self, m, NULL);
 }
 
+/* Under ->mutex: a control message waits (in the PykkaSuspension); the
+ * turn must look, even if the cell is parked on a suspended handler.
+ * Returns whether the caller must put the cell on the run queue. */
+static gboolean
+cell_flag_control_locked (PykkaCell *self)
+{
+  g_atomic_int_set (&self->susp->control, 1);
+  if (self->running)
+    {
+      self->wake_pending = TRUE;
+      return FALSE;
+    }
+  if (self->scheduled)
+    return FALSE;
+  self->scheduled = TRUE;
+  return TRUE;
+}
+
 /*
  * pykka_cell_kill:
  *
@@ -1637,13 +1655,9 @@ pykka_cell_kill (PykkaCell    *self,
                                                               /* Translators: why an actor died. */
                                                               P_("killed"));
   self->susp->kill = m;
-  g_atomic_int_set (&self->susp->control, 1);
   /* A suspended handler is woken too: its waits end (see
    * pykka_cell_run_turn()). */
-  if (self->running)
-    self->wake_pending = TRUE;
-  else if (!self->scheduled)
-    schedule = self->scheduled = TRUE;
+  schedule = cell_flag_control_locked (self);
   g_mutex_unlock (&self->mutex);
 
   if (schedule)
@@ -1793,11 +1807,7 @@ pykka_cell_restart (PykkaCell *self,
       return FALSE;
     }
   self->susp->restart = m;
-  g_atomic_int_set (&self->susp->control, 1);
-  if (self->running)
-    self->wake_pending = TRUE;
-  else if (!self->scheduled)
-    schedule = self->scheduled = TRUE;
+  schedule = cell_flag_control_locked (self);
   g_mutex_unlock (&self->mutex);
 
   if (schedule)
@@ -2282,6 +2292,17 @@ cell_die (PykkaCell    *self,
   g_clear_object (&actor);
 }
 
+/* Records why the actor dies, unless a reason is known already. */
+static void
+cell_set_death (PykkaCell    *self,
+                const GError *cause)
+{
+  g_mutex_lock (&self->mutex);
+  if (cell_susp_locked (self)->death == NULL)
+    self->susp->death = g_error_copy (cause);
+  g_mutex_unlock (&self->mutex);
+}
+
 /* A supervised actor failed (@cause): its instance goes, the cell waits
  * for its supervisor's decision. Returns FALSE (and does nothing) if the
  * actor is not supervised, or its supervisor is not alive. */
@@ -2427,10 +2448,7 @@ cell_fail (PykkaCell  *self,
           g_error_free (error);
           return;
         }
-      g_mutex_lock (&self->mutex);
-      if (cell_susp_locked (self)->death == NULL)
-        self->susp->death = g_error_copy (cause);
-      g_mutex_unlock (&self->mutex);
+      cell_set_death (self, cause);
       cell_begin_stopping (self, actor);
       g_error_free (error);
       cell_die (self, cause);
@@ -2441,10 +2459,7 @@ cell_fail (PykkaCell  *self,
   /* Translators: why an actor died; %s is the error of its handler. */
   cause = g_error_new (error->domain, error->code, P_("a told message failed: %s"), error->message);
   /* The reason is known before the actor stops being alive. */
-  g_mutex_lock (&self->mutex);
-  if (cell_susp_locked (self)->death == NULL)
-    self->susp->death = g_error_copy (cause);
-  g_mutex_unlock (&self->mutex);
+  cell_set_death (self, cause);
   cell_begin_stopping (self, actor);
   cell_stop_children (self);
   PYKKA_ACTOR_GET_CLASS (actor)->on_failure (actor, error);
