@@ -33,6 +33,50 @@ enum
   MESSAGE_CANCELLED,
 };
 
+/* The promise @m's asker waits on, NULL for a tell or once handed over. */
+static inline PykkaPromise *
+message_reply (const PykkaMessage *m)
+{
+  if (G_LIKELY (m->flags == 0))
+    return m->kind != PYKKA_MESSAGE_LATEST ? m->extra : NULL;
+  if (m->flags & PYKKA_MESSAGE_REPLY_TAKEN)
+    return NULL;
+  return ((PykkaMessageCancel *) m->extra)->reply;
+}
+
+/* (nullable) */
+static inline PykkaMessageCancel *
+message_cancel (const PykkaMessage *m)
+{
+  return (m->flags & PYKKA_MESSAGE_HAS_CANCEL) ? m->extra : NULL;
+}
+
+/* A LATEST message's key. */
+static inline const char *
+message_key (const PykkaMessage *m)
+{
+  g_assert (m->kind == PYKKA_MESSAGE_LATEST);
+  return m->extra;
+}
+
+/* Hands @m's reply over to the caller (a new reference, or NULL for a
+ * tell): @m answers nobody any more. */
+static PykkaPromise *
+message_steal_reply (PykkaMessage *m)
+{
+  PykkaPromise *reply = message_reply (m);
+
+  if (reply == NULL)
+    return NULL;
+  if (m->flags & PYKKA_MESSAGE_HAS_CANCEL)
+    {
+      m->flags |= PYKKA_MESSAGE_REPLY_TAKEN;
+      return pykka_promise_ref (reply);
+    }
+  m->extra = NULL;
+  return reply;
+}
+
 /* What a cell keeps while a handler is suspended, made on its first
  * suspension (most actors never suspend, and pay a pointer), and the
  * rarer parts of its life: the cancellable ask being handled, why it
@@ -238,8 +282,8 @@ pykka_cell_get_current_cancellable (PykkaCell *self)
 {
   PykkaMessage *m = self->susp != NULL ? self->susp->current : NULL;
 
-  if (m != NULL && m->cancel != NULL)
-    return m->cancel->cancellable;
+  if (m != NULL && message_cancel (m) != NULL)
+    return message_cancel (m)->cancellable;
   /* A handler that replied with a future and goes on in a binding's
    * resume (Python's greenlets): the ask that future answers. */
   return self->susp != NULL && self->susp->resuming ? self->susp->suspended_cancellable : NULL;
@@ -352,7 +396,7 @@ pykka_message_new (PykkaMessageKind  kind,
   PykkaMessage *m = g_slice_new0 (PykkaMessage);
 
   m->kind = kind;
-  m->reply = reply != NULL ? pykka_promise_ref (reply) : NULL;
+  m->extra = reply != NULL ? pykka_promise_ref (reply) : NULL;
   if (value != NULL && G_VALUE_TYPE (value) != G_TYPE_INVALID)
     pykka_value_init_copy (&m->value, value);
   return m;
@@ -377,10 +421,11 @@ pykka_message_set_cancellable (PykkaMessage *m,
 {
   PykkaMessageCancel *c = g_new0 (PykkaMessageCancel, 1);
 
-  g_assert (m->reply != NULL && m->cancel == NULL);
+  g_assert (m->flags == 0 && m->kind != PYKKA_MESSAGE_LATEST && m->extra != NULL);
   c->cancellable = g_object_ref (cancellable);
-  c->reply = pykka_promise_ref (m->reply);
-  m->cancel = c;
+  c->reply = m->extra;  /* the message's reference */
+  m->extra = c;
+  m->flags = PYKKA_MESSAGE_HAS_CANCEL;
   /* Runs at once if it is cancelled already. */
   c->handler_id = g_cancellable_connect (cancellable, G_CALLBACK (message_cancelled_cb), c, NULL);
 }
@@ -390,26 +435,31 @@ pykka_message_set_cancellable (PykkaMessage *m,
 static gboolean
 message_begin (PykkaMessage *m)
 {
-  return m->cancel == NULL ||
-         g_atomic_int_compare_and_exchange (&m->cancel->state, MESSAGE_QUEUED, MESSAGE_HANDLED);
+  PykkaMessageCancel *c = message_cancel (m);
+
+  return c == NULL ||
+         g_atomic_int_compare_and_exchange (&c->state, MESSAGE_QUEUED, MESSAGE_HANDLED);
 }
 
 void
 pykka_message_free (PykkaMessage *m)
 {
-  if (m->kind == PYKKA_MESSAGE_LATEST)
-    g_free (m->key);
-  else if (m->cancel != NULL)
+  PykkaMessageCancel *c = message_cancel (m);
+
+  if (c != NULL)
     {
       /* After this no callback runs (one running on another thread is
        * waited for). */
-      g_cancellable_disconnect (m->cancel->cancellable, m->cancel->handler_id);
-      g_object_unref (m->cancel->cancellable);
-      pykka_promise_unref (m->cancel->reply);
-      g_free (m->cancel);
+      g_cancellable_disconnect (c->cancellable, c->handler_id);
+      g_object_unref (c->cancellable);
+      pykka_promise_unref (c->reply);
+      g_free (c);
     }
+  else if (m->kind == PYKKA_MESSAGE_LATEST)
+    g_free (m->extra);
+  else if (m->extra != NULL)
+    pykka_promise_unref (m->extra);
   pykka_value_clear (&m->value);
-  g_clear_pointer (&m->reply, pykka_promise_unref);
   g_slice_free (PykkaMessage, m);
 }
 
@@ -818,7 +868,7 @@ deferred_free (gpointer data)
 gboolean
 pykka_cell_handling_is_ask (PykkaCell *self)
 {
-  return self->handling != NULL && self->handling->reply != NULL;
+  return self->handling != NULL && message_reply (self->handling) != NULL;
 }
 
 /* How many messages wait in the mailbox. */
@@ -855,7 +905,7 @@ pykka_cell_defer_reply (PykkaCell  *self,
 
   handle = pykka_future_new ();
   d = g_new0 (Deferred, 1);
-  d->reply = g_steal_pointer (&m->reply);
+  d->reply = message_steal_reply (m);
   pykka_promise_add_hook (pykka_future_get_promise (handle), deferred_hook, d, deferred_free);
   cell_susp (self)->deferred = g_object_ref (handle);
   return handle;
@@ -1372,8 +1422,8 @@ static void
 cell_drop_for_room (PykkaCell    *self,
                     PykkaMessage *m)
 {
-  if (m->reply != NULL)
-    pykka_promise_take_error (m->reply, cell_full_error (self, ""));
+  if (message_reply (m) != NULL)
+    pykka_promise_take_error (message_reply (m), cell_full_error (self, ""));
   else
     pykka_debug_note_dead_letter (self, &m->value);
   pykka_message_free (m);
@@ -1474,7 +1524,7 @@ pykka_cell_push_full (PykkaCell     *self,
   if (cell_refuses_locked (self, m))
     {
       g_mutex_unlock (&self->mutex);
-      if ((m->kind == PYKKA_MESSAGE_USER || m->kind == PYKKA_MESSAGE_LATEST) && m->reply == NULL)
+      if ((m->kind == PYKKA_MESSAGE_USER || m->kind == PYKKA_MESSAGE_LATEST) && message_reply (m) == NULL)
         pykka_debug_note_dead_letter (self, &m->value);
       if (error != NULL)
         *error = pykka_cell_dead_error (self);
@@ -1566,7 +1616,7 @@ pykka_cell_push_latest (PykkaCell     *self,
   g_mutex_lock (&self->mutex);
   if (!cell_refuses_locked (self, &(PykkaMessage) { .kind = PYKKA_MESSAGE_LATEST }))
     for (m = self->head; m != NULL; m = m->next)
-      if (m->kind == PYKKA_MESSAGE_LATEST && strcmp (m->key, key) == 0)
+      if (m->kind == PYKKA_MESSAGE_LATEST && strcmp (message_key (m), key) == 0)
         {
           old = m->value;
           m->value = (GValue) G_VALUE_INIT;
@@ -1582,7 +1632,7 @@ pykka_cell_push_latest (PykkaCell     *self,
     }
 
   m = pykka_message_new (PYKKA_MESSAGE_LATEST, message, NULL);
-  m->key = g_strdup (key);
+  m->extra = g_strdup (key);
   if (!pykka_cell_push_full (self, m, error))
     {
       pykka_message_free (m);
@@ -2122,17 +2172,17 @@ cell_answer_dead_with (PykkaCell    *self,
                        PykkaMessage *m,
                        const GError *reason)
 {
-  if (m->reply != NULL)
+  if (message_reply (m) != NULL)
     {
       if (m->kind == PYKKA_MESSAGE_STOP || m->kind == PYKKA_MESSAGE_KILL)
         {
           GValue no = G_VALUE_INIT;
 
           g_value_init (&no, G_TYPE_BOOLEAN);
-          pykka_promise_take_value (m->reply, &no);
+          pykka_promise_take_value (message_reply (m), &no);
         }
       else
-        pykka_promise_take_error (m->reply, reason != NULL ? g_error_copy (reason)
+        pykka_promise_take_error (message_reply (m), reason != NULL ? g_error_copy (reason)
                                                            : pykka_cell_dead_error (self));
     }
   else if (m->kind == PYKKA_MESSAGE_USER || m->kind == PYKKA_MESSAGE_TERMINATED ||
@@ -2161,7 +2211,7 @@ cell_answer_all_dead (PykkaCell    *self,
     {
       PykkaMessage *next = m->next;
 
-      if (reason == NULL && m->reply != NULL &&
+      if (reason == NULL && message_reply (m) != NULL &&
           m->kind != PYKKA_MESSAGE_STOP && m->kind != PYKKA_MESSAGE_KILL)
         reason = dead = pykka_cell_dead_error (self);
       cell_answer_dead_with (self, m, reason);
@@ -2496,7 +2546,7 @@ pykka_cell_note_async_wait (PykkaPromise *promise)
 static gboolean
 cell_suspend_on (PykkaCell     *self,
                  PykkaFuture   *future,
-                 PykkaPromise  *reply,
+                 PykkaMessage  *m,
                  GError       **error)
 {
   PykkaCell *target = pykka_promise_get_source (pykka_future_get_promise (future));
@@ -2509,7 +2559,7 @@ cell_suspend_on (PykkaCell     *self,
       !pykka_wait_graph_add (self, target, &previous, error))
     return FALSE;
   cell_susp (self)->suspended_on = g_object_ref (future);
-  self->susp->suspended_reply = reply;
+  self->susp->suspended_reply = message_steal_reply (m);
   pykka_promise_add_hook (pykka_future_get_promise (future), cell_wake_hook,
                           pykka_cell_ref (self), (GDestroyNotify) pykka_cell_unref);
   return TRUE;
@@ -2583,13 +2633,13 @@ cell_answer_error (PykkaCell    *self,
   if (cell_is_killing (self))
     {
       g_error_free (error);
-      if (m->reply != NULL)
-        pykka_promise_take_error (m->reply, pykka_cell_dead_error (self));
+      if (message_reply (m) != NULL)
+        pykka_promise_take_error (message_reply (m), pykka_cell_dead_error (self));
     }
-  else if (m->reply != NULL)
+  else if (message_reply (m) != NULL)
     {
       PYKKA_INFO ("Error returned to the asker of %s: %s", g_type_name (self->type), error->message);
-      pykka_promise_take_error (m->reply, error);
+      pykka_promise_take_error (message_reply (m), error);
     }
   else
     cell_fail (self, actor, error);
@@ -2607,7 +2657,7 @@ handle_user_message (PykkaCell    *self,
   /* Cancelled while queued: answered already, dropped here. */
   if (!message_begin (m))
     return;
-  if (m->cancel != NULL)
+  if (message_cancel (m) != NULL)
     cell_susp (self)->current = m;
   self->handling = m;
   ok = PYKKA_ACTOR_GET_CLASS (actor)->on_receive (actor, &m->value, &reply, &error);
@@ -2618,7 +2668,7 @@ handle_user_message (PykkaCell    *self,
        * nobody, but an error completes the handle if nothing did yet. */
       g_autoptr(PykkaFuture) handle = g_steal_pointer (&self->susp->deferred);
 
-      if (m->cancel != NULL)
+      if (message_cancel (m) != NULL)
         self->susp->current = NULL;
       g_clear_pointer (&self->susp->async_wait, pykka_cell_unref);
       pykka_value_clear (&reply);
@@ -2631,7 +2681,7 @@ handle_user_message (PykkaCell    *self,
         }
       return;
     }
-  if (m->cancel != NULL)
+  if (message_cancel (m) != NULL)
     self->susp->current = NULL;
   /* What the handler awaited asynchronously matters only if it suspends
    * on a reply future (then cell_finish_suspension() drops it). */
@@ -2649,7 +2699,7 @@ handle_user_message (PykkaCell    *self,
   if (G_VALUE_TYPE (&reply) != G_TYPE_INVALID &&
       G_VALUE_TYPE (&reply) == PYKKA_TYPE_FUTURE && g_value_get_object (&reply) != NULL)
     {
-      if (!cell_suspend_on (self, g_value_get_object (&reply), m->reply, &error))
+      if (!cell_suspend_on (self, g_value_get_object (&reply), m, &error))
         {
           /* Replying with the future of an ask that waits for this very
            * actor (itself, or a cycle): it could never complete. */
@@ -2659,17 +2709,17 @@ handle_user_message (PykkaCell    *self,
           cell_answer_error (self, actor, m, error);
           return;
         }
-      m->reply = NULL;  /* now ->suspended_reply */
-      if (m->cancel != NULL)
-        g_set_object (&self->susp->suspended_cancellable, m->cancel->cancellable);
+      /* (m's reply is now ->suspended_reply) */
+      if (message_cancel (m) != NULL)
+        g_set_object (&self->susp->suspended_cancellable, message_cancel (m)->cancellable);
       g_value_unset (&reply);
       if (pykka_future_is_done (self->susp->suspended_on))
         cell_finish_suspension (self, actor);
       return;
     }
 
-  if (m->reply != NULL)
-    pykka_promise_take_value (m->reply, &reply);
+  if (message_reply (m) != NULL)
+    pykka_promise_take_value (message_reply (m), &reply);
   else
     pykka_value_clear (&reply);
 }
@@ -2740,13 +2790,13 @@ handle_message (PykkaCell    *self,
         }
       /* (A kill's reason is the death reason already.) */
       cell_die (self, NULL);
-      if (m->reply != NULL)
+      if (message_reply (m) != NULL)
         {
           GValue yes = G_VALUE_INIT;
 
           g_value_init (&yes, G_TYPE_BOOLEAN);
           g_value_set_boolean (&yes, TRUE);
-          pykka_promise_take_value (m->reply, &yes);
+          pykka_promise_take_value (message_reply (m), &yes);
         }
       break;
 
@@ -2758,7 +2808,7 @@ handle_message (PykkaCell    *self,
 
     case PYKKA_MESSAGE_LATEST:
       /* From here on an ordinary tell. */
-      g_clear_pointer (&m->key, g_free);
+      g_clear_pointer (&m->extra, g_free);
       m->kind = PYKKA_MESSAGE_USER;
       handle_user_message (self, actor, m);
       break;

@@ -59,17 +59,24 @@ typedef enum
 
 typedef struct _PykkaMessageCancel PykkaMessageCancel;
 
+/* 48 bytes: the reply, the cancellation of an ask and a LATEST message's
+ * key share one pointer (pykka-cell.c reads it through message_reply()
+ * and friends, never directly). */
 struct _PykkaMessage
 {
   PykkaMessage     *next;   /* in the mailbox, protected by the cell's mutex */
-  PykkaMessageKind  kind;
-  PykkaPromise     *reply;  /* (owned) (nullable): NULL for a tell */
-  union
-  {
-    PykkaMessageCancel *cancel; /* (owned) (nullable): an ask with a GCancellable */
-    char               *key;    /* (owned) a LATEST message's key */
-  };
+  guint16           kind;   /* a PykkaMessageKind */
+  guint16           flags;  /* PYKKA_MESSAGE_HAS_CANCEL, PYKKA_MESSAGE_REPLY_TAKEN */
+  gpointer          extra;  /* (owned) (nullable): the reply's PykkaPromise (NULL for a tell);
+                             * with HAS_CANCEL a PykkaMessageCancel (it holds the reply);
+                             * for a LATEST message its key (a string) */
   GValue            value;  /* unset for START and STOP */
+};
+
+enum
+{
+  PYKKA_MESSAGE_HAS_CANCEL  = 1 << 0,  /* ->extra is a PykkaMessageCancel */
+  PYKKA_MESSAGE_REPLY_TAKEN = 1 << 1,  /* the reply was handed over (the cancellation stays) */
 };
 
 /* The life of an actor: NEW -> STARTING -> RUNNING -> STOPPING ->

@@ -946,6 +946,34 @@ test_deferred_reply_edges (void)
   g_assert_true (pykka_actor_ref_is_alive (ref));
   g_assert_null (pykka_actor_defer_reply (PYKKA_ACTOR (idle), &error));
   g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* The same through cancellable asks (their reply lives with their
+   * cancellation): answered by the handle or the error, and a cancel
+   * after the handler took the ask changes nothing. */
+  for (gint v = 0; v <= 2; v++)
+    {
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      g_autoptr(PykkaFuture) f = NULL;
+      GValue msg = G_VALUE_INIT;
+
+      g_value_set_int (g_value_init (&msg, G_TYPE_INT), v);
+      f = pykka_actor_ref_ask_cancellable (ref, &msg, cancellable);
+      pykka_future_get (f, TEST_TIMEOUT_MSEC, NULL);
+      g_assert_true (pykka_future_is_done (f));
+      g_cancellable_cancel (cancellable);
+      if (v == 2)
+        g_assert_cmpint (test_get_int (f), ==, 42);
+      else
+        {
+          g_assert_null (pykka_future_get (f, TEST_TIMEOUT_MSEC, &error));
+          if (v == 0)
+            g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_FAILED);
+          else
+            g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+          g_clear_error (&error);
+        }
+    }
   g_assert_true (pykka_actor_ref_stop_sync (ref, TEST_TIMEOUT_MSEC, NULL));
   test_record_free (r);
 }
