@@ -1484,6 +1484,49 @@ run_ask_thread (gint64 n)
   set_ratio (r, floor, FALSE, "glib-floor");
 }
 
+/* 100 own-thread actors, each asked once, then left idle for @msec: the
+ * CPU time the process used meanwhile (ms). Their threads spin a little
+ * before they sleep in poll (issue 18.2), and must cost nothing once idle. */
+static double
+pykka_idle_threads (gint msec)
+{
+  PykkaActorRef *refs[100];
+  GValue msg = G_VALUE_INIT;
+  gint64 cpu_start;
+  double cpu_ms;
+
+  value_int (&msg, 7);
+  for (guint i = 0; i < G_N_ELEMENTS (refs); i++)
+    {
+      g_autoptr(PykkaActor) actor = bench_actor_new (BENCH_TYPE_ACTOR, BENCH_ECHO, TRUE);
+      GValue reply = G_VALUE_INIT;
+
+      refs[i] = bench_start (actor);
+      if (!pykka_actor_ref_ask_sync (refs[i], &msg, -1, &reply, NULL))
+        g_error ("idle-threads: no reply");
+    }
+  /* The spins that follow the last answers end within microseconds. */
+  g_usleep (10000);
+  cpu_start = cpu_ns ();
+  g_usleep ((gulong) msec * 1000);
+  cpu_ms = (double) (cpu_ns () - cpu_start) / 1e6;
+  for (guint i = 0; i < G_N_ELEMENTS (refs); i++)
+    {
+      pykka_actor_ref_stop_sync (refs[i], -1, NULL);
+      g_object_unref (refs[i]);
+    }
+  return cpu_ms;
+}
+
+static void
+run_idle_threads (gint64 n)
+{
+  /* Once: idle time is the same every time. */
+  double cpu = pykka_idle_threads ((gint) n);
+
+  add_record ("idle-threads-cpu", "pykka-glib", n, cpu, "ms-cpu");
+}
+
 /* Memory is measured in a fresh process: the heap of this one is full of
  * memory freed by earlier workloads, which new actors would reuse. */
 static double
@@ -1785,6 +1828,7 @@ static const Workload workloads[] = {
   { "counting",   2000000, 2000, run_counting,   "another thread tells one actor N messages, then asks the count (msgs/s)" },
   { "ask",        200000,  200,  run_ask,        "N blocking asks to an actor on the caller's context (us/ask)" },
   { "ask-thread", 20000,   100,  run_ask_thread, "N blocking asks to an actor on its own thread (us/ask)" },
+  { "idle-threads", 10000, 100,  run_idle_threads, "100 own-thread actors, asked once each, then idle for N ms: CPU time of the process meanwhile (ms)" },
   { "spawn",      100000,  200,  run_spawn,      "create N actors, one message each, stop all (us/actor, bytes/actor)" },
   { "idle",       2000000, 2000, run_idle,       "pingpong with 100 000 idle actors on the context (ns/hop)" },
   { "coroutines", 100000,  20,   run_coroutines, "stackful chain of 10 asking each other, N rounds (ns/hop: ask + suspend + resume); bare suspend + resume; 100 000 suspended at once" },

@@ -1276,6 +1276,7 @@ typedef struct
 {
   GMainLoop   *loop;   /* (owned) */
   PykkaThread *state;  /* (owned) the thread's, made before it runs */
+  PykkaScheduler *spin; /* (unowned) (nullable) the scheduler of a context made here */
 } OwnThread;
 
 static gpointer
@@ -1286,10 +1287,13 @@ own_thread_main (gpointer data)
   GMainContext *context = g_main_loop_get_context (loop);
 
   pykka_thread_adopt (own->state);
+  if (own->spin != NULL)
+    pykka_scheduler_spin_before_poll (own->spin);
   g_free (own);
 
   g_main_context_push_thread_default (context);
   g_main_loop_run (loop);
+  pykka_thread_self ()->spinning = NULL;
   g_main_context_pop_thread_default (context);
   g_main_loop_unref (loop);
 
@@ -1326,6 +1330,8 @@ start_own_thread (PykkaCell     *cell,
       goto fail;
     }
   cell->own_thread = TRUE;
+  if (given == NULL)
+    own->spin = cell->link.scheduler;
   cell_susp (cell)->own_loop = g_main_loop_ref (own->loop);
   thread = g_thread_try_new ("pykka-actor", own_thread_main, own, error);
   if (thread == NULL)

@@ -31,6 +31,12 @@
  * A thread that enqueues into an empty queue wakes the context only when
  * the context may be asleep in poll (->sleeping), so actors on one
  * context talking to each other never pay for a wake-up.
+ *
+ * The thread of an own-thread actor (whose context the library made)
+ * spins for PYKKA_SPIN_USEC in its poll before it sleeps there
+ * (scheduler_spin_poll()): meanwhile ->sleeping says SPINNING and a
+ * sender skips the wake-up, and mail that comes within the spin is taken
+ * without a round through the kernel on either side.
  */
 
 struct _PykkaScheduler
@@ -40,7 +46,7 @@ struct _PykkaScheduler
   GMutex           mutex;
   PykkaCell       *head;       /* (owned refs) run queue; under ->mutex, read atomically */
   PykkaCell       *tail;       /* under ->mutex */
-  gint             sleeping;   /* atomic: prepare found nothing to do */
+  gint             sleeping;   /* atomic: TRUE once prepare found nothing to do, SPINNING in a spin */
   GThread         *poll_thread; /* atomic: the thread that ran prepare last */
   gint             n_cells;    /* atomic: live actors on this context */
   gint             orphaned;   /* atomic: the owner ended; nobody runs it again */
@@ -55,6 +61,9 @@ struct _PykkaScheduler
   gboolean         aside;       /* this iteration runs without us */
   PykkaSchedulerStats stats;   /* relaxed atomics, see stat_inc() */
 };
+
+/* ->sleeping while the owner spins before poll: no wake-up needed. */
+#define SPINNING 2
 
 G_LOCK_DEFINE_STATIC (schedulers);
 static GHashTable *schedulers;  /* GMainContext* -> PykkaScheduler* (unowned) */
@@ -199,6 +208,62 @@ scheduler_check (GSource *source)
       return TRUE;
     }
   return FALSE;
+}
+
+/* The poll function of a context that the thread of an own-thread actor
+ * runs: before it sleeps, it spins a little while, looking at the run
+ * queue, with ->sleeping at SPINNING so that senders do not write to the
+ * context's wake-up fd. The spin only begins an idle period: an idle
+ * thread sleeps in poll and costs nothing. */
+static gint
+scheduler_spin_poll (GPollFD *fds,
+                     guint    nfds,
+                     gint     timeout)
+{
+  PykkaScheduler *self = pykka_thread_self ()->spinning;
+
+  if (self != NULL && timeout != 0 &&
+      g_atomic_int_compare_and_exchange (&self->sleeping, TRUE, SPINNING))
+    {
+      gint64 end = g_get_monotonic_time () + PYKKA_SPIN_USEC;
+      gboolean work;
+
+      do
+        {
+          for (guint i = 0; i < 4; i++)
+            {
+#if defined(__x86_64__) || defined(__i386__)
+              __builtin_ia32_pause ();
+#endif
+            }
+          work = g_atomic_pointer_get (&self->head) != NULL;
+        }
+      while (!work && g_get_monotonic_time () < end);
+
+      /* From here on a sender wakes the context again; what it pushed
+       * while it saw SPINNING is seen now (both sides use full barriers:
+       * the sender pushes, then reads ->sleeping; here ->sleeping is
+       * written, then the queue read). */
+      g_atomic_int_set (&self->sleeping, TRUE);
+      if (work || g_atomic_pointer_get (&self->head) != NULL)
+        timeout = 0;
+    }
+  return g_poll (fds, nfds, timeout);
+}
+
+/*
+ * pykka_scheduler_spin_before_poll:
+ *
+ * On the thread of an own-thread actor, before it runs its loop, for a
+ * context the library made: its polls spin first (see
+ * scheduler_spin_poll()). @self stays alive while the thread's loop holds
+ * its context (the context holds its attached sources).
+ */
+void
+pykka_scheduler_spin_before_poll (PykkaScheduler *self)
+{
+  pykka_thread_self ()->spinning = self;
+  g_main_context_set_poll_func (self->context, scheduler_spin_poll);
 }
 
 /* Messages between two looks at the clock for the time budget. */

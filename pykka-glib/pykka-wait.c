@@ -4,12 +4,6 @@
 
 #include "pykka-private.h"
 
-/* How long a thread that waits on a condition variable first spins,
- * checking the object without sleeping. A reply from an actor on another
- * thread often arrives within a few microseconds, and a sleeping waiter
- * would pay a futex wake-up (about 20 µs on a small VM) on top. */
-#define PYKKA_SPIN_USEC 20
-
 /* A thread blocked on an answer from an actor of a context it owns runs
  * the ready actors itself instead of iterating the context, which would
  * poll() once per wait. Every so many such runs it iterates the context
@@ -332,7 +326,7 @@ wait_on_cond (const PykkaWaitable *w,
   /* Spin briefly without the lock first. */
   for (gint64 now = start; now - start < PYKKA_SPIN_USEC && now < end; now = g_get_monotonic_time ())
     {
-      for (guint i = 0; i < 64; i++)
+      for (guint i = 0; i < 4; i++)
         {
 #if defined(__x86_64__) || defined(__i386__)
           __builtin_ia32_pause ();

@@ -625,6 +625,59 @@ test_own_thread_handlers (void)
   test_record_free (r);
 }
 
+/* The thread of an own-thread actor spins a little before it sleeps in
+ * poll, and senders skip the wake-up while it spins: mail that comes just
+ * as the spin ends must still wake it. Asks and tells with pauses around
+ * the length of a spin, from two threads, each answered. */
+static gpointer
+spin_edge_asker (gpointer data)
+{
+  PykkaActorRef *ref = data;
+  GRand *rand = g_rand_new_with_seed (GPOINTER_TO_UINT (g_thread_self ()));
+  guint n = MAX (50, scaled (400));
+  guint answered = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      GValue msg = G_VALUE_INIT, reply = G_VALUE_INIT;
+
+      g_value_set_int (g_value_init (&msg, G_TYPE_INT), (gint) i);
+      if (i % 3 == 0)
+        pykka_actor_ref_tell (ref, &msg, NULL);
+      g_usleep (g_rand_int_range (rand, 0, 3 * PYKKA_SPIN_USEC));
+      if (pykka_actor_ref_ask_sync (ref, &msg, TEST_TIMEOUT_MSEC, &reply, NULL) &&
+          g_value_get_int (&reply) == (gint) i)
+        answered++;
+      g_value_unset (&reply);
+    }
+  g_rand_free (rand);
+  return GUINT_TO_POINTER (answered == n);
+}
+
+static void
+test_own_thread_wakes_after_spin (void)
+{
+  TestRecord *r;
+  TestActor *actor = test_actor_new_of_type (TEST_TYPE_ACTOR, test_echo, NULL, "use-own-thread", TRUE, NULL);
+  g_autoptr(PykkaActorRef) ref = NULL;
+  GThread *threads[2];
+
+  g_test_summary ("An own-thread actor's thread spins before it sleeps and senders skip the "
+                  "wake-up meanwhile: asks and tells sent just as the spin ends are all "
+                  "answered (two threads, random pauses around the spin's length)");
+
+  r = test_record_ref (test_actor_get_record (actor));
+  ref = pykka_actor_start (PYKKA_ACTOR (actor), NULL);
+  g_object_unref (actor);
+  g_assert_nonnull (ref);
+  threads[0] = g_thread_new ("spin-edge-1", spin_edge_asker, ref);
+  threads[1] = g_thread_new ("spin-edge-2", spin_edge_asker, ref);
+  g_assert_true (GPOINTER_TO_UINT (g_thread_join (threads[0])));
+  g_assert_true (GPOINTER_TO_UINT (g_thread_join (threads[1])));
+  g_assert_true (pykka_actor_ref_stop_sync (ref, TEST_TIMEOUT_MSEC, NULL));
+  test_record_free (r);
+}
+
 /* ---------------------------------------------------------------------
  * 2. Orphaned contexts
  * ------------------------------------------------------------------ */
@@ -1772,6 +1825,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Pykka/Threads/pushed-context-owner-only", test_pushed_context_owner_only);
   g_test_add_func ("/Pykka/Threads/first-iterator-owns", test_first_iterator_owns);
   g_test_add_func ("/Pykka/Threads/own-thread-handlers", test_own_thread_handlers);
+  g_test_add_func ("/Pykka/Threads/own-thread-wakes-after-spin", test_own_thread_wakes_after_spin);
   g_test_add_func ("/Pykka/Threads/orphaned-never-run", test_orphaned_never_run);
   g_test_add_func ("/Pykka/Threads/orphaned-after-messages", test_orphaned_after_messages);
   g_test_add_func ("/Pykka/Threads/orphaned-stackful-asker", test_orphaned_stackful_asker);
