@@ -267,6 +267,18 @@ pykka_actor_set_property (GObject      *object,
   PykkaActor *self = PYKKA_ACTOR (object);
   PykkaActorPrivate *priv = pykka_actor_get_instance_private (self);
 
+  /* Settings of the start: writable until then, not construct-only,
+   * because GObject sets the default of every construct property of every
+   * new object, which was an eighth of the cost of an actor's life. */
+  if (!pykka_cell_is_new (priv->cell))
+    {
+      g_autofree char *who = pykka_cell_describe (priv->cell);
+
+      g_warning ("Property %s of actor %s can only be set before the actor starts; ignored",
+                 pspec->name, who);
+      return;
+    }
+
   switch (prop_id)
     {
     case PROP_CONTEXT:
@@ -331,10 +343,14 @@ pykka_actor_class_init (PykkaActorClass *klass)
    * The main context the actor runs in. If unset at construction, the
    * thread-default main context of the thread that starts the actor (or
    * a context of its own, with [property@Pykka.Actor:use-own-thread]).
+   *
+   * Like every setting of the start, it can be set until the actor
+   * starts (usually at construction); a later set is ignored with a
+   * warning.
    */
   properties[PROP_CONTEXT] =
     g_param_spec_boxed ("context", NULL, NULL, G_TYPE_MAIN_CONTEXT,
-                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                        G_PARAM_READWRITE |
                         G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
 
   /**
@@ -342,11 +358,11 @@ pykka_actor_class_init (PykkaActorClass *klass)
    *
    * Whether the actor gets a thread with a main context and loop of its
    * own, like Pykka's `ThreadingActor`. The thread ends when the actor
-   * stops.
+   * stops. Set it before the actor starts.
    */
   properties[PROP_USE_OWN_THREAD] =
     g_param_spec_boolean ("use-own-thread", NULL, NULL, FALSE,
-                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                          G_PARAM_READWRITE |
                           G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
 
   /**
@@ -356,28 +372,30 @@ pykka_actor_class_init (PykkaActorClass *klass)
    * (the default). When it is full, one more tell or ask is handled by
    * [property@Pykka.Actor:overflow-policy]. Messages that a turn of the
    * actor already took out of the mailbox, and stops, kills and the
-   * control lane, do not count.
+   * control lane, do not count. Set it before the actor starts.
    */
   properties[PROP_MAILBOX_CAPACITY] =
     g_param_spec_uint ("mailbox-capacity", NULL, NULL, 0, G_MAXUINT, 0,
-                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   /**
    * PykkaActor:overflow-policy:
    *
-   * What a full bounded mailbox does with one more message.
+   * What a full bounded mailbox does with one more message. Set it
+   * before the actor starts.
    */
   properties[PROP_OVERFLOW_POLICY] =
     g_param_spec_enum ("overflow-policy", NULL, NULL, PYKKA_TYPE_OVERFLOW_POLICY, PYKKA_OVERFLOW_FAIL,
-                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   /**
    * PykkaActor:overflow-timeout-msec:
    *
    * With %PYKKA_OVERFLOW_BLOCK, how long a sender waits for room, in
-   * milliseconds, before it fails with %PYKKA_ERROR_MAILBOX_FULL.
+   * milliseconds, before it fails with %PYKKA_ERROR_MAILBOX_FULL. Set it
+   * before the actor starts.
    */
   properties[PROP_OVERFLOW_TIMEOUT_MSEC] =
     g_param_spec_uint ("overflow-timeout-msec", NULL, NULL, 0, G_MAXINT, 1000,
-                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }

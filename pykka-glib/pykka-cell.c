@@ -1480,6 +1480,13 @@ pykka_cell_set_mailbox (PykkaCell *self,
   g_mutex_unlock (&self->mutex);
 }
 
+/* Whether nobody started the actor yet (its settings may still change). */
+gboolean
+pykka_cell_is_new (PykkaCell *self)
+{
+  return g_atomic_int_get ((gint *) &self->state) == PYKKA_CELL_NEW;
+}
+
 void
 pykka_cell_get_mailbox (PykkaCell           *self,
                         guint               *capacity,

@@ -248,6 +248,7 @@ gboolean        pykka_cell_push         (PykkaCell      *self,
                                          PykkaMessage   *message);
 void            pykka_cell_wake         (PykkaCell      *self);
 gboolean        pykka_cell_is_alive     (PykkaCell      *self);
+gboolean        pykka_cell_is_new       (PykkaCell      *self);
 gboolean        pykka_cell_kill         (PykkaCell      *self,
                                          const GError   *reason);
 gboolean        pykka_cell_is_killing   (PykkaCell      *self);

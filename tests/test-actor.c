@@ -388,7 +388,7 @@ test_urn_and_properties (void)
   g_autoptr(PykkaActorRef) found = NULL;
   g_autoptr(GError) error = NULL;
 
-  g_test_summary ("Each actor has a unique urn:uuid set at construction, the same through the actor, its ref and properties; the ref exists from construction; an actor cannot be started twice");
+  g_test_summary ("Each actor has a unique urn:uuid set at construction, the same through the actor, its ref and properties; the ref exists from construction; an actor cannot be started twice; the settings of the start can be set until it, and a later set is ignored with a warning");
 
   g_object_get (a, "urn", &urn, "actor-ref", &prop_ref, NULL);
   g_assert_true (g_str_has_prefix (urn, "urn:uuid:"));
@@ -405,6 +405,22 @@ test_urn_and_properties (void)
   g_assert_true (found == ref);
   g_assert_null (pykka_actor_start (PYKKA_ACTOR (a), &error));
   g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_FAILED);
+
+  /* The settings of the start can be set until it, not after. */
+  {
+    guint capacity = 0;
+    gboolean own = TRUE;
+
+    g_object_set (b, "mailbox-capacity", 5, NULL);
+    g_test_expect_message ("Pykka", G_LOG_LEVEL_WARNING, "*mailbox-capacity*can only be set before the actor starts*");
+    g_object_set (a, "mailbox-capacity", 7, NULL);
+    g_test_assert_expected_messages ();
+    g_object_get (a, "mailbox-capacity", &capacity, "use-own-thread", &own, NULL);
+    g_assert_cmpuint (capacity, ==, 0);
+    g_assert_false (own);
+    g_object_get (b, "mailbox-capacity", &capacity, NULL);
+    g_assert_cmpuint (capacity, ==, 5);
+  }
   test_stop_all ();
 }
 
