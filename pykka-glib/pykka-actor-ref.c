@@ -190,11 +190,18 @@ notify_alive_cb (gpointer data)
 void
 pykka_actor_ref_notify_dead (PykkaActorRef *self)
 {
+  static gsize looked_up;
   static guint notify_id;
+  static GQuark alive_quark;
 
-  if (G_UNLIKELY (notify_id == 0))
-    notify_id = g_signal_lookup ("notify", G_TYPE_OBJECT);
-  if (!g_signal_has_handler_pending (self, notify_id, g_quark_from_static_string ("alive"), FALSE))
+  /* (Looked up once: each lookup takes GLib's global locks.) */
+  if (g_once_init_enter (&looked_up))
+    {
+      notify_id = g_signal_lookup ("notify", G_TYPE_OBJECT);
+      alive_quark = g_quark_from_static_string ("alive");
+      g_once_init_leave (&looked_up, 1);
+    }
+  if (!g_signal_has_handler_pending (self, notify_id, alive_quark, FALSE))
     return;
   g_main_context_invoke_full (pykka_cell_get_ref_context (self->cell), G_PRIORITY_DEFAULT,
                               notify_alive_cb, g_object_ref (self), g_object_unref);
