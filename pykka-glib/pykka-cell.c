@@ -2853,7 +2853,7 @@ cell_resume_coroutine (PykkaCell *self)
   if (!pykka_coroutine_resume (self->susp->co))
     return FALSE;
 
-  g_clear_pointer (&self->susp->co, pykka_coroutine_free);
+  g_clear_pointer (&self->susp->co, pykka_coroutine_recycle);
   return TRUE;
 }
 

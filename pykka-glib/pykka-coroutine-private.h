@@ -97,6 +97,10 @@ PykkaCoroutine *pykka_coroutine_self   (void);
  * coroutine's stack is simply dropped: no unwinding, no destructors, so
  * anything it owned is leaked unless someone else frees it. */
 void            pykka_coroutine_free   (PykkaCoroutine    *co);
+/* On the pool's thread, right after pykka_coroutine_resume() returned
+ * TRUE: frees @co, or keeps it (and its save buffer) for the pool's next
+ * pykka_coroutine_new(). */
+void            pykka_coroutine_recycle (PykkaCoroutine   *co);
 /* Bytes of memory currently held by @co (struct + saved stack copy). */
 gsize           pykka_coroutine_get_memory_size (PykkaCoroutine *co);
 gboolean        pykka_coroutine_is_finished     (PykkaCoroutine *co);

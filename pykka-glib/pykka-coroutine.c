@@ -141,6 +141,9 @@ typedef struct
 #endif
 } PykkaStack;
 
+/* The largest save buffer a finished coroutine keeps for the next one. */
+#define PYKKA_SPARE_SAVED_MAX (64 * 1024)
+
 struct _PykkaStackPool
 {
   PykkaStack *stacks;    /* n_stacks entries, mapped lazily */
@@ -150,6 +153,10 @@ struct _PykkaStackPool
   gsize guard_size;      /* PROT_NONE bytes below each stack, multiple of page_size */
   gsize page_size;
   guint n_coroutines;    /* live (not freed) coroutines of this pool */
+  /* A finished coroutine kept by pykka_coroutine_recycle() with its save
+   * buffer, for the next pykka_coroutine_new(): a stackful actor starts
+   * one per message. Only the pool's thread touches it. */
+  PykkaCoroutine *spare;
 
   /* Context of the native stack that called pykka_coroutine_resume(), valid
    * while one of our coroutines runs. Only one coroutine of a pool runs at a
@@ -663,6 +670,12 @@ pykka_stack_pool_free (PykkaStackPool *pool)
       munmap (stack->mapping, pool->stack_size + pool->guard_size);
     }
 
+  if (pool->spare != NULL)
+    {
+      g_free (pool->spare->saved);
+      g_free (pool->spare);
+    }
+
 #ifdef PYKKA_TSAN
   if (pool->tsan_spare_fibers != NULL)
     {
@@ -688,7 +701,20 @@ pykka_coroutine_new (PykkaStackPool    *pool,
   g_return_val_if_fail (pool != NULL, NULL);
   g_return_val_if_fail (func != NULL, NULL);
 
-  co = g_new0 (PykkaCoroutine, 1);
+  if (pool->spare != NULL)
+    {
+      guint8 *saved;
+      gsize saved_capacity;
+
+      co = g_steal_pointer (&pool->spare);
+      saved = co->saved;
+      saved_capacity = co->saved_capacity;
+      memset (co, 0, sizeof *co);
+      co->saved = saved;
+      co->saved_capacity = saved_capacity;
+    }
+  else
+    co = g_new0 (PykkaCoroutine, 1);
   co->pool = pool;
   co->stack = &pool->stacks[pool->next_stack];
   co->func = func;
@@ -933,8 +959,13 @@ pykka_coroutine_resume (PykkaCoroutine *co)
     {
       stack->occupant = NULL;
       co->sp = NULL;
-      g_clear_pointer (&co->saved, g_free);
-      co->saved_capacity = 0;
+      co->saved_size = 0;
+      /* The buffer stays for pykka_coroutine_recycle(), unless large. */
+      if (co->saved_capacity > PYKKA_SPARE_SAVED_MAX)
+        {
+          g_clear_pointer (&co->saved, g_free);
+          co->saved_capacity = 0;
+        }
 #ifdef PYKKA_TSAN
       /* Its shadow call stack is empty again (see entry()): reusable. */
       if (pool->tsan_spare_fibers == NULL)
@@ -979,6 +1010,25 @@ pykka_coroutine_free (PykkaCoroutine *co)
 #endif
   g_free (co->saved);
   g_free (co);
+}
+
+/* On the pool's thread, for a coroutine that just finished: keeps it
+ * for the pool's next pykka_coroutine_new() if the pool has no spare yet,
+ * else frees it. */
+void
+pykka_coroutine_recycle (PykkaCoroutine *co)
+{
+  PykkaStackPool *pool = co->pool;
+
+  g_return_if_fail (co->finished && co != pykka_current);
+
+  if (pool->spare != NULL)
+    {
+      pykka_coroutine_free (co);
+      return;
+    }
+  pool->n_coroutines--;
+  pool->spare = co;
 }
 
 gsize
