@@ -9,6 +9,14 @@ threads (``import pykka``; system ``pykka-threads``). Every pykka-glib
 figure is printed with its ratio to Pykka's (cost relative to Pykka: 0.05x
 means 20 times faster) and the speed-up.
 
+For the workloads on one context (pingpong, threadring) a python floor
+runs the same actor classes without any runtime: ``python-floor`` hands
+each message over through a deque to the greenlet of its actor, which
+calls the handler directly in a loop (the least a greenlet-based actor
+runtime does per message); ``python-loop`` calls the handler from the
+loop itself, without greenlets. pykka-glib-py's figure is printed with its
+ratio to ``python-floor`` too (``floor_ratio`` in the JSON).
+
     bench/pykka_bench.py [--tiny] [--repeat R] [--json FILE] [WORKLOAD[=N]...]
 
 Run it in the uninstalled environment (``meson devenv -C _build``) or
@@ -17,6 +25,7 @@ runs.
 """
 
 import argparse
+import collections
 import gc
 import json
 import statistics
@@ -25,6 +34,7 @@ import threading
 import time
 
 import gi
+import greenlet
 
 gi.require_version('Pykka', '1.0')
 from gi.repository import Pykka  # noqa: E402
@@ -62,6 +72,117 @@ def threads_system():
     return System('pykka-threads', pykka, pykka.ThreadingActor, pykka.ThreadingActor,
                   pykka.ThreadingFuture, False)
 
+
+# ---- the python floor ----------------------------------------------------
+
+
+class FloorFuture:
+    """A value set once; get() runs the floor's loop until it is."""
+
+    def __init__(self, floor):
+        self._floor = floor
+        self._set = False
+        self._value = None
+
+    def set(self, value=None):
+        self._value = value
+        self._set = True
+
+    def get(self, timeout=None):
+        while not self._set:
+            if not self._floor.run_once():
+                raise AssertionError('the floor ran out of messages before its future was set')
+        return self._value
+
+
+class FloorRef:
+    """An actor of the floor: a deque of messages and, with greenlets, the
+    greenlet that handles them. A told message goes to the deque; an actor
+    with messages waits in the run queue for its turn."""
+
+    def __init__(self, floor, actor):
+        self._floor = floor
+        self._actor = actor
+        self._mailbox = collections.deque()
+        self._scheduled = False
+        if floor.greenlets:
+            self._greenlet = greenlet.greenlet(self._loop, parent=floor.main)
+
+    def _loop(self):
+        mailbox = self._mailbox
+        receive = self._actor.on_receive
+        main = self._floor.main
+        while True:
+            while mailbox:
+                receive(mailbox.popleft())
+            self._scheduled = False
+            main.switch()
+
+    def _turn(self):
+        if self._floor.greenlets:
+            self._greenlet.switch()
+        else:
+            mailbox = self._mailbox
+            receive = self._actor.on_receive
+            while mailbox:
+                receive(mailbox.popleft())
+            self._scheduled = False
+
+    def tell(self, message):
+        self._mailbox.append(message)
+        if not self._scheduled:
+            self._scheduled = True
+            self._floor.run_queue.append(self)
+
+    def ask(self, message, timeout=None, block=True):
+        self._floor.run_all()
+        return self._actor.on_receive(message)
+
+    def stop(self, block=True, timeout=None):
+        self._floor.run_all()
+        future = FloorFuture(self._floor)
+        future.set(True)
+        return future if not block else True
+
+
+class Floor:
+    """The loop of the python floor, in the greenlet that starts it."""
+
+    def __init__(self, greenlets):
+        self.greenlets = greenlets
+        self.run_queue = collections.deque()
+        self.main = greenlet.getcurrent()
+
+    def run_once(self):
+        if not self.run_queue:
+            return False
+        self.run_queue.popleft()._turn()
+        return True
+
+    def run_all(self):
+        while self.run_once():
+            pass
+
+
+def floor_system(greenlets):
+    floor = Floor(greenlets)
+
+    class FloorActor:
+        @classmethod
+        def start(cls, *args):
+            return FloorRef(floor, cls(*args))
+
+    class FloorModule:
+        @staticmethod
+        def get_all(futures, timeout=None):
+            return [f.get() for f in futures]
+
+    return System('python-floor' if greenlets else 'python-loop', FloorModule, FloorActor,
+                  None, lambda: FloorFuture(floor), True)
+
+
+# Workloads the python floor runs (one context, tells only).
+FLOOR_WORKLOADS = ('pingpong', 'threadring')
 
 _classes = {}
 
@@ -125,7 +246,8 @@ def classes(system):
 
         return locals()
 
-    result = {'same': make(system.Actor), 'thread': make(system.ThreadingActor)}
+    result = {'same': make(system.Actor),
+              'thread': make(system.ThreadingActor) if system.ThreadingActor else None}
     _classes[system.name] = result
     return result
 
@@ -250,6 +372,11 @@ def main():
     parser.add_argument('--json', metavar='FILE', help='write the records as JSON')
     parser.add_argument('--no-threads', action='store_true',
                         help='skip python3-pykka')
+    parser.add_argument('--no-floor', action='store_true',
+                        help='skip the python floor')
+    parser.add_argument('--system', action='append', metavar='NAME',
+                        help='run only this system (repeatable): pykka-glib-py, '
+                        'pykka-threads, python-floor, python-loop')
     parser.add_argument('workloads', nargs='*', metavar='WORKLOAD[=N]')
     args = parser.parse_args()
     repeat = 1 if args.tiny else max(1, args.repeat)
@@ -266,6 +393,10 @@ def main():
     systems = [glib_system()]
     if pykka is not None and not args.no_threads:
         systems.append(threads_system())
+    if not args.no_floor:
+        systems += [floor_system(True), floor_system(False)]
+    if args.system:
+        systems = [s for s in systems if s.name in args.system]
     n_idle = 1000 if args.tiny else 100000
     n_idle_threads = 100 if args.tiny else 1000
     n_workers = 100 if args.tiny else 1000
@@ -288,13 +419,16 @@ def main():
             def func(s, n):
                 return fan_out(s, n_workers, n)
         base = None
-        for system in reversed(systems):   # the baseline first
+        floor = None
+        for system in reversed(systems):   # the baselines first
+            if system.name.startswith('python-') and name not in FLOOR_WORKLOADS:
+                continue
             if args.tiny:
                 n = tiny_n
             elif size is not None:
                 n = size
             else:
-                n = glib_n if system.name == 'pykka-glib-py' else threads_n
+                n = threads_n if system.name == 'pykka-threads' else glib_n
             print('%s on %s (n=%d)...' % (name, system.name, n), file=sys.stderr, flush=True)
             value = measure(name, system, n, func) * scale
             record = {'workload': name, 'system': system.name, 'n': n,
@@ -303,21 +437,32 @@ def main():
                 record['idle_actors'] = n_idle if system.same_context else n_idle_threads
             if system.name == 'pykka-threads':
                 base = value
-            elif base:
-                record['ratio'] = base / value if rate else value / base
-                record['ratio_to'] = 'pykka-threads'
+            elif system.name == 'python-floor':
+                floor = value
+            elif system.name == 'pykka-glib-py':
+                if base:
+                    record['ratio'] = base / value if rate else value / base
+                    record['ratio_to'] = 'pykka-threads'
+                if floor:
+                    record['floor_ratio'] = floor / value if rate else value / floor
+                    record['floor'] = 'python-floor'
             records.append(record)
 
-    print('\n%-12s %-14s %8s %14s %-18s %8s %9s' %
-          ('workload', 'system', 'n', 'value', 'unit', 'ratio', 'speed-up'))
+    print('\n%-12s %-14s %8s %14s %-18s %8s %9s %9s' %
+          ('workload', 'system', 'n', 'value', 'unit', 'ratio', 'speed-up', 'vs floor'))
     for r in records:
         ratio = '%.3fx' % r['ratio'] if 'ratio' in r else ''
         speedup = '%.1fx' % (1 / r['ratio']) if 'ratio' in r else ''
-        print('%-12s %-14s %8d %14.3f %-18s %8s %9s' %
-              (r['workload'], r['system'], r['n'], r['value'], r['unit'], ratio, speedup))
+        floor_ratio = '%.2fx' % r['floor_ratio'] if 'floor_ratio' in r else ''
+        print('%-12s %-14s %8d %14.3f %-18s %8s %9s %9s' %
+              (r['workload'], r['system'], r['n'], r['value'], r['unit'], ratio, speedup,
+               floor_ratio))
     if 'idle' in chosen:
         print('(idle: %d idle actors for pykka-glib-py, %d idle threads for pykka-threads)'
               % (n_idle, n_idle_threads))
+    if any('floor_ratio' in r for r in records):
+        print('(vs floor: cost relative to python-floor, the same handler fed through a deque '
+              'by another greenlet)')
 
     if args.json:
         with open(args.json, 'w') as f:
