@@ -3,7 +3,7 @@
 """Runs pykka-glib, its floors and its peers in one go and compares them.
 
     bench/compare.py [--builddir DIR] [--tiny] [--repeat R] [--json FILE]
-                     [--save] [--no-peers] [--no-python]
+                     [--save] [--no-peers] [--no-python] [--chrt PRIORITY]
 
 In one run, one after the other on the same machine: pykka-bench (every C
 workload with its bare-GLib and GObject floors) from a release build,
@@ -17,6 +17,10 @@ as slow, 0.5x twice as fast).
 The build directory (default _build-rel) is set up with
 --buildtype=release if it does not exist; the peers are built in it when
 their tools are installed (scripts/setup-peers.sh), else skipped.
+
+--chrt PRIORITY runs every benchmark under `chrt -f PRIORITY` (as root):
+on a machine that other work loads, the benchmarks then take the CPUs
+first (the kernel still leaves 5 % to the others).
 
 --json FILE writes {"run": {...}, "records": [...]}: the machine, the date
 and the commit, and the records of all the programs (those of pykka-bench's
@@ -210,6 +214,8 @@ def main():
                         help='write docs/bench/latest.json and redraw the plots')
     parser.add_argument('--no-peers', action='store_true', help='skip Erlang and CAF')
     parser.add_argument('--no-python', action='store_true', help='skip the Python benchmark')
+    parser.add_argument('--chrt', type=int, metavar='PRIORITY',
+                        help='run the benchmarks with chrt -f PRIORITY')
     args = parser.parse_args()
     builddir = os.path.abspath(args.builddir)
     repeat = ['--repeat', str(args.repeat)] + (['--tiny'] if args.tiny else [])
@@ -232,16 +238,18 @@ def main():
     info['date'] = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
     info['commit'] = capture(['git', '-C', SOURCE, 'describe', '--always', '--dirty'])
     info['buildtype'] = buildtype
+    info['chrt'] = 'chrt -f %d' % args.chrt if args.chrt else ''
+    rt = ['chrt', '-f', str(args.chrt)] if args.chrt else []
     records = []
     skipped = []
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, 'c.json')
-        run([os.path.join(builddir, 'bench', 'pykka-bench'), *repeat, '--json', out])
+        run(rt + [os.path.join(builddir, 'bench', 'pykka-bench'), *repeat, '--json', out])
         records += load(out, 'c')
 
         if not args.no_python:
             out = os.path.join(tmp, 'python.json')
-            run(['meson', 'devenv', '-C', builddir, '/usr/bin/python3', '-B',
+            run(rt + ['meson', 'devenv', '-C', builddir, '/usr/bin/python3', '-B',
                  os.path.join(SOURCE, 'bench', 'pykka_bench.py'), *repeat, '--json', out])
             records += load(out, 'python')
 
@@ -250,7 +258,7 @@ def main():
             erl = shutil.which('erl')
             if 'pykka-peers-erlang' in known and erl:
                 out = os.path.join(tmp, 'erlang.json')
-                run([erl, '-noshell', '-noinput', '+S', str(max(2, os.cpu_count() or 2)),
+                run(rt + [erl, '-noshell', '-noinput', '+S', str(max(2, os.cpu_count() or 2)),
                      '-pa', peers, '-run', 'pykka_peers', 'main', '-extra', *repeat,
                      '--json', out])
                 records += load(out, 'peers')
@@ -258,7 +266,7 @@ def main():
                 skipped.append('Erlang (scripts/setup-peers.sh installs erlang-base)')
             if 'pykka-peers-caf' in known:
                 out = os.path.join(tmp, 'caf.json')
-                run([os.path.join(peers, 'pykka-peers-caf'), *repeat, '--json', out])
+                run(rt + [os.path.join(peers, 'pykka-peers-caf'), *repeat, '--json', out])
                 records += load(out, 'peers')
             else:
                 skipped.append('CAF (scripts/setup-peers.sh installs libcaf-dev and g++)')
@@ -269,7 +277,7 @@ def main():
           'load average %(load_before).1f before, %(load_after).1f after' % info)
     print('GLib %(glib)s, GCC %(gcc)s (%(buildtype)s), Python %(python)s, python3-pykka '
           '%(pykka)s, erlang-base %(erlang)s, libcaf-dev %(caf)s; %(date)s at %(commit)s'
-          % info)
+          % info + (', under ' + info['chrt'] if info['chrt'] else ''))
     print()
     print('\n'.join(comparison_tables(records)))
     for s in skipped:
