@@ -227,6 +227,12 @@ def main():
     if buildtype != 'release':
         log('compare.py: warning: %s is a %s build, not release' % (builddir, buildtype))
     known = targets(builddir)
+    # Peers installed after the build directory was set up: look again.
+    if not args.no_peers and (
+            (shutil.which('erlc') and 'pykka-peers-erlang' not in known)
+            or (os.path.exists('/usr/include/caf/all.hpp') and 'pykka-peers-caf' not in known)):
+        run(['meson', 'setup', '--reconfigure', builddir, SOURCE])
+        known = targets(builddir)
     # Everything built by default (pykka-bench, the typelib and the C
     # extension of the Python layer), then the peers, which are not.
     run(['meson', 'compile', '-C', builddir])
