@@ -270,8 +270,10 @@ steal_cell (GHashTable *table,
 {
   PykkaCell *removed = NULL;
 
-  if (table != NULL && g_hash_table_lookup (table, pykka_cell_get_id_key (cell)) == cell)
+  /* The key is the cell's own id: an entry under it is @cell. */
+  if (table != NULL)
     g_hash_table_steal_extended (table, pykka_cell_get_id_key (cell), NULL, (gpointer *) &removed);
+  g_assert (removed == NULL || removed == cell);
   return removed;
 }
 
