@@ -172,6 +172,171 @@ pykka_actor_real_on_failure (PykkaActor   *self,
 {
 }
 
+/* The handlers of a class by message type (pykka_actor_class_add_handler()).
+ * Made and grown in class_init, read-only after: the default on_receive
+ * reads it without a lock. */
+typedef struct
+{
+  GType                type;   /* G_TYPE_VARIANT for a variant entry */
+  GVariantType        *vtype;  /* (owned) (nullable) a variant entry's type */
+  PykkaMessageHandler  handler;
+} HandlerEntry;
+
+typedef struct
+{
+  GType         owner;    /* the class that made it: a subclass copies it */
+  guint         n;
+  HandlerEntry *entries;  /* newest last */
+} HandlerTable;
+
+static HandlerTable *
+handler_table_for_class (PykkaActorClass *klass)
+{
+  HandlerTable *parent = klass->handlers;
+  HandlerTable *table;
+
+  if (parent != NULL && parent->owner == G_TYPE_FROM_CLASS (klass))
+    return parent;
+  /* Classes live as long as the process: so does the table. */
+  table = g_new0 (HandlerTable, 1);
+  table->owner = G_TYPE_FROM_CLASS (klass);
+  if (parent != NULL)
+    {
+      table->n = parent->n;
+      table->entries = g_new (HandlerEntry, parent->n);
+      for (guint i = 0; i < parent->n; i++)
+        {
+          table->entries[i] = parent->entries[i];
+          if (parent->entries[i].vtype != NULL)
+            table->entries[i].vtype = g_variant_type_copy (parent->entries[i].vtype);
+        }
+    }
+  klass->handlers = table;
+  return table;
+}
+
+static void
+handler_table_add (PykkaActorClass     *klass,
+                   GType                type,
+                   GVariantType        *vtype,
+                   PykkaMessageHandler  handler)
+{
+  HandlerTable *table = handler_table_for_class (klass);
+
+  table->entries = g_renew (HandlerEntry, table->entries, table->n + 1);
+  table->entries[table->n].type = type;
+  table->entries[table->n].vtype = vtype;
+  table->entries[table->n].handler = handler;
+  table->n++;
+}
+
+/* The handler for @message: a variant entry whose type the variant has
+ * (definite types first), then an entry of the message's exact type, then one of a type it
+ * derives from (or implements); the newest first in each. */
+static PykkaMessageHandler
+handler_table_lookup (const HandlerTable *table,
+                      const GValue       *message)
+{
+  GType type = G_VALUE_TYPE (message);
+
+  if (type == G_TYPE_VARIANT && g_value_get_variant (message) != NULL)
+    {
+      GVariant *variant = g_value_get_variant (message);
+
+      /* A definite type first ("(si)"), then an indefinite one ("(s*)"). */
+      for (guint pass = 0; pass < 2; pass++)
+        for (guint i = table->n; i-- > 0;)
+          if (table->entries[i].vtype != NULL &&
+              g_variant_type_is_definite (table->entries[i].vtype) == (pass == 0) &&
+              g_variant_is_of_type (variant, table->entries[i].vtype))
+            return table->entries[i].handler;
+    }
+  for (guint i = table->n; i-- > 0;)
+    if (table->entries[i].vtype == NULL && table->entries[i].type == type)
+      return table->entries[i].handler;
+  for (guint i = table->n; i-- > 0;)
+    if (table->entries[i].vtype == NULL && g_type_is_a (type, table->entries[i].type))
+      return table->entries[i].handler;
+  return NULL;
+}
+
+/* "gint" or, for a variant, "GVariant '(si)'". */
+static char *
+describe_message_type (const GValue *message)
+{
+  if (!G_IS_VALUE (message))
+    return g_strdup ("(unset)");
+  if (G_VALUE_HOLDS_VARIANT (message) && g_value_get_variant (message) != NULL)
+    return g_strdup_printf ("GVariant '%s'", g_variant_get_type_string (g_value_get_variant (message)));
+  return g_strdup (G_VALUE_TYPE_NAME (message));
+}
+
+/* "gint, gchararray, GVariant '(si)'", in the order they were added. */
+static char *
+handler_table_describe (const HandlerTable *table)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < table->n; i++)
+    {
+      if (out->len > 0)
+        g_string_append (out, ", ");
+      if (table->entries[i].vtype != NULL)
+        g_string_append_printf (out, "GVariant '%.*s'",
+                                (int) g_variant_type_get_string_length (table->entries[i].vtype),
+                                g_variant_type_peek_string (table->entries[i].vtype));
+      else
+        g_string_append (out, g_type_name (table->entries[i].type));
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* Whether the unhandled type @what of class @type was not logged yet. */
+static gboolean
+unhandled_first_time (GType       type,
+                      const char *what)
+{
+  static GMutex lock;
+  static GHashTable *seen;  /* (owned) "Class\nwhat" */
+  char *key = g_strdup_printf ("%s\n%s", g_type_name (type), what);
+  gboolean first;
+
+  g_mutex_lock (&lock);
+  if (seen == NULL)
+    seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  first = g_hash_table_add (seen, key);
+  g_mutex_unlock (&lock);
+  return first;
+}
+
+/* A message no handler of the table takes: an ask fails with
+ * INVALID_ARGUMENT; a tell is dropped (the actor lives on). Logged once
+ * per class and type. */
+static gboolean
+handler_table_refuse (PykkaActor          *self,
+                      const HandlerTable  *table,
+                      const GValue        *message,
+                      GError             **error)
+{
+  PykkaActorPrivate *priv = pykka_actor_get_instance_private (self);
+  g_autofree char *who = pykka_cell_describe (priv->cell);
+  g_autofree char *what = describe_message_type (message);
+  g_autofree char *accepts = handler_table_describe (table);
+  gboolean ask = pykka_cell_handling_is_ask (priv->cell);
+
+  if (unhandled_first_time (G_OBJECT_TYPE (self), what))
+    g_warning ("Actor %s has no handler for a message of type %s (it handles %s): %s "
+               "(logged once per actor class and message type)",
+               who, what, accepts, ask ? "the ask fails with PYKKA_ERROR_INVALID_ARGUMENT" : "the tell is dropped");
+  if (!ask)
+    return TRUE;
+  g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT,
+               /* Translators: the first %s is an actor, such as "MyCounter (urn:uuid:…)", the second a type, such as "gint" or "GVariant '(si)'", the third a list of them. */
+               P_("Actor %s has no handler for a message of type %s: it handles %s. Send one of those, or add a handler for this type to the actor’s class"),
+               who, what, accepts);
+  return FALSE;
+}
+
 static gboolean
 pykka_actor_real_on_receive (PykkaActor    *self,
                              const GValue  *message,
@@ -179,8 +344,19 @@ pykka_actor_real_on_receive (PykkaActor    *self,
                              GError       **error)
 {
   PykkaActorPrivate *priv = pykka_actor_get_instance_private (self);
-  g_autofree char *who = pykka_cell_describe (priv->cell);
+  const HandlerTable *table = PYKKA_ACTOR_GET_CLASS (self)->handlers;
+  g_autofree char *who = NULL;
 
+  if (table != NULL)
+    {
+      PykkaMessageHandler handler = G_IS_VALUE (message) ? handler_table_lookup (table, message) : NULL;
+
+      if (handler != NULL)
+        return handler (self, message, reply, error);
+      return handler_table_refuse (self, table, message, error);
+    }
+
+  who = pykka_cell_describe (priv->cell);
   g_warning ("Unexpected message of type %s received by actor %s",
              G_IS_VALUE (message) ? G_VALUE_TYPE_NAME (message) : "(unset)", who);
   return TRUE;
@@ -447,6 +623,87 @@ pykka_actor_class_set_stackful (PykkaActorClass *klass,
   g_return_if_fail (PYKKA_IS_ACTOR_CLASS (klass));
 
   klass->stackful = stackful != FALSE;
+}
+
+/**
+ * pykka_actor_class_add_handler:
+ * @klass: a [class@Pykka.Actor] class
+ * @type: the type of the messages @handler takes: a fundamental type
+ *   such as %G_TYPE_INT or %G_TYPE_STRING, a boxed type, an object
+ *   class or an interface (messages of a derived type match too)
+ * @handler: (scope forever): the handler, called by the default
+ *   [vfunc@Pykka.Actor.on_receive]
+ *
+ * Dispatches messages by type, instead of a chain of `G_VALUE_HOLDS()`
+ * tests in an [vfunc@Pykka.Actor.on_receive] override. Call it in
+ * class_init; a subclass inherits the handlers of its parent and may add
+ * its own (for the same type, the subclass's wins).
+ *
+ * The default [vfunc@Pykka.Actor.on_receive] of a class with at least one
+ * handler calls the handler of the message's type: a variant handler
+ * ([method@Pykka.ActorClass.add_variant_handler]) whose type the
+ * #GVariant has (one for exactly its type before an indefinite one that
+ * covers it), else the handler of exactly the message's type, else one
+ * of a type the message's type derives from; the newest added first. A
+ * message that no handler takes is refused: an ask fails with
+ * %PYKKA_ERROR_INVALID_ARGUMENT, whose message names the actor, the type
+ * received and the types the actor handles; a tell is dropped and the
+ * actor lives on. Either is logged once per actor class and message type
+ * as a warning in the `Pykka` log domain.
+ *
+ * ```c
+ * static void
+ * my_calculator_class_init (MyCalculatorClass *klass)
+ * {
+ *   PykkaActorClass *actor_class = PYKKA_ACTOR_CLASS (klass);
+ *
+ *   pykka_actor_class_add_handler (actor_class, G_TYPE_INT, my_calculator_on_int);
+ *   pykka_actor_class_add_handler (actor_class, G_TYPE_STRING, my_calculator_on_command);
+ *   pykka_actor_class_add_variant_handler (actor_class, "(sii)", my_calculator_on_operation);
+ * }
+ * ```
+ *
+ * An [vfunc@Pykka.Actor.on_receive] override replaces the dispatch; it
+ * may chain up to the parent's for the messages it does not handle
+ * itself. In Vala, add handlers in `class construct` (see the Vala
+ * guide). Python and JavaScript actors dispatch in their own language.
+ */
+void
+pykka_actor_class_add_handler (PykkaActorClass     *klass,
+                               GType                type,
+                               PykkaMessageHandler  handler)
+{
+  g_return_if_fail (PYKKA_IS_ACTOR_CLASS (klass));
+  g_return_if_fail (type != G_TYPE_INVALID && type != G_TYPE_NONE);
+  g_return_if_fail (handler != NULL);
+
+  handler_table_add (klass, type, NULL, handler);
+}
+
+/**
+ * pykka_actor_class_add_variant_handler:
+ * @klass: a [class@Pykka.Actor] class
+ * @type_string: a #GVariant type string, such as `"(si)"` or `"a{sv}"`;
+ *   an indefinite type such as `"(s*)"` takes every variant of a type it
+ *   covers
+ * @handler: (scope forever): the handler, called by the default
+ *   [vfunc@Pykka.Actor.on_receive]
+ *
+ * Dispatches messages that are #GVariant values (%G_TYPE_VARIANT) by the
+ * variant's type: @handler takes the variants of type @type_string. It
+ * goes before handlers added for %G_TYPE_VARIANT itself. See
+ * [method@Pykka.ActorClass.add_handler].
+ */
+void
+pykka_actor_class_add_variant_handler (PykkaActorClass     *klass,
+                                       const char          *type_string,
+                                       PykkaMessageHandler  handler)
+{
+  g_return_if_fail (PYKKA_IS_ACTOR_CLASS (klass));
+  g_return_if_fail (type_string != NULL && g_variant_type_string_is_valid (type_string));
+  g_return_if_fail (handler != NULL);
+
+  handler_table_add (klass, G_TYPE_VARIANT, g_variant_type_new (type_string), handler);
 }
 
 /**

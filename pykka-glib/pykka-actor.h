@@ -59,8 +59,10 @@ G_DECLARE_DERIVABLE_TYPE (PykkaActor, pykka_actor, PYKKA, ACTOR, GObject)
  *
  * The class of [class@Pykka.Actor]. Subclasses override the virtual
  * methods they need; the defaults do nothing, and the default
- * [vfunc@Pykka.Actor.on_receive] logs a warning about the unhandled
- * message and replies with an unset value.
+ * [vfunc@Pykka.Actor.on_receive] calls the handler added for the
+ * message's type ([method@Pykka.ActorClass.add_handler]), or, in a class
+ * without handlers, logs a warning about the unhandled message and
+ * replies with an unset value.
  */
 /**
  * PykkaActorClass::on_start:
@@ -130,8 +132,12 @@ G_DECLARE_DERIVABLE_TYPE (PykkaActor, pykka_actor, PYKKA, ACTOR, GObject)
  * returning %TRUE with @error set is a failure, and returning %FALSE
  * without an error fails with %PYKKA_ERROR_FAILED.
  *
- * The default logs a warning about the unexpected message and replies
- * with an unset value.
+ * The default calls the handler added for the message's type with
+ * [method@Pykka.ActorClass.add_handler] or
+ * [method@Pykka.ActorClass.add_variant_handler], and refuses a message
+ * that no handler takes (an ask fails with
+ * %PYKKA_ERROR_INVALID_ARGUMENT); in a class without handlers, it logs a
+ * warning about the unexpected message and replies with an unset value.
  *
  * Returns: %TRUE with @reply set as wanted, or %FALSE with @error set
  */
@@ -154,14 +160,47 @@ struct _PykkaActorClass
   /* Set by pykka_actor_class_set_stackful(); subclasses inherit it with
    * the rest of the class struct. */
   guint    stackful : 1;
-  gpointer padding[11];
+  /* The handlers by message type (pykka_actor_class_add_handler()), for
+   * the default on_receive; a subclass copies its parent's on its first
+   * addition. */
+  gpointer handlers;
+  gpointer padding[10];
 };
+
+/**
+ * PykkaMessageHandler:
+ * @self: the actor
+ * @message: the message, of the type the handler was added for (a copy,
+ *   owned by the runtime)
+ * @reply: (out caller-allocates): the reply to an ask, as for
+ *   [vfunc@Pykka.Actor.on_receive]
+ * @error: return location for an error
+ *
+ * Handles one message of the type it was added for with
+ * [method@Pykka.ActorClass.add_handler] or
+ * [method@Pykka.ActorClass.add_variant_handler]: the default
+ * [vfunc@Pykka.Actor.on_receive] calls it, with the same contract.
+ *
+ * Returns: %TRUE with @reply set as wanted, or %FALSE with @error set
+ */
+typedef gboolean (*PykkaMessageHandler) (PykkaActor    *self,
+                                         const GValue  *message,
+                                         GValue        *reply,
+                                         GError       **error);
 
 PYKKA_AVAILABLE_IN_ALL
 void           pykka_actor_class_set_stackful (PykkaActorClass  *klass,
                                                gboolean          stackful);
 PYKKA_AVAILABLE_IN_ALL
 gboolean       pykka_actor_class_get_stackful (PykkaActorClass  *klass);
+PYKKA_AVAILABLE_IN_ALL
+void           pykka_actor_class_add_handler  (PykkaActorClass     *klass,
+                                               GType                type,
+                                               PykkaMessageHandler  handler);
+PYKKA_AVAILABLE_IN_ALL
+void           pykka_actor_class_add_variant_handler (PykkaActorClass     *klass,
+                                                      const char          *type_string,
+                                                      PykkaMessageHandler  handler);
 
 PYKKA_AVAILABLE_IN_ALL
 PykkaActorRef *pykka_actor_start              (PykkaActor       *self,

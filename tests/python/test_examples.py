@@ -24,6 +24,14 @@ def test_plain_actor():
     assert run('plain_actor.py') == ["[{'no': 'Norway', 'se': 'Sweden'}, {'a': 3, 'b': 4, 'c': 5}]"]
 
 
+def test_dispatch():
+    lines = run('dispatch.py')
+    assert lines[0] == '5'
+    assert re.fullmatch(r'Calculator \(urn:uuid:[0-9a-f-]+\) has no handler for a float: it handles Add and Reset',
+                        lines[1])
+    assert lines[2:] == ['True']
+
+
 def test_names():
     assert run('names.py') == ['blue', 'True', 'True']
 
