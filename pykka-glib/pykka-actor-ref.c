@@ -535,6 +535,32 @@ pykka_actor_ref_is_alive (PykkaActorRef *self)
 }
 
 /**
+ * pykka_actor_ref_check_alive:
+ * @self: a [class@Pykka.ActorRef]
+ * @error: return location for an error
+ *
+ * Fails with the error a message sent to the actor now would get, when
+ * the actor is not alive: %PYKKA_ERROR_ACTOR_DEAD saying that it was never
+ * started, or that it is dead and why. Bindings use it to word their own
+ * errors about a dead actor (a Python proxy) as its ref's. As with
+ * [method@Pykka.ActorRef.is_alive], the answer may be stale.
+ *
+ * Returns: %TRUE if the actor accepts messages, else %FALSE with @error set
+ */
+gboolean
+pykka_actor_ref_check_alive (PykkaActorRef  *self,
+                             GError        **error)
+{
+  g_return_val_if_fail (PYKKA_IS_ACTOR_REF (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (pykka_cell_is_alive (self->cell))
+    return TRUE;
+  g_propagate_error (error, pykka_cell_dead_error (self->cell));
+  return FALSE;
+}
+
+/**
  * pykka_actor_ref_get_started:
  * @self: a [class@Pykka.ActorRef]
  *

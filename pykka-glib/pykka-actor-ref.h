@@ -50,6 +50,9 @@ PykkaFuture *pykka_actor_ref_get_terminated (PykkaActorRef  *self);
 PYKKA_AVAILABLE_IN_ALL
 gboolean     pykka_actor_ref_is_alive       (PykkaActorRef  *self);
 PYKKA_AVAILABLE_IN_ALL
+gboolean     pykka_actor_ref_check_alive    (PykkaActorRef  *self,
+                                             GError        **error);
+PYKKA_AVAILABLE_IN_ALL
 const char  *pykka_actor_ref_get_urn        (PykkaActorRef  *self);
 PYKKA_AVAILABLE_IN_ALL
 GType        pykka_actor_ref_get_actor_type (PykkaActorRef  *self);

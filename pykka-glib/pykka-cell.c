@@ -490,8 +490,14 @@ GError *
 pykka_cell_dead_error (PykkaCell *self)
 {
   g_autofree char *who = pykka_cell_describe (self);
-  g_autoptr(GError) death = pykka_cell_dup_death (self);
+  g_autoptr(GError) death = NULL;
 
+  if (g_atomic_int_get ((gint *) &self->state) == PYKKA_CELL_NEW)
+    return g_error_new (PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD,
+                        /* Translators: %s is an actor, such as "MyCounter (urn:uuid:…)". */
+                        P_("Actor %s was never started: it takes no message until pykka_actor_start() (start() in Python, JavaScript and Vala) has started it"),
+                        who);
+  death = pykka_cell_dup_death (self);
   if (death != NULL)
     return g_error_new (PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD,
                         /* Translators: the first %s is an actor, such as "MyCounter (urn:uuid:…)", the second why it died. */
@@ -1911,6 +1917,55 @@ typedef struct
   gpointer              data;
   GDestroyNotify        destroy;
 } Resume;
+
+/* (transfer full) (nullable): what keeps the cell from taking mail, for
+ * a timeout's error: "is busy on a reply future, which …" (or, for a
+ * binding's suspended handler, the future it waits for), or NULL when it
+ * is not suspended on a future. Any thread. */
+char *
+pykka_cell_describe_busy (PykkaCell *self)
+{
+  g_autoptr(PykkaFuture) future = NULL;
+  gboolean awaited = FALSE;
+  const char *what;
+  PykkaCell *source;
+  g_autofree char *state = NULL;
+
+  g_mutex_lock (&self->mutex);
+  if (self->susp != NULL && self->susp->resumes != NULL)
+    {
+      future = g_object_ref (((Resume *) self->susp->resumes->data)->future);
+      awaited = TRUE;
+    }
+  else if (self->susp != NULL && self->susp->suspended_on != NULL)
+    future = g_object_ref (self->susp->suspended_on);
+  g_mutex_unlock (&self->mutex);
+  if (future == NULL)
+    return NULL;
+
+  what = awaited ? /* Translators: part of a timeout's error, after "actor X (urn:…) ": a Python handler waits in future.get(). */
+                   P_("is busy: its handler waits for a future")
+                 : /* Translators: part of a timeout's error, after "actor X (urn:…) ". */
+                   P_("is busy on a reply future");
+  if (pykka_future_is_done (future))
+    /* Translators: %s is "is busy on a reply future" or "is busy: its handler waits for a future". */
+    return g_strdup_printf (P_("%s, which is complete: the actor takes its outcome when its context runs next"), what);
+  source = pykka_promise_get_source (pykka_future_get_promise (future));
+  if (source != NULL)
+    {
+      g_autofree char *by = pykka_cell_describe (source);
+
+      /* Translators: the state of a future; %s is an actor, such as "MyCounter (urn:uuid:…)". */
+      state = g_strdup_printf (P_("which is still pending until actor %s answers"), by);
+    }
+  else
+    /* Translators: the state of a future. */
+    state = g_strdup (P_("which is still pending and has no actor behind it (whoever holds it must complete it)"));
+  /* Translators: the first %s is "is busy on a reply future" or "is busy: its handler waits for a future", the second the future's state, such as "which is still pending until actor X (urn:…) answers". */
+  return g_strdup_printf (P_("%s, %s; it takes no other message, a stop neither, until then. Stop it at once with pykka_actor_ref_kill() (kill() in Python, JavaScript and Vala), which abandons the future"),
+                          what, state);
+}
+
 
 static void waker_hook (PykkaPromise *promise,
                         gpointer      data);

@@ -29,10 +29,21 @@
  *
  * Stackful actors are marked `(stackful)`.
  *
+ * Then, for each main context with get_async waits
+ * ([method@Pykka.Future.get_async], [method@Pykka.Event.wait_async], and
+ * the awaits of the bindings built on them) whose callbacks have not run,
+ * a line with the context, how many wait for their future (`waiting`) and
+ * how many are complete with their callback queued on the context
+ * (`ready`). Such a callback runs only when something iterates that
+ * context: `ready` callbacks that stay mean that no loop runs it, such as
+ * a thread-default context pushed on a thread that then blocks or ends.
+ *
  * ```
  * 2 running actor(s)
  *   MyPeer urn:uuid:3ff9be42-…-df context=0x55fd456fbe70 (default) mailbox=0 running
  *   MyLoader urn:uuid:3ff9be42-…-e1 context=0x7f3a38000b70 (own thread) mailbox=3 suspended on a reply future
+ * 1 context(s) with pending get_async callbacks
+ *   context=0x55fd45700a10 waiting=0 ready=1 (ready callbacks run when this context is iterated: if they stay, no loop runs it)
  * ```
  *
  * The states are read without stopping the actors, so the dump is a
@@ -42,6 +53,67 @@
  * Returns: (transfer full): the description, one line per actor after a
  *   first line that counts them
  */
+/* The get_async waits by context. Every wait counts here, so a mutex and
+ * a hash lookup are added to get_async, never to a message. */
+typedef struct
+{
+  guint waiting;  /* for their future */
+  guint queued;   /* callback queued, not run yet */
+} AsyncCounts;
+
+static GMutex      async_lock;
+static GHashTable *async_by_context;  /* (owned) GMainContext* (not referenced) -> AsyncCounts* */
+
+void
+pykka_debug_note_async (GMainContext *context,
+                        gint          waiting,
+                        gint          queued)
+{
+  AsyncCounts *counts;
+
+  if (context == NULL)
+    context = g_main_context_default ();
+  g_mutex_lock (&async_lock);
+  if (async_by_context == NULL)
+    async_by_context = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  counts = g_hash_table_lookup (async_by_context, context);
+  if (counts == NULL)
+    {
+      counts = g_new0 (AsyncCounts, 1);
+      g_hash_table_insert (async_by_context, context, counts);
+    }
+  counts->waiting += waiting;
+  counts->queued += queued;
+  if (counts->waiting == 0 && counts->queued == 0)
+    g_hash_table_remove (async_by_context, context);
+  g_mutex_unlock (&async_lock);
+}
+
+static void
+describe_async (GString *out)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_mutex_lock (&async_lock);
+  if (async_by_context != NULL && g_hash_table_size (async_by_context) > 0)
+    {
+      g_string_append_printf (out, "%u context(s) with pending get_async callbacks\n",
+                              g_hash_table_size (async_by_context));
+      g_hash_table_iter_init (&iter, async_by_context);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        {
+          AsyncCounts *counts = value;
+
+          g_string_append_printf (out, "  context=%p%s waiting=%u ready=%u%s\n",
+                                  key, key == (gpointer) g_main_context_default () ? " (default)" : "",
+                                  counts->waiting, counts->queued,
+                                  counts->queued > 0 ? " (ready callbacks run when this context is iterated: if they stay, no loop runs it)" : "");
+        }
+    }
+  g_mutex_unlock (&async_lock);
+}
+
 char *
 pykka_debug_dump_actors (void)
 {
@@ -63,6 +135,7 @@ pykka_debug_dump_actors (void)
                               snap.length, snap.state, snap.stackful ? " (stackful)" : "");
     }
 
+  describe_async (out);
   return g_string_free (out, FALSE);
 }
 

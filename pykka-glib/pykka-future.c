@@ -377,6 +377,9 @@ async_get_unref (gpointer data)
 
   if (!g_atomic_ref_count_dec (&ag->ref_count))
     return;
+  /* Neither completed nor cancelled: the future went away first. */
+  if (ag->task != NULL && !g_atomic_int_get (&ag->returned))
+    pykka_debug_note_async (g_task_get_context (ag->task), -1, 0);
   g_clear_object (&ag->task);
   g_clear_object (&ag->future);
   g_free (ag);
@@ -387,6 +390,15 @@ async_get_return_cb (gpointer data)
 {
   g_task_return_boolean (G_TASK (data), TRUE);
   return G_SOURCE_REMOVE;
+}
+
+/* The idle that returns the task is gone: dispatched, or destroyed with
+ * its context. */
+static void
+async_get_release_task (gpointer data)
+{
+  pykka_debug_note_async (g_task_get_context (G_TASK (data)), 0, -1);
+  g_object_unref (data);
 }
 
 static void async_get_cancelled_cb (GCancellable *cancellable,
@@ -429,7 +441,8 @@ async_get_done_hook (PykkaPromise *promise,
 
     g_source_set_static_name (idle, "[pykka-future-get-async]");
     g_source_set_priority (idle, g_task_get_priority (task));
-    g_source_set_callback (idle, async_get_return_cb, task, g_object_unref);
+    pykka_debug_note_async (g_task_get_context (task), -1, 1);
+    g_source_set_callback (idle, async_get_return_cb, task, async_get_release_task);
     g_source_attach (idle, g_task_get_context (task));
     g_source_unref (idle);
   }
@@ -448,6 +461,7 @@ async_get_cancelled_cb (GCancellable *cancellable,
     return;
 
   task = g_steal_pointer (&ag->task);
+  pykka_debug_note_async (g_task_get_context (task), -1, 0);
   async_get_disconnect (ag, cancellable);
   /* GTask returns a cancelled task from an idle, never from here. */
   g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
@@ -476,6 +490,7 @@ pykka_future_watch_async (PykkaFuture         *self,
   g_task_set_source_tag (ag->task, source_tag);
   g_task_set_name (ag->task, "[pykka-future-get]");
   ag->future = g_object_ref (self);
+  pykka_debug_note_async (g_task_get_context (ag->task), 1, 0);
   if (cancellable != NULL)
     {
       /* Calls back at once when already cancelled. */
@@ -503,6 +518,12 @@ pykka_future_watch_async (PykkaFuture         *self,
  * thread-default main context of the calling thread once the future is
  * completed (never before this function returns); call
  * [method@Pykka.Future.get_finish] there.
+ *
+ * The callback runs only when something iterates that context: on a
+ * thread whose thread-default context no main loop runs (a context
+ * pushed and then left alone, or a thread that blocks or ends), it never
+ * runs, and nothing fails. [func@Pykka.debug_dump_actors] lists such
+ * callbacks per context (`ready`).
  *
  * Cancelling stops the wait, not the future.
  */

@@ -249,6 +249,7 @@ gboolean        pykka_cell_push         (PykkaCell      *self,
 void            pykka_cell_wake         (PykkaCell      *self);
 gboolean        pykka_cell_is_alive     (PykkaCell      *self);
 gboolean        pykka_cell_is_new       (PykkaCell      *self);
+char           *pykka_cell_describe_busy (PykkaCell     *self);
 gboolean        pykka_cell_kill         (PykkaCell      *self,
                                          const GError   *reason);
 gboolean        pykka_cell_is_killing   (PykkaCell      *self);
@@ -308,6 +309,12 @@ void            pykka_actor_adopt_cell  (PykkaActor     *self,
 /* pykka-debug.c */
 void            pykka_debug_note_dead_letter (PykkaCell    *cell,
                                               const GValue *message);
+/* The get_async waits of a context (by pointer, never dereferenced):
+ * waiting for their future, and completed with a callback queued that the
+ * context has not run yet. */
+void            pykka_debug_note_async       (GMainContext *context,
+                                              gint          waiting,
+                                              gint          queued);
 
 /* pykka-timer.c */
 GSource        *pykka_timer_source_new  (PykkaCell      *cell,

@@ -397,6 +397,7 @@ timeout_error (const PykkaWaitable *w,
   PykkaCell *source = w->source_cell;
   g_autofree char *who = NULL;
   g_autofree char *owner = NULL;
+  g_autofree char *busy = NULL;
 
   if (source == NULL)
     return g_error_new (PYKKA_ERROR, PYKKA_ERROR_TIMEOUT,
@@ -405,6 +406,12 @@ timeout_error (const PykkaWaitable *w,
                         timeout_msec);
 
   who = pykka_cell_describe (source);
+  busy = pykka_cell_describe_busy (source);
+  if (busy != NULL)
+    return g_error_new (PYKKA_ERROR, PYKKA_ERROR_TIMEOUT,
+                        /* Translators: %d is a number of milliseconds, the first %s an actor, the second says why it did not answer, such as "is busy on a reply future, which …". */
+                        P_("Timed out after %d ms waiting for a reply from actor %s: it %s"),
+                        timeout_msec, who, busy);
   if (pykka_cell_get_scheduler (source) != NULL &&
       pykka_scheduler_get_runs (pykka_cell_get_scheduler (source)) == runs_before)
     {

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 /* Messages and errors (issue 19): handlers by message type and the error
- * of a message no handler takes. */
+ * of a message no handler takes; errors that say what to do (an actor
+ * never started, a stop that times out on an actor busy on a reply
+ * future, get_async callbacks that no loop runs, in the debug dump). */
 
 #include "config.h"
 
@@ -318,6 +320,220 @@ test_unhandled_type (void)
   test_stop_all ();
 }
 
+
+/* ---------------------------------------------------------------------------
+ * Errors a user can act on
+ */
+
+static void
+test_never_started (void)
+{
+  g_autoptr(PykkaActor) actor = g_object_new (TEST_TYPE_TYPED, NULL);
+  PykkaActorRef *ref = pykka_actor_get_actor_ref (actor);
+  g_autoptr(PykkaActorRef) started = NULL;
+  g_autoptr(PykkaFuture) answer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = NULL;
+  g_auto(GValue) v = G_VALUE_INIT;
+
+  g_test_summary ("A message to an actor that was never started fails with ACTOR_DEAD saying so and how to start it "
+                  "(tell, ask, check_alive); once started, the same ref works");
+
+  expected = g_strdup_printf ("Actor TestTyped (%s) was never started: it takes no message until "
+                              "pykka_actor_start() (start() in Python, JavaScript and Vala) has started it",
+                              pykka_actor_ref_get_urn (ref));
+  test_value_int (&v, 1);
+  g_assert_false (pykka_actor_ref_tell (ref, &v, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_assert_cmpstr (error->message, ==, expected);
+  g_clear_error (&error);
+
+  answer = pykka_actor_ref_ask (ref, &v);
+  g_assert_null (pykka_future_get (answer, TEST_TIMEOUT_MSEC, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_assert_cmpstr (error->message, ==, expected);
+  g_clear_error (&error);
+
+  g_assert_false (pykka_actor_ref_check_alive (ref, &error));
+  g_assert_cmpstr (error->message, ==, expected);
+  g_clear_error (&error);
+
+  started = pykka_actor_start (actor, &error);
+  g_assert_no_error (error);
+  g_assert_true (pykka_actor_ref_check_alive (ref, &error));
+  g_assert_no_error (error);
+  assert_ask_text (ref, &v, "int 1");
+  test_stop_all ();
+}
+
+static void
+test_dead_error_texts (void)
+{
+  g_autoptr(PykkaActorRef) ref = start_of_type (TEST_TYPE_TYPED);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = NULL;
+  g_auto(GValue) v = G_VALUE_INIT;
+
+  g_test_summary ("A stopped actor's errors name it: tell, ask and check_alive say the same");
+
+  g_assert_true (pykka_actor_ref_stop_sync (ref, TEST_TIMEOUT_MSEC, NULL));
+  expected = g_strdup_printf ("Actor TestTyped (%s) is dead", pykka_actor_ref_get_urn (ref));
+  test_value_int (&v, 1);
+  g_assert_false (pykka_actor_ref_tell (ref, &v, &error));
+  g_assert_cmpstr (error->message, ==, expected);
+  g_clear_error (&error);
+  g_assert_false (pykka_actor_ref_ask_sync (ref, &v, TEST_TIMEOUT_MSEC, NULL, &error));
+  g_assert_cmpstr (error->message, ==, expected);
+  g_clear_error (&error);
+  g_assert_false (pykka_actor_ref_check_alive (ref, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_assert_cmpstr (error->message, ==, expected);
+}
+
+/* Whether the dump shows @ref suspended on a reply future. */
+static gboolean
+line_is_suspended (PykkaActorRef *ref)
+{
+  g_autofree char *dump = pykka_debug_dump_actors ();
+  g_autofree char *pattern = g_strdup_printf ("*%s *suspended on a reply future*", pykka_actor_ref_get_urn (ref));
+
+  return g_pattern_match_simple (pattern, dump);
+}
+
+/* Replies with the future given as data: the actor suspends on it. */
+static gboolean
+reply_with_future (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  g_value_init (reply, PYKKA_TYPE_FUTURE);
+  g_value_set_object (reply, test_actor_get_data (self));
+  return TRUE;
+}
+
+static void
+test_stop_busy_on_reply_future (void)
+{
+  g_autoptr(PykkaFuture) pending = pykka_future_new ();
+  g_autoptr(PykkaActorRef) inner = test_start (TEST_TYPE_ACTOR, reply_with_future, pending, NULL);
+  g_autoptr(PykkaFuture) inner_answer = NULL;
+  g_autoptr(PykkaActorRef) outer = NULL;
+  g_autoptr(PykkaFuture) outer_answer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *inner_who = NULL;
+  g_auto(GValue) v = G_VALUE_INIT;
+
+  g_test_summary ("Stopping an actor busy on a reply future times out saying so, and names the future's state: "
+                  "no actor behind it, or the actor it waits for; kill stops it");
+
+  /* inner replies with a future that nobody completes. */
+  test_value_int (&v, 1);
+  inner_answer = pykka_actor_ref_ask (inner, &v);
+  test_iterate_until (NULL, line_is_suspended (inner));
+  g_assert_false (pykka_actor_ref_stop_sync (inner, 50, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_TIMEOUT);
+  expected = g_strdup_printf ("Timed out after 50 ms waiting for a reply from actor TestActor (%s): it is busy on a reply "
+                              "future, which is still pending and has no actor behind it (whoever holds it must complete it); "
+                              "it takes no other message, a stop neither, until then. Stop it at once with "
+                              "pykka_actor_ref_kill() (kill() in Python, JavaScript and Vala), which abandons the future",
+                              pykka_actor_ref_get_urn (inner));
+  g_assert_cmpstr (error->message, ==, expected);
+  g_clear_error (&error);
+  g_assert_true (pykka_actor_ref_is_alive (inner));
+
+  /* outer replies with the future of its ask to inner. */
+  outer = test_start (TEST_TYPE_ACTOR, reply_with_future, inner_answer, NULL);
+  outer_answer = pykka_actor_ref_ask (outer, &v);
+  test_iterate_until (NULL, line_is_suspended (outer));
+  g_assert_false (pykka_actor_ref_ask_sync (outer, &v, 50, NULL, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_TIMEOUT);
+  inner_who = g_strdup_printf ("TestActor (%s)", pykka_actor_ref_get_urn (inner));
+  g_clear_pointer (&expected, g_free);
+  expected = g_strdup_printf ("*: it is busy on a reply future, which is still pending until actor %s answers; "
+                              "it takes no other message, a stop neither, until then. Stop it at once with pykka_actor_ref_kill()*",
+                              inner_who);
+  g_assert_true (g_pattern_match_simple (expected, error->message));
+  g_clear_error (&error);
+
+  /* The way out. */
+  g_assert_true (pykka_actor_ref_kill (outer));
+  g_assert_true (pykka_actor_ref_kill (inner));
+  g_assert_null (pykka_future_get (outer_answer, TEST_TIMEOUT_MSEC, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_clear_error (&error);
+  test_iterate_until (NULL, !pykka_actor_ref_is_alive (outer) && !pykka_actor_ref_is_alive (inner));
+  test_stop_all ();
+}
+
+static void
+got_async (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (pykka_future_get_finish (PYKKA_FUTURE (source), result, &error));
+  g_assert_no_error (error);
+  (*(int *) data)++;
+}
+
+/* The dump's line about @context's get_async callbacks, or NULL. */
+static char *
+async_line (GMainContext *context)
+{
+  g_autofree char *dump = pykka_debug_dump_actors ();
+  g_autofree char *key = g_strdup_printf ("context=%p ", (gpointer) context);
+  g_auto(GStrv) lines = g_strsplit (dump, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], key) != NULL && strstr (lines[i], "waiting=") != NULL)
+      return g_strdup (lines[i]);
+  return NULL;
+}
+
+static void
+test_dump_pending_callbacks (void)
+{
+  g_autoptr(GMainContext) unrun = g_main_context_new ();
+  g_autoptr(PykkaFuture) done = pykka_future_new ();
+  g_autoptr(PykkaFuture) pending = pykka_future_new ();
+  g_autofree char *line = NULL;
+  g_auto(GValue) v = G_VALUE_INIT;
+  int called = 0;
+
+  g_test_summary ("get_async on a context that no loop runs never calls back; the debug dump lists such "
+                  "callbacks per context (waiting for their future, ready to run) until the context runs them");
+
+  test_value_int (&v, 1);
+  g_assert_true (pykka_future_set_value (done, &v, NULL));
+  g_main_context_push_thread_default (unrun);
+  pykka_future_get_async (done, NULL, got_async, &called);
+  pykka_future_get_async (pending, NULL, got_async, &called);
+  g_main_context_pop_thread_default (unrun);
+
+  line = async_line (unrun);
+  g_test_message ("%s", line ? line : "(no line)");
+  g_assert_nonnull (line);
+  g_assert_true (g_pattern_match_simple ("*waiting=1 ready=1 (ready callbacks run when this context is iterated: if they stay, no loop runs it)", line));
+  g_assert_cmpint (called, ==, 0);
+
+  /* Iterating the context runs the ready one. */
+  while (g_main_context_iteration (unrun, FALSE))
+    ;
+  g_assert_cmpint (called, ==, 1);
+  g_clear_pointer (&line, g_free);
+  line = async_line (unrun);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_suffix (line, "waiting=1 ready=0"));
+
+  g_assert_true (pykka_future_set_value (pending, &v, NULL));
+  g_clear_pointer (&line, g_free);
+  line = async_line (unrun);
+  g_assert_true (g_pattern_match_simple ("*waiting=0 ready=1*", line));
+  while (g_main_context_iteration (unrun, FALSE))
+    ;
+  g_assert_cmpint (called, ==, 2);
+  g_clear_pointer (&line, g_free);
+  g_assert_null (async_line (unrun));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -327,6 +543,10 @@ main (int argc, char **argv)
   g_test_add_func ("/Pykka/Messages/handler-errors", test_handler_errors);
   g_test_add_func ("/Pykka/Messages/subclass-handlers", test_subclass_handlers);
   g_test_add_func ("/Pykka/Messages/unhandled-type", test_unhandled_type);
+  g_test_add_func ("/Pykka/Errors/never-started", test_never_started);
+  g_test_add_func ("/Pykka/Errors/dead", test_dead_error_texts);
+  g_test_add_func ("/Pykka/Errors/stop-busy-on-reply-future", test_stop_busy_on_reply_future);
+  g_test_add_func ("/Pykka/Errors/dump-pending-callbacks", test_dump_pending_callbacks);
 
   return g_test_run ();
 }

@@ -138,6 +138,7 @@ _c_ref_get_urn = Pykka.ActorRef.get_urn
 _c_ref_get_actor_type = Pykka.ActorRef.get_actor_type
 _c_ref_dup_actor = Pykka.ActorRef.dup_actor
 _c_ref_is_alive = Pykka.ActorRef.is_alive
+_c_ref_check_alive = Pykka.ActorRef.check_alive
 _c_future_is_done = Pykka.Future.is_done
 _c_actor_get_use_own_thread = Pykka.Actor.get_use_own_thread
 _c_actor_kill = Pykka.Actor.kill
@@ -258,8 +259,10 @@ def _exception_of(error):
 
 # The runtime's ACTOR_DEAD texts: "Actor TYPE (URN) is dead" and "Actor
 # TYPE (URN) is dead: WHY" (pykka-cell.c), "REF is dead: WHY" (after a
-# fork). Translated texts do not match and are kept as they are.
-_DEAD_TEXT = re.compile(r'(?:Actor )?(?P<who>.+?) \((?P<urn>urn:[^()\s]+)\) is dead(?:: (?P<why>.*))?\Z',
+# fork), "Actor TYPE (URN) was never started: …". Translated texts do not
+# match and are kept as they are.
+_DEAD_TEXT = re.compile(r'(?:Actor )?(?P<who>.+?) \((?P<urn>urn:[^()\s]+)\) '
+                        r'(?:is dead(?:: (?P<why>.*))?|(?P<new>was never started): .*)\Z',
                         re.S)
 
 
@@ -282,12 +285,24 @@ def _dead_error(text):
     if match is None:
         return ActorDeadError(text)
     urn = match.group('urn')
-    return ActorDeadError('%s (%s) not found' % (_class_name_of(match.group('who')), urn),
+    name = _class_name_of(match.group('who'))
+    if match.group('new') is not None:
+        return ActorDeadError('%s (%s) not found: it was never started (start it with %s.start())'
+                              % (name, urn, name),
+                              reason='it was never started', actor_urn=urn, detail=text)
+    return ActorDeadError('%s (%s) not found' % (name, urn),
                           reason=match.group('why'), actor_urn=urn, detail=text)
 
 
 def _dead_error_for_ref(ref):
-    """Pykka's ActorDeadError for the dead actor of @ref."""
+    """Pykka's ActorDeadError for the dead actor of @ref: the one its tell
+    would raise (same text, reason and detail)."""
+    try:
+        _c_ref_check_alive(ref)
+    except GLib.Error as error:
+        return _dead_error(error.message)
+    # Alive again in between is impossible; alive still (a proxy of an
+    # actor that is not a Python one's own) keeps Pykka's text.
     death = ref.dup_death_reason()
     return ActorDeadError('%s not found' % (ref,), reason=death.message if death is not None else None,
                           actor_urn=_c_ref_get_urn(ref))

@@ -360,9 +360,15 @@ function _install(Pykka, GLib, GObject, Gio) {
         return [...names].sort();
     }
 
+    // The error a tell to the dead actor would get: the same text.
     function deadError(ref) {
+        try {
+            ref.check_alive();
+        } catch (e) {
+            return e;
+        }
         return new GLib.Error(Pykka.Error, Pykka.Error.ACTOR_DEAD,
-            `Actor ${ref.get_urn()} is dead (or not started): it has no proxy`);
+            `Actor ${ref.get_urn()} is dead: it has no proxy`);
     }
 
     // One proxy per actor and path, so proxies compare with ===.
