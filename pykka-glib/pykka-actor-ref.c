@@ -22,8 +22,13 @@
  * - [method@Pykka.ActorRef.stop] queues a stop behind everything sent
  *   before, and [method@Pykka.ActorRef.stop_sync] waits for it.
  *
- * Messages are #GValues, copied when sent, so any binding can send its own
- * values: a Python object arrives as the same object.
+ * Messages are #GValues, copied with g_value_copy() when sent, so any
+ * binding can send its own values: a Python object arrives as the same
+ * object. The copy of a string or a boxed value is a copy; the copy of a
+ * #GObject, a #GVariant or a #GBytes is a new reference to the same
+ * instance, shared with the sender (see "Sending data between threads" in
+ * the guide [Contexts and threads](04-contexts-and-threads.html), and the
+ * `PYKKA_DEBUG=threads` check there).
  *
  * ```c
  *   g_value_set_int (g_value_init (&one, G_TYPE_INT), 1);

@@ -61,7 +61,10 @@
  *
  * ## Messages and replies
  *
- * A message is a #GValue of any type, copied when it is sent. The handler
+ * A message is a #GValue of any type, copied with g_value_copy() when it
+ * is sent: strings and boxed values arrive as copies, objects as a new
+ * reference to the sender's very object (see "Sending data between
+ * threads" in [Contexts and threads](04-contexts-and-threads.html)). The handler
  * of an ask sets @reply, the (out caller-allocates) value that the asker's
  * [class@Pykka.Future] gets; leaving it unset answers with an unset
  * value. The reply to a tell is dropped. A handler fails by returning

@@ -1539,6 +1539,10 @@ pykka_cell_push_full (PykkaCell     *self,
   PykkaMessage *dropped = NULL;
   gboolean schedule = FALSE;
 
+  if (G_UNLIKELY (pykka_debug_checks_threads ()) &&
+      (m->kind == PYKKA_MESSAGE_USER || m->kind == PYKKA_MESSAGE_LATEST))
+    pykka_debug_check_crossing (self, &m->value);
+
   g_mutex_lock (&self->mutex);
   if (cell_refuses_locked (self, m))
     {
@@ -1631,6 +1635,10 @@ pykka_cell_push_latest (PykkaCell     *self,
   PykkaMessage *m;
   GValue old = G_VALUE_INIT;
   gboolean replaced = FALSE;
+
+  /* A replaced value never reaches pykka_cell_push_full(). */
+  if (G_UNLIKELY (pykka_debug_checks_threads ()))
+    pykka_debug_check_crossing (self, message);
 
   g_mutex_lock (&self->mutex);
   if (!cell_refuses_locked (self, &(PykkaMessage) { .kind = PYKKA_MESSAGE_LATEST }))

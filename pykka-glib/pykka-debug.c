@@ -219,3 +219,151 @@ pykka_debug_get_dead_letters (void)
 {
   return (guint64) g_atomic_pointer_get ((gpointer *) &dead_letters);
 }
+
+/* ---------------------------------------------------------------------------
+ * PYKKA_DEBUG=threads: what crosses threads shared
+ */
+
+gint pykka_debug_flags = PYKKA_DEBUG_UNREAD;
+
+gint
+pykka_debug_read_flags (void)
+{
+  static const GDebugKey keys[] = {
+    { "threads", PYKKA_DEBUG_THREADS },
+  };
+  gint flags = (gint) g_parse_debug_string (g_getenv ("PYKKA_DEBUG"), keys, G_N_ELEMENTS (keys));
+
+  g_atomic_int_set (&pykka_debug_flags, flags);
+  return flags;
+}
+
+static GQuark
+thread_safe_quark (void)
+{
+  static GQuark quark;
+
+  if (G_UNLIKELY (quark == 0))
+    quark = g_quark_from_static_string ("pykka-thread-safe");
+  return quark;
+}
+
+/**
+ * pykka_mark_thread_safe_type:
+ * @type: an object type (a class or an interface)
+ *
+ * Says that objects of @type, and of the types that derive from it (or
+ * implement it), may be used from several threads at once: they are
+ * immutable, or lock their own state. The `PYKKA_DEBUG=threads` check
+ * then lets them cross to an actor on another thread without a warning.
+ * It changes nothing else: an object in a message is always shared, by
+ * reference, never copied.
+ *
+ * [class@Pykka.ActorRef], [class@Pykka.Future], [class@Pykka.Event],
+ * #GCancellable and #GDBusConnection are marked already.
+ * See "Sending data between threads" in the guide
+ * [Contexts and threads](04-contexts-and-threads.html).
+ */
+void
+pykka_mark_thread_safe_type (GType type)
+{
+  g_return_if_fail (G_TYPE_IS_OBJECT (type) || G_TYPE_IS_INTERFACE (type));
+
+  g_type_set_qdata (type, thread_safe_quark (), GINT_TO_POINTER (TRUE));
+}
+
+static gboolean
+type_is_marked_thread_safe (GType type)
+{
+  static gsize builtins = 0;
+
+  if (g_once_init_enter (&builtins))
+    {
+      pykka_mark_thread_safe_type (PYKKA_TYPE_ACTOR_REF);
+      pykka_mark_thread_safe_type (PYKKA_TYPE_FUTURE);
+      pykka_mark_thread_safe_type (PYKKA_TYPE_EVENT);
+      pykka_mark_thread_safe_type (G_TYPE_CANCELLABLE);
+      pykka_mark_thread_safe_type (G_TYPE_DBUS_CONNECTION);
+      g_once_init_leave (&builtins, 1);
+    }
+
+  for (GType t = type; t != 0; t = g_type_parent (t))
+    if (g_type_get_qdata (t, thread_safe_quark ()) != NULL)
+      return TRUE;
+  {
+    guint n = 0;
+    g_autofree GType *ifaces = g_type_interfaces (type, &n);
+
+    for (guint i = 0; i < n; i++)
+      if (g_type_get_qdata (ifaces[i], thread_safe_quark ()) != NULL)
+        return TRUE;
+  }
+  return FALSE;
+}
+
+/* What @message shares with its sender, or NULL if it is copied (or
+ * immutable, or marked thread-safe). Static text. */
+static const char *
+shared_kind (const GValue *message,
+             GType        *shared_type)
+{
+  GType type = G_VALUE_TYPE (message);
+
+  *shared_type = type;
+  if (type == G_TYPE_POINTER)
+    return "a raw pointer, passed unchecked";
+  if (G_VALUE_HOLDS_OBJECT (message))
+    {
+      GObject *object = g_value_get_object (message);
+
+      if (object == NULL)
+        return NULL;
+      *shared_type = G_OBJECT_TYPE (object);
+      return type_is_marked_thread_safe (G_OBJECT_TYPE (object)) ? NULL :
+             "a GObject, shared by reference and not marked thread-safe";
+    }
+  /* Boxed containers whose copy is a new reference to the same, mutable,
+   * container. */
+  if (type == G_TYPE_PTR_ARRAY || type == G_TYPE_ARRAY ||
+      type == G_TYPE_BYTE_ARRAY || type == G_TYPE_HASH_TABLE)
+    return g_value_get_boxed (message) != NULL ? "a container whose copy is a new reference to the same one" : NULL;
+  return NULL;
+}
+
+void
+pykka_debug_check_crossing (PykkaCell    *cell,
+                            const GValue *message)
+{
+  static GMutex lock;
+  static GHashTable *seen;  /* (owned) "Class\nType" already warned about */
+  PykkaScheduler *scheduler = pykka_cell_get_scheduler (cell);
+  GType shared_type;
+  const char *kind;
+  char *key;
+  gboolean first;
+
+  if (message == NULL || !G_IS_VALUE (message) || scheduler == NULL ||
+      !pykka_scheduler_is_other_thread (scheduler))
+    return;
+  kind = shared_kind (message, &shared_type);
+  if (kind == NULL)
+    return;
+
+  key = g_strdup_printf ("%s\n%s", g_type_name (pykka_cell_get_gtype (cell)), g_type_name (shared_type));
+  g_mutex_lock (&lock);
+  if (seen == NULL)
+    seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  first = g_hash_table_add (seen, key);
+  g_mutex_unlock (&lock);
+  if (first)
+    {
+      g_autofree char *who = pykka_cell_describe (cell);
+      g_autofree char *owner = pykka_scheduler_describe_owner (scheduler);
+
+      g_warning ("PYKKA_DEBUG=threads: a message of type %s (%s) crosses to actor %s, which runs on %s: "
+                 "both threads now hold it. Send a copy or an immutable value (a GVariant, a GBytes), "
+                 "hand the object over and stop touching it, or mark its type with pykka_mark_thread_safe_type() "
+                 "(logged once per actor class and type)",
+                 g_type_name (shared_type), kind, who, owner);
+    }
+}

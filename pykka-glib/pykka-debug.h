@@ -6,7 +6,7 @@
 # error "Only <pykka-glib/pykka.h> can be included directly."
 #endif
 
-#include <glib.h>
+#include <glib-object.h>
 
 #include "pykka-version-macros.h"
 
@@ -20,5 +20,7 @@ PYKKA_AVAILABLE_IN_ALL
 guint  pykka_debug_install_signal_handler   (int signum);
 PYKKA_AVAILABLE_IN_ALL
 guint64 pykka_debug_get_dead_letters        (void);
+PYKKA_AVAILABLE_IN_ALL
+void   pykka_mark_thread_safe_type          (GType type);
 
 G_END_DECLS

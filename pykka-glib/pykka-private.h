@@ -223,6 +223,7 @@ gboolean        pykka_scheduler_ref_if_busy     (PykkaScheduler *self);
 void            pykka_scheduler_orphan          (PykkaScheduler *self);
 guint64         pykka_scheduler_get_runs        (PykkaScheduler *self);
 char           *pykka_scheduler_describe_owner  (PykkaScheduler *self);
+gboolean        pykka_scheduler_is_other_thread (PykkaScheduler *self);
 
 /* Shared stacks per context for stackful actors, and their size. */
 #define PYKKA_N_SHARED_STACKS 32
@@ -309,6 +310,35 @@ void            pykka_actor_adopt_cell  (PykkaActor     *self,
 /* pykka-debug.c */
 void            pykka_debug_note_dead_letter (PykkaCell    *cell,
                                               const GValue *message);
+/* PYKKA_DEBUG (an environment variable, read once): a comma-separated
+ * list of checks. PYKKA_DEBUG_UNREAD until the first look. */
+enum
+{
+  PYKKA_DEBUG_THREADS = 1 << 0,   /* "threads": pykka_debug_check_crossing() */
+  PYKKA_DEBUG_UNREAD  = 1 << 30,
+};
+extern gint pykka_debug_flags;  /* atomic */
+gint            pykka_debug_read_flags       (void);
+
+/* One atomic load on the path of every message. */
+static inline gboolean
+pykka_debug_checks_threads (void)
+{
+  gint flags = g_atomic_int_get (&pykka_debug_flags);
+
+  if (G_LIKELY (flags == 0))
+    return FALSE;
+  if (G_UNLIKELY (flags & PYKKA_DEBUG_UNREAD))
+    flags = pykka_debug_read_flags ();
+  return (flags & PYKKA_DEBUG_THREADS) != 0;
+}
+
+/* PYKKA_DEBUG=threads: warns (once per type and receiving class) when
+ * @message, sent to @cell from another thread than the one that runs it,
+ * is shared rather than copied and not marked thread-safe. */
+void            pykka_debug_check_crossing   (PykkaCell    *cell,
+                                              const GValue *message);
+
 /* The get_async waits of a context (by pointer, never dereferenced):
  * waiting for their future, and completed with a callback queued that the
  * context has not run yet. */

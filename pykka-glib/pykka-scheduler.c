@@ -710,6 +710,20 @@ pykka_scheduler_get_runs (PykkaScheduler *self)
          __atomic_load_n (&self->stats.direct_runs, __ATOMIC_RELAXED);
 }
 
+/* Whether the thread that owns the context is another one than the
+ * calling thread; FALSE when unknown (a context nobody iterated yet,
+ * other than the global default one). */
+gboolean
+pykka_scheduler_is_other_thread (PykkaScheduler *self)
+{
+  PykkaThread *owner = g_atomic_pointer_get (&self->owner);
+  PykkaThread *me = pykka_thread_self ();
+
+  if (owner == NULL)
+    return self->context == g_main_context_default () && !me->is_main;
+  return owner != me;
+}
+
 /* "the main thread", "thread “pykka-actor”"… for messages. */
 char *
 pykka_scheduler_describe_owner (PykkaScheduler *self)

@@ -3,7 +3,9 @@
 /* Messages and errors (issue 19): handlers by message type and the error
  * of a message no handler takes; errors that say what to do (an actor
  * never started, a stop that times out on an actor busy on a reply
- * future, get_async callbacks that no loop runs, in the debug dump). */
+ * future, get_async callbacks that no loop runs, in the debug dump); what
+ * crosses threads copied and what shared, and the PYKKA_DEBUG=threads
+ * check. */
 
 #include "config.h"
 
@@ -534,15 +536,207 @@ test_dump_pending_callbacks (void)
   g_assert_null (async_line (unrun));
 }
 
+
+/* ---------------------------------------------------------------------------
+ * What crosses threads (PYKKA_DEBUG=threads is set in main())
+ */
+
+/* A GObject type with no thread-safety of its own, and two that are
+ * marked thread-safe (one through its parent). */
+#define TEST_TYPE_SAFE (test_safe_get_type ())
+G_DECLARE_DERIVABLE_TYPE (TestSafe, test_safe, TEST, SAFE, GObject)
+struct _TestSafeClass { GObjectClass parent_class; };
+G_DEFINE_TYPE (TestSafe, test_safe, G_TYPE_OBJECT)
+static void test_safe_class_init (TestSafeClass *klass) { }
+static void test_safe_init (TestSafe *self) { }
+
+#define TEST_TYPE_SAFE_CHILD (test_safe_child_get_type ())
+G_DECLARE_FINAL_TYPE (TestSafeChild, test_safe_child, TEST, SAFE_CHILD, TestSafe)
+struct _TestSafeChild { TestSafe parent_instance; };
+G_DEFINE_FINAL_TYPE (TestSafeChild, test_safe_child, TEST_TYPE_SAFE)
+static void test_safe_child_class_init (TestSafeChildClass *klass) { }
+static void test_safe_child_init (TestSafeChild *self) { }
+
+static PykkaActorRef *
+start_echo_on_own_thread (void)
+{
+  TestActor *actor = test_actor_new_of_type (TEST_TYPE_ACTOR, test_echo, NULL, "use-own-thread", TRUE, NULL);
+  g_autoptr(GError) error = NULL;
+  PykkaActorRef *ref = pykka_actor_start (PYKKA_ACTOR (actor), &error);
+
+  g_assert_no_error (error);
+  g_object_unref (actor);
+  return ref;
+}
+
+/* Asks @ref to echo @message, returns the reply (to unset). */
+static void
+echo (PykkaActorRef *ref,
+      const GValue  *message,
+      GValue        *reply)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (pykka_actor_ref_ask_sync (ref, message, TEST_TIMEOUT_MSEC, reply, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_what_is_copied_and_shared (void)
+{
+  g_autoptr(PykkaActorRef) ref = start_echo_on_own_thread ();
+  g_autoptr(GObject) object = g_object_new (G_TYPE_OBJECT, NULL);
+  g_autoptr(GBytes) bytes = g_bytes_new_static ("abc", 3);
+  const char *const words[] = { "a", "b", NULL };
+  char text[] = "text";
+  g_auto(GValue) v = G_VALUE_INIT;
+  g_auto(GValue) reply = G_VALUE_INIT;
+
+  g_test_summary ("Strings and boxed types arrive as copies; a GObject, a GVariant and a GBytes arrive as the very "
+                  "same instance (shared; the last two are immutable), a pointer as the same address");
+
+  g_value_set_string (g_value_init (&v, G_TYPE_STRING), text);
+  echo (ref, &v, &reply);
+  g_assert_cmpstr (g_value_get_string (&reply), ==, "text");
+  g_assert_true (g_value_get_string (&reply) != g_value_get_string (&v));
+  g_value_unset (&v);
+  g_value_unset (&reply);
+
+  g_value_set_boxed (g_value_init (&v, G_TYPE_STRV), words);
+  echo (ref, &v, &reply);
+  g_assert_true (g_strv_equal (g_value_get_boxed (&reply), words));
+  g_assert_true (g_value_get_boxed (&reply) != (gpointer) words);
+  g_value_unset (&v);
+  g_value_unset (&reply);
+
+  g_value_set_variant (g_value_init (&v, G_TYPE_VARIANT), g_variant_new ("(si)", "n", 1));
+  echo (ref, &v, &reply);
+  g_assert_true (g_value_get_variant (&reply) == g_value_get_variant (&v));
+  g_value_unset (&v);
+  g_value_unset (&reply);
+
+  g_value_set_boxed (g_value_init (&v, G_TYPE_BYTES), bytes);
+  echo (ref, &v, &reply);
+  g_assert_true (g_value_get_boxed (&reply) == bytes);
+  g_value_unset (&v);
+  g_value_unset (&reply);
+
+  /* Shared: the sender and the actor hold the same object (the check
+   * warns about it). */
+  g_value_set_object (g_value_init (&v, G_TYPE_OBJECT), object);
+  g_test_expect_message ("Pykka", G_LOG_LEVEL_WARNING, "PYKKA_DEBUG=threads: a message of type GObject*");
+  echo (ref, &v, &reply);
+  g_test_assert_expected_messages ();
+  g_assert_true (g_value_get_object (&reply) == object);
+  g_value_unset (&v);
+  g_value_unset (&reply);
+  test_stop_all ();
+}
+
+static void
+test_debug_threads_warns (void)
+{
+  g_autoptr(PykkaActorRef) remote = start_echo_on_own_thread ();
+  g_autoptr(PykkaActorRef) local = start_of_type (TEST_TYPE_TYPED);
+  g_autoptr(GObject) plain = g_object_new (G_TYPE_OBJECT, NULL);
+  g_autoptr(GObject) safe = g_object_new (TEST_TYPE_SAFE_CHILD, NULL);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(PykkaFuture) future = pykka_future_new ();
+  g_autoptr(GPtrArray) array = g_ptr_array_new ();
+  g_autoptr(GBytes) bytes = g_bytes_new_static ("abc", 3);
+  g_autofree char *expected = NULL;
+  g_auto(GValue) v = G_VALUE_INIT;
+  g_auto(GValue) reply = G_VALUE_INIT;
+  int x = 0;
+
+  g_test_summary ("PYKKA_DEBUG=threads warns once per actor class and type when a GObject not marked thread-safe, "
+                  "a raw pointer or a shared container crosses to an actor on another thread; never for copies, "
+                  "immutable values, marked types (and their subtypes) or an actor on the sender's thread");
+
+  /* An object crossing: the warning names the type, the actor and its thread. */
+  expected = g_strdup_printf ("PYKKA_DEBUG=threads: a message of type TestSafe (a GObject, shared by reference and not "
+                              "marked thread-safe) crosses to actor TestActor (%s), which runs on thread “*”: both "
+                              "threads now hold it. Send a copy or an immutable value (a GVariant, a GBytes), hand "
+                              "the object over and stop touching it, or mark its type with pykka_mark_thread_safe_type() "
+                              "(logged once per actor class and type)", pykka_actor_ref_get_urn (remote));
+  g_value_set_object (g_value_init (&v, G_TYPE_OBJECT), g_object_new (TEST_TYPE_SAFE, NULL));
+  g_object_unref (g_value_get_object (&v));
+  g_test_expect_message ("Pykka", G_LOG_LEVEL_WARNING, expected);
+  echo (remote, &v, &reply);
+  g_test_assert_expected_messages ();
+  g_value_unset (&reply);
+  /* Once: the same type again says nothing (a warning would abort). */
+  echo (remote, &v, &reply);
+  g_value_unset (&reply);
+  g_value_unset (&v);
+
+  /* A raw pointer. */
+  g_value_set_pointer (g_value_init (&v, G_TYPE_POINTER), &x);
+  g_test_expect_message ("Pykka", G_LOG_LEVEL_WARNING, "*message of type gpointer (a raw pointer, passed unchecked)*");
+  echo (remote, &v, &reply);
+  g_test_assert_expected_messages ();
+  g_value_unset (&reply);
+  g_value_unset (&v);
+
+  /* A container whose copy is a reference. */
+  g_value_set_boxed (g_value_init (&v, G_TYPE_PTR_ARRAY), array);
+  g_test_expect_message ("Pykka", G_LOG_LEVEL_WARNING, "*message of type GPtrArray (a container whose copy is a new reference to the same one)*");
+  echo (remote, &v, &reply);
+  g_test_assert_expected_messages ();
+  g_value_unset (&reply);
+  g_value_unset (&v);
+
+  /* No warning for these (an unexpected warning aborts the test). */
+  g_value_set_object (g_value_init (&v, G_TYPE_CANCELLABLE), cancellable);
+  echo (remote, &v, &reply);
+  g_value_unset (&reply);
+  g_value_unset (&v);
+  /* (Complete: the echo replies with it, and waits for it.) */
+  g_assert_true (pykka_future_set_value (future, test_value_int (&v, 1), NULL));
+  g_value_unset (&v);
+  g_value_set_object (g_value_init (&v, PYKKA_TYPE_FUTURE), future);
+  echo (remote, &v, &reply);
+  g_value_unset (&reply);
+  g_value_unset (&v);
+  g_value_set_boxed (g_value_init (&v, G_TYPE_BYTES), bytes);
+  echo (remote, &v, &reply);
+  g_value_unset (&reply);
+  g_value_unset (&v);
+  g_value_set_variant (g_value_init (&v, G_TYPE_VARIANT), g_variant_new_string ("immutable"));
+  echo (remote, &v, &reply);
+  g_value_unset (&reply);
+  g_value_unset (&v);
+  echo (remote, test_value_string (&v, "copied"), &reply);
+  g_value_unset (&reply);
+  g_value_unset (&v);
+
+  /* A type marked thread-safe, through its parent. */
+  pykka_mark_thread_safe_type (TEST_TYPE_SAFE);
+  g_value_set_object (g_value_init (&v, G_TYPE_OBJECT), safe);
+  echo (remote, &v, &reply);
+  g_value_unset (&reply);
+
+  /* An actor on the sender's thread: nothing crosses. */
+  g_value_set_object (&v, plain);
+  g_assert_true (pykka_actor_ref_ask_sync (local, &v, TEST_TIMEOUT_MSEC, &reply, NULL));
+  g_value_unset (&reply);
+  g_value_unset (&v);
+  test_stop_all ();
+}
+
 int
 main (int argc, char **argv)
 {
+  /* Read at the first message: the whole binary runs with the check. */
+  g_setenv ("PYKKA_DEBUG", "threads", TRUE);
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/Pykka/Messages/dispatch-by-type", test_dispatch_by_type);
   g_test_add_func ("/Pykka/Messages/handler-errors", test_handler_errors);
   g_test_add_func ("/Pykka/Messages/subclass-handlers", test_subclass_handlers);
   g_test_add_func ("/Pykka/Messages/unhandled-type", test_unhandled_type);
+  g_test_add_func ("/Pykka/Threads/copied-and-shared", test_what_is_copied_and_shared);
+  g_test_add_func ("/Pykka/Threads/debug-threads-warns", test_debug_threads_warns);
   g_test_add_func ("/Pykka/Errors/never-started", test_never_started);
   g_test_add_func ("/Pykka/Errors/dead", test_dead_error_texts);
   g_test_add_func ("/Pykka/Errors/stop-busy-on-reply-future", test_stop_busy_on_reply_future);

@@ -1,19 +1,42 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Messages and errors (issue 19) from Python: a proxy's ActorDeadError is
-the ref's (same text, reason, urn and detail) for a stopped, a failed and
-a never started actor; dispatching by type is Python's own."""
+"""Messages and errors (issue 19) from Python: what crosses to an actor on
+another thread shared, and the PYKKA_DEBUG=threads check; a proxy's
+ActorDeadError is the ref's (same text, reason, urn and detail) for a
+stopped, a failed and a never started actor; dispatching by type is
+Python's own."""
 
 import re
+import subprocess
+import textwrap
 
 import pytest
 
-from conftest import TIMEOUT
+from conftest import PYTHON, TIMEOUT, python_env
 
 from gi.repository import GLib, Pykka
 
 import pykka_glib
 
 URN = r'urn:uuid:[0-9a-f-]{36}'
+
+CROSSING = textwrap.dedent('''
+    from gi.repository import GLib, GObject, Pykka
+    import pykka_glib
+
+    class Sink(pykka_glib.ThreadingActor):
+        def on_receive(self, message):
+            return message
+
+    ref = Sink.start()
+    shared = GObject.Object()
+    items = [1, 2]
+    print(ref.ask(shared) is shared, ref.ask(items) is items)
+    ref.ask(GObject.Object())  # the same type again: no second warning
+    ref.ask(GLib.Variant('(si)', ('n', 1)))
+    ref.ask(Pykka.Future())
+    ref.ask('text')
+    ref.stop()
+''')
 
 
 class Echo(pykka_glib.Actor):
@@ -141,3 +164,25 @@ def test_dispatch_by_type_is_python_s_own():
         ref.ask(2.5, timeout=TIMEOUT)
     assert re.fullmatch(r'Typed \(%s\) has no handler for a float' % URN, str(raised.value))
     assert ref.is_alive()
+
+
+def run_crossing(**env):
+    result = subprocess.run([PYTHON, '-c', CROSSING], env=python_env(**env),
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split(), [line for line in result.stderr.splitlines() if 'PYKKA_DEBUG=threads' in line]
+
+
+def test_objects_cross_threads_shared_and_the_check_warns_once():
+    shared, warnings = run_crossing(PYKKA_DEBUG='threads')
+    # A GObject and a Python object arrive as the very same object.
+    assert shared == ['True', 'True']
+    assert len(warnings) == 1, warnings
+    assert re.search(r'a message of type GObject \(a GObject, shared by reference and not marked thread-safe\) '
+                     r'crosses to actor .*Sink \(%s\), which runs on thread' % URN, warnings[0]), warnings[0]
+
+
+def test_without_pykka_debug_nothing_is_checked():
+    shared, warnings = run_crossing(PYKKA_DEBUG='')
+    assert shared == ['True', 'True']
+    assert warnings == []
