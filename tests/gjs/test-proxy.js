@@ -294,7 +294,12 @@ test('a proxy of a dead actor throws ACTOR_DEAD', async () => {
     const drive = proxy.drive;
     ref.stop_sync(5000);
     const dead = e => assert.gerror(e, Pykka.Error, Pykka.Error.ACTOR_DEAD);
-    dead(await assert.throws(() => ref.proxy()));
+    // The same text as the ref's own error (issue 19.4).
+    const refError = await assert.throws(() => ref.tell(1));
+    const proxyError = await assert.throws(() => ref.proxy());
+    dead(proxyError);
+    assert.equal(proxyError.message, refError.message);
+    assert.equal(proxyError.message, `Actor ${GObject.type_name(ref.get_actor_type())} (${ref.get_urn()}) is dead`);
     dead(await assert.throws(() => proxy.speed));
     dead(await assert.throws(() => proxy.drive));
     dead(await assert.throws(() => drive(1)));
