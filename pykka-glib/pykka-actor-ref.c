@@ -265,6 +265,8 @@ send_with_reply (PykkaActorRef    *self,
   PykkaMessage *m;
 
   pykka_promise_set_source (promise, self->cell);
+  if (kind == PYKKA_MESSAGE_STOP)
+    pykka_promise_mark_stop (promise);
   m = pykka_message_new (kind, message, promise);
   if (cancellable != NULL)
     pykka_message_set_cancellable (m, cancellable);

@@ -495,6 +495,7 @@ gboolean        pykka_promise_add_hook   (PykkaPromise   *self,
 gboolean        pykka_promise_remove_hook (PykkaPromise  *self,
                                           PykkaPromiseHook hook,
                                           gpointer        user_data);
+void            pykka_promise_mark_stop  (PykkaPromise   *self);
 void            pykka_promise_set_source (PykkaPromise   *self,
                                           PykkaCell      *cell);
 gboolean        pykka_promise_take_value (PykkaPromise   *self,

@@ -33,6 +33,7 @@ struct _PykkaPromise
   PykkaCell    *source;    /* (owned) (nullable) the actor that answers */
   GMainContext *home;      /* (owned) (nullable) context whose iteration completes a derived future */
   gint          done;      /* atomic; set under ->mutex */
+  gint          stop;      /* the promise of a stop: a timed-out wait says "to stop"; set before it is shared */
 };
 
 /* @self zeroed. Inline: pykka_future_new() runs it for every ask, and it

@@ -39,7 +39,7 @@ promise_init_waitable (PykkaPromise  *self,
   w->source_cell = self->source;
   w->source_context = self->source != NULL && pykka_cell_get_scheduler (self->source) != NULL ?
     pykka_scheduler_get_context (pykka_cell_get_scheduler (self->source)) : self->home;
-  w->what = "future";
+  w->what = self->stop ? "stop" : "future";
 }
 
 /* Completes the promise with the stolen @value or @error. */
@@ -186,6 +186,13 @@ pykka_promise_wait (PykkaPromise *self,
   promise_init_waitable (self, &w);
   w.what = what;
   return pykka_wait (&w, timeout_msec);
+}
+
+/* Before the promise is shared: it is the answer of a stop. */
+void
+pykka_promise_mark_stop (PykkaPromise *self)
+{
+  self->stop = TRUE;
 }
 
 void

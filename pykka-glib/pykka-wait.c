@@ -407,6 +407,11 @@ timeout_error (const PykkaWaitable *w,
 
   who = pykka_cell_describe (source);
   busy = pykka_cell_describe_busy (source);
+  if (busy != NULL && g_strcmp0 (w->what, "stop") == 0)
+    return g_error_new (PYKKA_ERROR, PYKKA_ERROR_TIMEOUT,
+                        /* Translators: %d is a number of milliseconds, the first %s an actor, the second says why it did not stop, such as "is busy on a reply future, which …". */
+                        P_("Timed out after %d ms waiting for actor %s to stop: it %s"),
+                        timeout_msec, who, busy);
   if (busy != NULL)
     return g_error_new (PYKKA_ERROR, PYKKA_ERROR_TIMEOUT,
                         /* Translators: %d is a number of milliseconds, the first %s an actor, the second says why it did not answer, such as "is busy on a reply future, which …". */
@@ -421,6 +426,11 @@ timeout_error (const PykkaWaitable *w,
                           P_("Timed out after %d ms waiting for a reply from actor %s: its context is not being run (it belongs to %s, which did not iterate it during the wait)"),
                           timeout_msec, who, owner);
     }
+  if (g_strcmp0 (w->what, "stop") == 0)
+    return g_error_new (PYKKA_ERROR, PYKKA_ERROR_TIMEOUT,
+                        /* Translators: %d is a number of milliseconds, %s an actor. */
+                        P_("Timed out after %d ms waiting for actor %s to stop: it was still handling the messages sent before the stop"),
+                        timeout_msec, who);
   return g_error_new (PYKKA_ERROR, PYKKA_ERROR_TIMEOUT,
                       /* Translators: %d is a number of milliseconds, %s an actor. */
                       P_("Timed out after %d ms waiting for a reply from actor %s"),

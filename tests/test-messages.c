@@ -433,7 +433,7 @@ test_stop_busy_on_reply_future (void)
   test_iterate_until (NULL, line_is_suspended (inner));
   g_assert_false (pykka_actor_ref_stop_sync (inner, 50, &error));
   g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_TIMEOUT);
-  expected = g_strdup_printf ("Timed out after 50 ms waiting for a reply from actor TestActor (%s): it is busy on a reply "
+  expected = g_strdup_printf ("Timed out after 50 ms waiting for actor TestActor (%s) to stop: it is busy on a reply "
                               "future, which is still pending and has no actor behind it (whoever holds it must complete it); "
                               "it takes no other message, a stop neither, until then. Stop it at once with "
                               "pykka_actor_ref_kill() (kill() in Python, JavaScript and Vala), which abandons the future",
@@ -456,6 +456,12 @@ test_stop_busy_on_reply_future (void)
   g_assert_true (g_pattern_match_simple (expected, error->message));
   g_clear_error (&error);
 
+  /* An ask says "a reply". */
+  g_assert_false (pykka_actor_ref_ask_sync (inner, &v, 50, NULL, &error));
+  g_assert_true (g_str_has_prefix (error->message, "Timed out after 50 ms waiting for a reply from actor TestActor ("));
+  g_assert_nonnull (strstr (error->message, "): it is busy on a reply future, which is still pending and has no actor behind it"));
+  g_clear_error (&error);
+
   /* The way out. */
   g_assert_true (pykka_actor_ref_kill (outer));
   g_assert_true (pykka_actor_ref_kill (inner));
@@ -463,6 +469,37 @@ test_stop_busy_on_reply_future (void)
   g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
   g_clear_error (&error);
   test_iterate_until (NULL, !pykka_actor_ref_is_alive (outer) && !pykka_actor_ref_is_alive (inner));
+  test_stop_all ();
+}
+
+/* Takes longer than the 50 ms the stop below waits. */
+static gboolean
+take_100_ms (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  g_usleep (100 * 1000);
+  return TRUE;
+}
+
+static void
+test_stop_behind_a_running_handler (void)
+{
+  g_autoptr(PykkaActorRef) ref = test_start (TEST_TYPE_ACTOR, take_100_ms, NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = NULL;
+  g_auto(GValue) v = G_VALUE_INIT;
+
+  g_test_summary ("A stop that times out behind a handler that ran during the wait says that the actor was "
+                  "still handling the messages sent before the stop");
+
+  /* The wait runs the handler (the actor is on this thread's context),
+   * which outlasts the deadline: the stop is not started after it. */
+  g_assert_true (pykka_actor_ref_tell (ref, test_value_int (&v, 1), NULL));
+  g_assert_false (pykka_actor_ref_stop_sync (ref, 50, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_TIMEOUT);
+  expected = g_strdup_printf ("Timed out after 50 ms waiting for actor TestActor (%s) to stop: it was still handling "
+                              "the messages sent before the stop", pykka_actor_ref_get_urn (ref));
+  g_assert_cmpstr (error->message, ==, expected);
+  g_assert_true (pykka_actor_ref_stop_sync (ref, TEST_TIMEOUT_MSEC, NULL) || !pykka_actor_ref_is_alive (ref));
   test_stop_all ();
 }
 
@@ -740,6 +777,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Pykka/Errors/never-started", test_never_started);
   g_test_add_func ("/Pykka/Errors/dead", test_dead_error_texts);
   g_test_add_func ("/Pykka/Errors/stop-busy-on-reply-future", test_stop_busy_on_reply_future);
+  g_test_add_func ("/Pykka/Errors/stop-behind-a-running-handler", test_stop_behind_a_running_handler);
   g_test_add_func ("/Pykka/Errors/dump-pending-callbacks", test_dump_pending_callbacks);
 
   return g_test_run ();

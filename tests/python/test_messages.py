@@ -133,14 +133,15 @@ def test_stop_of_an_actor_whose_handler_waits_says_so():
 
     ref = Busy.start()
     ref.ask('x', block=False)
-    for wait in (lambda: ref.ask('y', timeout=0.05), lambda: ref.stop(timeout=0.05)):
+    for wait, waiting in ((lambda: ref.ask('y', timeout=0.05), r'a reply from actor .*Busy \(%s\)' % URN),
+                          (lambda: ref.stop(timeout=0.05), r'actor .*Busy \(%s\) to stop' % URN)):
         with pytest.raises(Pykka.Timeout) as raised:
             wait()
-        assert re.fullmatch(r'Timed out after 50 ms waiting for a reply from actor .*Busy \(%s\): '
+        assert re.fullmatch(r'Timed out after 50 ms waiting for ' + waiting + ': '
                             r'it is busy: its handler waits for a future, which is still pending and has no actor '
                             r'behind it \(whoever holds it must complete it\); it takes no other message, a stop '
                             r'neither, until then. Stop it at once with pykka_actor_ref_kill\(\) \(kill\(\) in '
-                            r'Python, JavaScript and Vala\), which abandons the future' % URN,
+                            r'Python, JavaScript and Vala\), which abandons the future',
                             str(raised.value)), str(raised.value)
     assert ref.is_alive()
     Pykka.ActorRef.kill(ref)
