@@ -1241,3 +1241,121 @@ pykka_actor_drop_suspensions (PykkaActor *self)
   priv = pykka_actor_get_instance_private (self);
   pykka_cell_drop_resumes (priv->cell);
 }
+
+/* A wait of pykka_actor_await_future(): the future it gave out. */
+typedef struct
+{
+  PykkaFuture *result;   /* (owned) */
+  PykkaFuture *awaited;  /* (owned) */
+  gint         timeout_msec;
+} AwaitCall;
+
+static void
+await_follow_hook (PykkaPromise *promise,
+                   gpointer      data)
+{
+  pykka_promise_copy_outcome (pykka_future_get_promise (data), promise);
+}
+
+/* Runs in a turn of the actor: the awaited future completed, the time is
+ * up, or the actor is being killed. */
+static void
+await_resumed (PykkaActor  *actor,
+               PykkaFuture *future,
+               gpointer     data)
+{
+  AwaitCall *call = data;
+  PykkaActorPrivate *priv = pykka_actor_get_instance_private (actor);
+  PykkaPromise *result = pykka_future_get_promise (call->result);
+
+  if (pykka_future_is_done (future))
+    pykka_promise_copy_outcome (result, pykka_future_get_promise (future));
+  else if (pykka_cell_is_killing (priv->cell))
+    pykka_promise_take_error (result, pykka_cell_dead_error (priv->cell));
+  else
+    pykka_promise_take_error (result,
+                              pykka_wait_timeout_error (pykka_promise_get_source (pykka_future_get_promise (future)),
+                                                        call->timeout_msec));
+}
+
+/* A wait dropped before it ended (the handler's suspension ended, or the
+ * actor died): the future given out follows the awaited one. */
+static void
+await_call_free (gpointer data)
+{
+  AwaitCall *call = data;
+
+  if (!pykka_future_is_done (call->result))
+    pykka_promise_add_hook (pykka_future_get_promise (call->awaited), await_follow_hook,
+                            g_steal_pointer (&call->result), g_object_unref);
+  g_clear_object (&call->result);
+  g_object_unref (call->awaited);
+  g_free (call);
+}
+
+/**
+ * pykka_actor_await_future:
+ * @self: a started [class@Pykka.Actor] whose handler runs now, or has
+ *   replied with a future that is not completed yet (an asynchronous
+ *   handler, suspended)
+ * @future: the future the handler awaits
+ * @timeout_msec: how long to wait at most, in milliseconds, or -1
+ * @error: return location for an error
+ *
+ * For language bindings whose handlers suspend by replying with a future
+ * and then await others asynchronously (JavaScript's `async` handlers):
+ * records that @self waits for @future, as a blocking get in a handler
+ * does, and returns a future that completes with @future's outcome, so
+ * that the binding awaits that one instead.
+ *
+ * When @future is the answer of @self itself, or of an actor that waits,
+ * directly or through others, for @self, the wait could never end: this
+ * fails at once with %PYKKA_ERROR_DEADLOCK naming the cycle ("A (urn:…)
+ * waits for B (urn:…), which waits for A (urn:…)"). Otherwise the
+ * returned future completes in a turn of @self, on the thread that runs
+ * it: with @future's value or error, with %PYKKA_ERROR_TIMEOUT once
+ * @timeout_msec has passed on the clock of @self's context (see
+ * [func@Pykka.context_use_virtual_clock]), or with
+ * %PYKKA_ERROR_ACTOR_DEAD when @self is killed meanwhile. The wait is
+ * recorded until then, or until the handler's suspension ends (its reply
+ * future completes) or the actor dies: from then on the returned future
+ * merely follows @future, with no timeout.
+ *
+ * Call it on the thread that runs @self, never for an actor that is not
+ * waiting: the record would make other actors' waits for @self look like
+ * deadlocks.
+ *
+ * Returns: (transfer full) (nullable): a future completed as @future is,
+ *   or %NULL with @error set when the wait would deadlock
+ */
+PykkaFuture *
+pykka_actor_await_future (PykkaActor   *self,
+                          PykkaFuture  *future,
+                          gint          timeout_msec,
+                          GError      **error)
+{
+  PykkaActorPrivate *priv;
+  AwaitCall *call;
+  PykkaFuture *result;
+
+  g_return_val_if_fail (PYKKA_IS_ACTOR (self), NULL);
+  g_return_val_if_fail (PYKKA_IS_FUTURE (future), NULL);
+  g_return_val_if_fail (timeout_msec >= -1, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  priv = pykka_actor_get_instance_private (self);
+  result = pykka_future_new ();
+  call = g_new (AwaitCall, 1);
+  call->result = g_object_ref (result);
+  call->awaited = g_object_ref (future);
+  call->timeout_msec = timeout_msec;
+  if (!pykka_cell_add_resume (priv->cell, future, timeout_msec, await_resumed, call, await_call_free, error))
+    {
+      /* The call is freed, and its result set to follow @future: nobody
+       * will read it. */
+      pykka_promise_remove_hook (pykka_future_get_promise (future), await_follow_hook, result);
+      g_object_unref (result);
+      return NULL;
+    }
+  return result;
+}

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 /* Entry points for language bindings that suspend handlers themselves
- * (the Python layer's greenlets). Application code does not need them. */
+ * (the Python layer's greenlets, JavaScript's async handlers).
+ * Application code does not need them. */
 
 #pragma once
 
@@ -47,5 +48,11 @@ void           pykka_actor_resume_when        (PykkaActor       *self,
                                                PykkaActorResumeFunc func,
                                                gpointer          user_data,
                                                GDestroyNotify    destroy);
+
+PYKKA_AVAILABLE_IN_ALL
+PykkaFuture   *pykka_actor_await_future       (PykkaActor       *self,
+                                               PykkaFuture      *future,
+                                               gint              timeout_msec,
+                                               GError          **error);
 
 G_END_DECLS

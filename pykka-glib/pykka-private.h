@@ -554,6 +554,8 @@ gboolean        pykka_wait_full          (const PykkaWaitable *waitable,
                                           gint                 timeout_msec,
                                           GError             **error);
 void            pykka_waiters_wake_all   (PykkaWaiter        **waiters);
+GError         *pykka_wait_timeout_error (PykkaCell           *source,
+                                          gint                 timeout_msec);
 
 
 /* Issue 12 (F10, F14), pykka-promise.c: a wait for a promise that reports

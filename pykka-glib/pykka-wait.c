@@ -389,6 +389,30 @@ wait_outside_coroutine (const PykkaWaitable *waitable,
     }
 }
 
+/*
+ * pykka_wait_timeout_error:
+ *
+ * The TIMEOUT error of a wait of @timeout_msec for the reply of @source
+ * (or, when %NULL, for a future that no actor answers).
+ */
+GError *
+pykka_wait_timeout_error (PykkaCell *source,
+                          gint       timeout_msec)
+{
+  g_autofree char *who = NULL;
+
+  if (source == NULL)
+    return g_error_new (PYKKA_ERROR, PYKKA_ERROR_TIMEOUT,
+                        /* Translators: %d is a number of milliseconds. */
+                        P_("Timed out after %d ms waiting for a future"),
+                        timeout_msec);
+  who = pykka_cell_describe (source);
+  return g_error_new (PYKKA_ERROR, PYKKA_ERROR_TIMEOUT,
+                      /* Translators: %d is a number of milliseconds, %s an actor. */
+                      P_("Timed out after %d ms waiting for a reply from actor %s"),
+                      timeout_msec, who);
+}
+
 static GError *
 timeout_error (const PykkaWaitable *w,
                gint                 timeout_msec,
@@ -400,10 +424,7 @@ timeout_error (const PykkaWaitable *w,
   g_autofree char *busy = NULL;
 
   if (source == NULL)
-    return g_error_new (PYKKA_ERROR, PYKKA_ERROR_TIMEOUT,
-                        /* Translators: %d is a number of milliseconds. */
-                        P_("Timed out after %d ms waiting for a future"),
-                        timeout_msec);
+    return pykka_wait_timeout_error (NULL, timeout_msec);
 
   who = pykka_cell_describe (source);
   busy = pykka_cell_describe_busy (source);
@@ -431,10 +452,7 @@ timeout_error (const PykkaWaitable *w,
                         /* Translators: %d is a number of milliseconds, %s an actor. */
                         P_("Timed out after %d ms waiting for actor %s to stop: it was still handling the messages sent before the stop"),
                         timeout_msec, who);
-  return g_error_new (PYKKA_ERROR, PYKKA_ERROR_TIMEOUT,
-                      /* Translators: %d is a number of milliseconds, %s an actor. */
-                      P_("Timed out after %d ms waiting for a reply from actor %s"),
-                      timeout_msec, who);
+  return pykka_wait_timeout_error (source, timeout_msec);
 }
 
 /*

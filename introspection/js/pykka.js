@@ -6,7 +6,8 @@
 //     // or: const {default: Pykka} = await import(uri);
 //
 // It returns the `Pykka` GI namespace with the additions described in
-// overrides/Pykka.js (async handlers, promise-returning get_async and
+// overrides/Pykka.js (async handlers whose awaits the deadlock check sees,
+// this.waitFor(), promise-returning get_async and
 // wait_async, a clear error for JS actors on other threads, toFuture(),
 // ref.proxy() with traversable() and proxySet()).
 // When GJS already applied overrides/Pykka.js (its folder's parent is on

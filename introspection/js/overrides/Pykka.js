@@ -14,6 +14,13 @@
 //   settles, and the ask is answered with its value or error. A plain
 //   handler may also return the reply itself instead of `[true, reply]`;
 //   `undefined` means no reply (null).
+// - An async handler's awaits of futures (`future.get_async(null)`, also
+//   after other awaits and in async functions it calls) are recorded in
+//   the runtime's wait-for graph while its promise is pending: awaiting
+//   its own actor, or a cycle of actors, fails at once with
+//   `Pykka.Error.DEADLOCK` naming the cycle. `await this.waitFor(future,
+//   timeoutMsec)` does the same anywhere (also in .then callbacks), with
+//   a timeout on the clock of the actor's context.
 // - `vfunc_on_start` and `vfunc_on_stop` may return nothing (success) or a
 //   promise. The actor takes no message until an async on_start settles;
 //   if it rejects, the error is logged and the actor stops.
@@ -52,6 +59,7 @@ const _starting = Symbol.for('pykka-glib.js.starting');
 const _proxyAware = Symbol.for('pykka-glib.js.proxy-aware');
 const _proxyMessage = Symbol.for('pykka-glib.js.proxy-message');
 const _traversable = Symbol.for('pykka-glib.js.traversable');
+const _invocation = Symbol.for('pykka-glib.js.invocation');
 
 function _isThenable(v) {
     return v !== null && (typeof v === 'object' || typeof v === 'function') &&
@@ -79,8 +87,159 @@ function _install(Pykka, GLib, GObject, Gio) {
         return Pykka;
     Pykka[_installed] = true;
 
-    Gio._promisify(Pykka.Future.prototype, 'get_async', 'get_finish');
     Gio._promisify(Pykka.Event.prototype, 'wait_async', 'wait_finish');
+
+    // ---------------------------------------------------------------
+    // Handlers that await: the wait-for graph sees JavaScript's awaits.
+    //
+    // Every call of a JavaScript actor's handler (on_receive, a proxy's
+    // call, on_start) is an invocation, made through a function named
+    // pykka$handler$<id>. SpiderMonkey keeps the stack of the call of an
+    // async function with its continuations (`async*` frames of
+    // `new Error().stack`), so a `get_async()` anywhere in the handler's
+    // async code, after any await, finds the innermost invocation it
+    // belongs to in its stack. While that invocation's promise is pending,
+    // the actor waits: its awaits go through Pykka.Actor.await_future(),
+    // which records the wait in the runtime's wait-for graph (a wait
+    // that closes a cycle fails at once with DEADLOCK) and resumes in a
+    // turn of the actor. Promise callbacks (.then) keep no such stack: they
+    // belong to no invocation, and `this.waitFor()` names the actor.
+
+    const invocations = new Map();  // id -> invocation, while it lives
+    let lastInvocation = 0;
+    const invocationFrame = /pykka\$handler\$(\d+)@/;
+    const cGetAsync = Pykka.Future.prototype.get_async;
+
+    // The live invocation whose code made the call that captured @stack.
+    function invocationOf(stack) {
+        if (invocations.size === 0)
+            return null;
+        const m = invocationFrame.exec(stack);
+        return m ? invocations.get(Number(m[1])) ?? null : null;
+    }
+
+    // Settles @resolve/@reject with the outcome of @future (the C
+    // get_async); an error gets the stack of the code that awaited.
+    function settleWith(future, cancellable, resolve, reject, stack) {
+        cGetAsync.call(future, cancellable, (source, result) => {
+            try {
+                resolve(future.get_finish(result));
+            } catch (error) {
+                reject(withStack(error, stack));
+            }
+        });
+    }
+
+    // @error, with the stack of the code that awaited (as Gio._promisify).
+    function withStack(error, stack) {
+        if (error instanceof Object) {
+            if (error.stack)
+                error.stack += `### Promise created here: ###\n${stack}`;
+            else
+                error.stack = stack;
+        }
+        return error;
+    }
+
+    // Waits for @future as @invocation's actor (see Pykka.Actor.await_future),
+    // or plainly; at most @timeoutMsec (-1: forever).
+    function waitAs(invocation, future, timeoutMsec, cancellable, resolve, reject, stack) {
+        if (invocation === null || !invocation.live) {
+            if (timeoutMsec >= 0) {
+                const id = GLib.timeout_add(GLib.PRIORITY_DEFAULT, timeoutMsec, () => {
+                    reject(new GLib.Error(Pykka.Error, Pykka.Error.TIMEOUT,
+                        `Timed out after ${timeoutMsec} ms waiting for a future`));
+                    return GLib.SOURCE_REMOVE;
+                });
+                const done = f => v => {
+                    GLib.source_remove(id);
+                    f(v);
+                };
+                resolve = done(resolve);
+                reject = done(reject);
+            }
+            settleWith(future, cancellable, resolve, reject, stack);
+            return;
+        }
+        if (!invocation.suspended) {
+            // The handler still runs: wait once it returned a promise.
+            invocation.pending.push([future, timeoutMsec, cancellable, resolve, reject, stack]);
+            return;
+        }
+        let awaited;
+        try {
+            awaited = invocation.actor.await_future(future, timeoutMsec);
+        } catch (error) {
+            reject(withStack(error, stack));
+            return;
+        }
+        settleWith(awaited, cancellable, resolve, reject, stack);
+    }
+
+    // `await future.get_async(null)`: a promise of the value, which the
+    // wait-for graph sees when an actor's handler awaits it.
+    Pykka.Future.prototype.get_async = function (cancellable = null, ...rest) {
+        if (rest.length > 0)
+            return cGetAsync.call(this, cancellable, ...rest);
+        const {stack} = new Error();
+        const invocation = cancellable === null ? invocationOf(stack) : null;
+        return new Promise((resolve, reject) =>
+            waitAs(invocation, this, -1, cancellable, resolve, reject, stack));
+    };
+
+    // `await this.waitFor(future, timeoutMsec)` in a handler of this actor:
+    // the value of @future, waited for at most @timeoutMsec ms (-1:
+    // forever) on the clock of the actor's context; recorded in the
+    // wait-for graph while the actor's handler is pending, even where the
+    // stack does not tell (a .then callback). Elsewhere a plain wait.
+    Pykka.Actor.prototype.waitFor = function (future, timeoutMsec = -1) {
+        if (!(future instanceof Pykka.Future))
+            throw new TypeError(`waitFor() takes a Pykka.Future, not ${_describe(future)}`);
+        const {stack} = new Error();
+        const invocation = this[_invocation] ?? null;
+        return new Promise((resolve, reject) =>
+            waitAs(invocation, future, timeoutMsec, null, resolve, reject, stack));
+    };
+
+    // Calls @fn on @actor with @args as a new invocation; returns its
+    // result. A promise (or thenable) result keeps the invocation alive,
+    // and the actor waiting, until it settles.
+    function invoke(actor, fn, args) {
+        const id = ++lastInvocation;
+        const name = `pykka$handler$${id}`;
+        const frame = {[name](f, self, a) {
+            return f.apply(self, a);
+        }}[name];
+        const invocation = {id, actor, live: true, suspended: false, pending: []};
+        invocations.set(id, invocation);
+        actor[_invocation] = invocation;
+        const end = () => {
+            invocation.live = false;
+            invocations.delete(id);
+            if (actor[_invocation] === invocation)
+                delete actor[_invocation];
+        };
+        let r;
+        try {
+            r = frame(fn, actor, args);
+        } finally {
+            // The awaits of the handler's synchronous part, recorded now
+            // that it is known to be pending (or plain waits if not).
+            const pending = invocation.pending;
+            invocation.pending = [];
+            if (_isThenable(r))
+                invocation.suspended = true;
+            else
+                end();
+            for (const p of pending)
+                waitAs(invocation.live ? invocation : null, ...p);
+        }
+        if (invocation.live) {
+            r = Promise.resolve(r);
+            r.then(end, end);
+        }
+        return r;
+    }
 
     // A Pykka.Future that completes with the outcome of @promise. A thrown
     // GLib.Error keeps its domain, code and message; any other thrown value
@@ -127,8 +286,8 @@ function _install(Pykka, GLib, GObject, Gio) {
     function wrapReceive(fn) {
         function handle(actor, message) {
             if (message !== null && typeof message === 'object' && message[_proxyMessage] === true)
-                return dispatchProxy(actor, message);
-            return fn.call(actor, message);
+                return invoke(actor, dispatchProxy, [actor, message]);
+            return invoke(actor, fn, [message]);
         }
         const wrapped = function (message) {
             const starting = this[_starting];
@@ -150,7 +309,7 @@ function _install(Pykka, GLib, GObject, Gio) {
 
     function wrapStart(fn) {
         return function () {
-            const r = fn.call(this);
+            const r = invoke(this, fn, []);
             if (!_isThenable(r))
                 return r === undefined ? true : r;
             const p = Promise.resolve(r).then(
