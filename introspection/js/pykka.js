@@ -7,7 +7,8 @@
 //
 // It returns the `Pykka` GI namespace with the additions described in
 // overrides/Pykka.js (async handlers whose awaits the deadlock check sees,
-// this.waitFor(), promise-returning get_async and
+// this.waitFor(), values converted for the receiver (toVariant()),
+// promise-returning get_async and
 // wait_async, a clear error for JS actors on other threads, toFuture(),
 // ref.proxy() with traversable() and proxySet()).
 // When GJS already applied overrides/Pykka.js (its folder's parent is on
@@ -31,6 +32,7 @@ if (!Pykka[Symbol.for('pykka-glib.js.installed')])
     loadOverride()(Pykka, GLib, GObject, Gio);
 
 export const toFuture = Pykka.toFuture;
+export const toVariant = Pykka.toVariant;
 export const isJSActor = Pykka.isJSActor;
 export const traversable = Pykka.traversable;
 export const proxySet = Pykka.proxySet;

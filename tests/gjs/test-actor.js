@@ -65,9 +65,11 @@ test('scalars, strings, big numbers and variants travel', () => {
     assert.equal(ref.ask(true).get(5000), true);
     const v = ref.ask(new GLib.Variant('as', ['a', 'b'])).get(5000);
     assert.deepEqual(v.deepUnpack(), ['a', 'b']);
-    // Arrays cannot be guessed into a GValue: wrap them.
     const wrapped = ref.ask({items: [1, 2, 3]}).get(5000);
     assert.deepEqual(wrapped.items, [1, 2, 3]);
+    // Bare arrays too, to an actor written in JavaScript (test-values.js).
+    const list = [1, 2, 3];
+    assert.equal(ref.ask(list).get(5000), list);
     ref.stop_sync(5000);
 });
 

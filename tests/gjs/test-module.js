@@ -10,7 +10,7 @@ import System from 'system';
 
 // A static import: the harness runs a main loop, which must not happen
 // inside a promise job (a top-level await would make it one).
-import Pykka, {toFuture, isJSActor, traversable, proxySet} from '../../introspection/js/pykka.js';
+import Pykka, {toFuture, toVariant, isJSActor, traversable, proxySet} from '../../introspection/js/pykka.js';
 import {test, run, assert, sleep} from './harness.js';
 
 const jsDir = GLib.getenv('PYKKA_GLIB_JS_DIR');
@@ -26,6 +26,7 @@ class Doubler extends Pykka.Actor {
 test('the module applies the additions once', () => {
     assert.ok(Pykka[Symbol.for('pykka-glib.js.installed')]);
     assert.equal(typeof toFuture, 'function');
+    assert.equal(toVariant(['a']).get_type_string(), 'as');
     assert.ok(isJSActor(new Doubler()));
     assert.ok(!isJSActor(new Pykka.Actor()));
 });

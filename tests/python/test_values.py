@@ -329,3 +329,33 @@ def test_replies_to_c_callers_have_c_types():
         reply = C.Future.get(C.ActorRef.ask(ref, message), TIMEOUT * 1000)
         assert reply == expected and type(reply) is type(expected)
     assert C.Future.get(C.ActorRef.ask(ref, 7), TIMEOUT * 1000) is ref
+
+
+def test_messages_to_c_actors_have_c_types():
+    # What an actor written in C gets from a Python sender (the GValue
+    # type its default handler names in a warning): scalars and str as C
+    # types, GObjects and GLib.Variants as themselves, anything else as an
+    # opaque PyObject (the table of docs/guides/04-contexts-and-threads.md).
+    seen = []
+
+    def handler(domain, level, message, data):
+        if message.startswith('Unexpected message of type '):
+            seen.append(message.split()[4])
+
+    cases = [(1, 'gint'), (2 ** 40, 'PyObject'), (2.5, 'gdouble'), (True, 'gboolean'),
+             ('x', 'gchararray'), (None, 'PyObject'), ([1], 'PyObject'), ({'a': 1}, 'PyObject'),
+             (GLib.Variant('as', ['a']), 'GVariant')]
+    handler_id = GLib.log_set_handler('Pykka', GLib.LogLevelFlags.LEVEL_WARNING, handler, None)
+    try:
+        ref = C.Actor().start()
+        for message, _ in cases:
+            ref.tell(message)
+        ref.tell(ref)
+        context = GLib.MainContext.default()
+        end = GLib.get_monotonic_time() + TIMEOUT * 1_000_000
+        while len(seen) < len(cases) + 1 and GLib.get_monotonic_time() < end:
+            context.iteration(False)
+        ref.stop()
+    finally:
+        GLib.log_remove_handler('Pykka', handler_id)
+    assert seen == [name for _, name in cases] + ['PykkaActorRef']

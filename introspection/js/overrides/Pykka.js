@@ -44,6 +44,13 @@
 //   JavaScript has none (NOT_SUPPORTED). Proxy messages are answered by the
 //   wrapped vfunc_on_receive (every JavaScript actor class gets one) and
 //   never reach the user's handler.
+// - Values follow the receiver: to an actor written in JavaScript (or a
+//   Pykka.Router) every value keeps its identity, arrays and class
+//   instances included (in a carrier object that the receiving side
+//   unwraps); to one written in C, Vala or Python, arrays and plain
+//   objects become GLib.Variants (`as`, `av`, `a{sv}`; `Pykka.toVariant()`)
+//   and a Uint8Array a GLib.Bytes. A handler asked from C replies so too.
+//   Reading a future unwraps carriers.
 // - Helpers: `Pykka.toFuture(valueOrPromise)` (a Pykka.Future completed by
 //   the promise), `Pykka.isJSActor(actor)`, `Pykka.Future.joinAsync(futures)`
 //   (a promise of an Array of the values).
@@ -60,6 +67,7 @@ const _proxyAware = Symbol.for('pykka-glib.js.proxy-aware');
 const _proxyMessage = Symbol.for('pykka-glib.js.proxy-message');
 const _traversable = Symbol.for('pykka-glib.js.traversable');
 const _invocation = Symbol.for('pykka-glib.js.invocation');
+const _carrier = Symbol.for('pykka-glib.js.carrier');
 
 function _isThenable(v) {
     return v !== null && (typeof v === 'object' || typeof v === 'function') &&
@@ -88,6 +96,180 @@ function _install(Pykka, GLib, GObject, Gio) {
     Pykka[_installed] = true;
 
     Gio._promisify(Pykka.Event.prototype, 'wait_async', 'wait_finish');
+
+    // ---------------------------------------------------------------
+    // Values: what a JavaScript value becomes for each receiver.
+    //
+    // To an actor written in JavaScript (and through a Pykka.Router, which
+    // forwards messages as they are), values keep their identity: an ask,
+    // and any array or typed array (which GJS cannot put in a GValue), is
+    // sent in a carrier object that the receiving wrapper (or the reader
+    // of a future) unwraps. The carrier of an ask also tells the handler
+    // that its asker reads JavaScript. To an actor written in C, Vala or
+    // Python, arrays and plain objects become GLib.Variants (toVariant())
+    // and a Uint8Array a GLib.Bytes; a handler asked by such code replies
+    // the same way. Everything else goes as GJS puts it in a GValue.
+
+    function carry(value) {
+        return {[_carrier]: true, value};
+    }
+
+    function uncarry(value) {
+        return value !== null && typeof value === 'object' && value[_carrier] === true
+            ? value.value : value;
+    }
+
+    function isPlainObject(value) {
+        if (value === null || typeof value !== 'object')
+            return false;
+        const proto = Object.getPrototypeOf(value);
+        return proto === Object.prototype || proto === null;
+    }
+
+    // What GJS cannot put in a GValue (arrays, typed arrays, functions,
+    // instances of JavaScript classes: all objects but plain ones and
+    // those of GObject types) travels in a carrier.
+    function carryIfNeeded(value) {
+        if (value === null || (typeof value !== 'object' && typeof value !== 'function') ||
+            isPlainObject(value) || value.constructor?.$gtype !== undefined)
+            return value;
+        return carry(value);
+    }
+
+    const MAX_DEPTH = 64;
+
+    // A GLib.Variant of @value: booleans 'b', strings 's', integral
+    // numbers within 2^53 (and bigints) 'x', other numbers 'd', null and
+    // undefined an empty 'mv', a Uint8Array 'ay', an array of strings
+    // (not empty) 'as', any other array 'av', a plain object 'a{sv}'
+    // (undefined members left out), a GLib.Variant itself. Anything else
+    // throws a TypeError naming where it is.
+    function toVariant(value, path = 'value', depth = 0) {
+        if (value instanceof GLib.Variant)
+            return value;
+        if (value === null || value === undefined)
+            return new GLib.Variant('mv', null);
+        switch (typeof value) {
+        case 'boolean':
+            return new GLib.Variant('b', value);
+        case 'string':
+            return new GLib.Variant('s', value);
+        case 'number':
+            return Number.isSafeInteger(value) ? new GLib.Variant('x', value) : new GLib.Variant('d', value);
+        case 'bigint':
+            if (value >= -(2n ** 63n) && value < 2n ** 63n)
+                return new GLib.Variant('x', Number(value));
+            break;
+        }
+        if (depth >= MAX_DEPTH)
+            throw new TypeError(`${path} is nested more than ${MAX_DEPTH} deep (a cycle?): it cannot become a GLib.Variant`);
+        if (value instanceof Uint8Array)
+            return new GLib.Variant('ay', value);
+        if (Array.isArray(value)) {
+            if (value.length > 0 && value.every(v => typeof v === 'string'))
+                return new GLib.Variant('as', value);
+            return new GLib.Variant('av', value.map((v, i) => toVariant(v, `${path}[${i}]`, depth + 1)));
+        }
+        if (isPlainObject(value)) {
+            const dict = {};
+            for (const [k, v] of Object.entries(value)) {
+                if (v !== undefined)
+                    dict[k] = toVariant(v, `${path}.${k}`, depth + 1);
+            }
+            return new GLib.Variant('a{sv}', dict);
+        }
+        throw new TypeError(`${path} is ${_describe(value)}, which cannot become a GLib.Variant ` +
+            '(only booleans, numbers, strings, null, arrays, plain objects, Uint8Arrays and ' +
+            'GLib.Variants can)');
+    }
+
+    // @value as an actor written in C, Vala or Python gets it.
+    function toNative(value, what) {
+        if (value instanceof Uint8Array)
+            return new GLib.Bytes(value);
+        if (Array.isArray(value) || isPlainObject(value))
+            return toVariant(value, what);
+        return value;
+    }
+
+    // Whether the actor behind @ref reads JavaScript values (cached per ref).
+    const readsJS = new WeakMap();
+    function receiverReadsJS(ref) {
+        let js = readsJS.get(ref);
+        if (js === undefined) {
+            const actor = ref.dup_actor();
+            if (actor === null)
+                return true;  // dead or not started: the send fails anyway
+            js = isJSActor(actor) || (Pykka.Router !== undefined && actor instanceof Pykka.Router);
+            readsJS.set(ref, js);
+        }
+        return js;
+    }
+
+    // A reply for an asker that may be written in C, Vala or Python; what
+    // cannot become a GLib.Variant stays a JavaScript value, as before.
+    function nativeReply(value) {
+        try {
+            return carryIfNeeded(toNative(value, 'the reply'));
+        } catch (e) {
+            return carryIfNeeded(value);
+        }
+    }
+
+    function messageFor(ref, message, ask) {
+        const scalar = message === null || (typeof message !== 'object' && typeof message !== 'function');
+        if (scalar && !ask)
+            return message;
+        if (receiverReadsJS(ref))
+            return ask ? carry(message) : carryIfNeeded(message);
+        if (scalar)
+            return message;
+        return carryIfNeeded(toNative(message, 'the message'));
+    }
+
+    const cTell = Pykka.ActorRef.prototype.tell;
+    const cTellLatest = Pykka.ActorRef.prototype.tell_latest;
+    const cAsk = Pykka.ActorRef.prototype.ask;
+    const cAskCancellable = Pykka.ActorRef.prototype.ask_cancellable;
+    Pykka.ActorRef.prototype.tell = function (message) {
+        return cTell.call(this, messageFor(this, message, false));
+    };
+    Pykka.ActorRef.prototype.tell_latest = function (key, message) {
+        return cTellLatest.call(this, key, messageFor(this, message, false));
+    };
+    Pykka.ActorRef.prototype.ask = function (message) {
+        return cAsk.call(this, messageFor(this, message, true));
+    };
+    Pykka.ActorRef.prototype.ask_cancellable = function (message, cancellable) {
+        return cAskCancellable.call(this, messageFor(this, message, true), cancellable);
+    };
+
+    // Reading a future unwraps carriers; setting one from JavaScript
+    // carries what needs it (its readers are taken to be JavaScript).
+    const cGet = Pykka.Future.prototype.get;
+    const cGetFinish = Pykka.Future.prototype.get_finish;
+    const cSetValue = Pykka.Future.prototype.set_value;
+    const cMap = Pykka.Future.prototype.map;
+    const cNewForValue = Pykka.Future.new_for_value;
+    Pykka.Future.prototype.get = function (...args) {
+        return uncarry(cGet.apply(this, args));
+    };
+    Pykka.Future.prototype.get_finish = function (result) {
+        return uncarry(cGetFinish.call(this, result));
+    };
+    Pykka.Future.prototype.set_value = function (value) {
+        return cSetValue.call(this, carryIfNeeded(value));
+    };
+    Pykka.Future.new_for_value = function (value) {
+        return cNewForValue.call(this, carryIfNeeded(value));
+    };
+    Pykka.Future.prototype.map = function (func) {
+        return cMap.call(this, value => {
+            const r = func(uncarry(value));
+            return Array.isArray(r) && r.length === 2 && typeof r[0] === 'boolean'
+                ? [r[0], carryIfNeeded(r[1])] : r;
+        });
+    };
 
     // ---------------------------------------------------------------
     // Handlers that await: the wait-for graph sees JavaScript's awaits.
@@ -245,7 +427,9 @@ function _install(Pykka, GLib, GObject, Gio) {
     // GLib.Error keeps its domain, code and message; any other thrown value
     // is converted by GJS as if a vfunc had thrown it (a JS Error reaches a
     // JS asker as an Error of the same class with the same message).
-    function toFuture(promise) {
+    // @convert makes the value fit a GValue (for JavaScript readers by
+    // default: arrays in a carrier).
+    function toFuture(promise, convert = carryIfNeeded) {
         if (promise instanceof Pykka.Future)
             return promise;
         const source = new Pykka.Future();
@@ -253,7 +437,7 @@ function _install(Pykka, GLib, GObject, Gio) {
         const result = source.map(() => {
             if (outcome.error !== undefined)
                 throw outcome.error;
-            return [true, outcome.value === undefined ? null : outcome.value];
+            return [true, outcome.value === undefined ? null : convert(outcome.value)];
         });
         Promise.resolve(promise).then(
             value => {
@@ -290,18 +474,27 @@ function _install(Pykka, GLib, GObject, Gio) {
             return invoke(actor, fn, [message]);
         }
         const wrapped = function (message) {
+            // Sent from JavaScript in a carrier (every ask): the asker
+            // reads JavaScript. Otherwise C, Vala or Python may read the
+            // reply: arrays and plain objects become GLib.Variants.
+            let convert = nativeReply;
+            if (message !== null && typeof message === 'object' && message[_carrier] === true) {
+                message = message.value;
+                convert = carryIfNeeded;
+            }
             const starting = this[_starting];
             if (starting) {
                 // Wait for an async on_start before the first messages.
                 return [true, toFuture(starting.then(() => {
                     const r = handle(this, message);
                     return _isThenable(r) ? r : _plainReply(r)[1];
-                }))];
+                }), convert)];
             }
             const r = handle(this, message);
             if (_isThenable(r))
-                return [true, toFuture(r)];
-            return _plainReply(r);
+                return [true, toFuture(r, convert)];
+            const [ok, value] = _plainReply(r);
+            return ok ? [ok, convert(value)] : [ok, value];
         };
         wrapped[_proxyAware] = true;
         return wrapped;
@@ -709,7 +902,8 @@ function _install(Pykka, GLib, GObject, Gio) {
     // How long `proxy.attr = value` waits for the actor, in milliseconds.
     Pykka.proxySetTimeout = 10000;
 
-    Pykka.toFuture = toFuture;
+    Pykka.toFuture = promise => toFuture(promise);
+    Pykka.toVariant = value => toVariant(value);
     Pykka.isJSActor = isJSActor;
     return Pykka;
 }
