@@ -71,6 +71,8 @@ test('JS to JS: arrays, typed arrays and objects keep their identity', async () 
     assert.equal(ref.ask(null).get(5000), null, 'null asked');
     const map = new Map([[1, 2]]);
     assert.equal(ref.ask(map).get(5000), map, 'an instance of a JavaScript class');
+    const bare = Object.create(null);
+    assert.equal(ref.ask(bare).get(5000), bare, 'an object without a prototype');
     ref.stop_sync(5000);
 });
 
@@ -148,6 +150,21 @@ test('C to JS: GValues arrive as GJS reads them', async () => {
     ref.stop_sync(5000);
 });
 
+test('a broadcast converts for each receiver', async () => {
+    const actor = new Echo();
+    const ref = actor.start();
+    const c = new Pykka.Actor().start();
+    const before = typesSeen.length;
+    const list = ['a'];
+    assert.equal(Pykka.Registry.broadcast(list, GObject.TYPE_INVALID), 2);
+    await until(() => actor.got.length === 1 && typesSeen.length > before, 'both to get it');
+    assert.equal(actor.got[0], list, 'the JS actor gets the array');
+    assert.equal(typesSeen[before], 'GVariant', 'the C actor a GVariant');
+    assert.equal(Pykka.Registry.broadcast(3, Echo.$gtype), 1, 'a scalar, by type');
+    ref.stop_sync(5000);
+    c.stop_sync(5000);
+});
+
 test('Pykka.toVariant: the variant types of the conversion table', () => {
     const v = Pykka.toVariant({
         names: ['a', 'b'], mixed: [1, 'x', true], empty: [], n: 3, big: 2 ** 40, x: 0.5,
@@ -164,6 +181,10 @@ test('Pykka.toVariant: the variant types of the conversion table', () => {
     assert.equal('skipped' in d, false, 'undefined members are left out');
     assert.deepEqual(Pykka.toVariant([1, 'x']).recursiveUnpack(), [1, 'x']);
     assert.equal(Pykka.toVariant(['a']).get_type_string(), 'as');
+    assert.equal(Pykka.toVariant(2n ** 62n + 1n).print(false), '4611686018427387905', 'a bigint, exactly');
+    const bare = Object.create(null);
+    bare.k = 'v';
+    assert.equal(Pykka.toVariant(bare).get_type_string(), 'a{sv}', 'an object without a prototype');
     const e = assert.throws(() => Pykka.toVariant({ok: 1, bad: [new Gio.Cancellable()]}));
     return e.then(err => {
         assert.ok(err instanceof TypeError, `${err}`);

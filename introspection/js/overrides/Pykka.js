@@ -102,13 +102,15 @@ function _install(Pykka, GLib, GObject, Gio) {
     //
     // To an actor written in JavaScript (and through a Pykka.Router, which
     // forwards messages as they are), values keep their identity: an ask,
-    // and any array or typed array (which GJS cannot put in a GValue), is
-    // sent in a carrier object that the receiving wrapper (or the reader
-    // of a future) unwraps. The carrier of an ask also tells the handler
-    // that its asker reads JavaScript. To an actor written in C, Vala or
-    // Python, arrays and plain objects become GLib.Variants (toVariant())
-    // and a Uint8Array a GLib.Bytes; a handler asked by such code replies
-    // the same way. Everything else goes as GJS puts it in a GValue.
+    // and any object GJS cannot put in a GValue (arrays, typed arrays,
+    // instances of JavaScript classes), is sent in a carrier object that
+    // the receiving wrapper (or the reader of a future) unwraps. The
+    // carrier of an ask also tells the handler that its asker reads
+    // JavaScript. To an actor written in C or Vala (Python never shares a
+    // process with GJS), arrays and plain objects become GLib.Variants
+    // (toVariant()) and a Uint8Array a GLib.Bytes; a handler asked by such
+    // code replies the same way. Everything else goes as GJS puts it in a
+    // GValue.
 
     function carry(value) {
         return {[_carrier]: true, value};
@@ -119,11 +121,16 @@ function _install(Pykka, GLib, GObject, Gio) {
             ? value.value : value;
     }
 
+    // (GJS puts only these objects in a GValue by itself, as JSObject.)
     function isPlainObject(value) {
-        if (value === null || typeof value !== 'object')
-            return false;
-        const proto = Object.getPrototypeOf(value);
-        return proto === Object.prototype || proto === null;
+        return value !== null && typeof value === 'object' &&
+            Object.getPrototypeOf(value) === Object.prototype;
+    }
+
+    // What becomes an a{sv}: a plain object, or one without a prototype.
+    function isRecord(value) {
+        return isPlainObject(value) ||
+            (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === null);
     }
 
     // What GJS cannot put in a GValue (arrays, typed arrays, functions,
@@ -141,7 +148,8 @@ function _install(Pykka, GLib, GObject, Gio) {
     // A GLib.Variant of @value: booleans 'b', strings 's', integral
     // numbers within 2^53 (and bigints) 'x', other numbers 'd', null and
     // undefined an empty 'mv', a Uint8Array 'ay', an array of strings
-    // (not empty) 'as', any other array 'av', a plain object 'a{sv}'
+    // (not empty) 'as', any other array 'av', a plain object (or one
+    // without a prototype) 'a{sv}'
     // (undefined members left out), a GLib.Variant itself. Anything else
     // throws a TypeError naming where it is.
     function toVariant(value, path = 'value', depth = 0) {
@@ -158,7 +166,7 @@ function _install(Pykka, GLib, GObject, Gio) {
             return Number.isSafeInteger(value) ? new GLib.Variant('x', value) : new GLib.Variant('d', value);
         case 'bigint':
             if (value >= -(2n ** 63n) && value < 2n ** 63n)
-                return new GLib.Variant('x', Number(value));
+                return new GLib.Variant('x', value);
             break;
         }
         if (depth >= MAX_DEPTH)
@@ -170,7 +178,7 @@ function _install(Pykka, GLib, GObject, Gio) {
                 return new GLib.Variant('as', value);
             return new GLib.Variant('av', value.map((v, i) => toVariant(v, `${path}[${i}]`, depth + 1)));
         }
-        if (isPlainObject(value)) {
+        if (isRecord(value)) {
             const dict = {};
             for (const [k, v] of Object.entries(value)) {
                 if (v !== undefined)
@@ -183,11 +191,11 @@ function _install(Pykka, GLib, GObject, Gio) {
             'GLib.Variants can)');
     }
 
-    // @value as an actor written in C, Vala or Python gets it.
+    // @value as an actor written in C or Vala gets it.
     function toNative(value, what) {
         if (value instanceof Uint8Array)
             return new GLib.Bytes(value);
-        if (Array.isArray(value) || isPlainObject(value))
+        if (Array.isArray(value) || isRecord(value))
             return toVariant(value, what);
         return value;
     }
@@ -242,6 +250,28 @@ function _install(Pykka, GLib, GObject, Gio) {
     };
     Pykka.ActorRef.prototype.ask_cancellable = function (message, cancellable) {
         return cAskCancellable.call(this, messageFor(this, message, true), cancellable);
+    };
+
+    // A broadcast of a value that needs converting tells each actor in
+    // turn, converted for it (the count is of those it reached).
+    const cBroadcast = Pykka.Registry.broadcast;
+    Pykka.Registry.broadcast = function (message, targetType = GObject.TYPE_INVALID) {
+        const scalar = message === null || (typeof message !== 'object' && typeof message !== 'function');
+        if (scalar || message.constructor?.$gtype !== undefined)
+            return cBroadcast.call(this, message, targetType);
+        const refs = targetType === GObject.TYPE_INVALID
+            ? Pykka.Registry.get_all() : Pykka.Registry.get_by_type(targetType);
+        let sent = 0;
+        for (const ref of refs) {
+            try {
+                ref.tell(message);
+                sent++;
+            } catch (e) {
+                if (!(e instanceof GLib.Error && e.matches(Pykka.Error, Pykka.Error.ACTOR_DEAD)))
+                    throw e;
+            }
+        }
+        return sent;
     };
 
     // Reading a future unwraps carriers; setting one from JavaScript
