@@ -234,6 +234,28 @@ test('an async method called through a proxy that awaits its own actor fails wit
     assert.equal(await proxy.once().get_async(null), 1, 'lives on');
 });
 
+test('a task the handler started counts as the handler\'s while the handler is pending', async () => {
+    // As the guide says: its await of the actor fails with DEADLOCK,
+    // although the actor would answer once the handler settles.
+    let task = null;
+    const Spawner = GObject.registerClass(
+    class Spawner extends Pykka.Actor {
+        async vfunc_on_receive(message) {
+            if (message === 'inner')
+                return 'inner';
+            task = (async () => {
+                await sleep(1);
+                return await this.actor_ref.ask('inner').get_async(null);
+            })().catch(e => e);
+            await sleep(30);
+            return message;
+        }
+    });
+    const ref = new Spawner().start();
+    assert.equal(await ref.ask('outer').get_async(null), 'outer');
+    deadlockOf(await task, ref);
+});
+
 test('awaits after the handler settled are no longer the actor\'s', async () => {
     // A task the handler left running awaits the actor later: no deadlock.
     let late = null;
