@@ -2318,6 +2318,10 @@ cell_die_locked (PykkaCell     *self,
       self->susp->kill->next = m;
       m = g_steal_pointer (&self->susp->kill);
     }
+  /* A supervisor's decision that did not run yet comes too late: a
+   * restart of a dead cell would make an instance with no ref. */
+  if (self->susp != NULL && self->susp->restart != NULL)
+    g_clear_pointer (&self->susp->restart, pykka_message_free);
   if (self->susp != NULL && self->susp->system_head != NULL)
     {
       /* What the control lane still held goes first. */
@@ -2819,6 +2823,20 @@ handle_message (PykkaCell    *self,
     }
   if (actor == NULL)
     {
+      if (m->kind == PYKKA_MESSAGE_KILL && self->susp != NULL && self->susp->awaiting)
+        {
+          /* Killed while its failed instance awaits the supervisor's
+           * decision: there is no instance to stop, the cell dies now
+           * (the kill's reason is its death reason already). Leaving it
+           * awaiting left it KILLING for ever, and a later stop of its
+           * supervisor waited for its death for ever. */
+          g_mutex_lock (&self->mutex);
+          self->susp->awaiting = FALSE;
+          g_mutex_unlock (&self->mutex);
+          cell_die (self, NULL);
+          pykka_message_free (m);
+          return;
+        }
       /* Died earlier in this turn. */
       cell_answer_dead (self, m);
       return;
