@@ -828,8 +828,9 @@ pykka_actor_kill (PykkaActor   *self,
  * Tells @message to the actor itself after @delay_msec, and then every
  * @interval_msec if that is not 0, in the actor's context, like any told
  * message (it queues behind what was sent before). The timer belongs to
- * the actor: it is cancelled when the actor dies, so that no
- * `on_stop` needs to remember it. Call it from any thread. The timers
+ * the actor: it is cancelled when the actor dies or a supervisor
+ * restarts it (the instance goes), so that no `on_stop` needs to
+ * remember it. Call it from any thread. The timers
  * read the clock of the actor's context, which a test may make virtual
  * ([func@Pykka.context_use_virtual_clock]).
  *

@@ -2465,6 +2465,10 @@ cell_hand_to_supervisor (PykkaCell    *self,
   self->actor = NULL;
   g_mutex_unlock (&self->mutex);
   g_object_unref (actor);
+  /* The timers were the failed instance's (as in Akka): left running, they
+   * filled the mailbox while the cell awaited the decision and ticked on
+   * in every new instance besides the ones it starts itself. */
+  cell_cancel_timers (self);
 
   if (!cell_push_system (self->susp->supervisor, m))
     {
@@ -2526,6 +2530,8 @@ cell_handle_restart (PykkaCell *self,
         }
     }
 
+  /* The old instance's timers (those its on_stop started too) go with it. */
+  cell_cancel_timers (self);
   fresh = self->susp->factory != NULL ? self->susp->factory (self->susp->factory_data) : NULL;
   if (fresh == NULL || !PYKKA_IS_ACTOR (fresh))
     {

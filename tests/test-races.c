@@ -689,6 +689,45 @@ test_restart_while_suspended (gconstpointer data)
 /* Timers */
 
 static void
+test_restart_cancels_timers (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(PykkaSupervisor) sup = new_supervisor (PYKKA_RESTART_ONE_FOR_ONE, 0, FALSE);
+  g_autoptr(PykkaActorRef) sup_ref = NULL;
+  g_autoptr(PykkaActorRef) child = NULL;
+  Script s;
+
+  g_test_summary ("A restart cancels the timers of the instance that goes (as Akka does): a "
+                  "periodic timer started in on_start ticks once per interval after any number "
+                  "of restarts, not once per instance");
+
+  script_init (&s);
+  s.tick_msec = 1000;
+  pykka_context_use_virtual_clock (context);
+  g_main_context_push_thread_default (context);
+  sup_ref = pykka_actor_start (PYKKA_ACTOR (sup), NULL);
+  child = start_child (sup, &s);
+  run_until_idle (context);
+  for (guint i = 0; i < 3; i++)
+    {
+      tell_text (child, "crash");
+      test_iterate_until (context, s.started == (gint) i + 2);
+      run_until_idle (context);
+    }
+  g_assert_cmpint (s.ticks, ==, 0);
+  pykka_context_advance_clock (context, 1000);
+  run_until_idle (context);
+  g_assert_cmpint (s.ticks, ==, 1);
+  pykka_context_advance_clock (context, 1000);
+  run_until_idle (context);
+  g_assert_cmpint (s.ticks, ==, 2);
+  stop_on (context, sup_ref);
+  g_assert_cmpint (s.finalized, ==, s.made);
+  g_main_context_pop_thread_default (context);
+  script_clear (&s);
+}
+
+static void
 test_timer_fires_while_dying (gconstpointer data)
 {
   gboolean kill = GPOINTER_TO_INT (data);
@@ -1461,6 +1500,7 @@ main (int argc, char **argv)
                         GINT_TO_POINTER (FALSE), test_restart_while_suspended);
   g_test_add_data_func ("/Pykka/Races/supervision/restart-while-suspended/stackful",
                         GINT_TO_POINTER (TRUE), test_restart_while_suspended);
+  g_test_add_func ("/Pykka/Races/timer/restart-cancels-timers", test_restart_cancels_timers);
   g_test_add_data_func ("/Pykka/Races/timer/fires-while-dying/kill", GINT_TO_POINTER (TRUE),
                         test_timer_fires_while_dying);
   g_test_add_data_func ("/Pykka/Races/timer/fires-while-dying/stop", GINT_TO_POINTER (FALSE),
