@@ -29,7 +29,9 @@ typedef struct _PykkaFuture   PykkaFuture;
  * @PYKKA_OVERFLOW_BLOCK: a sender on another thread waits for room, at
  *   most [property@Pykka.Actor:overflow-timeout-msec]; on the thread that
  *   runs the actor's context, where waiting would never end, the send
- *   fails at once with %PYKKA_ERROR_MAILBOX_FULL
+ *   fails at once with %PYKKA_ERROR_MAILBOX_FULL; when the actor is
+ *   killed or begins to stop, waiting senders fail at once with
+ *   %PYKKA_ERROR_ACTOR_DEAD
  *
  * What a full bounded mailbox ([property@Pykka.Actor:mailbox-capacity])
  * does with one more message.

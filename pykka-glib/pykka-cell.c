@@ -1169,6 +1169,9 @@ cell_begin_stopping (PykkaCell  *self,
     {
       g_atomic_int_set ((gint *) &self->state, PYKKA_CELL_STOPPING);
       self->went_stopping = stopping = TRUE;
+      /* Blocked senders are refused from here on (see pykka_cell_kill()). */
+      if (self->susp != NULL && self->susp->capacity != 0)
+        g_cond_broadcast (&self->susp->room);
     }
   g_mutex_unlock (&self->mutex);
 
@@ -1732,6 +1735,10 @@ pykka_cell_kill (PykkaCell    *self,
                                                               /* Translators: why an actor died. */
                                                               P_("killed"));
   self->susp->kill = m;
+  /* Senders blocked on a full mailbox fail now (the cell refuses their
+   * mail from here on), not when the actor, maybe busy, gets to die. */
+  if (self->susp->capacity != 0)
+    g_cond_broadcast (&self->susp->room);
   /* A suspended handler is woken too: its waits end (see
    * pykka_cell_run_turn()). */
   schedule = cell_flag_control_locked (self);

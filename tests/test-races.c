@@ -1513,6 +1513,8 @@ main (int argc, char **argv)
   g_test_add_func ("/Pykka/Races/deferred/completed-while-dying", test_deferred_completed_while_dying);
   g_test_add_func ("/Pykka/Races/deferred/across-restart", test_deferred_across_restart);
   g_test_add_func ("/Pykka/Races/deferred/cancellable", test_deferred_cancellable);
+  g_test_add_data_func ("/Pykka/Races/mailbox/blocked-sender-woken/kill", GINT_TO_POINTER (TRUE),
+                        test_blocked_sender_woken_by_death);
   g_test_add_data_func ("/Pykka/Races/mailbox/blocked-sender-woken/stop", GINT_TO_POINTER (FALSE),
                         test_blocked_sender_woken_by_death);
   g_test_add_func ("/Pykka/Races/mailbox/latest-races-turn", test_latest_races_turn);
