@@ -830,7 +830,8 @@ pykka_actor_kill (PykkaActor   *self,
  * message (it queues behind what was sent before). The timer belongs to
  * the actor: it is cancelled when the actor dies or a supervisor
  * restarts it (the instance goes), so that no `on_stop` needs to
- * remember it. Call it from any thread. The timers
+ * remember it, and it tells nothing once the actor is stopping or being
+ * killed. Call it from any thread. The timers
  * read the clock of the actor's context, which a test may make virtual
  * ([func@Pykka.context_use_virtual_clock]).
  *

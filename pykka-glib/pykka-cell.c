@@ -1019,12 +1019,21 @@ pykka_cell_timer_fired (PykkaCell    *self,
                         gboolean      last)
 {
   PykkaMessage *m;
+  gboolean live;
 
-  /* A one-shot timer is done once it fired. */
+  /* A timer of an actor that is no longer running tells nothing: a
+   * stopping or killed actor's timers are as good as gone (they were
+   * counted as dead letters while on_stop ran a nested wait), and so is
+   * one cancelled from another thread as it came due. */
   g_mutex_lock (&self->mutex);
-  if (last && self->susp != NULL && self->susp->timers != NULL)
+  live = self->state == PYKKA_CELL_RUNNING && self->susp != NULL && self->susp->timers != NULL &&
+         g_hash_table_contains (self->susp->timers, GUINT_TO_POINTER (id));
+  /* A one-shot timer is done once it fired. */
+  if (live && last)
     g_hash_table_remove (self->susp->timers, GUINT_TO_POINTER (id));
   g_mutex_unlock (&self->mutex);
+  if (!live)
+    return;
 
   m = pykka_message_new (PYKKA_MESSAGE_USER, message, NULL);
   if (!pykka_cell_push (self, m))

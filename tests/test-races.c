@@ -774,6 +774,36 @@ test_timer_fires_while_dying (gconstpointer data)
   script_clear (&s);
 }
 
+static void
+test_timer_fires_while_stopping (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(PykkaActorRef) ref = NULL;
+  g_autoptr(PykkaFuture) dead = NULL;
+  PykkaActor *actor;
+  GValue tick = G_VALUE_INIT;
+  Script s;
+
+  g_test_summary ("A periodic timer that comes due while on_stop runs (and runs the actor's "
+                  "context in a nested wait): the stopping actor's timers tell nothing, so no "
+                  "dead letter is counted");
+
+  script_init (&s);
+  s.stop_wait_msec = 30;
+  g_main_context_push_thread_default (context);
+  ref = start_racer (&s, &actor);
+  run_until_idle (context);
+  g_assert_cmpuint (pykka_actor_start_timer (actor, NULL, 1, 1, value_text (&tick, "tick")), !=, 0);
+  g_value_unset (&tick);
+  dead = pykka_actor_ref_get_terminated (ref);
+  g_assert_true (pykka_actor_ref_kill (ref));
+  test_iterate_until (context, pykka_future_is_done (dead));
+  g_assert_cmpint (s.stop_dead_letters, ==, 0);
+  g_assert_cmpint (s.finalized, ==, 1);
+  g_main_context_pop_thread_default (context);
+  script_clear (&s);
+}
+
 typedef struct
 {
   PykkaActor *actor;
@@ -1505,6 +1535,7 @@ main (int argc, char **argv)
                         test_timer_fires_while_dying);
   g_test_add_data_func ("/Pykka/Races/timer/fires-while-dying/stop", GINT_TO_POINTER (FALSE),
                         test_timer_fires_while_dying);
+  g_test_add_func ("/Pykka/Races/timer/fires-while-stopping", test_timer_fires_while_stopping);
   g_test_add_func ("/Pykka/Races/timer/cancel-from-thread-while-firing", test_cancel_from_thread_while_firing);
   g_test_add_func ("/Pykka/Races/timer/zero-intervals-and-advance-from-thread",
                    test_zero_intervals_and_advance_from_thread);
