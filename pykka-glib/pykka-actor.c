@@ -913,7 +913,8 @@ pykka_actor_cancel_timer_by_key (PykkaActor *self,
  * its workers at the same time and answer each when its worker does.
  *
  * If the handler fails after deferring, its error answers the asker,
- * unless the handle was completed already. A handle dropped without
+ * unless the handle was completed already; the failure of a told
+ * message fails the actor as it would without deferring. A handle dropped without
  * being completed answers the asker with %PYKKA_ERROR_FAILED. Calling it
  * again in the same handler gives the same handle; for a told message
  * the handle answers nobody.

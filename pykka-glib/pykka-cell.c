@@ -118,6 +118,7 @@ typedef struct
   PykkaActorRef   *kept_ref;       /* (owned) (nullable) the ref, while no instance holds it */
   GMainLoop       *own_loop;       /* (owned) (nullable) own-thread actors; set before the start */
   PykkaFuture     *deferred;       /* (owned) (nullable) the handle of pykka_cell_defer_reply() while on_receive runs */
+  gboolean         deferred_tell;  /* ->deferred is the handle of a told message */
   /* Bounded mailbox, set before the start; room under the mutex */
   guint            capacity;       /* 0: unbounded */
   PykkaOverflowPolicy policy;
@@ -914,6 +915,7 @@ pykka_cell_defer_reply (PykkaCell  *self,
   d->reply = message_steal_reply (m);
   pykka_promise_add_hook (pykka_future_get_promise (handle), deferred_hook, d, deferred_free);
   cell_susp (self)->deferred = g_object_ref (handle);
+  self->susp->deferred_tell = d->reply == NULL;
   return handle;
 }
 
@@ -2777,7 +2779,11 @@ handle_user_message (PykkaCell    *self,
       if (!normalize_outcome (self, ok, &error, "on_receive"))
         {
           if (!pykka_future_is_done (handle))
-            pykka_promise_take_error (pykka_future_get_promise (handle), error);
+            pykka_promise_take_error (pykka_future_get_promise (handle), g_error_copy (error));
+          /* A told message's failure fails the actor, deferred or not
+           * (it used to vanish: no on_failure, no log, no death). */
+          if (self->susp->deferred_tell)
+            cell_answer_error (self, actor, m, error);
           else
             g_error_free (error);
         }

@@ -1167,6 +1167,32 @@ test_deferred_cancellable (void)
   script_clear (&s);
 }
 
+static void
+test_deferred_tell_failure (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(PykkaActorRef) ref = NULL;
+  g_autoptr(PykkaFuture) dead = NULL;
+  g_autoptr(PykkaFuture) handle = NULL;
+  Script s;
+
+  g_test_summary ("The handler of a told message defers and then fails: the failure fails the "
+                  "actor as any failed tell does (on_failure, death of the handler's error)");
+
+  script_init (&s);
+  g_main_context_push_thread_default (context);
+  ref = start_racer (&s, NULL);
+  dead = pykka_actor_ref_get_terminated (ref);
+  tell_text (ref, "defer-crash");
+  test_iterate_until (context, pykka_future_is_done (dead));
+  g_assert_cmpint (s.failed, ==, 1);
+  g_assert_error (death_reason (dead), G_IO_ERROR, G_IO_ERROR_FAILED);
+  handle = script_take_handle (&s);
+  g_assert_nonnull (handle);
+  g_main_context_pop_thread_default (context);
+  script_clear (&s);
+}
+
 /* ------------------------------------------------------------------ */
 /* Bounded mailboxes */
 
@@ -1544,6 +1570,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Pykka/Races/deferred/completed-while-dying", test_deferred_completed_while_dying);
   g_test_add_func ("/Pykka/Races/deferred/across-restart", test_deferred_across_restart);
   g_test_add_func ("/Pykka/Races/deferred/cancellable", test_deferred_cancellable);
+  g_test_add_func ("/Pykka/Races/deferred/tell-failure", test_deferred_tell_failure);
   g_test_add_data_func ("/Pykka/Races/mailbox/blocked-sender-woken/kill", GINT_TO_POINTER (TRUE),
                         test_blocked_sender_woken_by_death);
   g_test_add_data_func ("/Pykka/Races/mailbox/blocked-sender-woken/stop", GINT_TO_POINTER (FALSE),
