@@ -948,7 +948,9 @@ pykka_actor_defer_reply (PykkaActor  *self,
  * [struct@Pykka.Terminated] message), and when @self stops, is killed or
  * fails, its children are stopped first, the newest first, and waited
  * for before its [vfunc@Pykka.Actor.on_stop] (or
- * [vfunc@Pykka.Actor.on_failure]) runs. For restarts on failure, start
+ * [vfunc@Pykka.Actor.on_failure]) runs; when its
+ * [vfunc@Pykka.Actor.on_start] fails, or it dies in a supervisor's
+ * hands without a restart, before its death. For restarts on failure, start
  * children from a [class@Pykka.Supervisor] instead.
  *
  * Returns: (transfer full) (nullable): the child's ref, or %NULL with

@@ -2421,6 +2421,12 @@ cell_die (PykkaCell    *self,
   PykkaMessage *m;
   PykkaActor *actor;
 
+  /* Children still linked (a stop, a kill and an unsupervised failure
+   * stopped them already) go first: those of an actor whose on_start
+   * failed, or that died in a supervisor's hands (not restarted, its
+   * factory failed, its supervisor gone) were left running. */
+  cell_stop_children (self);
+
   g_mutex_lock (&self->mutex);
   m = cell_die_locked (self, cause, &actor);
   g_mutex_unlock (&self->mutex);

@@ -32,7 +32,10 @@ typedef struct
   guint        tick_msec;   /* on_start starts a periodic "tick" timer; 0: none */
   guint        stop_wait_msec; /* on_stop waits this long (running its context) */
   gint         stop_dead_letters; /* atomic: dead letters counted while on_stop waited */
+  gpointer     kid;         /* (nullable) a Script: on_start starts a child made from it */
+  gboolean     fail_start;  /* on_start fails (after starting the child) */
   GMutex       lock;
+  PykkaActorRef *kid_ref;   /* (owned) (nullable) the last child on_start started, under lock */
   PykkaFuture *handle;      /* (owned) (nullable) the last deferred reply, under lock */
   PykkaFuture *gate;        /* (owned) (nullable) what "wait" waits for */
 } Script;
@@ -49,6 +52,7 @@ script_clear (Script *s)
 {
   g_clear_object (&s->handle);
   g_clear_object (&s->gate);
+  g_clear_object (&s->kid_ref);
   g_mutex_clear (&s->lock);
 }
 
@@ -97,6 +101,8 @@ value_text (GValue *value, const char *text)
   return test_value_string (value, text);
 }
 
+static PykkaActor *make_racer (gpointer data);
+
 static gboolean
 test_racer_on_start (PykkaActor *actor, GError **error)
 {
@@ -110,6 +116,22 @@ test_racer_on_start (PykkaActor *actor, GError **error)
       g_assert_cmpuint (pykka_actor_start_timer (actor, NULL, s->tick_msec, s->tick_msec,
                                                  value_text (&tick, "tick")), !=, 0);
       g_value_unset (&tick);
+    }
+  if (s->kid != NULL)
+    {
+      g_autoptr(PykkaActor) kid = make_racer (s->kid);
+      PykkaActorRef *kid_ref = pykka_actor_start_child (actor, kid, error);
+
+      g_assert_nonnull (kid_ref);
+      g_mutex_lock (&s->lock);
+      g_clear_object (&s->kid_ref);
+      s->kid_ref = kid_ref;
+      g_mutex_unlock (&s->lock);
+    }
+  if (s->fail_start)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "on_start failed on purpose");
+      return FALSE;
     }
   return TRUE;
 }
@@ -683,6 +705,91 @@ test_restart_while_suspended (gconstpointer data)
   g_main_context_pop_thread_default (context);
   script_clear (&a);
   script_clear (&b);
+}
+
+static PykkaActorRef *
+kid_of (Script *s)
+{
+  PykkaActorRef *ref;
+
+  g_mutex_lock (&s->lock);
+  ref = s->kid_ref != NULL ? g_object_ref (s->kid_ref) : NULL;
+  g_mutex_unlock (&s->lock);
+  return ref;
+}
+
+enum
+{
+  DIES_BY_SUPERVISOR_STOP,
+  DIES_BY_FACTORY,
+  DIES_BY_ON_START,
+};
+
+static void
+test_children_stopped_at_every_death (gconstpointer data)
+{
+  gint how = GPOINTER_TO_INT (data);
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(PykkaSupervisor) sup = NULL;
+  g_autoptr(PykkaActorRef) sup_ref = NULL;
+  g_autoptr(PykkaActorRef) parent = NULL;
+  g_autoptr(PykkaActorRef) kid = NULL;
+  g_autoptr(PykkaFuture) kid_dead = NULL;
+  Script p, c;
+
+  g_test_summary ("An actor with a child of its own (pykka_actor_start_child) dies of a failure "
+                  "its supervisor does not restart (the supervisor stops, or the factory makes "
+                  "nothing), or of a failed on_start: its child is stopped too");
+
+  script_init (&p);
+  script_init (&c);
+  p.kid = &c;
+  g_main_context_push_thread_default (context);
+  if (how == DIES_BY_ON_START)
+    {
+      g_autoptr(PykkaFuture) dead = NULL;
+
+      p.fail_start = TRUE;
+      parent = start_racer (&p, NULL);
+      dead = pykka_actor_ref_get_terminated (parent);
+      test_iterate_until (context, pykka_future_is_done (dead));
+    }
+  else
+    {
+      sup = new_supervisor (PYKKA_RESTART_ONE_FOR_ONE, how == DIES_BY_SUPERVISOR_STOP ? 60000 : 0, FALSE);
+      if (how == DIES_BY_FACTORY)
+        p.null_after = 1;
+      sup_ref = pykka_actor_start (PYKKA_ACTOR (sup), NULL);
+      parent = start_child (sup, &p);
+      test_iterate_until (context, c.started == 1);
+      tell_text (parent, "crash");
+      if (how == DIES_BY_SUPERVISOR_STOP)
+        {
+          test_iterate_until (context, pykka_supervisor_get_restarts (sup) == 1);
+          stop_on (context, sup_ref);
+        }
+      else
+        {
+          g_autoptr(PykkaFuture) dead = pykka_actor_ref_get_terminated (parent);
+
+          test_iterate_until (context, pykka_future_is_done (dead));
+        }
+    }
+  kid = kid_of (&p);
+  g_assert_nonnull (kid);
+  kid_dead = pykka_actor_ref_get_terminated (kid);
+  test_iterate_until (context, pykka_future_is_done (kid_dead));
+  g_assert_cmpint (c.stopped, ==, 1);
+  if (sup_ref != NULL)
+    stop_on (context, sup_ref);
+  run_until_idle (context);
+  g_clear_object (&kid);
+  g_clear_object (&p.kid_ref);
+  g_assert_cmpint (p.finalized, ==, p.made);
+  g_assert_cmpint (c.finalized, ==, 1);
+  g_main_context_pop_thread_default (context);
+  script_clear (&p);
+  script_clear (&c);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1556,6 +1663,12 @@ main (int argc, char **argv)
                         GINT_TO_POINTER (FALSE), test_restart_while_suspended);
   g_test_add_data_func ("/Pykka/Races/supervision/restart-while-suspended/stackful",
                         GINT_TO_POINTER (TRUE), test_restart_while_suspended);
+  g_test_add_data_func ("/Pykka/Races/supervision/children-stopped/supervisor-stops",
+                        GINT_TO_POINTER (DIES_BY_SUPERVISOR_STOP), test_children_stopped_at_every_death);
+  g_test_add_data_func ("/Pykka/Races/supervision/children-stopped/factory-fails",
+                        GINT_TO_POINTER (DIES_BY_FACTORY), test_children_stopped_at_every_death);
+  g_test_add_data_func ("/Pykka/Races/supervision/children-stopped/on-start-fails",
+                        GINT_TO_POINTER (DIES_BY_ON_START), test_children_stopped_at_every_death);
   g_test_add_func ("/Pykka/Races/timer/restart-cancels-timers", test_restart_cancels_timers);
   g_test_add_data_func ("/Pykka/Races/timer/fires-while-dying/kill", GINT_TO_POINTER (TRUE),
                         test_timer_fires_while_dying);
