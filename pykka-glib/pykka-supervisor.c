@@ -444,6 +444,16 @@ pykka_supervisor_start_child (PykkaSupervisor    *self,
   g_mutex_lock (&self->lock);
   g_ptr_array_add (self->children, g_object_ref (ref));
   g_mutex_unlock (&self->lock);
+  /* The supervisor began to stop meanwhile (from another thread): its
+   * stop_children() may have copied the list before the child was in it,
+   * which then ran on, unknown to it. It stops now (twice is harmless). */
+  if (!pykka_actor_ref_is_alive (own))
+    {
+      g_autoptr(PykkaFuture) stopped = pykka_actor_ref_stop (ref);
+
+      g_clear_object (&ref);
+      g_propagate_error (error, pykka_cell_dead_error (pykka_actor_ref_get_cell (own)));
+    }
   return ref;
 }
 

@@ -792,6 +792,83 @@ test_children_stopped_at_every_death (gconstpointer data)
   script_clear (&c);
 }
 
+typedef struct
+{
+  PykkaSupervisor *sup;
+  Script          *script;
+  gint             go;       /* atomic */
+  gboolean         all_dead; /* every child it started was dead in time */
+  guint            started;
+} Starter;
+
+static gpointer
+starter_thread (gpointer data)
+{
+  Starter *st = data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GPtrArray) refs = g_ptr_array_new_with_free_func (g_object_unref);
+  gint64 end;
+
+  /* The children run on this thread's context. */
+  g_main_context_push_thread_default (context);
+  wait_flag (&st->go);
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      PykkaActorRef *ref = pykka_supervisor_start_child (st->sup, make_racer, st->script, NULL, &error);
+
+      if (ref == NULL)
+        {
+          g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+          break;
+        }
+      g_ptr_array_add (refs, ref);
+      g_main_context_iteration (context, FALSE);
+    }
+  st->started = refs->len;
+  /* The supervisor stops: every child it had must die. */
+  end = g_get_monotonic_time () + TEST_TIMEOUT_MSEC * G_TIME_SPAN_MILLISECOND;
+  st->all_dead = FALSE;
+  while (g_get_monotonic_time () < end && !st->all_dead)
+    {
+      st->all_dead = TRUE;
+      for (guint i = 0; i < refs->len; i++)
+        st->all_dead &= !pykka_actor_ref_is_alive (refs->pdata[i]);
+      g_main_context_iteration (context, FALSE);
+      g_usleep (100);
+    }
+  /* (What still runs is orphaned as this thread ends.) */
+  g_main_context_pop_thread_default (context);
+  return NULL;
+}
+
+static void
+test_start_child_races_stop (void)
+{
+  g_test_summary ("Children started from another thread while the supervisor stops: every child "
+                  "it started is stopped with it (none is left running, unknown to it)");
+
+  for (guint round = 0; round < 12; round++)
+    {
+      g_autoptr(PykkaSupervisor) sup = new_supervisor (PYKKA_RESTART_ONE_FOR_ONE, 0, TRUE);
+      g_autoptr(PykkaActorRef) sup_ref = pykka_actor_start (PYKKA_ACTOR (sup), NULL);
+      Starter st = { sup, NULL, 0, FALSE, 0 };
+      GThread *thread;
+      Script s;
+
+      script_init (&s);
+      st.script = &s;
+      thread = g_thread_new ("starter", starter_thread, &st);
+      g_atomic_int_set (&st.go, 1);
+      g_usleep (200 * (round % 6));
+      g_assert_true (pykka_actor_ref_stop_sync (sup_ref, TEST_TIMEOUT_MSEC, NULL));
+      g_thread_join (thread);
+      g_assert_true (st.all_dead);
+      g_assert_cmpint (s.finalized, ==, s.made);
+      script_clear (&s);
+    }
+}
+
 /* ------------------------------------------------------------------ */
 /* Timers */
 
@@ -1669,6 +1746,7 @@ main (int argc, char **argv)
                         GINT_TO_POINTER (DIES_BY_FACTORY), test_children_stopped_at_every_death);
   g_test_add_data_func ("/Pykka/Races/supervision/children-stopped/on-start-fails",
                         GINT_TO_POINTER (DIES_BY_ON_START), test_children_stopped_at_every_death);
+  g_test_add_func ("/Pykka/Races/supervision/start-child-races-stop", test_start_child_races_stop);
   g_test_add_func ("/Pykka/Races/timer/restart-cancels-timers", test_restart_cancels_timers);
   g_test_add_data_func ("/Pykka/Races/timer/fires-while-dying/kill", GINT_TO_POINTER (TRUE),
                         test_timer_fires_while_dying);
