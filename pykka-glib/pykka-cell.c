@@ -2557,6 +2557,17 @@ cell_handle_restart (PykkaCell *self,
   /* The old instance's timers (those its on_stop started too) go with it. */
   cell_cancel_timers (self);
   fresh = self->susp->factory != NULL ? self->susp->factory (self->susp->factory_data) : NULL;
+  if (fresh != NULL && PYKKA_IS_ACTOR (fresh))
+    {
+      PykkaCell *own = pykka_actor_ref_get_cell (pykka_actor_get_actor_ref (fresh));
+
+      /* An actor started already (another running actor, or the failed
+       * instance itself, which a factory `lambda: actor` returns) is not
+       * a new instance: adopting it made two cells run one instance, or
+       * restarted nothing. */
+      if (own == self || g_atomic_int_get ((gint *) &own->state) != PYKKA_CELL_NEW)
+        g_clear_object (&fresh);
+    }
   if (fresh == NULL || !PYKKA_IS_ACTOR (fresh))
     {
       g_autoptr(GError) cause = g_error_new_literal (PYKKA_ERROR, PYKKA_ERROR_FAILED,

@@ -32,7 +32,10 @@ typedef enum
  * PykkaActorFactory:
  * @user_data: the data given with the factory
  *
- * Makes a new, unstarted instance of a supervised child.
+ * Makes a new, unstarted instance of a supervised child. An actor that
+ * was started already (a running actor, or the instance that failed)
+ * counts as none: a restart then ends the child as when the factory
+ * returns %NULL.
  *
  * Returns: (transfer full) (nullable): a new [class@Pykka.Actor], never
  *   started

@@ -34,6 +34,7 @@ typedef struct
   gint         stop_dead_letters; /* atomic: dead letters counted while on_stop waited */
   gpointer     kid;         /* (nullable) a Script: on_start starts a child made from it */
   gboolean     fail_start;  /* on_start fails (after starting the child) */
+  PykkaActor  *reuse;       /* (unowned) (nullable) once one instance was made, the factory returns this one */
   GMutex       lock;
   PykkaActorRef *kid_ref;   /* (owned) (nullable) the last child on_start started, under lock */
   PykkaFuture *handle;      /* (owned) (nullable) the last deferred reply, under lock */
@@ -289,6 +290,8 @@ make_racer (gpointer data)
 
   if (s->null_after != 0 && g_atomic_int_get (&s->made) >= s->null_after)
     return NULL;
+  if (s->reuse != NULL && g_atomic_int_get (&s->made) >= 1)
+    return g_object_ref (s->reuse);
   actor = g_object_new (s->stackful ? TEST_TYPE_STACKFUL_RACER : TEST_TYPE_RACER,
                         "use-own-thread", s->own_thread, NULL);
   priv = test_racer_get_instance_private (actor);
@@ -523,6 +526,64 @@ test_restart_factory_fails (void)
   g_assert_cmpint (s.finalized, ==, 1);
   g_main_context_pop_thread_default (context);
   script_clear (&s);
+}
+
+static void
+test_restart_factory_returns_started_actor (gconstpointer data)
+{
+  gboolean same = GPOINTER_TO_INT (data);
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(PykkaSupervisor) sup = new_supervisor (PYKKA_RESTART_ONE_FOR_ONE, 0, FALSE);
+  g_autoptr(PykkaActorRef) sup_ref = NULL;
+  g_autoptr(PykkaActorRef) child = NULL;
+  g_autoptr(PykkaActorRef) other_ref = NULL;
+  g_autoptr(PykkaActor) other = NULL;
+  g_autoptr(PykkaFuture) dead = NULL;
+  Script s, o;
+
+  g_test_summary ("A restart whose factory returns an actor that was started already (another "
+                  "running actor, or the failed instance itself, as `lambda: actor` does): the "
+                  "child dies as if the factory made nothing; the other actor is left alone");
+
+  script_init (&s);
+  script_init (&o);
+  g_main_context_push_thread_default (context);
+  sup_ref = pykka_actor_start (PYKKA_ACTOR (sup), NULL);
+  child = start_child (sup, &s);
+  if (same)
+    s.reuse = pykka_actor_ref_dup_actor (child);
+  else
+    {
+      other_ref = start_racer (&o, NULL);
+      other = pykka_actor_ref_dup_actor (other_ref);
+      s.reuse = other;
+    }
+  run_until_idle (context);
+  dead = pykka_actor_ref_get_terminated (child);
+  tell_text (child, "crash");
+  test_iterate_until (context, pykka_future_is_done (dead));
+  g_assert_error (death_reason (dead), PYKKA_ERROR, PYKKA_ERROR_FAILED);
+  if (same)
+    g_object_unref (s.reuse);
+  else
+    {
+      g_autoptr(PykkaFuture) asked = test_ask_int (other_ref, 1);
+
+      /* Still itself, on its own cell and ref. */
+      g_assert_true (pykka_actor_get_actor_ref (other) == other_ref);
+      test_iterate_until (context, pykka_future_is_done (asked));
+      g_assert_cmpint (test_get_int (asked), ==, 1);
+      g_assert_cmpint (o.started, ==, 1);
+      g_clear_object (&other);
+      stop_on (context, other_ref);
+      g_assert_cmpint (o.finalized, ==, 1);
+    }
+  g_assert_cmpint (s.started, ==, 1);
+  stop_on (context, sup_ref);
+  g_assert_cmpint (s.finalized, ==, 1);
+  g_main_context_pop_thread_default (context);
+  script_clear (&s);
+  script_clear (&o);
 }
 
 typedef struct
@@ -1733,6 +1794,10 @@ main (int argc, char **argv)
   g_test_add_func ("/Pykka/Races/supervision/kill-awaiting-child", test_kill_awaiting_child);
   g_test_add_func ("/Pykka/Races/supervision/kill-after-restart-decided", test_kill_after_restart_decided);
   g_test_add_func ("/Pykka/Races/supervision/restart-factory-fails", test_restart_factory_fails);
+  g_test_add_data_func ("/Pykka/Races/supervision/factory-returns-started/other", GINT_TO_POINTER (FALSE),
+                        test_restart_factory_returns_started_actor);
+  g_test_add_data_func ("/Pykka/Races/supervision/factory-returns-started/same", GINT_TO_POINTER (TRUE),
+                        test_restart_factory_returns_started_actor);
   g_test_add_func ("/Pykka/Races/supervision/restart-races-kill-and-stop", test_restart_races_kill_and_stop);
   g_test_add_func ("/Pykka/Races/supervision/supervisor-killed-while-children-fail",
                    test_supervisor_killed_while_children_fail);
