@@ -424,6 +424,7 @@ pykka_router_start_pool (PykkaRouterKind     kind,
   g_autoptr(PykkaRouter) router = NULL;
   g_autoptr(PykkaSupervisor) supervisor = NULL;
   g_autoptr(PykkaActorRef) supervisor_ref = NULL;
+  g_autoptr(GError) local_error = NULL;
   PykkaActorRef *router_ref;
   SharedFactory *shared;
 
@@ -445,23 +446,26 @@ pykka_router_start_pool (PykkaRouterKind     kind,
       return NULL;
     }
   supervisor = pykka_supervisor_new (PYKKA_RESTART_ONE_FOR_ONE, 10, 10000);
-  supervisor_ref = pykka_actor_start_child (PYKKA_ACTOR (router), PYKKA_ACTOR (supervisor), error);
+  /* (A local error: without one from the caller, a failure went unseen
+   * and the pool came back with fewer workers, or none.) */
+  supervisor_ref = pykka_actor_start_child (PYKKA_ACTOR (router), PYKKA_ACTOR (supervisor), &local_error);
   for (guint i = 0; supervisor_ref != NULL && i < n_workers; i++)
     {
       g_autoptr(PykkaActorRef) worker = NULL;
 
       g_atomic_ref_count_inc (&shared->ref);
       worker = pykka_supervisor_start_child (supervisor, shared_factory_make, shared,
-                                             shared_factory_unref, error);
+                                             shared_factory_unref, &local_error);
       if (worker == NULL)
         break;
       pykka_router_add_routee (router, worker);
     }
   shared_factory_unref (shared);
-  if (error != NULL && *error != NULL)
+  if (local_error != NULL)
     {
       pykka_actor_ref_stop_sync (router_ref, -1, NULL);
       g_clear_object (&router_ref);
+      g_propagate_error (error, g_steal_pointer (&local_error));
     }
   return router_ref;
 }

@@ -586,6 +586,28 @@ test_restart_factory_returns_started_actor (gconstpointer data)
   script_clear (&o);
 }
 
+static void
+test_pool_without_error_location (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  PykkaActorRef *pool;
+  Script s;
+
+  g_test_summary ("A pool whose factory makes too few workers, started without an error "
+                  "location: it fails (NULL) as with one, and leaves nothing running");
+
+  script_init (&s);
+  s.null_after = 1;
+  g_main_context_push_thread_default (context);
+  pool = pykka_router_start_pool (PYKKA_ROUTER_ROUND_ROBIN, 3, make_racer, &s, NULL, NULL);
+  g_assert_null (pool);
+  run_until_idle (context);
+  g_assert_null (pykka_registry_get_all ());
+  g_assert_cmpint (s.finalized, ==, s.made);
+  g_main_context_pop_thread_default (context);
+  script_clear (&s);
+}
+
 typedef struct
 {
   PykkaActorRef *ref;
@@ -1798,6 +1820,7 @@ main (int argc, char **argv)
                         test_restart_factory_returns_started_actor);
   g_test_add_data_func ("/Pykka/Races/supervision/factory-returns-started/same", GINT_TO_POINTER (TRUE),
                         test_restart_factory_returns_started_actor);
+  g_test_add_func ("/Pykka/Races/router/pool-without-error-location", test_pool_without_error_location);
   g_test_add_func ("/Pykka/Races/supervision/restart-races-kill-and-stop", test_restart_races_kill_and_stop);
   g_test_add_func ("/Pykka/Races/supervision/supervisor-killed-while-children-fail",
                    test_supervisor_killed_while_children_fail);
