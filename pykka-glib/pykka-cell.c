@@ -91,6 +91,7 @@ typedef struct
   PykkaCoroutine  *co;             /* (nullable) coroutine in progress */
   PykkaMessage    *co_message;     /* (owned) message the coroutine handles */
   const char      *waiting_for;    /* (nullable) what a suspended coroutine waits on, for debugging */
+  gpointer         co_wait;        /* (nullable) the heap state of that wait (pykka-wait.c), while suspended */
   PykkaCell       *async_wait;     /* (owned) (nullable) source of the first future a running handler awaits asynchronously */
   PykkaMessage    *current;        /* (nullable) a cancellable ask whose handler runs (or is suspended) */
   PykkaMessage    *kill;           /* (owned) (nullable) the KILL of pykka_cell_kill(), handled before the mailbox; set under the cell's mutex */
@@ -328,6 +329,16 @@ pykka_cell_set_waiting_for (PykkaCell  *self,
                             const char *what)
 {
   cell_susp (self)->waiting_for = what;
+}
+
+/* The heap state of the wait a coroutine of the cell is suspended in
+ * (NULL once it runs again), for pykka_cell_kill_orphaned(). Only the
+ * actor's thread sets it. */
+void
+pykka_cell_set_co_wait (PykkaCell *self,
+                        gpointer   co_wait)
+{
+  cell_susp (self)->co_wait = co_wait;
 }
 
 PykkaCell *
@@ -2391,6 +2402,9 @@ pykka_cell_kill_orphaned (PykkaCell *self)
   /* What a suspended handler had: its stack is dropped unwound. */
   if (self->susp != NULL && self->susp->co != NULL)
     {
+      /* The wait it is suspended in ends, off the future it waits on. */
+      if (self->susp->co_wait != NULL)
+        pykka_wait_abandon_coroutine (g_steal_pointer (&self->susp->co_wait));
       g_clear_pointer (&self->susp->co, pykka_coroutine_free);
       self->susp->current = NULL;  /* the message below, if it was a cancellable ask */
       if (self->susp->co_message != NULL)

@@ -245,6 +245,8 @@ void            pykka_cell_snapshot     (PykkaCell      *self,
 gsize           pykka_cell_get_suspended_size (PykkaCell *self);
 void            pykka_cell_set_waiting_for (PykkaCell   *self,
                                          const char     *what);
+void            pykka_cell_set_co_wait  (PykkaCell      *self,
+                                         gpointer        co_wait);
 gboolean        pykka_cell_push         (PykkaCell      *self,
                                          PykkaMessage   *message);
 void            pykka_cell_wake         (PykkaCell      *self);
@@ -556,6 +558,7 @@ gboolean        pykka_wait_full          (const PykkaWaitable *waitable,
 void            pykka_waiters_wake_all   (PykkaWaiter        **waiters);
 GError         *pykka_wait_timeout_error (PykkaCell           *source,
                                           gint                 timeout_msec);
+void            pykka_wait_abandon_coroutine (gpointer         co_wait);
 
 
 /* Issue 12 (F10, F14), pykka-promise.c: a wait for a promise that reports

@@ -92,6 +92,41 @@ co_timeout_fired_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* What a coroutine's wait holds on the heap while it is suspended. The
+ * cell keeps it then (pykka_cell_set_co_wait()): an actor orphaned
+ * meanwhile drops the coroutine's stack unwound, and
+ * pykka_wait_abandon_coroutine() takes the waiter off the waitable and
+ * frees the rest (else the waiter, left on the future, woke the freed
+ * cell when the future completed later). */
+typedef struct
+{
+  PykkaWaiter   waiter;    /* first: what the waitable's list holds */
+  GMutex       *mutex;     /* the waitable's */
+  PykkaWaiter **waiters;   /* the waitable's list */
+  CoTimeout    *timeout;   /* (nullable) */
+  GSource      *timer;     /* (nullable) */
+} CoWait;
+
+/* The coroutine waiting with @co_wait will never run again (its actor
+ * was orphaned): its wait ends here. On the actor's thread. */
+void
+pykka_wait_abandon_coroutine (gpointer co_wait)
+{
+  CoWait *cw = co_wait;
+
+  g_mutex_lock (cw->mutex);
+  waiter_remove (cw->waiters, &cw->waiter);
+  g_mutex_unlock (cw->mutex);
+  if (cw->timer != NULL)
+    {
+      g_source_destroy (cw->timer);
+      g_source_unref (cw->timer);
+    }
+  if (cw->timeout != NULL)
+    g_slice_free (CoTimeout, cw->timeout);
+  g_slice_free (CoWait, cw);
+}
+
 static gboolean
 wait_in_coroutine (const PykkaWaitable *w,
                    gint                 timeout_msec)
@@ -99,6 +134,7 @@ wait_in_coroutine (const PykkaWaitable *w,
   PykkaCell *cell = pykka_scheduler_get_current_cell ();
   /* The coroutine's stack may be copied away while it is suspended, so
    * anything another thread touches lives on the heap. */
+  CoWait *cw = NULL;
   PykkaWaiter *waiter = NULL;
   CoTimeout *timeout = NULL;
   GSource *timer = NULL;
@@ -123,7 +159,10 @@ wait_in_coroutine (const PykkaWaitable *w,
         {
           if (waiter == NULL)
             {
-              waiter = g_slice_new0 (PykkaWaiter);
+              cw = g_slice_new0 (CoWait);
+              cw->mutex = w->mutex;
+              cw->waiters = w->waiters;
+              waiter = &cw->waiter;
               waiter->cell = cell;
             }
           waiter->fired = FALSE;
@@ -145,9 +184,13 @@ wait_in_coroutine (const PykkaWaitable *w,
           g_source_attach (timer, pykka_scheduler_get_context (pykka_cell_get_scheduler (cell)));
         }
 
+      cw->timeout = timeout;
+      cw->timer = timer;
+      pykka_cell_set_co_wait (cell, cw);
       pykka_cell_set_waiting_for (cell, w->what);
       pykka_coroutine_yield ();
       pykka_cell_set_waiting_for (cell, NULL);
+      pykka_cell_set_co_wait (cell, NULL);
     }
 
   if (timer != NULL)
@@ -157,8 +200,8 @@ wait_in_coroutine (const PykkaWaitable *w,
     }
   if (timeout != NULL)
     g_slice_free (CoTimeout, timeout);
-  if (waiter != NULL)
-    g_slice_free (PykkaWaiter, waiter);
+  if (cw != NULL)
+    g_slice_free (CoWait, cw);
 
   return ready;
 }

@@ -204,13 +204,25 @@ test_racer_on_receive (PykkaActor *actor, const GValue *message, GValue *reply, 
         }
       return TRUE;
     }
+  if (is_text (message, "defer-wait"))
+    {
+      /* Defers, keeps no reference to the handle, and waits (stackful):
+       * only the cell holds the handle while the handler is suspended.
+       * Nothing on this stack holds a reference either (the gate is the
+       * script's), so a stack dropped unwound leaks nothing. */
+      PykkaFuture *handle = pykka_actor_defer_reply (actor, error);
+
+      g_assert_nonnull (handle);
+      g_object_unref (handle);
+      g_assert_true (s->stackful);
+      return pykka_future_get (s->gate, TEST_TIMEOUT_MSEC, error) != NULL;
+    }
   if (is_text (message, "wait"))
     {
-      g_autoptr(PykkaFuture) gate = NULL;
+      /* (Borrowed: the script keeps it. A stack dropped unwound, see
+       * orphaned-wait-then-completed, must hold no reference.) */
+      PykkaFuture *gate = s->gate;
 
-      g_mutex_lock (&s->lock);
-      gate = g_object_ref (s->gate);
-      g_mutex_unlock (&s->lock);
       if (s->stackful)
         {
           const GValue *v = pykka_future_get (gate, TEST_TIMEOUT_MSEC, error);
@@ -1460,6 +1472,58 @@ test_deferred_tell_failure (void)
   script_clear (&s);
 }
 
+typedef struct
+{
+  Script      *script;
+  const char  *ask;     /* what to ask */
+  PykkaFuture *asked;   /* (owned) out */
+} DeferOrphaner;
+
+static gpointer
+defer_orphan_thread (gpointer data)
+{
+  DeferOrphaner *o = data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(PykkaActorRef) ref = NULL;
+
+  g_main_context_push_thread_default (context);
+  ref = start_racer (o->script, NULL);
+  o->asked = ask_text (ref, o->ask);
+  test_iterate_until (context, g_atomic_int_get (&o->script->handled) == 1);
+  run_until_idle (context);
+  g_main_context_pop_thread_default (context);
+  /* The thread ends with the handler suspended after it deferred. */
+  return NULL;
+}
+
+static void
+test_orphaned_wait_then_completed (void)
+{
+  DeferOrphaner o = { 0, };
+  g_autoptr(PykkaFuture) gate = NULL;
+  GValue v = G_VALUE_INIT;
+  Script s;
+
+  g_test_summary ("A stackful handler waits (with a timeout) on a future; the thread that runs "
+                  "its context ends (orphaned, the stack dropped); the cell is freed; then the "
+                  "future completes: nothing touches the freed cell, nothing leaks");
+
+  script_init (&s);
+  s.stackful = TRUE;
+  s.gate = pykka_future_new ();
+  gate = g_object_ref (s.gate);
+  o.script = &s;
+  o.ask = "wait";
+  g_thread_join (g_thread_new ("orphaner", defer_orphan_thread, &o));
+  g_assert_true (future_wait (o.asked, TEST_TIMEOUT_MSEC));
+  g_clear_object (&o.asked);
+  g_assert_cmpint (s.finalized, ==, 1);
+  script_clear (&s);
+  /* The cell is gone (no ref, no future of it is left). */
+  g_assert_true (pykka_future_set_value (gate, test_value_int (&v, 1), NULL));
+  g_value_unset (&v);
+}
+
 /* ------------------------------------------------------------------ */
 /* Bounded mailboxes */
 
@@ -1850,6 +1914,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Pykka/Races/deferred/across-restart", test_deferred_across_restart);
   g_test_add_func ("/Pykka/Races/deferred/cancellable", test_deferred_cancellable);
   g_test_add_func ("/Pykka/Races/deferred/tell-failure", test_deferred_tell_failure);
+  g_test_add_func ("/Pykka/Races/timer/orphaned-wait-then-completed", test_orphaned_wait_then_completed);
   g_test_add_data_func ("/Pykka/Races/mailbox/blocked-sender-woken/kill", GINT_TO_POINTER (TRUE),
                         test_blocked_sender_woken_by_death);
   g_test_add_data_func ("/Pykka/Races/mailbox/blocked-sender-woken/stop", GINT_TO_POINTER (FALSE),
