@@ -2409,6 +2409,15 @@ pykka_cell_kill_orphaned (PykkaCell *self)
       self->susp->current = NULL;  /* the message below, if it was a cancellable ask */
       if (self->susp->co_message != NULL)
         cell_answer_dead_with (self, g_steal_pointer (&self->susp->co_message), reason);
+      if (self->susp->deferred != NULL)
+        {
+          /* The handler had deferred its reply: the handle was the
+           * cell's and the dropped stack's, so nobody would ever complete
+           * or free it, and its asker waited for ever. */
+          g_autoptr(PykkaFuture) handle = g_steal_pointer (&self->susp->deferred);
+
+          pykka_promise_take_error (pykka_future_get_promise (handle), g_error_copy (reason));
+        }
     }
   if (self->susp != NULL && self->susp->suspended_reply != NULL)
     {

@@ -1497,6 +1497,31 @@ defer_orphan_thread (gpointer data)
 }
 
 static void
+test_deferred_orphaned_while_suspended (void)
+{
+  DeferOrphaner o = { 0, };
+  g_autoptr(GError) error = NULL;
+  Script s;
+
+  g_test_summary ("A stackful handler defers its reply and waits; the thread that runs its "
+                  "context ends (orphaned, the stack dropped unwound): the asker is answered "
+                  "ACTOR_DEAD, the handle and the instance are freed");
+
+  script_init (&s);
+  s.stackful = TRUE;
+  s.gate = pykka_future_new ();
+  o.script = &s;
+  o.ask = "defer-wait";
+  g_thread_join (g_thread_new ("orphaner", defer_orphan_thread, &o));
+  g_assert_true (future_wait (o.asked, TEST_TIMEOUT_MSEC));
+  g_assert_null (pykka_future_get (o.asked, 0, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_assert_cmpint (s.finalized, ==, 1);
+  g_object_unref (o.asked);
+  script_clear (&s);
+}
+
+static void
 test_orphaned_wait_then_completed (void)
 {
   DeferOrphaner o = { 0, };
@@ -1914,6 +1939,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Pykka/Races/deferred/across-restart", test_deferred_across_restart);
   g_test_add_func ("/Pykka/Races/deferred/cancellable", test_deferred_cancellable);
   g_test_add_func ("/Pykka/Races/deferred/tell-failure", test_deferred_tell_failure);
+  g_test_add_func ("/Pykka/Races/deferred/orphaned-while-suspended", test_deferred_orphaned_while_suspended);
   g_test_add_func ("/Pykka/Races/timer/orphaned-wait-then-completed", test_orphaned_wait_then_completed);
   g_test_add_data_func ("/Pykka/Races/mailbox/blocked-sender-woken/kill", GINT_TO_POINTER (TRUE),
                         test_blocked_sender_woken_by_death);
