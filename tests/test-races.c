@@ -794,6 +794,13 @@ test_restart_while_suspended (gconstpointer data)
   /* Handled by the new instance. */
   g_assert_cmpint (test_get_int (later), ==, 2);
   g_assert_cmpint (b.stopped, ==, 1);
+  /* The 1 ms timer the old instance's on_stop started went with it. */
+  for (guint i = 0; i < 5; i++)
+    {
+      g_usleep (2000);
+      run_until_idle (context);
+    }
+  g_assert_cmpint (b.ticks, ==, 0);
   stop_on (context, sup_ref);
   g_assert_cmpint (a.finalized, ==, a.made);
   g_assert_cmpint (b.finalized, ==, b.made);
