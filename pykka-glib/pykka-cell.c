@@ -824,7 +824,8 @@ pykka_cell_add_child (PykkaCell     *self,
 }
 
 static void
-cell_stop_children (PykkaCell *self)
+cell_stop_children_full (PykkaCell *self,
+                         gboolean   wait)
 {
   g_autoptr(GPtrArray) children = NULL;
 
@@ -842,8 +843,15 @@ cell_stop_children (PykkaCell *self)
         {
           g_autoptr(PykkaFuture) stopped = pykka_actor_ref_stop (child);
         }
-      pykka_future_get (dead, -1, NULL);
+      if (wait)
+        pykka_future_get (dead, -1, NULL);
     }
+}
+
+static void
+cell_stop_children (PykkaCell *self)
+{
+  cell_stop_children_full (self, TRUE);
 }
 
 /*
@@ -2447,8 +2455,11 @@ cell_die (PykkaCell    *self,
   /* Children still linked (a stop, a kill and an unsupervised failure
    * stopped them already) go first: those of an actor whose on_start
    * failed, or that died in a supervisor's hands (not restarted, its
-   * factory failed, its supervisor gone) were left running. */
-  cell_stop_children (self);
+   * factory failed, its supervisor gone) were left running. In a
+   * coroutine with no instance left (a stackful sibling whose restart's
+   * factory failed), waiting would yield with ->actor NULL, which the
+   * turn takes for a dead cell: they are told to stop, not waited for. */
+  cell_stop_children_full (self, self->actor != NULL || pykka_coroutine_self () == NULL);
 
   g_mutex_lock (&self->mutex);
   m = cell_die_locked (self, cause, &actor);

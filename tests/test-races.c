@@ -894,6 +894,62 @@ test_children_stopped_at_every_death (gconstpointer data)
   script_clear (&c);
 }
 
+static void
+test_stackful_sibling_factory_fails (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(PykkaSupervisor) sup = new_supervisor (PYKKA_RESTART_ONE_FOR_ALL, 0, FALSE);
+  g_autoptr(PykkaActorRef) sup_ref = NULL;
+  g_autoptr(PykkaActorRef) crasher = NULL;
+  g_autoptr(PykkaActorRef) parent = NULL;
+  g_autoptr(PykkaActorRef) kid = NULL;
+  g_autoptr(PykkaFuture) dead = NULL;
+  g_autoptr(PykkaFuture) kid_dead = NULL;
+  g_autoptr(PykkaFuture) asked = NULL;
+  Script a, p, c;
+
+  g_test_summary ("One-for-all: a stackful sibling with a slow child of its own is restarted and "
+                  "its factory fails, while its sibling fails again: the sibling dies once, its "
+                  "child is stopped, asks are answered, nothing runs twice");
+
+  script_init (&a);
+  script_init (&p);
+  script_init (&c);
+  p.stackful = TRUE;
+  p.null_after = 1;
+  p.kid = &c;
+  c.stop_wait_msec = 20;
+  g_main_context_push_thread_default (context);
+  sup_ref = pykka_actor_start (PYKKA_ACTOR (sup), NULL);
+  crasher = start_child (sup, &a);
+  parent = start_child (sup, &p);
+  test_iterate_until (context, c.started == 1);
+  kid = kid_of (&p);
+  dead = pykka_actor_ref_get_terminated (parent);
+  kid_dead = pykka_actor_ref_get_terminated (kid);
+  tell_text (crasher, "crash");
+  /* Once the restart began (the parent's on_stop ran), more of the same. */
+  test_iterate_until (context, p.stopped == 1);
+  asked = test_ask_int (parent, 1);
+  tell_text (crasher, "crash");
+  test_iterate_until (context, pykka_future_is_done (dead) && pykka_future_is_done (kid_dead) &&
+                               pykka_future_is_done (asked));
+  g_assert_error (death_reason (dead), PYKKA_ERROR, PYKKA_ERROR_FAILED);
+  g_assert_cmpint (p.made, ==, 1);
+  g_assert_cmpint (c.stopped, ==, 1);
+  stop_on (context, sup_ref);
+  run_until_idle (context);
+  g_clear_object (&kid);
+  g_clear_object (&p.kid_ref);
+  g_assert_cmpint (p.finalized, ==, 1);
+  g_assert_cmpint (c.finalized, ==, 1);
+  g_assert_cmpint (a.finalized, ==, a.made);
+  g_main_context_pop_thread_default (context);
+  script_clear (&a);
+  script_clear (&p);
+  script_clear (&c);
+}
+
 typedef struct
 {
   PykkaSupervisor *sup;
@@ -1931,6 +1987,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/Pykka/Races/supervision/children-stopped/on-start-fails",
                         GINT_TO_POINTER (DIES_BY_ON_START), test_children_stopped_at_every_death);
   g_test_add_func ("/Pykka/Races/supervision/start-child-races-stop", test_start_child_races_stop);
+  g_test_add_func ("/Pykka/Races/supervision/stackful-sibling-factory-fails", test_stackful_sibling_factory_fails);
   g_test_add_func ("/Pykka/Races/timer/restart-cancels-timers", test_restart_cancels_timers);
   g_test_add_data_func ("/Pykka/Races/timer/fires-while-dying/kill", GINT_TO_POINTER (TRUE),
                         test_timer_fires_while_dying);
