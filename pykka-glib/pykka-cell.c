@@ -1039,6 +1039,7 @@ pykka_cell_timer_fired (PykkaCell    *self,
                         const GValue *message,
                         gboolean      last)
 {
+  g_autoptr(GError) error = NULL;
   PykkaMessage *m;
   gboolean live;
 
@@ -1057,8 +1058,14 @@ pykka_cell_timer_fired (PykkaCell    *self,
     return;
 
   m = pykka_message_new (PYKKA_MESSAGE_USER, message, NULL);
-  if (!pykka_cell_push (self, m))
-    pykka_message_free (m);
+  if (!pykka_cell_push_full (self, m, &error))
+    {
+      /* Refused by a full mailbox, the tick is lost with nobody told (a
+       * refusal of a dead actor counted it already): a dead letter. */
+      if (g_error_matches (error, PYKKA_ERROR, PYKKA_ERROR_MAILBOX_FULL))
+        pykka_debug_note_dead_letter (self, &m->value);
+      pykka_message_free (m);
+    }
 }
 
 /* The cell is dead: its timers go. */

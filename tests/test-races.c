@@ -1834,6 +1834,48 @@ test_capacity_one_control_lane (void)
   script_clear (&o);
 }
 
+static void
+test_timer_into_full_mailbox (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(PykkaActorRef) ref = NULL;
+  g_autoptr(PykkaActor) actor = NULL;
+  g_autoptr(PykkaFuture) waiting = NULL;
+  GValue v = G_VALUE_INIT;
+  guint64 dead_letters;
+  Script s;
+
+  g_test_summary ("A timer comes due while its actor's bounded mailbox (FAIL) is full (the actor "
+                  "is suspended on a reply future): the tick nobody will handle is counted as a "
+                  "dead letter, as a dropped tell is");
+
+  script_init (&s);
+  s.gate = pykka_future_new ();
+  pykka_context_use_virtual_clock (context);
+  g_main_context_push_thread_default (context);
+  ref = start_bounded (&s, 1, PYKKA_OVERFLOW_FAIL, 0);
+  run_until_idle (context);
+  actor = pykka_actor_ref_dup_actor (ref);
+  g_assert_cmpuint (pykka_actor_start_timer (actor, NULL, 10, 0, value_text (&v, "tick")), !=, 0);
+  g_value_unset (&v);
+  waiting = ask_text (ref, "wait");
+  run_until_idle (context);
+  test_tell_int (ref, 1);
+  dead_letters = pykka_debug_get_dead_letters ();
+  pykka_context_advance_clock (context, 10);
+  run_until_idle (context);
+  g_assert_cmpuint (pykka_debug_get_dead_letters () - dead_letters, ==, 1);
+  g_assert_true (pykka_future_set_value (s.gate, test_value_int (&v, 5), NULL));
+  g_value_unset (&v);
+  test_iterate_until (context, pykka_future_is_done (waiting) && s.last == 1);
+  run_until_idle (context);
+  g_assert_cmpint (s.ticks, ==, 0);
+  g_clear_object (&actor);
+  stop_on (context, ref);
+  g_main_context_pop_thread_default (context);
+  script_clear (&s);
+}
+
 /* ------------------------------------------------------------------ */
 /* Death watch */
 
@@ -2012,6 +2054,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Pykka/Races/mailbox/latest-races-turn", test_latest_races_turn);
   g_test_add_func ("/Pykka/Races/mailbox/drop-oldest-cancellable-ask", test_drop_oldest_cancellable_ask);
   g_test_add_func ("/Pykka/Races/mailbox/capacity-one-control-lane", test_capacity_one_control_lane);
+  g_test_add_func ("/Pykka/Races/mailbox/timer-into-full-mailbox", test_timer_into_full_mailbox);
   g_test_add_func ("/Pykka/Races/watch/edges", test_watch_edges);
   g_test_add_func ("/Pykka/Races/watch/both-die-at-once", test_both_die_at_once);
 
