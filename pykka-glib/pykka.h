@@ -24,4 +24,6 @@
 # include "pykka-terminated.h"
 # include "pykka-supervisor.h"
 # include "pykka-router.h"
+# include "pykka-dbus.h"
+# include "pykka-remote-ref.h"
 #undef PYKKA_INSIDE

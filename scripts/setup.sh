@@ -8,7 +8,7 @@ packages="meson ninja-build pkg-config gcc libglib2.0-dev gobject-introspection
   libgirepository1.0-dev gir1.2-glib-2.0 valac gjs gi-docgen gettext
   python3-gi python3-pytest python3-greenlet python3-gbulb python3-pykka valgrind clang
   libclang-rt-14-dev python3-dev python-gi-dev python-greenlet-dev
-  libgtk-4-dev gir1.2-gtk-4.0 xvfb xauth mypy"
+  libgtk-4-dev gir1.2-gtk-4.0 xvfb xauth mypy dbus"
 
 missing=""
 for p in $packages; do

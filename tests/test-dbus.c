@@ -1,0 +1,1064 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* Actors across processes (issue 17): values, exports (generic and
+ * typed), remote refs on a private bus (GTestDBus) and peer to peer, and
+ * actors in a helper process. Every wait has TEST_TIMEOUT_MSEC. */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "test-util.h"
+#include "pykka-dbus-private.h"
+
+static GTestDBus *bus;
+
+/* ---- an actor for the tests ---- */
+
+#define ECHO_TYPE_ACTOR (echo_actor_get_type ())
+G_DECLARE_FINAL_TYPE (EchoActor, echo_actor, ECHO, ACTOR, PykkaActor)
+
+struct _EchoActor
+{
+  PykkaActor parent_instance;
+  gint       n_told;    /* atomic */
+};
+
+G_DEFINE_FINAL_TYPE (EchoActor, echo_actor, PYKKA_TYPE_ACTOR)
+
+/* Released by the tests that block a handler. */
+static GMutex block_mutex;
+static GCond  block_cond;
+static gboolean block_released;
+static gboolean block_entered;
+
+static void
+block_reset (void)
+{
+  g_mutex_lock (&block_mutex);
+  block_released = FALSE;
+  block_entered = FALSE;
+  g_mutex_unlock (&block_mutex);
+}
+
+static void
+block_release (void)
+{
+  g_mutex_lock (&block_mutex);
+  block_released = TRUE;
+  g_cond_broadcast (&block_cond);
+  g_mutex_unlock (&block_mutex);
+}
+
+static gboolean
+block_has_entered (void)
+{
+  gboolean entered;
+
+  g_mutex_lock (&block_mutex);
+  entered = block_entered;
+  g_mutex_unlock (&block_mutex);
+  return entered;
+}
+
+static gboolean
+echo_actor_on_receive (PykkaActor    *actor,
+                       const GValue  *message,
+                       GValue        *reply,
+                       GError       **error)
+{
+  EchoActor *self = ECHO_ACTOR (actor);
+
+  if (G_VALUE_HOLDS_STRING (message))
+    {
+      const char *s = g_value_get_string (message);
+
+      if (g_strcmp0 (s, "io-error") == 0)
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no such thing");
+          return FALSE;
+        }
+      if (g_strcmp0 (s, "pykka-error") == 0)
+        {
+          g_set_error_literal (error, PYKKA_ERROR, PYKKA_ERROR_MAILBOX_FULL, "full up");
+          return FALSE;
+        }
+      if (g_strcmp0 (s, "object") == 0)
+        {
+          g_value_init (reply, G_TYPE_OBJECT);
+          g_value_take_object (reply, g_object_new (G_TYPE_OBJECT, NULL));
+          return TRUE;
+        }
+      if (g_strcmp0 (s, "told") == 0)
+        {
+          g_value_init (reply, G_TYPE_INT);
+          g_value_set_int (reply, g_atomic_int_get (&self->n_told));
+          return TRUE;
+        }
+      if (g_strcmp0 (s, "tell") == 0)
+        {
+          g_atomic_int_inc (&self->n_told);
+          return TRUE;
+        }
+      if (g_strcmp0 (s, "block") == 0)
+        {
+          gint64 end = g_get_monotonic_time () + TEST_TIMEOUT_MSEC * 1000;
+
+          g_mutex_lock (&block_mutex);
+          block_entered = TRUE;
+          while (!block_released && g_cond_wait_until (&block_cond, &block_mutex, end))
+            ;
+          g_mutex_unlock (&block_mutex);
+          return TRUE;
+        }
+    }
+  if (G_VALUE_HOLDS_INT (message))
+    {
+      g_value_init (reply, G_TYPE_INT);
+      g_value_set_int (reply, g_value_get_int (message) + 1);
+      return TRUE;
+    }
+  if (G_VALUE_HOLDS (message, PYKKA_TYPE_DBUS_CALL))
+    {
+      PykkaDBusCall *call = g_value_get_boxed (message);
+      const char *name = pykka_dbus_call_get_method_name (call);
+      GVariant *params = pykka_dbus_call_get_parameters (call);
+
+      if (g_str_equal (name, "Add"))
+        {
+          gint a, b;
+
+          g_variant_get (params, "(ii)", &a, &b);
+          g_value_init (reply, G_TYPE_INT);
+          g_value_set_int (reply, a + b);
+          return TRUE;
+        }
+      if (g_str_equal (name, "Greet"))
+        {
+          const char *who;
+
+          g_variant_get (params, "(&s)", &who);
+          g_value_init (reply, G_TYPE_VARIANT);
+          g_value_set_variant (reply, g_variant_new ("(s)", who));
+          return TRUE;
+        }
+      if (g_str_equal (name, "Nothing"))
+        return TRUE;
+      if (g_str_equal (name, "Wrong"))
+        {
+          g_value_init (reply, G_TYPE_STRING);
+          g_value_set_string (reply, "not an int");
+          return TRUE;
+        }
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "unknown");
+      return FALSE;
+    }
+  g_value_init (reply, G_VALUE_TYPE (message));
+  g_value_copy (message, reply);
+  return TRUE;
+}
+
+static void
+echo_actor_class_init (EchoActorClass *klass)
+{
+  PYKKA_ACTOR_CLASS (klass)->on_receive = echo_actor_on_receive;
+}
+
+static void
+echo_actor_init (EchoActor *self)
+{
+}
+
+static PykkaActorRef *
+start_echo (gboolean own_thread)
+{
+  g_autoptr(GError) error = NULL;
+  PykkaActor *actor = g_object_new (ECHO_TYPE_ACTOR, "use-own-thread", own_thread, NULL);
+  PykkaActorRef *ref = pykka_actor_start (actor, &error);
+
+  g_assert_no_error (error);
+  g_object_unref (actor);
+  return ref;
+}
+
+static void
+stop_echo (PykkaActorRef *ref)
+{
+  g_autoptr(PykkaFuture) stopped = pykka_actor_ref_stop (ref);
+
+  test_iterate_until (NULL, pykka_future_is_done (stopped));
+}
+
+static GDBusConnection *
+bus_connect (void)
+{
+  g_autoptr(GError) error = NULL;
+  GDBusConnection *connection =
+    g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (bus),
+                                            G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+                                            | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                            NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  g_dbus_connection_set_exit_on_close (connection, FALSE);
+  return connection;
+}
+
+/* Iterates the default context until @future is done (for the tests
+ * whose server accepts connections there), then returns its value. */
+static const GValue *
+wait_future (PykkaFuture  *future,
+             GError      **error)
+{
+  test_iterate_until (NULL, pykka_future_is_done (future));
+  return pykka_future_get (future, 0, error);
+}
+
+static gint
+wait_int (PykkaFuture *future)
+{
+  g_autoptr(GError) error = NULL;
+  const GValue *value = wait_future (future, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (G_VALUE_HOLDS_INT (value));
+  return g_value_get_int (value);
+}
+
+/* ---- values ---- */
+
+static void
+round_trip (const GValue *in,
+            GType         expected_type)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) variant = pykka_dbus_value_to_variant (in, &error);
+  g_autoptr(GVariant) wire = NULL;
+  g_auto(GValue) out = G_VALUE_INIT;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (variant);
+  /* Through the wire format, as D-Bus carries it. */
+  wire = g_variant_new_from_data (g_variant_get_type (variant),
+                                  g_variant_get_data (variant), g_variant_get_size (variant),
+                                  FALSE, NULL, NULL);
+  wire = g_variant_ref_sink (wire);
+  g_assert_true (pykka_dbus_value_from_variant (wire, &out, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (g_type_name (G_VALUE_TYPE (&out)), ==, g_type_name (expected_type));
+  if (expected_type == G_TYPE_INVALID)
+    return;
+  if (expected_type == G_TYPE_VARIANT && G_VALUE_HOLDS (in, G_TYPE_VARIANT))
+    {
+      GVariant *a = g_value_get_variant (in), *b = g_value_get_variant (&out);
+
+      g_assert_true ((a == NULL && b == NULL) || (a != NULL && b != NULL && g_variant_equal (a, b)));
+    }
+  else if (expected_type == G_TYPE_STRING)
+    g_assert_cmpstr (g_value_get_string (in), ==, g_value_get_string (&out));
+  else if (expected_type == G_TYPE_INT && G_VALUE_HOLDS_INT (in))
+    g_assert_cmpint (g_value_get_int (in), ==, g_value_get_int (&out));
+  else if (expected_type == G_TYPE_UINT64)
+    g_assert_cmpuint (g_value_get_uint64 (in), ==, g_value_get_uint64 (&out));
+  else if (expected_type == G_TYPE_DOUBLE)
+    g_assert_cmpfloat (g_value_get_double (in), ==, g_value_get_double (&out));
+  else if (expected_type == G_TYPE_BOOLEAN)
+    g_assert_cmpint (g_value_get_boolean (in), ==, g_value_get_boolean (&out));
+  else if (expected_type == G_TYPE_STRV)
+    g_assert_true (g_strv_equal (g_value_get_boxed (in), g_value_get_boxed (&out)));
+  else if (expected_type == G_TYPE_BYTES)
+    g_assert_true (g_bytes_equal (g_value_get_boxed (in), g_value_get_boxed (&out)));
+}
+
+static void
+test_values (void)
+{
+  GValue v = G_VALUE_INIT;
+  const char *strv[] = { "a", "b", NULL };
+  g_autoptr(GBytes) bytes = g_bytes_new ("\0\1\2", 3);
+  GVariantDict dict;
+
+  round_trip (&v, G_TYPE_INVALID);
+
+  g_value_init (&v, G_TYPE_BOOLEAN);
+  g_value_set_boolean (&v, TRUE);
+  round_trip (&v, G_TYPE_BOOLEAN);
+  g_value_unset (&v);
+
+  g_value_init (&v, G_TYPE_INT);
+  g_value_set_int (&v, -42);
+  round_trip (&v, G_TYPE_INT);
+  g_value_unset (&v);
+
+  g_value_init (&v, G_TYPE_UINT64);
+  g_value_set_uint64 (&v, G_MAXUINT64);
+  round_trip (&v, G_TYPE_UINT64);
+  g_value_unset (&v);
+
+  g_value_init (&v, G_TYPE_DOUBLE);
+  g_value_set_double (&v, 2.5);
+  round_trip (&v, G_TYPE_DOUBLE);
+  g_value_unset (&v);
+
+  g_value_init (&v, G_TYPE_STRING);
+  g_value_set_string (&v, "héllo");
+  round_trip (&v, G_TYPE_STRING);
+  g_value_set_string (&v, NULL);
+  round_trip (&v, G_TYPE_STRING);
+  g_value_unset (&v);
+
+  g_value_init (&v, G_TYPE_STRV);
+  g_value_set_boxed (&v, strv);
+  round_trip (&v, G_TYPE_STRV);
+  g_value_unset (&v);
+
+  g_value_init (&v, G_TYPE_BYTES);
+  g_value_set_boxed (&v, bytes);
+  round_trip (&v, G_TYPE_BYTES);
+  g_value_unset (&v);
+
+  /* A GVariant arrives as a GVariant, even one of a plain type. */
+  g_value_init (&v, G_TYPE_VARIANT);
+  g_value_set_variant (&v, g_variant_new_int32 (7));
+  round_trip (&v, G_TYPE_VARIANT);
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert (&dict, "k", "s", "v");
+  g_value_set_variant (&v, g_variant_dict_end (&dict));
+  round_trip (&v, G_TYPE_VARIANT);
+  g_value_set_variant (&v, NULL);
+  round_trip (&v, G_TYPE_VARIANT);
+  g_value_unset (&v);
+}
+
+static void
+test_values_that_cannot_cross (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) variant = NULL;
+  g_auto(GValue) out = G_VALUE_INIT;
+  GValue v = G_VALUE_INIT;
+  char *big;
+
+  g_value_init (&v, G_TYPE_OBJECT);
+  g_value_take_object (&v, g_object_new (G_TYPE_OBJECT, NULL));
+  variant = pykka_dbus_value_to_variant (&v, &error);
+  g_assert_null (variant);
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "GObject"));
+  g_clear_error (&error);
+  g_value_unset (&v);
+
+  g_value_init (&v, G_TYPE_POINTER);
+  g_value_set_pointer (&v, &v);
+  g_assert_null (pykka_dbus_value_to_variant (&v, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_value_unset (&v);
+
+  g_value_init (&v, G_TYPE_STRING);
+  g_value_set_static_string (&v, "\xff\xfe");
+  g_assert_null (pykka_dbus_value_to_variant (&v, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  big = g_malloc (PYKKA_DBUS_MAX_VALUE_SIZE + 2);
+  memset (big, 'a', PYKKA_DBUS_MAX_VALUE_SIZE + 1);
+  big[PYKKA_DBUS_MAX_VALUE_SIZE + 1] = '\0';
+  g_value_take_string (&v, big);
+  g_assert_null (pykka_dbus_value_to_variant (&v, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_value_unset (&v);
+
+  /* A file descriptor index does not become a message. */
+  variant = g_variant_ref_sink (g_variant_new_handle (0));
+  g_assert_false (pykka_dbus_value_from_variant (variant, &out, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT);
+  g_assert_true (G_VALUE_TYPE (&out) == G_TYPE_INVALID);
+}
+
+/* ---- exports ---- */
+
+static GVariant *
+ask_raw (GDBusConnection  *client,
+         const char       *name,
+         GVariant         *message,
+         GError          **error)
+{
+  return g_dbus_connection_call_sync (client, name, "/test/echo", PYKKA_DBUS_INTERFACE,
+                                      "Ask", g_variant_new ("(v)", message),
+                                      G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE,
+                                      TEST_TIMEOUT_MSEC, NULL, error);
+}
+
+static void
+store_result (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static void
+on_properties_changed (GDBusConnection *connection,
+                       const char      *sender,
+                       const char      *path,
+                       const char      *iface,
+                       const char      *signal,
+                       GVariant        *params,
+                       gpointer         user_data)
+{
+  gboolean *dead = user_data;
+  g_autoptr(GVariant) changed = g_variant_get_child_value (params, 1);
+  gboolean alive = TRUE;
+
+  if (g_variant_lookup (changed, "Alive", "b", &alive) && !alive)
+    *dead = TRUE;
+}
+
+static void
+test_generic_export (void)
+{
+  g_autoptr(GDBusConnection) server = bus_connect ();
+  g_autoptr(GDBusConnection) client = bus_connect ();
+  g_autoptr(PykkaActorRef) ref = start_echo (TRUE);
+  const char *name = g_dbus_connection_get_unique_name (server);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) inner = NULL;
+  gboolean dead = FALSE;
+  guint id, sub;
+
+  id = pykka_actor_ref_export_on_dbus (ref, server, "/test/echo", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (id, !=, 0);
+
+  /* Ask, as gdbus call would. */
+  reply = ask_raw (client, name, g_variant_new_int32 (41), &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(v)", &inner);
+  g_assert_cmpint (g_variant_get_int32 (inner), ==, 42);
+  g_clear_pointer (&reply, g_variant_unref);
+  g_clear_pointer (&inner, g_variant_unref);
+
+  /* Tell, then an ask queued behind it sees it. */
+  reply = g_dbus_connection_call_sync (client, name, "/test/echo", PYKKA_DBUS_INTERFACE, "Tell",
+                                       g_variant_new ("(v)", g_variant_new_string ("tell")),
+                                       NULL, G_DBUS_CALL_FLAGS_NONE, TEST_TIMEOUT_MSEC, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = ask_raw (client, name, g_variant_new_string ("told"), &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(v)", &inner);
+  g_assert_cmpint (g_variant_get_int32 (inner), ==, 1);
+  g_clear_pointer (&reply, g_variant_unref);
+  g_clear_pointer (&inner, g_variant_unref);
+
+  /* A handler's error arrives as a D-Bus error with a registered name. */
+  reply = ask_raw (client, name, g_variant_new_string ("io-error"), &error);
+  g_assert_null (reply);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  reply = ask_raw (client, name, g_variant_new_string ("pykka-error"), &error);
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_MAILBOX_FULL);
+  g_clear_error (&error);
+
+  /* A reply that cannot cross fails the call, not the actor. */
+  reply = ask_raw (client, name, g_variant_new_string ("object"), &error);
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* Bad arguments are refused. */
+  reply = g_dbus_connection_call_sync (client, name, "/test/echo", PYKKA_DBUS_INTERFACE, "Ask",
+                                       g_variant_new ("(i)", 1), NULL, G_DBUS_CALL_FLAGS_NONE,
+                                       TEST_TIMEOUT_MSEC, NULL, &error);
+  g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS);
+  g_clear_error (&error);
+  reply = ask_raw (client, name, g_variant_new_handle (0), &error);
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  reply = g_dbus_connection_call_sync (client, name, "/test/echo", PYKKA_DBUS_INTERFACE, "Nope",
+                                       NULL, NULL, G_DBUS_CALL_FLAGS_NONE,
+                                       TEST_TIMEOUT_MSEC, NULL, &error);
+  g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD);
+  g_clear_error (&error);
+
+  /* Alive (answered by GDBus in this thread's default context), and
+   * PropertiesChanged at the death. */
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    g_dbus_connection_call (client, name, "/test/echo", "org.freedesktop.DBus.Properties",
+                            "Get", g_variant_new ("(ss)", PYKKA_DBUS_INTERFACE, "Alive"),
+                            G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE,
+                            TEST_TIMEOUT_MSEC, NULL, store_result, &result);
+    test_iterate_until (NULL, result != NULL);
+    reply = g_dbus_connection_call_finish (client, result, &error);
+    g_assert_no_error (error);
+  }
+  g_variant_get (reply, "(v)", &inner);
+  g_assert_true (g_variant_get_boolean (inner));
+  g_clear_pointer (&reply, g_variant_unref);
+  g_clear_pointer (&inner, g_variant_unref);
+
+  sub = g_dbus_connection_signal_subscribe (client, name, "org.freedesktop.DBus.Properties",
+                                            "PropertiesChanged", "/test/echo", NULL,
+                                            G_DBUS_SIGNAL_FLAGS_NONE, on_properties_changed,
+                                            &dead, NULL);
+  /* The match rule is in place once a round trip to the bus is done. */
+  reply = g_dbus_connection_call_sync (client, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "GetId", NULL, NULL,
+                                       G_DBUS_CALL_FLAGS_NONE, TEST_TIMEOUT_MSEC, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = g_dbus_connection_call_sync (client, name, "/test/echo", PYKKA_DBUS_INTERFACE, "Stop",
+                                       NULL, NULL, G_DBUS_CALL_FLAGS_NONE, TEST_TIMEOUT_MSEC,
+                                       NULL, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&reply, g_variant_unref);
+  g_assert_false (pykka_actor_ref_is_alive (ref));
+  test_iterate_until (NULL, dead);
+  g_dbus_connection_signal_unsubscribe (client, sub);
+
+  /* A dead actor's asks fail with ACTOR_DEAD. */
+  reply = ask_raw (client, name, g_variant_new_int32 (1), &error);
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_clear_error (&error);
+
+  g_assert_true (pykka_dbus_unexport (server, id));
+  g_assert_false (pykka_dbus_unexport (server, id));
+  reply = ask_raw (client, name, g_variant_new_int32 (1), &error);
+  g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD);
+  g_clear_error (&error);
+}
+
+static const char calc_xml[] =
+  "<node><interface name='org.example.Calc'>"
+  "<method name='Add'><arg type='i' direction='in'/><arg type='i' direction='in'/>"
+  "<arg type='i' direction='out'/></method>"
+  "<method name='Greet'><arg type='s' direction='in'/><arg type='s' direction='out'/></method>"
+  "<method name='Nothing'/>"
+  "<method name='Wrong'><arg type='i' direction='out'/></method>"
+  "<method name='Fails'/>"
+  "</interface></node>";
+
+static void
+test_typed_export (void)
+{
+  g_autoptr(GDBusConnection) server = bus_connect ();
+  g_autoptr(GDBusConnection) client = bus_connect ();
+  g_autoptr(PykkaActorRef) ref = start_echo (TRUE);
+  g_autoptr(GDBusNodeInfo) node = g_dbus_node_info_new_for_xml (calc_xml, NULL);
+  const char *name = g_dbus_connection_get_unique_name (server);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  const char *s;
+  gint sum;
+  guint id;
+
+  id = pykka_actor_ref_export_interface (ref, server, "/calc", node->interfaces[0], &error);
+  g_assert_no_error (error);
+
+#define CALC(method, params, type) \
+  g_dbus_connection_call_sync (client, name, "/calc", "org.example.Calc", method, params, \
+                               type, G_DBUS_CALL_FLAGS_NONE, TEST_TIMEOUT_MSEC, NULL, &error)
+
+  reply = CALC ("Add", g_variant_new ("(ii)", 2, 3), G_VARIANT_TYPE ("(i)"));
+  g_assert_no_error (error);
+  g_variant_get (reply, "(i)", &sum);
+  g_assert_cmpint (sum, ==, 5);
+  g_clear_pointer (&reply, g_variant_unref);
+
+  reply = CALC ("Greet", g_variant_new ("(s)", "you"), G_VARIANT_TYPE ("(s)"));
+  g_assert_no_error (error);
+  g_variant_get (reply, "(&s)", &s);
+  g_assert_cmpstr (s, ==, "you");
+  g_clear_pointer (&reply, g_variant_unref);
+
+  reply = CALC ("Nothing", NULL, G_VARIANT_TYPE_UNIT);
+  g_assert_no_error (error);
+  g_clear_pointer (&reply, g_variant_unref);
+
+  reply = CALC ("Wrong", NULL, NULL);
+  g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS);
+  g_clear_error (&error);
+
+  reply = CALC ("Fails", NULL, NULL);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  g_clear_error (&error);
+
+  reply = CALC ("Add", g_variant_new ("(s)", "x"), NULL);
+  g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS);
+  g_clear_error (&error);
+
+  reply = CALC ("Missing", NULL, NULL);
+  g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD);
+  g_clear_error (&error);
+#undef CALC
+
+  g_assert_true (pykka_dbus_unexport (server, id));
+  stop_echo (ref);
+}
+
+/* ---- remote refs ---- */
+
+static void
+test_remote_ref (void)
+{
+  g_autoptr(GDBusConnection) server = bus_connect ();
+  g_autoptr(GDBusConnection) client = bus_connect ();
+  g_autoptr(PykkaActorRef) ref = start_echo (TRUE);
+  g_autoptr(PykkaRemoteRef) remote = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PykkaFuture) future = NULL;
+  g_autoptr(PykkaFuture) terminated = NULL;
+  GValue v = G_VALUE_INIT;
+  const GValue *value;
+
+  pykka_actor_ref_export_on_dbus (ref, server, "/test/echo", &error);
+  g_assert_no_error (error);
+  remote = pykka_remote_ref_new (client, g_dbus_connection_get_unique_name (server), "/test/echo");
+  g_assert_true (pykka_remote_ref_is_alive (remote));
+
+  /* A blocking get, woken by GDBus's thread. */
+  future = pykka_remote_ref_ask (remote, test_value_int (&v, 1));
+  g_value_unset (&v);
+  value = pykka_future_get (future, TEST_TIMEOUT_MSEC, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_value_get_int (value), ==, 2);
+  g_clear_object (&future);
+
+  g_assert_true (pykka_remote_ref_tell (remote, test_value_string (&v, "tell"), &error));
+  g_assert_no_error (error);
+  g_value_unset (&v);
+  future = pykka_remote_ref_ask (remote, test_value_string (&v, "told"));
+  g_value_unset (&v);
+  g_assert_cmpint (test_get_int (future), ==, 1);
+  g_clear_object (&future);
+
+  /* Errors keep domain and code. */
+  future = pykka_remote_ref_ask (remote, test_value_string (&v, "io-error"));
+  g_value_unset (&v);
+  g_assert_null (pykka_future_get (future, TEST_TIMEOUT_MSEC, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_cmpstr (error->message, ==, "no such thing");
+  g_clear_error (&error);
+  g_clear_object (&future);
+
+  /* A message that cannot cross fails at once. */
+  g_value_init (&v, G_TYPE_OBJECT);
+  g_value_take_object (&v, g_object_new (G_TYPE_OBJECT, NULL));
+  future = pykka_remote_ref_ask (remote, &v);
+  g_assert_true (pykka_future_is_done (future));
+  g_assert_null (pykka_future_get (future, 0, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_false (pykka_remote_ref_tell (remote, &v, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_value_unset (&v);
+  g_clear_object (&future);
+
+  /* Stop; the death watch says it was a normal stop. */
+  terminated = pykka_remote_ref_get_terminated (remote);
+  future = pykka_remote_ref_stop (remote);
+  value = pykka_future_get (future, TEST_TIMEOUT_MSEC, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_value_get_boolean (value));
+  g_assert_false (pykka_actor_ref_is_alive (ref));
+  value = pykka_future_get (terminated, TEST_TIMEOUT_MSEC, &error);
+  g_assert_no_error (error);
+  g_assert_null (g_value_get_boxed (value));
+  g_assert_false (pykka_remote_ref_is_alive (remote));
+  g_assert_null (pykka_remote_ref_dup_death_reason (remote));
+  g_clear_object (&future);
+
+  /* Later asks fail without being sent. */
+  future = pykka_remote_ref_ask (remote, test_value_int (&v, 1));
+  g_value_unset (&v);
+  g_assert_true (pykka_future_is_done (future));
+  g_assert_null (pykka_future_get (future, 0, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+}
+
+static gdouble
+test_scale (void)
+{
+  const char *scale = g_getenv ("PYKKA_STRESS_SCALE");
+
+  return scale != NULL ? g_ascii_strtod (scale, NULL) : 1.0;
+}
+
+/* Connects to a server of this process: its handshake runs in this
+ * thread's default context, so connect from another thread meanwhile. */
+typedef struct
+{
+  const char     *address;
+  PykkaRemoteRef *remote;
+  gint            done;
+} Connect;
+
+static gpointer
+connect_thread (gpointer data)
+{
+  Connect *c = data;
+  g_autoptr(GError) error = NULL;
+
+  c->remote = pykka_remote_ref_new_for_address (c->address, "/test/echo", NULL, &error);
+  g_assert_no_error (error);
+  g_atomic_int_set (&c->done, TRUE);
+  return NULL;
+}
+
+static PykkaRemoteRef *
+connect_direct (GDBusServer *server)
+{
+  Connect c = { g_dbus_server_get_client_address (server), NULL, FALSE };
+  GThread *thread = g_thread_new ("connect", connect_thread, &c);
+
+  test_iterate_until (NULL, g_atomic_int_get (&c.done));
+  g_thread_join (thread);
+  return c.remote;
+}
+
+static void
+ask_many (PykkaRemoteRef *remote,
+          guint           n,
+          guint           window)
+{
+  g_autoptr(GPtrArray) futures = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < n; i++)
+    {
+      GValue v = G_VALUE_INIT;
+
+      g_ptr_array_add (futures, pykka_remote_ref_ask (remote, test_value_int (&v, (gint) i)));
+      g_value_unset (&v);
+      if (futures->len == window || i == n - 1)
+        {
+          guint first = i + 1 - futures->len;
+
+          for (guint j = 0; j < futures->len; j++)
+            {
+              const GValue *value = pykka_future_get (g_ptr_array_index (futures, j),
+                                                      TEST_TIMEOUT_MSEC, &error);
+
+              g_assert_no_error (error);
+              g_assert_cmpint (g_value_get_int (value), ==, (gint) (first + j) + 1);
+            }
+          g_ptr_array_set_size (futures, 0);
+        }
+    }
+
+  /* Exactly once: nothing is left pending (a second completion of a
+   * future would have warned). */
+  {
+    PykkaDBusConn *conn = pykka_dbus_conn_get (pykka_remote_ref_get_connection (remote));
+
+    g_mutex_lock (&conn->mutex);
+    g_assert_cmpuint (g_hash_table_size (conn->pending), ==, 0);
+    g_mutex_unlock (&conn->mutex);
+  }
+}
+
+/* 10 000 asks in flight at once, peer to peer; on a bus, whose daemon
+ * limits the pending replies of a connection (128 by default without a
+ * configuration), in windows of 100. */
+static void
+test_many_asks (void)
+{
+  g_autoptr(GDBusConnection) server = bus_connect ();
+  g_autoptr(GDBusConnection) client = bus_connect ();
+  g_autoptr(PykkaActorRef) ref = start_echo (TRUE);
+  g_autoptr(PykkaRemoteRef) remote = NULL;
+  g_autoptr(PykkaRemoteRef) direct = NULL;
+  g_autoptr(GDBusServer) listener = NULL;
+  g_autoptr(PykkaFuture) first = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n = MAX (100, (guint) (10000 * test_scale ()));
+  GValue v = G_VALUE_INIT;
+
+  pykka_actor_ref_export_on_dbus (ref, server, "/test/echo", &error);
+  g_assert_no_error (error);
+  remote = pykka_remote_ref_new (client, g_dbus_connection_get_unique_name (server), "/test/echo");
+  ask_many (remote, n, 100);
+
+  listener = pykka_actor_ref_listen (ref, NULL, "/test/echo", &error);
+  g_assert_no_error (error);
+  direct = connect_direct (listener);
+  first = pykka_remote_ref_ask (direct, test_value_int (&v, 0));
+  g_value_unset (&v);
+  g_assert_cmpint (wait_int (first), ==, 1);   /* accepted */
+  ask_many (direct, n, n);
+  stop_echo (ref);
+}
+
+static void
+test_peer_to_peer (void)
+{
+  g_autoptr(PykkaActorRef) ref = start_echo (TRUE);
+  g_autoptr(GDBusServer) server = NULL;
+  g_autoptr(PykkaRemoteRef) remote = NULL;
+  g_autoptr(PykkaFuture) future = NULL;
+  g_autoptr(PykkaFuture) terminated = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) reason = NULL;
+  GValue v = G_VALUE_INIT;
+
+  server = pykka_actor_ref_listen (ref, NULL, "/test/echo", &error);
+  g_assert_no_error (error);
+  remote = connect_direct (server);
+  g_assert_null (pykka_remote_ref_get_bus_name (remote));
+
+  /* The server accepts the connection in this thread's default context. */
+  future = pykka_remote_ref_ask (remote, test_value_int (&v, 10));
+  g_value_unset (&v);
+  g_assert_cmpint (wait_int (future), ==, 11);
+  g_clear_object (&future);
+
+  /* The server goes away: the ref dies, not the actor. */
+  terminated = pykka_remote_ref_get_terminated (remote);
+  g_dbus_server_stop (server);
+  g_clear_object (&server);
+  wait_future (terminated, &error);
+  g_assert_no_error (error);
+  g_assert_false (pykka_remote_ref_is_alive (remote));
+  reason = pykka_remote_ref_dup_death_reason (remote);
+  g_assert_error (reason, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_assert_nonnull (strstr (reason->message, "peer gone"));
+  g_assert_true (pykka_actor_ref_is_alive (ref));
+
+  future = pykka_remote_ref_ask (remote, test_value_int (&v, 1));
+  g_value_unset (&v);
+  g_assert_null (pykka_future_get (future, 0, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  stop_echo (ref);
+}
+
+/* The exporting process's connection closes while an ask is pending:
+ * the bus tells the asker at once. */
+static void
+test_peer_vanishes_mid_ask (void)
+{
+  g_autoptr(GDBusConnection) server = bus_connect ();
+  g_autoptr(GDBusConnection) client = bus_connect ();
+  g_autoptr(PykkaActorRef) ref = start_echo (TRUE);
+  g_autoptr(PykkaRemoteRef) remote = NULL;
+  g_autoptr(PykkaFuture) blocked = NULL;
+  g_autoptr(GError) error = NULL;
+  GValue v = G_VALUE_INIT;
+
+  block_reset ();
+  pykka_actor_ref_export_on_dbus (ref, server, "/test/echo", &error);
+  g_assert_no_error (error);
+  remote = pykka_remote_ref_new (client, g_dbus_connection_get_unique_name (server), "/test/echo");
+  blocked = pykka_remote_ref_ask (remote, test_value_string (&v, "block"));
+  g_value_unset (&v);
+  test_iterate_until (NULL, block_has_entered ());
+
+  g_dbus_connection_close_sync (server, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (pykka_future_get (blocked, TEST_TIMEOUT_MSEC, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_assert_nonnull (strstr (error->message, "peer gone"));
+  g_clear_error (&error);
+  block_release ();
+  stop_echo (ref);
+}
+
+/* A ref by well-known name dies when the name loses its owner. */
+static void
+test_name_vanishes (void)
+{
+  g_autoptr(GDBusConnection) server = bus_connect ();
+  g_autoptr(GDBusConnection) client = bus_connect ();
+  g_autoptr(PykkaActorRef) ref = start_echo (TRUE);
+  g_autoptr(PykkaRemoteRef) remote = NULL;
+  g_autoptr(PykkaFuture) future = NULL;
+  g_autoptr(PykkaFuture) terminated = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  GValue v = G_VALUE_INIT;
+
+  pykka_actor_ref_export_on_dbus (ref, server, "/test/echo", &error);
+  g_assert_no_error (error);
+  reply = g_dbus_connection_call_sync (server, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "RequestName",
+                                       g_variant_new ("(su)", "org.pykka.Test", 0),
+                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE,
+                                       TEST_TIMEOUT_MSEC, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&reply, g_variant_unref);
+
+  remote = pykka_remote_ref_new (client, "org.pykka.Test", "/test/echo");
+  future = pykka_remote_ref_ask (remote, test_value_int (&v, 5));
+  g_value_unset (&v);
+  g_assert_cmpint (test_get_int (future), ==, 6);
+
+  terminated = pykka_remote_ref_get_terminated (remote);
+  reply = g_dbus_connection_call_sync (server, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "ReleaseName",
+                                       g_variant_new ("(s)", "org.pykka.Test"),
+                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE,
+                                       TEST_TIMEOUT_MSEC, NULL, &error);
+  g_assert_no_error (error);
+  pykka_future_get (terminated, TEST_TIMEOUT_MSEC, &error);
+  g_assert_no_error (error);
+  g_assert_false (pykka_remote_ref_is_alive (remote));
+  stop_echo (ref);
+}
+
+/* ---- subprocesses ---- */
+
+static PykkaRemoteRef *
+start_in_subprocess (void)
+{
+  g_autoptr(GError) error = NULL;
+  PykkaRemoteRef *remote;
+
+  remote = pykka_subprocess_start_actor (TEST_DBUS_MODULE, "TestHostActor", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (pykka_remote_ref_get_subprocess (remote));
+  return remote;
+}
+
+static void
+test_subprocess (void)
+{
+  g_autoptr(PykkaRemoteRef) remote = start_in_subprocess ();
+  g_autoptr(PykkaFuture) future = NULL;
+  g_autoptr(GError) error = NULL;
+  const GValue *value;
+  GValue v = G_VALUE_INIT;
+
+  future = pykka_remote_ref_ask (remote, test_value_int (&v, 20));
+  g_value_unset (&v);
+  g_assert_cmpint (test_get_int (future), ==, 21);
+  g_clear_object (&future);
+
+  future = pykka_remote_ref_ask (remote, test_value_string (&v, "pid"));
+  g_value_unset (&v);
+  value = pykka_future_get (future, TEST_TIMEOUT_MSEC, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (g_value_get_string (value), ==,
+                   g_subprocess_get_identifier (pykka_remote_ref_get_subprocess (remote)));
+  g_clear_object (&future);
+
+  future = pykka_remote_ref_stop (remote);
+  pykka_future_get (future, TEST_TIMEOUT_MSEC, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait (pykka_remote_ref_get_subprocess (remote), NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (pykka_remote_ref_get_subprocess (remote)));
+  g_assert_cmpint (g_subprocess_get_exit_status (pykka_remote_ref_get_subprocess (remote)), ==, 0);
+}
+
+static void
+crash_with (const char *how)
+{
+  g_autoptr(PykkaRemoteRef) remote = start_in_subprocess ();
+  g_autoptr(PykkaFuture) future = NULL;
+  g_autoptr(PykkaFuture) terminated = pykka_remote_ref_get_terminated (remote);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) reason = NULL;
+  const GValue *value;
+  GValue v = G_VALUE_INIT;
+
+  future = pykka_remote_ref_ask (remote, test_value_string (&v, how));
+  g_value_unset (&v);
+  g_assert_null (pykka_future_get (future, TEST_TIMEOUT_MSEC, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_clear_error (&error);
+
+  value = pykka_future_get (terminated, TEST_TIMEOUT_MSEC, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (g_value_get_boxed (value));
+  reason = pykka_remote_ref_dup_death_reason (remote);
+  g_assert_error (reason, PYKKA_ERROR, PYKKA_ERROR_FAILED);
+  g_assert_nonnull (strstr (reason->message, "process crashed"));
+  g_assert_false (pykka_remote_ref_is_alive (remote));
+}
+
+static void
+test_subprocess_segv (void)
+{
+  crash_with ("segv");
+}
+
+static void
+test_subprocess_abort (void)
+{
+  crash_with ("abort");
+}
+
+/* The peer process is killed while an ask waits: it fails at once. */
+static void
+test_subprocess_killed_mid_ask (void)
+{
+  g_autoptr(PykkaRemoteRef) remote = start_in_subprocess ();
+  g_autoptr(PykkaFuture) blocked = NULL;
+  g_autoptr(PykkaFuture) future = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) reason = NULL;
+  GValue v = G_VALUE_INIT;
+
+  blocked = pykka_remote_ref_ask (remote, test_value_string (&v, "sleep"));
+  g_value_unset (&v);
+  /* An ask behind it is answered once the sleeper is in its handler. */
+  future = pykka_remote_ref_ask (remote, test_value_string (&v, "pid"));
+  g_value_unset (&v);
+  g_assert_false (pykka_future_is_done (future));
+
+  g_subprocess_send_signal (pykka_remote_ref_get_subprocess (remote), SIGKILL);
+  g_assert_null (pykka_future_get (blocked, TEST_TIMEOUT_MSEC, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_clear_error (&error);
+  g_assert_null (pykka_future_get (future, TEST_TIMEOUT_MSEC, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  reason = pykka_remote_ref_dup_death_reason (remote);
+  g_assert_nonnull (reason);
+  g_assert_nonnull (strstr (reason->message, "process crashed"));
+}
+
+static void
+test_subprocess_bad_module (void)
+{
+  g_autoptr(GError) error = NULL;
+  PykkaRemoteRef *remote = pykka_subprocess_start_actor (TEST_DBUS_MODULE, "NoSuchActor", &error);
+
+  g_assert_null (remote);
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_FAILED);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  g_setenv ("PYKKA_GLIB_HOST", TEST_DBUS_HOST, TRUE);
+
+  g_test_add_func ("/Pykka/DBus/values", test_values);
+  g_test_add_func ("/Pykka/DBus/values-that-cannot-cross", test_values_that_cannot_cross);
+  g_test_add_func ("/Pykka/DBus/generic-export", test_generic_export);
+  g_test_add_func ("/Pykka/DBus/typed-export", test_typed_export);
+  g_test_add_func ("/Pykka/DBus/remote-ref", test_remote_ref);
+  g_test_add_func ("/Pykka/DBus/many-asks", test_many_asks);
+  g_test_add_func ("/Pykka/DBus/peer-to-peer", test_peer_to_peer);
+  g_test_add_func ("/Pykka/DBus/peer-vanishes-mid-ask", test_peer_vanishes_mid_ask);
+  g_test_add_func ("/Pykka/DBus/name-vanishes", test_name_vanishes);
+  g_test_add_func ("/Pykka/DBus/host", test_subprocess);
+  g_test_add_func ("/Pykka/DBus/host-segv", test_subprocess_segv);
+  g_test_add_func ("/Pykka/DBus/host-abort", test_subprocess_abort);
+  g_test_add_func ("/Pykka/DBus/host-killed-mid-ask", test_subprocess_killed_mid_ask);
+  g_test_add_func ("/Pykka/DBus/host-bad-module", test_subprocess_bad_module);
+
+  bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_test_dbus_up (bus);
+  status = g_test_run ();
+  g_test_dbus_down (bus);
+  g_clear_object (&bus);
+  return status;
+}
