@@ -52,7 +52,7 @@ too_large (gsize    size,
  *
  * Converts a message or reply for another process. The mapping:
  *
- * - an unset #GValue: `()`
+ * - an unset #GValue, or a %NULL %G_TYPE_POINTER (Python's None): `()`
  * - gboolean: `b`; guchar: `y`; gint, gchar and enums: `i`; guint and
  *   flags: `u`; gint64 and glong: `x`; guint64 and gulong: `t`; gdouble
  *   and gfloat: `d`
@@ -153,6 +153,12 @@ pykka_dbus_value_to_variant (const GValue  *value,
           result = g_variant_ref (v);
       }
       break;
+    case G_TYPE_POINTER:
+      /* A NULL pointer is "no value" (None in Python); any other pointer
+       * means nothing in another process. */
+      if (g_value_get_pointer (value) == NULL)
+        return g_variant_ref_sink (g_variant_new_tuple (NULL, 0));
+      goto cannot_cross;
     case G_TYPE_BOXED:
       if (type == G_TYPE_STRV)
         {
@@ -182,6 +188,7 @@ pykka_dbus_value_to_variant (const GValue  *value,
         }
       G_GNUC_FALLTHROUGH;
     default:
+    cannot_cross:
       if (G_TYPE_IS_OBJECT (type) || G_TYPE_IS_INTERFACE (type))
         g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT,
                      P_("An object (%s) cannot cross a process"), g_type_name (type));

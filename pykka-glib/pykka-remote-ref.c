@@ -196,16 +196,18 @@ target_mark_dead (Target   *self,
   g_auto(GValue) value = G_VALUE_INIT;
   GHashTableIter iter;
   Pending *pending;
+  gboolean already;
 
   g_mutex_lock (&conn->mutex);
-  if (g_atomic_int_get (&self->dead))
+  already = g_atomic_int_get (&self->dead);
+  if (!already)
     {
-      g_mutex_unlock (&conn->mutex);
-      g_clear_error (&reason);
-      return;
+      self->reason = g_steal_pointer (&reason);
+      g_atomic_int_set (&self->dead, TRUE);
     }
-  self->reason = reason;
-  g_atomic_int_set (&self->dead, TRUE);
+  g_clear_error (&reason);
+  /* Also after a normal death: the peer is gone now, and a reply still
+   * pending never comes. */
   if (sweep)
     {
       g_hash_table_iter_init (&iter, conn->pending);
@@ -223,6 +225,8 @@ target_mark_dead (Target   *self,
       pending = g_ptr_array_index (swept, i);
       fail_future (pending->future, target_dead_error (self));
     }
+  if (already)
+    return;
 
   g_value_init (&value, G_TYPE_ERROR);
   g_value_set_boxed (&value, self->reason);
@@ -343,6 +347,26 @@ name_vanished_cb (GDBusConnection *connection,
   target_gone (self, cause);
 }
 
+typedef struct
+{
+  Target *target;
+  GError *reason;
+} Drain;
+
+static void
+exit_drained_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Drain *drain = user_data;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, NULL);
+
+  target_mark_dead (drain->target, drain->reason, TRUE);
+  g_dbus_connection_close (drain->target->connection, NULL, NULL, NULL);
+  target_unref (drain->target);
+  g_free (drain);
+}
+
 static void
 process_exited_cb (GObject      *source,
                    GAsyncResult *result,
@@ -350,6 +374,7 @@ process_exited_cb (GObject      *source,
 {
   Target *self = user_data;
   GSubprocess *process = G_SUBPROCESS (source);
+  Drain *drain = g_new0 (Drain, 1);
   GError *reason;
 
   g_subprocess_wait_finish (process, result, NULL);
@@ -374,9 +399,15 @@ process_exited_cb (GObject      *source,
                           g_subprocess_get_exit_status (process));
   else
     reason = peer_gone_error (self->gone);
-  target_mark_dead (self, reason, TRUE);
-  g_dbus_connection_close (self->connection, NULL, NULL, NULL);
-  target_unref (self);
+  drain->target = self;   /* the reference of this callback */
+  drain->reason = reason;
+
+  /* The replies the helper sent before it died may still be unread: a
+   * call to it fails only once GDBus's thread read everything up to the
+   * end of the stream; then the pending asks that are left fail. */
+  g_dbus_connection_call (self->connection, NULL, "/", "org.freedesktop.DBus.Peer", "Ping",
+                          NULL, NULL, G_DBUS_CALL_FLAGS_NONE, 5000, NULL,
+                          exit_drained_cb, drain);
 }
 
 static gboolean

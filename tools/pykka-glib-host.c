@@ -166,6 +166,9 @@ main (int   argc,
   g_main_loop_run (loop);
 
   g_signal_handlers_disconnect_by_func (connection, closed_cb, ref);
+  /* The replies that the death completes (a Stop's) go out first. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
   g_dbus_connection_flush_sync (connection, NULL, NULL);
   g_dbus_connection_close_sync (connection, NULL, NULL);
   g_main_loop_unref (loop);

@@ -1486,3 +1486,45 @@ _speedups.setup(
 from pykka_glib._actor import Actor, ThreadingActor  # noqa: E402
 
 __all__ += ['Actor', 'ThreadingActor']
+
+
+# ---------------------------------------------------------------------------
+# Remote refs (issue 17): messages converted to values that cross a
+# process (pykka_glib.dbus.to_value), replies unpacked.
+
+from pykka_glib import dbus as _dbus  # noqa: E402
+
+
+class RemoteRef(Pykka.RemoteRef):
+    """A ref to an actor in another process, on D-Bus
+    ([class@Pykka.RemoteRef]): ``tell(message)``, ``ask(message)`` (the
+    reply; a future with ``block=False``), ``stop()``, ``is_alive()``.
+    Messages go through ``pykka_glib.dbus.to_value()``: None, bool, int,
+    float, str, bytes, lists of str, dicts with str keys, GLib.Variant."""
+
+    def tell(self, message):
+        """Sends ``message`` without waiting."""
+        return Pykka.RemoteRef.tell(self, _remote_value(message))
+
+    def ask(self, message, block=True, timeout=None):
+        """Asks the remote actor: its reply (variants unpacked), or a
+        future of it with ``block=False``."""
+        future = Pykka.RemoteRef.ask(self, _remote_value(message))
+        if not block:
+            return future
+        return _dbus.from_value(future.get(timeout=timeout))
+
+    def stop(self, block=True, timeout=None):
+        """Stops the remote actor: True once it is dead (or a future of
+        that, with ``block=False``)."""
+        future = Pykka.RemoteRef.stop(self)
+        return future.get(timeout=timeout) if block else future
+
+
+def _remote_value(message):
+    value = _dbus.to_value(message)
+    return GObject.Value() if value is None else value
+
+
+RemoteRef = override(RemoteRef)
+__all__.append('RemoteRef')
