@@ -35,6 +35,14 @@ decodes_to_plain (const GVariantType *type)
     || g_variant_type_equal (type, G_VARIANT_TYPE ("mv"));
 }
 
+/* "No value": an empty signature (D-Bus has neither an empty tuple
+ * value nor maybe types). */
+static GVariant *
+no_value (void)
+{
+  return g_variant_ref_sink (g_variant_new_signature (""));
+}
+
 static GVariant *
 too_large (gsize    size,
            GError **error)
@@ -52,15 +60,17 @@ too_large (gsize    size,
  *
  * Converts a message or reply for another process. The mapping:
  *
- * - an unset #GValue, or a %NULL %G_TYPE_POINTER (Python's None): `()`
+ * - an unset #GValue, a %NULL %G_TYPE_POINTER (Python's None), a %NULL
+ *   string or a %NULL #GVariant: an empty signature `g`, "no value" (D-Bus
+ *   has neither empty tuples nor maybe types)
  * - gboolean: `b`; guchar: `y`; gint, gchar and enums: `i`; guint and
  *   flags: `u`; gint64 and glong: `x`; guint64 and gulong: `t`; gdouble
  *   and gfloat: `d`
- * - a string: `s`, or `ms` when %NULL
+ * - a string: `s`
  * - a %G_TYPE_STRV: `as`; a #GBytes: `ay`
  * - a #GVariant: itself (dictionaries `a{sv}` and other containers), or
  *   wrapped in a `v` when its type is one of the above, so that it
- *   arrives as a #GVariant again; a %NULL one: `mv`
+ *   arrives as a #GVariant again
  *
  * [func@Pykka.dbus_value_from_variant] reverses it.
  *
@@ -81,7 +91,7 @@ pykka_dbus_value_to_variant (const GValue  *value,
 
   type = G_VALUE_TYPE (value);
   if (type == G_TYPE_INVALID)
-    return g_variant_ref_sink (g_variant_new_tuple (NULL, 0));
+    return no_value ();
 
   switch (G_TYPE_FUNDAMENTAL (type))
     {
@@ -136,9 +146,9 @@ pykka_dbus_value_to_variant (const GValue  *value,
                                  P_("A string that is not valid UTF-8 cannot cross a process"));
             return NULL;
           }
-        result = s != NULL
-          ? g_variant_new_string (s)
-          : g_variant_new_maybe (G_VARIANT_TYPE_STRING, NULL);
+        if (s == NULL)
+          return no_value ();
+        result = g_variant_new_string (s);
       }
       break;
     case G_TYPE_VARIANT:
@@ -146,7 +156,7 @@ pykka_dbus_value_to_variant (const GValue  *value,
         GVariant *v = g_value_get_variant (value);
 
         if (v == NULL)
-          result = g_variant_new_maybe (G_VARIANT_TYPE_VARIANT, NULL);
+          return no_value ();
         else if (decodes_to_plain (g_variant_get_type (v)))
           result = g_variant_new_variant (v);
         else
@@ -157,7 +167,7 @@ pykka_dbus_value_to_variant (const GValue  *value,
       /* A NULL pointer is "no value" (None in Python); any other pointer
        * means nothing in another process. */
       if (g_value_get_pointer (value) == NULL)
-        return g_variant_ref_sink (g_variant_new_tuple (NULL, 0));
+        return no_value ();
       goto cannot_cross;
     case G_TYPE_BOXED:
       if (type == G_TYPE_STRV)
@@ -219,8 +229,9 @@ pykka_dbus_value_to_variant (const GValue  *value,
  * [func@Pykka.dbus_value_to_variant]: `b` gives a gboolean, `y` a guchar,
  * `n` and `i` a gint, `q` and `u` a guint, `x` a gint64, `t` a guint64, `d`
  * a gdouble, `s`, `o`, `g` and `ms` a string, `as` a %G_TYPE_STRV, `ay` a
- * #GBytes, `v` the #GVariant inside, `mv` a #GVariant or %NULL, `()` an
- * unset @value, and any other type (dictionaries `a{sv}`, tuples, arrays)
+ * #GBytes, `v` the #GVariant inside, an empty signature `g` (and `()`) an
+ * unset @value, `mv` the #GVariant inside or an unset @value, and any
+ * other type (dictionaries `a{sv}`, tuples, arrays)
  * a #GVariant.
  *
  * Returns: %TRUE, or %FALSE with %PYKKA_ERROR_INVALID_ARGUMENT (and
@@ -283,9 +294,12 @@ pykka_dbus_value_from_variant (GVariant  *variant,
       g_value_init (value, G_TYPE_DOUBLE);
       g_value_set_double (value, g_variant_get_double (variant));
       return TRUE;
+    case G_VARIANT_CLASS_SIGNATURE:
+      if (g_variant_get_string (variant, NULL)[0] == '\0')
+        return TRUE;
+      G_GNUC_FALLTHROUGH;
     case G_VARIANT_CLASS_STRING:
     case G_VARIANT_CLASS_OBJECT_PATH:
-    case G_VARIANT_CLASS_SIGNATURE:
       g_value_init (value, G_TYPE_STRING);
       g_value_set_string (value, g_variant_get_string (variant, NULL));
       return TRUE;
@@ -311,9 +325,11 @@ pykka_dbus_value_from_variant (GVariant  *variant,
         {
           g_autoptr(GVariant) child = g_variant_get_maybe (variant);
 
-          g_value_init (value, G_TYPE_VARIANT);
           if (child != NULL)
-            g_value_take_variant (value, g_variant_get_variant (child));
+            {
+              g_value_init (value, G_TYPE_VARIANT);
+              g_value_take_variant (value, g_variant_get_variant (child));
+            }
           return TRUE;
         }
       break;

@@ -409,6 +409,7 @@ send_reply (GDBusConnection *connection,
             GVariant        *body)
 {
   g_autoptr(GDBusMessage) reply = NULL;
+  g_autoptr(GError) error = NULL;
 
   if (!wants_reply (call))
     {
@@ -419,9 +420,17 @@ send_reply (GDBusConnection *connection,
   reply = g_dbus_message_new_method_reply (call);
   if (body != NULL)
     g_dbus_message_set_body (reply, body);
-  /* Fails only when the connection is closed: nobody to tell. */
-  g_dbus_connection_send_message (connection, reply, G_DBUS_SEND_MESSAGE_FLAGS_NONE,
-                                  NULL, NULL);
+  if (!g_dbus_connection_send_message (connection, reply, G_DBUS_SEND_MESSAGE_FLAGS_NONE,
+                                       NULL, &error)
+      && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED))
+    {
+      /* Not valid D-Bus: the caller gets an error instead. */
+      g_autoptr(GError) invalid = g_error_new (PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT,
+                                                P_("The reply cannot be sent: %s"),
+                                                error->message);
+
+      send_error_reply (connection, call, invalid);
+    }
 }
 
 static void
@@ -600,7 +609,12 @@ message_argument (GDBusMessage  *message,
       return FALSE;
     }
   g_variant_get (body, "(v)", &child);
-  return pykka_dbus_value_from_variant (child, value, error);
+  if (!pykka_dbus_value_from_variant (child, value, error))
+    return FALSE;
+  /* A message of no value: what Python's None is. */
+  if (G_VALUE_TYPE (value) == G_TYPE_INVALID)
+    g_value_init (value, G_TYPE_POINTER);
+  return TRUE;
 }
 
 static void
@@ -827,7 +841,8 @@ export_common (PykkaActorRef       *self,
  *   watch of [class@Pykka.RemoteRef]);
  * - the property `Alive` (b), with `PropertiesChanged` when it dies.
  *
- * Values cross as [func@Pykka.dbus_value_to_variant] converts them. The
+ * Values cross as [func@Pykka.dbus_value_to_variant] converts them (a
+ * message of no value arrives as a %NULL %G_TYPE_POINTER, Python's None). The
  * calls are taken in GDBus's worker thread and queued in the actor's
  * mailbox in the order they arrived, like any message: no main context
  * needs to run for them, and the handlers run on the actor's own

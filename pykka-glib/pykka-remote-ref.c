@@ -179,7 +179,9 @@ pykka_remote_pending_complete (gpointer      data,
       if (error != NULL)
         fail_future (pending->future, error);
       else
-        pykka_future_set_value (pending->future, &value, NULL);
+        pykka_future_set_value (pending->future,
+                                G_VALUE_TYPE (&value) != G_TYPE_INVALID ? &value : NULL,
+                                NULL);
     }
   pykka_remote_pending_free (pending);
 }
@@ -285,13 +287,14 @@ static void
 target_gone (Target       *self,
              const GError *cause)
 {
-  if (self->process != NULL && !self->exited)
+  if (self->process != NULL)
     {
-      /* The exit status says why; it follows the closed socket at once,
-       * unless the helper hangs: then it is killed. */
+      /* The exit status says why (process_exited_cb() marks the death);
+       * it follows the closed socket at once, unless the helper hangs:
+       * then it is killed. */
       if (self->gone == NULL)
         self->gone = g_error_copy (cause);
-      if (self->kill_source == NULL)
+      if (!self->exited && self->kill_source == NULL)
         {
           self->kill_source = g_timeout_source_new (5000);
           g_source_set_callback (self->kill_source, kill_timeout_cb, self, NULL);
@@ -601,6 +604,17 @@ pykka_remote_ref_new_for_process (GDBusConnection *connection,
   return self;
 }
 
+/* Why a message could not be sent: the connection is closed, or the
+ * message is not valid D-Bus. */
+static GError *
+send_error (const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED))
+    return peer_gone_error (error);
+  return g_error_new (PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT,
+                      P_("The message cannot be sent: %s"), error->message);
+}
+
 static PykkaFuture *
 send_ask (PykkaRemoteRef *self,
           const char     *member,
@@ -631,7 +645,7 @@ send_ask (PykkaRemoteRef *self,
                                        G_DBUS_SEND_MESSAGE_FLAGS_NONE, &serial, &error))
     {
       g_mutex_unlock (&conn->mutex);
-      fail_future (future, peer_gone_error (error));
+      fail_future (future, send_error (error));
       return future;
     }
   pending = g_new0 (Pending, 1);
@@ -687,7 +701,7 @@ pykka_remote_ref_tell (PykkaRemoteRef  *self,
   if (!g_dbus_connection_send_message (target->connection, dbus_message,
                                        G_DBUS_SEND_MESSAGE_FLAGS_NONE, NULL, &local_error))
     {
-      g_propagate_error (error, peer_gone_error (local_error));
+      g_propagate_error (error, send_error (local_error));
       return FALSE;
     }
   return TRUE;

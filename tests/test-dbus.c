@@ -303,8 +303,8 @@ test_values (void)
   g_value_init (&v, G_TYPE_STRING);
   g_value_set_string (&v, "héllo");
   round_trip (&v, G_TYPE_STRING);
-  g_value_set_string (&v, NULL);
-  round_trip (&v, G_TYPE_STRING);
+  g_value_set_string (&v, NULL);     /* no value */
+  round_trip (&v, G_TYPE_INVALID);
   g_value_unset (&v);
 
   g_value_init (&v, G_TYPE_STRV);
@@ -325,8 +325,14 @@ test_values (void)
   g_variant_dict_insert (&dict, "k", "s", "v");
   g_value_set_variant (&v, g_variant_dict_end (&dict));
   round_trip (&v, G_TYPE_VARIANT);
+  /* A NULL GVariant is "no value". */
   g_value_set_variant (&v, NULL);
-  round_trip (&v, G_TYPE_VARIANT);
+  round_trip (&v, G_TYPE_INVALID);
+  g_value_unset (&v);
+
+  /* So is a NULL pointer (Python's None). */
+  g_value_init (&v, G_TYPE_POINTER);
+  round_trip (&v, G_TYPE_INVALID);
   g_value_unset (&v);
 }
 

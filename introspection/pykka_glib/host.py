@@ -30,7 +30,7 @@ def main(argv=None):
     cls = getattr(importlib.import_module(module_name), class_name)
 
     socket = Gio.Socket.new_from_fd(args.fd)
-    stream = Gio.SocketConnection.factory_create_connection(socket)
+    stream = socket.connection_factory_create_connection()
     connection = Gio.DBusConnection.new_sync(
         stream, Gio.dbus_generate_guid(),
         Gio.DBusConnectionFlags.AUTHENTICATION_SERVER
