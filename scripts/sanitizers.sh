@@ -2,7 +2,8 @@
 # Runs the C suites (c, reliability, slow) under AddressSanitizer +
 # UndefinedBehaviorSanitizer, ThreadSanitizer and valgrind memcheck, the
 # Python suite (and so the Python layer's C extension) under valgrind
-# memcheck, then the libFuzzer target for $PYKKA_FUZZ_SECONDS (60) seconds. Each sanitizer
+# memcheck, then the libFuzzer targets for $PYKKA_FUZZ_SECONDS (60) seconds
+# (and a quarter of that for the D-Bus value decoding). Each sanitizer
 # gets a build dir of its own; the default build (_build, from
 # scripts/setup.sh) is the one valgrind runs. Installs nothing beyond
 # scripts/setup.sh. Used by .ci/run after scripts/test.sh.
@@ -20,7 +21,7 @@ valgrind_build=${PYKKA_VALGRIND_BUILD:-_build}
 # The C test programs (no scripts, benchmarks or binding suites).
 c_tests="test-coroutine test-future test-event test-actor test-actor-ref
   test-registry test-registry-model test-scheduler test-suspend test-normalize test-i18n
-  test-debug test-application test-relay test-watch test-supervisor test-timer test-router test-mailbox test-messages test-await test-races test-dbus test-threads test-faults test-bad-input test-stress test-model fuzz-corpus"
+  test-debug test-application test-relay test-watch test-supervisor test-timer test-router test-mailbox test-messages test-await test-races test-dbus fuzz-corpus fuzz-dbus-corpus" test-threads test-faults test-bad-input test-stress test-model fuzz-corpus"
 
 # Scale tests that only measure the runtime's footprint are skipped under
 # instrumentation: 100 000 actors exceed the per-test deadline under TSan
@@ -110,6 +111,18 @@ for step in $steps; do
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work.log")
     figures="$figures
 fuzz: $execs executions in ${fuzz_seconds} s, $(ls "$work" | wc -l) new inputs"
+    rm -rf "$work" "$work.log"
+    # The D-Bus value decoding (issue 17.5), a short run.
+    ninja -C _build-fuzz tests/reliability/fuzz-dbus-value
+    work=$(mktemp -d)
+    dbus_seconds=$(( fuzz_seconds / 4 + 1 ))
+    ASAN_OPTIONS=detect_leaks=1 \
+      _build-fuzz/tests/reliability/fuzz-dbus-value -max_total_time="$dbus_seconds" \
+        -max_len=4096 -print_final_stats=1 -close_fd_mask=1 \
+        "$work" fuzz/corpus-dbus 2>"$work.log" || { tail -50 "$work.log"; exit 1; }
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work.log")
+    figures="$figures
+fuzz-dbus: $execs executions in ${dbus_seconds} s, $(ls "$work" | wc -l) new inputs"
     rm -rf "$work" "$work.log"
     ;;
   *)
