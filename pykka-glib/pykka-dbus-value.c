@@ -160,7 +160,7 @@ pykka_dbus_value_to_variant (const GValue  *value,
         else if (decodes_to_plain (g_variant_get_type (v)))
           result = g_variant_new_variant (v);
         else
-          result = g_variant_ref (v);
+          result = v;   /* referenced below */
       }
       break;
     case G_TYPE_POINTER:

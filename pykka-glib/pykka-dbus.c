@@ -403,6 +403,7 @@ wants_reply (GDBusMessage *call)
   return (g_dbus_message_get_flags (call) & G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED) == 0;
 }
 
+/* @body: (transfer full) (nullable): a non-floating reference */
 static void
 send_reply (GDBusConnection *connection,
             GDBusMessage    *call,
@@ -413,13 +414,15 @@ send_reply (GDBusConnection *connection,
 
   if (!wants_reply (call))
     {
-      if (body != NULL)
-        g_variant_unref (g_variant_ref_sink (body));
+      g_clear_pointer (&body, g_variant_unref);
       return;
     }
   reply = g_dbus_message_new_method_reply (call);
   if (body != NULL)
-    g_dbus_message_set_body (reply, body);
+    {
+      g_dbus_message_set_body (reply, body);
+      g_variant_unref (body);
+    }
   if (!g_dbus_connection_send_message (connection, reply, G_DBUS_SEND_MESSAGE_FLAGS_NONE,
                                        NULL, &error)
       && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED))
@@ -543,7 +546,7 @@ reply_hook (PykkaPromise *promise,
         g_autoptr(GVariant) v = pykka_dbus_value_to_variant (value, &error);
 
         if (v != NULL)
-          body = g_variant_new ("(v)", v);
+          body = g_variant_ref_sink (g_variant_new ("(v)", v));
       }
       break;
     case REPLY_STOP:
@@ -558,9 +561,9 @@ reply_hook (PykkaPromise *promise,
         pykka_dbus_ensure_errors ();
         if (reason != NULL)
           name = g_dbus_error_encode_gerror (reason);
-        body = g_variant_new ("(bss)", reason != NULL,
-                              name != NULL ? name : "",
-                              reason != NULL ? reason->message : "");
+        body = g_variant_ref_sink (g_variant_new ("(bss)", reason != NULL,
+                                                  name != NULL ? name : "",
+                                                  reason != NULL ? reason->message : ""));
       }
       break;
     case REPLY_TYPED:
@@ -571,7 +574,10 @@ reply_hook (PykkaPromise *promise,
     }
 
   if (error != NULL)
-    send_error_reply (reply->connection, reply->call, error);
+    {
+      g_clear_pointer (&body, g_variant_unref);
+      send_error_reply (reply->connection, reply->call, error);
+    }
   else
     send_reply (reply->connection, reply->call, body);
 }
