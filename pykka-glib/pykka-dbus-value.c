@@ -48,8 +48,8 @@ too_large (gsize    size,
            GError **error)
 {
   g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT,
-               P_("A value of %" G_GSIZE_FORMAT " bytes is larger than the limit of %d bytes for a value that crosses a process"),
-               size, PYKKA_DBUS_MAX_VALUE_SIZE);
+               P_("A value of %lu bytes is larger than the limit of %d bytes for a value that crosses a process"),
+               (unsigned long) size, PYKKA_DBUS_MAX_VALUE_SIZE);
   return NULL;
 }
 

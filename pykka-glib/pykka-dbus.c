@@ -704,8 +704,8 @@ handle_call (Export          *export,
       g_autoptr(GError) error = NULL;
 
       g_set_error (&error, PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT,
-                   P_("A value of %" G_GSIZE_FORMAT " bytes is larger than the limit of %d bytes for a value that crosses a process"),
-                   g_variant_get_size (body), PYKKA_DBUS_MAX_VALUE_SIZE);
+                   P_("A value of %lu bytes is larger than the limit of %d bytes for a value that crosses a process"),
+                   (unsigned long) g_variant_get_size (body), PYKKA_DBUS_MAX_VALUE_SIZE);
       send_error_reply (connection, message, error);
       return;
     }
