@@ -413,10 +413,18 @@ process_exited_cb (GObject      *source,
                           exit_drained_cb, drain);
 }
 
+/* The hand-over of a new target to the D-Bus thread goes through GLib's
+ * context lock, which ThreadSanitizer does not see: this lock, taken on
+ * both sides, makes the order visible. */
+static GMutex handover;
+
 static gboolean
 start_watch_cb (gpointer data)
 {
   Target *self = data;
+
+  g_mutex_lock (&handover);
+  g_mutex_unlock (&handover);
 
   g_dbus_connection_call (self->connection, self->bus_name, self->object_path,
                           PYKKA_DBUS_INTERFACE, "Terminated", NULL,
@@ -498,6 +506,8 @@ remote_ref_new (GDBusConnection *connection,
   target->process = process != NULL ? g_object_ref (process) : NULL;
   self->target = target;
 
+  g_mutex_lock (&handover);
+  g_mutex_unlock (&handover);
   g_main_context_invoke_full (pykka_dbus_thread_get_context (), G_PRIORITY_DEFAULT,
                               start_watch_cb, target_ref (target), target_unref);
   return self;
