@@ -73,7 +73,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     }
 
   nul = memchr (data, '\0', size);
-  if (nul != NULL && g_variant_type_string_is_valid ((const char *) data))
+  if (nul != NULL && g_variant_type_string_is_valid ((const char *) data)
+      && g_variant_type_is_definite (G_VARIANT_TYPE ((const char *) data)))
     {
       const GVariantType *type = G_VARIANT_TYPE ((const char *) data);
       gsize offset = (gsize) (nul - data) + 1;
