@@ -1037,6 +1037,50 @@ test_subprocess_bad_module (void)
   g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_FAILED);
 }
 
+/* A C client of a Python actor in python3 -m pykka_glib.host. */
+static void
+test_python_actor (void)
+{
+  g_autoptr(PykkaRemoteRef) remote = NULL;
+  g_autoptr(PykkaFuture) future = NULL;
+  g_autoptr(GError) error = NULL;
+  const GValue *value;
+  GValue v = G_VALUE_INIT;
+
+  if (g_getenv ("PYKKA_TEST_PYTHON_ACTORS") == NULL)
+    {
+      g_test_skip ("built without introspection");
+      return;
+    }
+  remote = pykka_subprocess_start_python_actor ("dbus_actors:Echo", &error);
+  g_assert_no_error (error);
+
+  future = pykka_remote_ref_ask (remote, test_value_int (&v, 41));
+  g_value_unset (&v);
+  g_assert_cmpint (test_get_int (future), ==, 42);
+  g_clear_object (&future);
+
+  future = pykka_remote_ref_ask (remote, test_value_string (&v, "hello"));
+  g_value_unset (&v);
+  value = pykka_future_get (future, TEST_TIMEOUT_MSEC, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (g_value_get_string (value), ==, "hello");
+  g_clear_object (&future);
+
+  /* A Python exception arrives as an error. */
+  future = pykka_remote_ref_ask (remote, test_value_string (&v, "fail"));
+  g_value_unset (&v);
+  g_assert_null (pykka_future_get (future, TEST_TIMEOUT_MSEC, &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "failed on purpose"));
+  g_clear_error (&error);
+  g_clear_object (&future);
+
+  future = pykka_remote_ref_stop (remote);
+  pykka_future_get (future, TEST_TIMEOUT_MSEC, &error);
+  g_assert_no_error (error);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1060,6 +1104,7 @@ main (int   argc,
   g_test_add_func ("/Pykka/DBus/host-abort", test_subprocess_abort);
   g_test_add_func ("/Pykka/DBus/host-killed-mid-ask", test_subprocess_killed_mid_ask);
   g_test_add_func ("/Pykka/DBus/host-bad-module", test_subprocess_bad_module);
+  g_test_add_func ("/Pykka/DBus/python-actor", test_python_actor);
 
   bus = g_test_dbus_new (G_TEST_DBUS_NONE);
   g_test_dbus_up (bus);
