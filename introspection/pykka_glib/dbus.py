@@ -11,10 +11,12 @@ converted with ``to_value()``; ``python3 -m pykka_glib.host module:Class``
 (``Pykka.subprocess_start_python_actor()``) uses it.
 """
 
+from typing import Any, TypeVar, cast
+
 from gi.repository import GLib, GObject
 
 
-def to_variant(obj):
+def to_variant(obj: Any) -> Any:
     """A Python value as a ``GLib.Variant``, for values inside a
     dictionary or list: bool ``b``, int ``x``, float ``d``, str ``s``,
     bytes ``ay``, a list of str ``as``, a dict with str keys ``a{sv}``, a
@@ -40,14 +42,14 @@ def to_variant(obj):
     raise TypeError('a %s cannot cross a process' % type(obj).__name__)
 
 
-def _key(key):
+def _key(key: Any) -> str:
     if not isinstance(key, str):
         raise TypeError('a dictionary that crosses a process has str keys, not %s'
                         % type(key).__name__)
     return key
 
 
-def to_value(obj):
+def to_value(obj: Any) -> Any:
     """A Python value as the ``GObject.Value`` that crosses a process (see
     ``Pykka.dbus_value_to_variant()``): None (no value), bool, an int
     (``gint``, or ``gint64`` when wider), float, str, bytes (``GBytes``),
@@ -72,7 +74,7 @@ def to_value(obj):
     return GObject.Value(GObject.TYPE_VARIANT, to_variant(obj))
 
 
-def from_value(value):
+def from_value(value: Any) -> Any:
     """A reply as a Python value: variants are unpacked (a dictionary
     ``a{sv}`` becomes a dict), ``GLib.Bytes`` become bytes."""
     if isinstance(value, GLib.Variant):
@@ -82,14 +84,17 @@ def from_value(value):
     return value
 
 
-def exportable(cls):
+_Class = TypeVar('_Class', bound=type)
+
+
+def exportable(cls: _Class) -> _Class:
     """A subclass of the actor class ``cls`` whose replies can cross a
     process: each reply goes through ``to_value()`` (a reply with no
     value, None, crosses as no value). Messages arrive converted back:
     a dictionary as a ``GLib.Variant``, which ``from_value()`` unpacks."""
-    def on_receive(self, message):
-        reply = cls.on_receive(self, from_value(message))
+    def on_receive(self: Any, message: Any) -> Any:
+        reply = cls.on_receive(self, from_value(message))  # type: ignore[attr-defined]
         return None if reply is None else to_value(reply)
 
-    return type(cls.__name__, (cls,), {'on_receive': on_receive,
-                                       '__module__': cls.__module__})
+    return cast(_Class, type(cls.__name__, (cls,), {'on_receive': on_receive,
+                                                    '__module__': cls.__module__}))

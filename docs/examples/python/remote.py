@@ -4,22 +4,24 @@ a Python actor in a helper process, and one exported on a bus (a private
 one here; an application uses Gio.bus_get_sync(Gio.BusType.SESSION))."""
 import os
 import sys
+from typing import Any
 
 import gi
 gi.require_version('Pykka', '1.0')
 from gi.repository import Gio, Pykka  # noqa: E402
 
+import pykka_glib  # noqa: E402
 from pykka_glib.dbus import exportable  # noqa: E402
 
 
-class Doubler(Pykka.ThreadingActor):
-    def on_receive(self, message):
+class Doubler(pykka_glib.ThreadingActor):
+    def on_receive(self, message: Any) -> Any:
         if isinstance(message, dict):
             return {key: value * 2 for key, value in message.items()}
         return message * 2
 
 
-def in_a_helper_process():
+def in_a_helper_process() -> None:
     # The helper imports this file as the module "remote".
     here = os.path.dirname(os.path.abspath(__file__))
     os.environ['PYTHONPATH'] = os.pathsep.join([here] + sys.path)
@@ -29,7 +31,7 @@ def in_a_helper_process():
     remote.stop()
 
 
-def on_a_bus():
+def on_a_bus() -> None:
     bus = Gio.TestDBus.new(Gio.TestDBusFlags.NONE)
     bus.up()
     flags = (Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
