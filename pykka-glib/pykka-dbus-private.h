@@ -29,6 +29,8 @@ typedef struct
   GMutex           mutex;
   GHashTable      *pending;
   GHashTable      *exports;
+  gint             in_filter;   /* atomic: calls the filter is handling */
+  gint             owed;        /* atomic: replies that hooks will send */
 } PykkaDBusConn;
 
 PykkaDBusConn *pykka_dbus_conn_get (GDBusConnection *connection);

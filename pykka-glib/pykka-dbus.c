@@ -330,11 +330,14 @@ conn_filter (GDBusConnection *connection,
       g_mutex_lock (&conn->mutex);
       export = g_hash_table_lookup (conn->exports, key);
       if (export != NULL)
+        g_atomic_int_inc (&conn->in_filter);
+      if (export != NULL)
         export_ref (export);
       g_mutex_unlock (&conn->mutex);
       if (export == NULL)
         return message;
       handle_call (export, connection, message);
+      g_atomic_int_dec_and_test (&conn->in_filter);
       export_unref (export);
       g_object_unref (message);
       return NULL;
@@ -379,6 +382,7 @@ typedef enum
 
 typedef struct
 {
+  PykkaDBusConn   *conn;       /* (unowned): lives as long as ->connection */
   GDBusConnection *connection;
   GDBusMessage    *call;
   GDBusMethodInfo *method;   /* REPLY_TYPED */
@@ -390,6 +394,7 @@ reply_free (gpointer data)
 {
   Reply *reply = data;
 
+  g_atomic_int_dec_and_test (&reply->conn->owed);
   g_object_unref (reply->connection);
   g_object_unref (reply->call);
   if (reply->method != NULL)
@@ -591,6 +596,8 @@ reply_when_done (PykkaFuture     *future,
 {
   Reply *reply = g_new0 (Reply, 1);
 
+  reply->conn = pykka_dbus_conn_get (connection);
+  g_atomic_int_inc (&reply->conn->owed);
   reply->connection = g_object_ref (connection);
   reply->call = g_object_ref (call);
   reply->kind = kind;
@@ -1116,4 +1123,41 @@ pykka_actor_ref_listen (PykkaActorRef  *self,
                          listener, listener_free, 0);
   g_dbus_server_start (server);
   return server;
+}
+
+/**
+ * pykka_dbus_flush:
+ * @connection: a #GDBusConnection with exported actors
+ * @timeout_msec: how long to wait at most, in milliseconds
+ *
+ * Waits until every call to an actor exported on @connection that has
+ * arrived is answered (the calls to an actor that died are answered at
+ * its death, or at once with %PYKKA_ERROR_ACTOR_DEAD), then flushes the
+ * connection: what a process calls after its exported actors died and
+ * before it exits, so that no caller waits for a reply that was never
+ * sent. While an exported actor lives, its callers' pending asks (and the
+ * `Terminated()` calls of remote refs) make it wait for @timeout_msec.
+ *
+ * Returns: %TRUE, or %FALSE when @timeout_msec passed first or the flush
+ *   failed (the connection is closed)
+ */
+gboolean
+pykka_dbus_flush (GDBusConnection *connection,
+                  gint             timeout_msec)
+{
+  PykkaDBusConn *conn;
+  gint64 deadline;
+
+  g_return_val_if_fail (G_IS_DBUS_CONNECTION (connection), FALSE);
+  g_return_val_if_fail (timeout_msec >= 0, FALSE);
+
+  conn = pykka_dbus_conn_get (connection);
+  deadline = g_get_monotonic_time () + (gint64) timeout_msec * 1000;
+  while (g_atomic_int_get (&conn->in_filter) > 0 || g_atomic_int_get (&conn->owed) > 0)
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      g_usleep (1000);
+    }
+  return g_dbus_connection_flush_sync (connection, NULL, NULL);
 }

@@ -78,6 +78,9 @@ PYKKA_AVAILABLE_IN_ALL
 gboolean     pykka_dbus_unexport              (GDBusConnection     *connection,
                                                guint                export_id);
 PYKKA_AVAILABLE_IN_ALL
+gboolean     pykka_dbus_flush                 (GDBusConnection     *connection,
+                                               gint                 timeout_msec);
+PYKKA_AVAILABLE_IN_ALL
 GDBusServer *pykka_actor_ref_listen           (PykkaActorRef       *self,
                                                const char          *address,
                                                const char          *object_path,

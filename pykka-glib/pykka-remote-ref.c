@@ -121,6 +121,23 @@ fail_future (PykkaFuture *future,
   g_error_free (error);
 }
 
+static gboolean
+unwatch_name_cb (gpointer data)
+{
+  Target *self = data;
+
+  if (self->name_watch != 0)
+    {
+      g_bus_unwatch_name (self->name_watch);
+      self->name_watch = 0;
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void target_mark_dead (Target   *self,
+                              GError   *reason,
+                              gboolean  sweep);
+
 void
 pykka_remote_pending_free (gpointer data)
 {
@@ -155,6 +172,11 @@ pykka_remote_pending_complete (gpointer      data,
   else if (pending->is_stop)
     {
       GValue value = G_VALUE_INIT;
+
+      /* The actor is dead when its Stop returns: the ref says so before
+       * the future completes, even if the reply of the watch (which the
+       * D-Bus thread handles) comes later. */
+      target_mark_dead (pending->target, NULL, FALSE);
 
       g_value_init (&value, G_TYPE_BOOLEAN);
       g_value_set_boolean (&value, TRUE);
@@ -234,11 +256,9 @@ target_mark_dead (Target   *self,
   g_value_set_boxed (&value, self->reason);
   pykka_future_set_value (self->terminated, &value, NULL);
 
-  if (self->name_watch != 0)
-    {
-      g_bus_unwatch_name (self->name_watch);
-      self->name_watch = 0;
-    }
+  /* The name watch belongs to the D-Bus thread (this may be GDBus's). */
+  g_main_context_invoke_full (pykka_dbus_thread_get_context (), G_PRIORITY_DEFAULT,
+                              unwatch_name_cb, target_ref (self), target_unref);
 }
 
 /* ---- the D-Bus thread ---- */
@@ -354,20 +374,27 @@ typedef struct
 {
   Target *target;
   GError *reason;
+  gint64  deadline;
 } Drain;
 
-static void
-exit_drained_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+/* Polls until GDBus's thread has read the helper's stream to its end (it
+ * then marks the connection closed): only then do the asks left pending
+ * fail. A call to the dead helper would not do: its failed write may
+ * close the connection before what the helper sent is read. */
+static gboolean
+exit_drain_cb (gpointer user_data)
 {
   Drain *drain = user_data;
-  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, NULL);
+
+  if (!g_dbus_connection_is_closed (drain->target->connection)
+      && g_get_monotonic_time () < drain->deadline)
+    return G_SOURCE_CONTINUE;
 
   target_mark_dead (drain->target, drain->reason, TRUE);
   g_dbus_connection_close (drain->target->connection, NULL, NULL, NULL);
   target_unref (drain->target);
   g_free (drain);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -405,12 +432,14 @@ process_exited_cb (GObject      *source,
   drain->target = self;   /* the reference of this callback */
   drain->reason = reason;
 
-  /* The replies the helper sent before it died may still be unread: a
-   * call to it fails only once GDBus's thread read everything up to the
-   * end of the stream; then the pending asks that are left fail. */
-  g_dbus_connection_call (self->connection, NULL, "/", "org.freedesktop.DBus.Peer", "Ping",
-                          NULL, NULL, G_DBUS_CALL_FLAGS_NONE, 5000, NULL,
-                          exit_drained_cb, drain);
+  drain->deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  {
+    GSource *poll = g_timeout_source_new (5);
+
+    g_source_set_callback (poll, exit_drain_cb, drain, NULL);
+    g_source_attach (poll, pykka_dbus_thread_get_context ());
+    g_source_unref (poll);
+  }
 }
 
 /* The hand-over of a new target to the D-Bus thread goes through GLib's
@@ -430,7 +459,8 @@ start_watch_cb (gpointer data)
                           PYKKA_DBUS_INTERFACE, "Terminated", NULL,
                           G_VARIANT_TYPE ("(bss)"), G_DBUS_CALL_FLAGS_NONE,
                           G_MAXINT, self->cancellable, watch_done_cb, target_ref (self));
-  if (self->bus_name != NULL && !g_dbus_is_unique_name (self->bus_name))
+  if (self->bus_name != NULL && !g_dbus_is_unique_name (self->bus_name)
+      && !g_atomic_int_get (&self->dead))
     self->name_watch = g_bus_watch_name_on_connection (self->connection, self->bus_name,
                                                        G_BUS_NAME_WATCHER_FLAGS_NONE,
                                                        NULL, name_vanished_cb,

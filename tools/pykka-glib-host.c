@@ -169,7 +169,8 @@ main (int   argc,
   /* The replies that the death completes (a Stop's) go out first. */
   while (g_main_context_iteration (NULL, FALSE))
     ;
-  g_dbus_connection_flush_sync (connection, NULL, NULL);
+  /* Calls taken while the actor died are answered too. */
+  pykka_dbus_flush (connection, 5000);
   g_dbus_connection_close_sync (connection, NULL, NULL);
   g_main_loop_unref (loop);
   return 0;

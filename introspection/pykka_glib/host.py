@@ -46,7 +46,8 @@ def main(argv=None):
     connection.connect('closed', lambda *_: ref.stop(block=False))
     connection.start_message_processing()
     loop.run()
-    connection.flush_sync(None)
+    # Calls taken while the actor died are answered too.
+    Pykka.dbus_flush(connection, 5000)
     connection.close_sync(None)
     return 0
 

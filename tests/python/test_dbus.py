@@ -13,6 +13,11 @@ from conftest import TIMEOUT, iterate_until
 HOST = os.environ.get('PYKKA_GLIB_HOST')
 MODULE = os.environ.get('TEST_DBUS_MODULE')
 
+# The Python helper imports dbus_actors from here, wherever it runs.
+os.environ['PYTHONPATH'] = os.pathsep.join(
+    [os.path.dirname(os.path.abspath(__file__))]
+    + [p for p in os.environ.get('PYTHONPATH', '').split(os.pathsep) if p])
+
 
 @pytest.mark.skipif(not (HOST and MODULE), reason='needs the built helper and module')
 def test_a_python_client_asks_a_c_actor_in_a_helper_process():
