@@ -45,6 +45,32 @@ test_host_actor_on_receive (PykkaActor    *actor,
           g_value_take_string (reply, g_strdup_printf ("%d", (int) getpid ()));
           return TRUE;
         }
+      if (g_str_has_prefix (s, "ask-back "))
+        {
+          /* "ask-back BUS-NAME PATH N": asks, through the session bus, the
+           * actor that the asking process exported, and answers what it
+           * answered: two processes asking each other. */
+          g_auto(GStrv) words = g_strsplit (s, " ", 4);
+          g_autoptr(GDBusConnection) bus = NULL;
+          g_autoptr(PykkaRemoteRef) back = NULL;
+          g_autoptr(PykkaFuture) answer = NULL;
+          GValue n = G_VALUE_INIT;
+          const GValue *value;
+
+          if (g_strv_length (words) != 4 ||
+              (bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, error)) == NULL)
+            return FALSE;
+          back = pykka_remote_ref_new (bus, words[1], words[2]);
+          g_value_init (&n, G_TYPE_INT);
+          g_value_set_int (&n, atoi (words[3]));
+          answer = pykka_remote_ref_ask (back, &n);
+          value = pykka_future_get (answer, 10000, error);
+          if (value == NULL)
+            return FALSE;
+          g_value_init (reply, G_TYPE_INT);
+          g_value_set_int (reply, g_value_get_int (value) + 100);
+          return TRUE;
+        }
       if (g_strcmp0 (s, "segv") == 0)
         raise (SIGSEGV);
       if (g_strcmp0 (s, "abort") == 0)

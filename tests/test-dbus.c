@@ -960,6 +960,44 @@ test_subprocess (void)
   g_assert_cmpint (g_subprocess_get_exit_status (pykka_remote_ref_get_subprocess (remote)), ==, 0);
 }
 
+/* Two processes asking each other: this one asks the actor of a helper
+ * process, whose handler asks back, over the session bus, an actor that
+ * this process exported (and this process's actor answers on its own
+ * thread while the test waits). */
+static void
+test_processes_ask_each_other (void)
+{
+  g_autoptr(GDBusConnection) server = bus_connect ();
+  g_autoptr(PykkaActorRef) ref = start_echo (TRUE);
+  g_autoptr(PykkaRemoteRef) remote = start_in_subprocess ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *request = NULL;
+
+  pykka_actor_ref_export_on_dbus (ref, server, "/test/asked_back", &error);
+  g_assert_no_error (error);
+  for (gint i = 0; i < 20; i++)
+    {
+      g_autoptr(PykkaFuture) future = NULL;
+      GValue v = G_VALUE_INIT;
+
+      g_free (request);
+      request = g_strdup_printf ("ask-back %s /test/asked_back %d",
+                                 g_dbus_connection_get_unique_name (server), i);
+      future = pykka_remote_ref_ask (remote, test_value_string (&v, request));
+      g_value_unset (&v);
+      /* This process's echo adds 1, the helper's actor 100. */
+      g_assert_cmpint (test_get_int (future), ==, i + 101);
+    }
+  {
+    g_autoptr(PykkaFuture) stopped = pykka_remote_ref_stop (remote);
+
+    pykka_future_get (stopped, TEST_TIMEOUT_MSEC, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_subprocess_wait (pykka_remote_ref_get_subprocess (remote), NULL, &error));
+  }
+  stop_echo (ref);
+}
+
 static void
 crash_with (const char *how)
 {
@@ -1100,6 +1138,7 @@ main (int   argc,
   g_test_add_func ("/Pykka/DBus/peer-vanishes-mid-ask", test_peer_vanishes_mid_ask);
   g_test_add_func ("/Pykka/DBus/name-vanishes", test_name_vanishes);
   g_test_add_func ("/Pykka/DBus/host", test_subprocess);
+  g_test_add_func ("/Pykka/DBus/processes-ask-each-other", test_processes_ask_each_other);
   g_test_add_func ("/Pykka/DBus/host-segv", test_subprocess_segv);
   g_test_add_func ("/Pykka/DBus/host-abort", test_subprocess_abort);
   g_test_add_func ("/Pykka/DBus/host-killed-mid-ask", test_subprocess_killed_mid_ask);
