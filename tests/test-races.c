@@ -1576,7 +1576,10 @@ test_deferred_across_restart (void)
   g_value_unset (&v);
   g_assert_cmpint (test_get_int (asked), ==, 3);
   stop_on (context, sup_ref);
-  g_assert_cmpint (s.finalized, ==, 2);
+  /* Every instance made is finalized (under valgrind the supervisor once
+   * made a third one: the test asserts no count of restarts). */
+  g_assert_cmpint (s.started, >=, 2);
+  g_assert_cmpint (s.finalized, ==, s.made);
   g_main_context_pop_thread_default (context);
   script_clear (&s);
 }
