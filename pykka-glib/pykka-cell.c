@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "pykka-private.h"
+#include "pykka-dbus-private.h"
 
 /*
  * PykkaCell: the mailbox and life of one actor.
@@ -641,6 +642,25 @@ cell_send_terminated (PykkaCell       *watcher,
       pykka_message_free (m);
       cell_stops_watching (watcher, pykka_actor_ref_get_cell (pykka_terminated_get_actor_ref (terminated)));
     }
+}
+
+/* For pykka-remote-ref.c: queues the news of a remote actor's death to
+ * @watcher; FALSE if it takes no mail (dead or stopping). */
+gboolean
+pykka_cell_push_terminated (PykkaCell       *watcher,
+                            PykkaTerminated *terminated)
+{
+  GValue value = G_VALUE_INIT;
+  PykkaMessage *m;
+
+  g_value_init (&value, PYKKA_TYPE_TERMINATED);
+  g_value_set_boxed (&value, terminated);
+  m = pykka_message_new (PYKKA_MESSAGE_TERMINATED, &value, NULL);
+  g_value_unset (&value);
+  if (cell_push_system (watcher, m))
+    return TRUE;
+  pykka_message_free (m);
+  return FALSE;
 }
 
 /* The cell is STOPPED: tells its watchers and the future of its
@@ -2981,9 +3001,16 @@ handle_message (PykkaCell    *self,
       break;
 
     case PYKKA_MESSAGE_TERMINATED:
-      /* Delivered unless unwatched since it was queued. */
-      if (cell_stops_watching (self, pykka_actor_ref_get_cell (pykka_terminated_get_actor_ref (g_value_get_boxed (&m->value)))))
-        handle_user_message (self, actor, m);
+      /* Delivered unless unwatched since it was queued (a remote actor's
+       * watch is kept by pykka-remote-ref.c). */
+      {
+        PykkaTerminated *news = g_value_get_boxed (&m->value);
+        PykkaActorRef *dead = pykka_terminated_get_actor_ref (news);
+
+        if (dead != NULL ? cell_stops_watching (self, pykka_actor_ref_get_cell (dead))
+                         : pykka_remote_watch_take (self, news))
+          handle_user_message (self, actor, m);
+      }
       break;
 
     case PYKKA_MESSAGE_LATEST:

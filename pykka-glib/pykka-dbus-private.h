@@ -8,6 +8,7 @@
 
 #include "pykka-dbus.h"
 #include "pykka-remote-ref.h"
+#include "pykka-terminated.h"
 
 G_BEGIN_DECLS
 
@@ -51,5 +52,16 @@ PykkaRemoteRef *pykka_remote_ref_new_for_process (GDBusConnection *connection,
  * processes are handled there, so that they arrive whatever the
  * application's threads do. */
 GMainContext *pykka_dbus_thread_get_context (void);
+
+/* pykka-terminated.c */
+PykkaTerminated *pykka_terminated_new_remote (PykkaRemoteRef *remote,
+                                              const GError   *reason);
+
+/* pykka-remote-ref.c, for pykka-cell.c: whether the news @terminated of
+ * a remote actor's death is still wanted by @watcher (not unwatched
+ * since it was queued); the watch ends then. */
+typedef struct _PykkaCell PykkaCell;
+gboolean  pykka_remote_watch_take (PykkaCell       *watcher,
+                                   PykkaTerminated *terminated);
 
 G_END_DECLS

@@ -303,6 +303,8 @@ void            pykka_cell_unwatch      (PykkaCell      *watcher,
                                          PykkaCell      *watched);
 PykkaFuture    *pykka_cell_dup_terminated (PykkaCell    *self,
                                            PykkaActorRef *ref);
+gboolean        pykka_cell_push_terminated (PykkaCell     *watcher,
+                                            PykkaTerminated *terminated);
 
 /* pykka-actor.c */
 void            pykka_actor_adopt_cell  (PykkaActor     *self,

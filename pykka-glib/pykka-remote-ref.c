@@ -48,9 +48,10 @@ typedef struct
 
 struct _PykkaRemoteRef
 {
-  GObject   parent_instance;
-  Target   *target;
-  gboolean  owns_connection;
+  GObject     parent_instance;
+  Target     *target;
+  gboolean    owns_connection;
+  GHashTable *watches;   /* (nullable) under watch_lock: watcher cell → RemoteWatch */
 };
 
 G_DEFINE_FINAL_TYPE (PykkaRemoteRef, pykka_remote_ref, G_TYPE_OBJECT)
@@ -500,6 +501,8 @@ pykka_remote_ref_finalize (GObject *object)
   else
     target_unref (target);
 
+  g_clear_pointer (&self->watches, g_hash_table_unref);
+
   G_OBJECT_CLASS (pykka_remote_ref_parent_class)->finalize (object);
 }
 
@@ -920,4 +923,279 @@ pykka_remote_ref_get_subprocess (PykkaRemoteRef *self)
   g_return_val_if_fail (PYKKA_IS_REMOTE_REF (self), NULL);
 
   return self->target->process;
+}
+
+/* ---- death watch by local actors ---- */
+
+/*
+ * A watch of a remote actor by a local one (pykka_actor_watch_remote())
+ * is a RemoteWatch in the remote ref's ->watches (which holds a
+ * reference), keyed by the watcher's cell, under watch_lock (a leaf
+ * lock). It holds the watcher's cell, the remote ref and the future of
+ * the watcher's own termination, and hangs a hook on both deaths:
+ *
+ * - the remote actor's (the target's terminated future): the news, a
+ *   PykkaTerminated with the remote ref and no actor ref, goes into the
+ *   watcher's control lane as a TERMINATED message, like a local watch's,
+ *   and is remembered in ->queued; the watcher's cell delivers it only if
+ *   the watch still holds that news (pykka_remote_watch_take()), which
+ *   ends the watch;
+ * - the watcher's: the watch ends, nothing is sent.
+ *
+ * A watch that ends leaves the table and takes its hooks off both
+ * futures, so that nothing is kept alive after it (the remote ref is
+ * kept by a watch only while it lasts).
+ */
+
+typedef struct
+{
+  gatomicrefcount  ref_count;
+  PykkaCell       *watcher;             /* (owned) */
+  PykkaRemoteRef  *remote;              /* (owned) */
+  PykkaFuture     *watcher_terminated;  /* (owned) */
+  PykkaTerminated *queued;              /* (owned) (nullable) under watch_lock */
+} RemoteWatch;
+
+static GMutex watch_lock;
+
+static RemoteWatch *
+remote_watch_ref (RemoteWatch *self)
+{
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+static void
+remote_watch_unref (gpointer data)
+{
+  RemoteWatch *self = data;
+
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    return;
+  pykka_cell_unref (self->watcher);
+  g_object_unref (self->remote);
+  g_object_unref (self->watcher_terminated);
+  g_clear_pointer (&self->queued, pykka_terminated_unref);
+  g_free (self);
+}
+
+static void remote_died_hook  (PykkaPromise *promise,
+                               gpointer      user_data);
+static void watcher_died_hook (PykkaPromise *promise,
+                               gpointer      user_data);
+
+/* Under watch_lock: takes @watch out of its remote's table, if it is
+ * still there; TRUE if it was (the caller then owns the table's
+ * reference). */
+static gboolean
+remote_watch_steal_locked (RemoteWatch *watch)
+{
+  GHashTable *watches = watch->remote->watches;
+
+  if (watches == NULL || g_hash_table_lookup (watches, watch->watcher) != watch)
+    return FALSE;
+  g_hash_table_steal (watches, watch->watcher);
+  return TRUE;
+}
+
+/* Ends @watch, once it is out of the table: its hooks come off. Takes the
+ * table's reference. */
+static void
+remote_watch_end (RemoteWatch *watch)
+{
+  pykka_promise_remove_hook (pykka_future_get_promise (watch->remote->target->terminated),
+                             remote_died_hook, watch);
+  pykka_promise_remove_hook (pykka_future_get_promise (watch->watcher_terminated),
+                             watcher_died_hook, watch);
+  remote_watch_unref (watch);
+}
+
+static void
+remote_died_hook (PykkaPromise *promise,
+                  gpointer      user_data)
+{
+  RemoteWatch *watch = user_data;
+  PykkaTerminated *news;
+  gboolean pushed;
+
+  g_mutex_lock (&watch_lock);
+  if (watch->queued != NULL || watch->remote->watches == NULL
+      || g_hash_table_lookup (watch->remote->watches, watch->watcher) != watch)
+    {
+      g_mutex_unlock (&watch_lock);
+      return;
+    }
+  /* (->reason is set before the terminated future completes.) */
+  news = pykka_terminated_new_remote (watch->remote, watch->remote->target->reason);
+  watch->queued = pykka_terminated_ref (news);
+  g_mutex_unlock (&watch_lock);
+
+  pushed = pykka_cell_push_terminated (watch->watcher, news);
+  pykka_terminated_unref (news);
+  if (!pushed)
+    {
+      /* The watcher is dead or stopping: nobody to tell. */
+      g_mutex_lock (&watch_lock);
+      pushed = !remote_watch_steal_locked (watch);
+      g_mutex_unlock (&watch_lock);
+      if (!pushed)
+        remote_watch_end (watch);
+    }
+}
+
+static void
+watcher_died_hook (PykkaPromise *promise,
+                   gpointer      user_data)
+{
+  RemoteWatch *watch = user_data;
+  gboolean stolen;
+
+  g_mutex_lock (&watch_lock);
+  stolen = remote_watch_steal_locked (watch);
+  g_mutex_unlock (&watch_lock);
+  if (stolen)
+    remote_watch_end (watch);
+}
+
+gboolean
+pykka_remote_watch_take (PykkaCell       *watcher,
+                         PykkaTerminated *terminated)
+{
+  PykkaRemoteRef *remote = pykka_terminated_get_remote_ref (terminated);
+  RemoteWatch *watch = NULL;
+
+  if (remote == NULL)
+    return FALSE;
+  g_mutex_lock (&watch_lock);
+  if (remote->watches != NULL)
+    watch = g_hash_table_lookup (remote->watches, watcher);
+  if (watch != NULL && watch->queued == terminated)
+    g_hash_table_steal (remote->watches, watcher);
+  else
+    watch = NULL;
+  g_mutex_unlock (&watch_lock);
+
+  if (watch == NULL)
+    return FALSE;
+  remote_watch_end (watch);
+  return TRUE;
+}
+
+/**
+ * pykka_actor_watch_remote:
+ * @self: the watching [class@Pykka.Actor], started
+ * @remote: the [class@Pykka.RemoteRef] of the actor to watch
+ *
+ * Death watch of an actor in another process, as
+ * [method@Pykka.Actor.watch] is for an actor of this one: once the
+ * remote ref is dead, @self receives, exactly once, a message holding a
+ * [struct@Pykka.Terminated], through the same lane and handled by its
+ * [vfunc@Pykka.Actor.on_receive] like a told message. Its
+ * [method@Pykka.Terminated.get_actor_ref] is %NULL and
+ * [method@Pykka.Terminated.get_remote_ref] is @remote; its reason is
+ * that of [method@Pykka.RemoteRef.get_terminated]: %NULL for a normal
+ * stop, the remote actor's failure, "process crashed" for a helper
+ * process that crashed, or %PYKKA_ERROR_ACTOR_DEAD "peer gone" when the
+ * connection closed or the peer's name vanished. If the ref is dead
+ * already, the message is sent at once. Watching the same remote ref
+ * again changes nothing.
+ *
+ * The watch keeps @remote alive until the news is handled or
+ * [method@Pykka.Actor.unwatch_remote] is called; a watcher that dies
+ * first drops its watches. A watcher that is not running watches
+ * nothing. Call it from any thread.
+ */
+void
+pykka_actor_watch_remote (PykkaActor     *self,
+                          PykkaRemoteRef *remote)
+{
+  PykkaActorRef *ref;
+  PykkaCell *cell;
+  RemoteWatch *watch;
+  gboolean current;
+
+  g_return_if_fail (PYKKA_IS_ACTOR (self));
+  g_return_if_fail (PYKKA_IS_REMOTE_REF (remote));
+
+  ref = pykka_actor_get_actor_ref (self);
+  if (ref == NULL)
+    return;
+  cell = pykka_actor_ref_get_cell (ref);
+  if (!pykka_cell_is_alive (cell))
+    return;
+
+  watch = g_new0 (RemoteWatch, 1);
+  g_atomic_ref_count_init (&watch->ref_count);
+  watch->watcher = pykka_cell_ref (cell);
+  watch->remote = g_object_ref (remote);
+  watch->watcher_terminated = pykka_cell_dup_terminated (cell, ref);
+
+  g_mutex_lock (&watch_lock);
+  if (remote->watches == NULL)
+    remote->watches = g_hash_table_new (NULL, NULL);
+  if (g_hash_table_contains (remote->watches, cell))
+    {
+      g_mutex_unlock (&watch_lock);
+      remote_watch_unref (watch);
+      return;
+    }
+  /* The table's reference; the one from g_new0() is ours until the end. */
+  g_hash_table_insert (remote->watches, cell, remote_watch_ref (watch));
+  g_mutex_unlock (&watch_lock);
+
+  /* Each hook runs at once if its death came already. */
+  pykka_promise_add_hook (pykka_future_get_promise (watch->watcher_terminated),
+                          watcher_died_hook, remote_watch_ref (watch), remote_watch_unref);
+  pykka_promise_add_hook (pykka_future_get_promise (remote->target->terminated),
+                          remote_died_hook, remote_watch_ref (watch), remote_watch_unref);
+
+  /* A watch that ended while its hooks were being hung leaves none. */
+  g_mutex_lock (&watch_lock);
+  current = remote->watches != NULL && g_hash_table_lookup (remote->watches, cell) == watch;
+  g_mutex_unlock (&watch_lock);
+  if (!current)
+    {
+      pykka_promise_remove_hook (pykka_future_get_promise (remote->target->terminated),
+                                 remote_died_hook, watch);
+      pykka_promise_remove_hook (pykka_future_get_promise (watch->watcher_terminated),
+                                 watcher_died_hook, watch);
+    }
+  remote_watch_unref (watch);
+}
+
+/**
+ * pykka_actor_unwatch_remote:
+ * @self: the watching [class@Pykka.Actor]
+ * @remote: the watched [class@Pykka.RemoteRef]
+ *
+ * Ends a watch of [method@Pykka.Actor.watch_remote]: @self is not told
+ * of the remote actor's death, even if the news was already queued in
+ * its mailbox, and the watch no longer keeps @remote alive. Unwatching a
+ * remote ref that is not watched does nothing.
+ */
+void
+pykka_actor_unwatch_remote (PykkaActor     *self,
+                            PykkaRemoteRef *remote)
+{
+  PykkaActorRef *ref;
+  RemoteWatch *watch = NULL;
+
+  g_return_if_fail (PYKKA_IS_ACTOR (self));
+  g_return_if_fail (PYKKA_IS_REMOTE_REF (remote));
+
+  ref = pykka_actor_get_actor_ref (self);
+  if (ref == NULL)
+    return;
+  g_mutex_lock (&watch_lock);
+  if (remote->watches != NULL)
+    {
+      PykkaCell *cell = pykka_actor_ref_get_cell (ref);
+
+      watch = g_hash_table_lookup (remote->watches, cell);
+      if (watch != NULL)
+        g_hash_table_steal (remote->watches, cell);
+    }
+  g_mutex_unlock (&watch_lock);
+  if (watch != NULL)
+    remote_watch_end (watch);
 }

@@ -7,6 +7,7 @@
 
 #include <gio/gio.h>
 
+#include "pykka-actor.h"
 #include "pykka-future.h"
 #include "pykka-version-macros.h"
 
@@ -49,6 +50,13 @@ PYKKA_AVAILABLE_IN_ALL
 const char      *pykka_remote_ref_get_object_path  (PykkaRemoteRef  *self);
 PYKKA_AVAILABLE_IN_ALL
 GSubprocess     *pykka_remote_ref_get_subprocess   (PykkaRemoteRef  *self);
+
+PYKKA_AVAILABLE_IN_ALL
+void             pykka_actor_watch_remote          (PykkaActor      *self,
+                                                    PykkaRemoteRef  *remote);
+PYKKA_AVAILABLE_IN_ALL
+void             pykka_actor_unwatch_remote        (PykkaActor      *self,
+                                                    PykkaRemoteRef  *remote);
 
 PYKKA_AVAILABLE_IN_ALL
 PykkaRemoteRef  *pykka_subprocess_start_actor        (const char  *module_path,

@@ -13,6 +13,7 @@
 G_BEGIN_DECLS
 
 typedef struct _PykkaActorRef PykkaActorRef;
+typedef struct _PykkaRemoteRef PykkaRemoteRef;
 
 #define PYKKA_TYPE_TERMINATED (pykka_terminated_get_type ())
 
@@ -26,6 +27,8 @@ PYKKA_AVAILABLE_IN_ALL
 void              pykka_terminated_unref      (PykkaTerminated *self);
 PYKKA_AVAILABLE_IN_ALL
 PykkaActorRef    *pykka_terminated_get_actor_ref (PykkaTerminated *self);
+PYKKA_AVAILABLE_IN_ALL
+PykkaRemoteRef   *pykka_terminated_get_remote_ref (PykkaTerminated *self);
 PYKKA_AVAILABLE_IN_ALL
 const GError     *pykka_terminated_get_reason (PykkaTerminated *self);
 

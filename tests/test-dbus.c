@@ -1075,6 +1075,222 @@ test_subprocess_bad_module (void)
   g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_FAILED);
 }
 
+/* ---- death watch of remote actors ---- */
+
+/* A local actor that keeps the news of deaths it is told of. */
+typedef struct
+{
+  PykkaActor    *actor;
+  PykkaActorRef *ref;
+  GAsyncQueue   *news;   /* PykkaTerminated */
+} Watcher;
+
+/* GAsyncQueue's own lock is inside GLib, unseen by ThreadSanitizer: this
+ * one, held across the push and taken after the pop, shows the order. */
+static GMutex news_lock;
+
+static gboolean
+watcher_receive (TestActor     *self,
+                 const GValue  *message,
+                 GValue        *reply,
+                 GError       **error)
+{
+  if (G_VALUE_HOLDS (message, PYKKA_TYPE_TERMINATED))
+    {
+      g_mutex_lock (&news_lock);
+      g_async_queue_push (test_actor_get_data (self), g_value_dup_boxed (message));
+      g_mutex_unlock (&news_lock);
+    }
+  else if (G_VALUE_HOLDS_STRING (message) && g_strcmp0 (g_value_get_string (message), "block") == 0)
+    {
+      gint64 end = g_get_monotonic_time () + TEST_TIMEOUT_MSEC * 1000;
+
+      g_mutex_lock (&block_mutex);
+      block_entered = TRUE;
+      while (!block_released && g_cond_wait_until (&block_cond, &block_mutex, end))
+        ;
+      g_mutex_unlock (&block_mutex);
+    }
+  return TRUE;
+}
+
+/* Whether news came: after a round trip through the watcher's mailbox
+ * (news is handled before the mail sent after it was queued). */
+static gboolean
+watcher_has_news (Watcher *w)
+{
+  g_autoptr(PykkaFuture) future = NULL;
+  g_autoptr(GError) error = NULL;
+  GValue v = G_VALUE_INIT;
+
+  future = pykka_actor_ref_ask (w->ref, test_value_int (&v, 0));
+  g_value_unset (&v);
+  pykka_future_get (future, TEST_TIMEOUT_MSEC, &error);
+  g_assert_no_error (error);
+  return g_async_queue_length (w->news) > 0;
+}
+
+static void
+watcher_start (Watcher *w)
+{
+  g_autoptr(GError) error = NULL;
+
+  w->news = g_async_queue_new_full ((GDestroyNotify) pykka_terminated_unref);
+  w->actor = PYKKA_ACTOR (test_actor_new_of_type (TEST_TYPE_ACTOR, watcher_receive, w->news,
+                                                  "use-own-thread", TRUE, NULL));
+  w->ref = pykka_actor_start (w->actor, &error);
+  g_assert_no_error (error);
+  g_assert_false (watcher_has_news (w));   /* running */
+}
+
+/* The next news, or NULL after TEST_TIMEOUT_MSEC. */
+static PykkaTerminated *
+watcher_pop (Watcher *w)
+{
+  PykkaTerminated *news = g_async_queue_timeout_pop (w->news, (guint64) TEST_TIMEOUT_MSEC * 1000);
+
+  g_mutex_lock (&news_lock);
+  g_mutex_unlock (&news_lock);
+  return news;
+}
+
+static void
+watcher_stop (Watcher *w)
+{
+  g_autoptr(PykkaFuture) stopped = NULL;
+  g_autoptr(GError) error = NULL;
+
+  stopped = pykka_actor_ref_stop (w->ref);
+  pykka_future_get (stopped, TEST_TIMEOUT_MSEC, &error);
+  g_assert_no_error (error);
+  g_clear_object (&w->ref);
+  g_clear_object (&w->actor);
+  g_clear_pointer (&w->news, g_async_queue_unref);
+}
+
+/* A local actor watches a remote one: told once of its stop, with the
+ * remote ref; a watch after the death is told at once. */
+static void
+test_watch_remote (void)
+{
+  g_autoptr(GDBusConnection) server = bus_connect ();
+  g_autoptr(GDBusConnection) client = bus_connect ();
+  g_autoptr(PykkaActorRef) ref = start_echo (TRUE);
+  g_autoptr(PykkaRemoteRef) remote = NULL;
+  g_autoptr(PykkaFuture) stopped = NULL;
+  g_autoptr(GError) error = NULL;
+  PykkaTerminated *news;
+  Watcher w = { 0 }, late = { 0 };
+
+  pykka_actor_ref_export_on_dbus (ref, server, "/test/echo", &error);
+  g_assert_no_error (error);
+  remote = pykka_remote_ref_new (client, g_dbus_connection_get_unique_name (server), "/test/echo");
+
+  watcher_start (&w);
+  pykka_actor_watch_remote (w.actor, remote);
+  pykka_actor_watch_remote (w.actor, remote);   /* twice tells once */
+  g_assert_false (watcher_has_news (&w));
+
+  stopped = pykka_remote_ref_stop (remote);
+  pykka_future_get (stopped, TEST_TIMEOUT_MSEC, &error);
+  g_assert_no_error (error);
+  news = watcher_pop (&w);
+  g_assert_nonnull (news);
+  g_assert_null (pykka_terminated_get_actor_ref (news));
+  g_assert_true (pykka_terminated_get_remote_ref (news) == remote);
+  g_assert_null (pykka_terminated_get_reason (news));
+  pykka_terminated_unref (news);
+  g_assert_false (watcher_has_news (&w));
+
+  watcher_start (&late);
+  pykka_actor_watch_remote (late.actor, remote);
+  news = watcher_pop (&late);
+  g_assert_nonnull (news);
+  g_assert_true (pykka_terminated_get_remote_ref (news) == remote);
+  pykka_terminated_unref (news);
+
+  watcher_stop (&w);
+  watcher_stop (&late);
+  stop_echo (ref);
+}
+
+/* The watched actor's process is killed: the news says "process crashed". */
+static void
+test_watch_remote_killed (void)
+{
+  g_autoptr(PykkaRemoteRef) remote = start_in_subprocess ();
+  PykkaTerminated *news;
+  const GError *reason;
+  Watcher w = { 0 };
+
+  watcher_start (&w);
+  pykka_actor_watch_remote (w.actor, remote);
+  g_subprocess_send_signal (pykka_remote_ref_get_subprocess (remote), SIGKILL);
+  news = watcher_pop (&w);
+  g_assert_nonnull (news);
+  g_assert_true (pykka_terminated_get_remote_ref (news) == remote);
+  reason = pykka_terminated_get_reason (news);
+  g_assert_error (reason, PYKKA_ERROR, PYKKA_ERROR_FAILED);
+  g_assert_nonnull (strstr (reason->message, "process crashed"));
+  pykka_terminated_unref (news);
+  watcher_stop (&w);
+}
+
+/* An unwatch before the death, or after the news was queued: no news. */
+static void
+test_unwatch_remote (void)
+{
+  g_autoptr(PykkaRemoteRef) remote = start_in_subprocess ();
+  g_autoptr(PykkaFuture) terminated = pykka_remote_ref_get_terminated (remote);
+  g_autoptr(GError) error = NULL;
+  Watcher before = { 0 }, queued = { 0 };
+  GValue v = G_VALUE_INIT;
+
+  block_reset ();
+  watcher_start (&before);
+  watcher_start (&queued);
+  pykka_actor_watch_remote (before.actor, remote);
+  pykka_actor_watch_remote (queued.actor, remote);
+  pykka_actor_unwatch_remote (before.actor, remote);
+
+  /* @queued is busy while the news arrives; the unwatch comes after it. */
+  g_assert_true (pykka_actor_ref_tell (queued.ref, test_value_string (&v, "block"), &error));
+  g_assert_no_error (error);
+  g_value_unset (&v);
+  test_iterate_until (NULL, block_has_entered ());
+  g_subprocess_send_signal (pykka_remote_ref_get_subprocess (remote), SIGKILL);
+  pykka_future_get (terminated, TEST_TIMEOUT_MSEC, &error);
+  g_assert_no_error (error);
+  pykka_actor_unwatch_remote (queued.actor, remote);
+  block_release ();
+
+  g_assert_false (watcher_has_news (&before));
+  g_assert_false (watcher_has_news (&queued));
+  watcher_stop (&before);
+  watcher_stop (&queued);
+}
+
+/* A watcher that dies first drops its watch: the remote ref is freed
+ * (and its helper ends) when its last other reference goes. */
+static void
+test_watcher_dies_first (void)
+{
+  PykkaRemoteRef *remote = start_in_subprocess ();
+  g_autoptr(GSubprocess) process = g_object_ref (pykka_remote_ref_get_subprocess (remote));
+  g_autoptr(GError) error = NULL;
+  Watcher w = { 0 };
+
+  watcher_start (&w);
+  pykka_actor_watch_remote (w.actor, remote);
+  watcher_stop (&w);
+
+  g_object_add_weak_pointer (G_OBJECT (remote), (gpointer *) &remote);
+  g_object_unref (remote);
+  test_iterate_until (NULL, remote == NULL);
+  g_assert_true (g_subprocess_wait (process, NULL, &error));
+  g_assert_no_error (error);
+}
+
 /* A C client of a Python actor in python3 -m pykka_glib.host. */
 static void
 test_python_actor (void)
@@ -1143,6 +1359,10 @@ main (int   argc,
   g_test_add_func ("/Pykka/DBus/host-abort", test_subprocess_abort);
   g_test_add_func ("/Pykka/DBus/host-killed-mid-ask", test_subprocess_killed_mid_ask);
   g_test_add_func ("/Pykka/DBus/host-bad-module", test_subprocess_bad_module);
+  g_test_add_func ("/Pykka/DBus/watch-remote", test_watch_remote);
+  g_test_add_func ("/Pykka/DBus/watch-remote-killed", test_watch_remote_killed);
+  g_test_add_func ("/Pykka/DBus/unwatch-remote", test_unwatch_remote);
+  g_test_add_func ("/Pykka/DBus/watcher-dies-first", test_watcher_dies_first);
   g_test_add_func ("/Pykka/DBus/python-actor", test_python_actor);
 
   bus = g_test_dbus_new (G_TEST_DBUS_NONE);

@@ -94,3 +94,42 @@ def test_a_gio_client_calls_a_python_actor_on_a_private_bus():
         client.close_sync(None)
     finally:
         bus.down()
+
+
+class RemoteMonitor(Pykka.ThreadingActor):
+    """Watches remote refs and keeps what it was told."""
+
+    def __init__(self):
+        super().__init__()
+        self.told = []
+
+    def on_receive(self, message):
+        if isinstance(message, Pykka.Terminated):
+            reason = message.get_reason()
+            self.told.append((message.get_actor_ref(), message.get_remote_ref(),
+                              None if reason is None else reason.message))
+        elif message == 'told':
+            return list(self.told)
+        elif isinstance(message, tuple) and message[0] == 'watch':
+            self.watch_remote(message[1])
+
+
+@pytest.mark.skipif(not (HOST and MODULE), reason='needs the built helper and module')
+def test_a_python_actor_watches_an_actor_in_a_helper_process():
+    remote = Pykka.subprocess_start_actor(MODULE, 'TestHostActor')
+    monitor = RemoteMonitor.start()
+    monitor.tell(('watch', remote))
+    assert monitor.ask('told', timeout=TIMEOUT) == []
+    remote.get_subprocess().force_exit()
+    seen = []
+    for _ in range(int(TIMEOUT * 100)):
+        seen = monitor.ask('told', timeout=TIMEOUT)
+        if seen:
+            break
+        GLib.usleep(10000)
+    assert len(seen) == 1
+    actor_ref, remote_ref, reason = seen[0]
+    assert actor_ref is None
+    assert remote_ref == remote
+    assert 'process crashed' in reason
+    monitor.stop()
