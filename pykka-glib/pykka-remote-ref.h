@@ -66,4 +66,17 @@ PYKKA_AVAILABLE_IN_ALL
 PykkaRemoteRef  *pykka_subprocess_start_python_actor (const char  *spec,
                                                       GError     **error);
 
+#define PYKKA_TYPE_PROCESS_ACTOR (pykka_process_actor_get_type ())
+
+PYKKA_AVAILABLE_IN_ALL
+G_DECLARE_FINAL_TYPE (PykkaProcessActor, pykka_process_actor, PYKKA, PROCESS_ACTOR, PykkaActor)
+
+PYKKA_AVAILABLE_IN_ALL
+PykkaActor      *pykka_process_actor_new             (const char        *module_path,
+                                                      const char        *type_name);
+PYKKA_AVAILABLE_IN_ALL
+PykkaActor      *pykka_process_actor_new_python      (const char        *spec);
+PYKKA_AVAILABLE_IN_ALL
+PykkaRemoteRef  *pykka_process_actor_get_remote_ref  (PykkaProcessActor *self);
+
 G_END_DECLS

@@ -8,6 +8,9 @@
 
 #include "pykka-remote-ref.h"
 
+#include "pykka-actor-ref.h"
+#include "pykka-terminated.h"
+
 #include "pykka-dbus-private.h"
 #include "pykka-error.h"
 #include "pykka-private.h"
@@ -145,4 +148,323 @@ pykka_subprocess_start_python_actor (const char  *spec,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   return start_helper (argv, error);
+}
+
+/* ---- a local actor in front of a helper process ---- */
+
+/**
+ * PykkaProcessActor:
+ *
+ * A local actor whose work is done by an actor in a helper process, for
+ * crash isolation under supervision: its `on_start` spawns the helper
+ * (as [func@Pykka.subprocess_start_actor] or
+ * [func@Pykka.subprocess_start_python_actor] do) and watches it
+ * ([method@Pykka.Actor.watch_remote]); its mailbox forwards each message
+ * to the helper's actor, in order: a tell as a remote tell, an ask as a
+ * remote ask whose reply (or error) answers the asker later, without
+ * holding up the mailbox ([method@Pykka.Actor.defer_reply]).
+ *
+ * A crash of the helper is a failure of this actor, with the crash's
+ * reason ("process crashed"): asks in flight fail with
+ * %PYKKA_ERROR_ACTOR_DEAD saying so, and the news of the death fails the
+ * actor as a failed tell does. Under a [class@Pykka.Supervisor] whose
+ * factory makes a new [class@Pykka.ProcessActor], the supervisor then
+ * restarts it: a fresh helper process behind the same
+ * [class@Pykka.ActorRef], which the asks sent after the restart reach.
+ * (Messages sent between the crash and the restart fail as the asks in
+ * flight do; a tell among them fails the actor, which the supervisor's
+ * restart covers too.) A normal stop of the remote actor stops this one.
+ *
+ * When this actor stops or fails, its helper ends.
+ */
+struct _PykkaProcessActor
+{
+  PykkaActor      parent_instance;
+  char           *module_path;   /* (nullable) */
+  char           *type_name;     /* (nullable) */
+  char           *python_spec;   /* (nullable) */
+  PykkaRemoteRef *remote;        /* (nullable) actor thread only */
+};
+
+G_DEFINE_FINAL_TYPE (PykkaProcessActor, pykka_process_actor, PYKKA_TYPE_ACTOR)
+
+enum
+{
+  PROP_0,
+  PROP_MODULE_PATH,
+  PROP_TYPE_NAME,
+  PROP_PYTHON_SPEC,
+  N_PROPS
+};
+
+static GParamSpec *process_actor_props[N_PROPS];
+
+static void
+process_actor_drop_remote (PykkaProcessActor *self)
+{
+  if (self->remote == NULL)
+    return;
+  pykka_actor_unwatch_remote (PYKKA_ACTOR (self), self->remote);
+  g_clear_object (&self->remote);   /* closes the connection: the helper ends */
+}
+
+static gboolean
+pykka_process_actor_on_start (PykkaActor  *actor,
+                              GError     **error)
+{
+  PykkaProcessActor *self = PYKKA_PROCESS_ACTOR (actor);
+
+  if (self->python_spec != NULL)
+    self->remote = pykka_subprocess_start_python_actor (self->python_spec, error);
+  else if (self->module_path != NULL && self->type_name != NULL)
+    self->remote = pykka_subprocess_start_actor (self->module_path, self->type_name, error);
+  else
+    g_set_error_literal (error, PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT,
+                         P_("A process actor needs a module and a type, or a Python class"));
+  if (self->remote == NULL)
+    return FALSE;
+  pykka_actor_watch_remote (actor, self->remote);
+  return TRUE;
+}
+
+static gboolean
+pykka_process_actor_on_stop (PykkaActor  *actor,
+                             GError     **error)
+{
+  process_actor_drop_remote (PYKKA_PROCESS_ACTOR (actor));
+  return TRUE;
+}
+
+static void
+pykka_process_actor_on_failure (PykkaActor   *actor,
+                                const GError *error)
+{
+  process_actor_drop_remote (PYKKA_PROCESS_ACTOR (actor));
+}
+
+/* The remote ask's outcome answers the asker. */
+static void
+forward_reply (PykkaPromise *promise,
+               gpointer      user_data)
+{
+  pykka_promise_copy_outcome (pykka_future_get_promise (user_data), promise);
+}
+
+static gboolean
+pykka_process_actor_on_receive (PykkaActor    *actor,
+                                const GValue  *message,
+                                GValue        *reply,
+                                GError       **error)
+{
+  PykkaProcessActor *self = PYKKA_PROCESS_ACTOR (actor);
+  PykkaCell *cell = pykka_actor_ref_get_cell (pykka_actor_get_actor_ref (actor));
+  g_autoptr(PykkaFuture) deferred = NULL;
+  g_autoptr(PykkaFuture) answer = NULL;
+
+  if (G_VALUE_HOLDS (message, PYKKA_TYPE_TERMINATED))
+    {
+      PykkaTerminated *news = g_value_get_boxed (message);
+      const GError *reason = pykka_terminated_get_reason (news);
+
+      if (pykka_terminated_get_remote_ref (news) == NULL
+          || pykka_terminated_get_remote_ref (news) != self->remote)
+        return TRUE;   /* not the news of this instance's helper */
+      if (reason == NULL)
+        {
+          /* The remote actor stopped: so does this one. */
+          g_autoptr(PykkaFuture) stopped = pykka_actor_ref_stop (pykka_actor_get_actor_ref (actor));
+          return TRUE;
+        }
+      g_propagate_error (error, g_error_copy (reason));
+      return FALSE;
+    }
+
+  if (self->remote == NULL)
+    {
+      g_set_error_literal (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD,
+                           P_("The remote actor is dead"));
+      return FALSE;
+    }
+  if (!pykka_cell_handling_is_ask (cell))
+    return pykka_remote_ref_tell (self->remote, message, error);
+
+  deferred = pykka_actor_defer_reply (actor, error);
+  if (deferred == NULL)
+    return FALSE;
+  answer = pykka_remote_ref_ask (self->remote, message);
+  pykka_promise_add_hook (pykka_future_get_promise (answer), forward_reply,
+                          g_object_ref (deferred), g_object_unref);
+  return TRUE;
+}
+
+static void
+pykka_process_actor_set_property (GObject      *object,
+                                  guint         prop_id,
+                                  const GValue *value,
+                                  GParamSpec   *pspec)
+{
+  PykkaProcessActor *self = PYKKA_PROCESS_ACTOR (object);
+
+  switch (prop_id)
+    {
+    case PROP_MODULE_PATH:
+      g_free (self->module_path);
+      self->module_path = g_value_dup_string (value);
+      break;
+    case PROP_TYPE_NAME:
+      g_free (self->type_name);
+      self->type_name = g_value_dup_string (value);
+      break;
+    case PROP_PYTHON_SPEC:
+      g_free (self->python_spec);
+      self->python_spec = g_value_dup_string (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pykka_process_actor_get_property (GObject    *object,
+                                  guint       prop_id,
+                                  GValue     *value,
+                                  GParamSpec *pspec)
+{
+  PykkaProcessActor *self = PYKKA_PROCESS_ACTOR (object);
+
+  switch (prop_id)
+    {
+    case PROP_MODULE_PATH:
+      g_value_set_string (value, self->module_path);
+      break;
+    case PROP_TYPE_NAME:
+      g_value_set_string (value, self->type_name);
+      break;
+    case PROP_PYTHON_SPEC:
+      g_value_set_string (value, self->python_spec);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pykka_process_actor_finalize (GObject *object)
+{
+  PykkaProcessActor *self = PYKKA_PROCESS_ACTOR (object);
+
+  g_clear_object (&self->remote);
+  g_free (self->module_path);
+  g_free (self->type_name);
+  g_free (self->python_spec);
+
+  G_OBJECT_CLASS (pykka_process_actor_parent_class)->finalize (object);
+}
+
+static void
+pykka_process_actor_class_init (PykkaProcessActorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  PykkaActorClass *actor_class = PYKKA_ACTOR_CLASS (klass);
+
+  object_class->set_property = pykka_process_actor_set_property;
+  object_class->get_property = pykka_process_actor_get_property;
+  object_class->finalize = pykka_process_actor_finalize;
+  actor_class->on_start = pykka_process_actor_on_start;
+  actor_class->on_stop = pykka_process_actor_on_stop;
+  actor_class->on_failure = pykka_process_actor_on_failure;
+  actor_class->on_receive = pykka_process_actor_on_receive;
+
+  /**
+   * PykkaProcessActor:module-path:
+   *
+   * The loadable module that defines the helper's actor class, as for
+   * [func@Pykka.subprocess_start_actor].
+   */
+  process_actor_props[PROP_MODULE_PATH] =
+    g_param_spec_string ("module-path", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * PykkaProcessActor:type-name:
+   *
+   * The name of the helper's actor #GType, as for
+   * [func@Pykka.subprocess_start_actor].
+   */
+  process_actor_props[PROP_TYPE_NAME] =
+    g_param_spec_string ("type-name", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * PykkaProcessActor:python-spec:
+   *
+   * `module:Class`, a Python actor class for the helper, as for
+   * [func@Pykka.subprocess_start_python_actor]; it wins over
+   * [property@Pykka.ProcessActor:module-path].
+   */
+  process_actor_props[PROP_PYTHON_SPEC] =
+    g_param_spec_string ("python-spec", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, process_actor_props);
+}
+
+static void
+pykka_process_actor_init (PykkaProcessActor *self)
+{
+}
+
+/**
+ * pykka_process_actor_new:
+ * @module_path: the path of a loadable module that defines the actor class
+ * @type_name: the name of the actor's #GType, a subclass of [class@Pykka.Actor]
+ *
+ * Makes a [class@Pykka.ProcessActor] whose helper runs @type_name from
+ * @module_path. Each instance spawns its own helper when it starts: a
+ * [type@Pykka.ActorFactory] of a supervisor makes a new one per restart.
+ *
+ * Returns: (transfer full): a new, unstarted actor
+ */
+PykkaActor *
+pykka_process_actor_new (const char *module_path,
+                         const char *type_name)
+{
+  g_return_val_if_fail (module_path != NULL, NULL);
+  g_return_val_if_fail (type_name != NULL, NULL);
+
+  return g_object_new (PYKKA_TYPE_PROCESS_ACTOR, "module-path", module_path,
+                       "type-name", type_name, NULL);
+}
+
+/**
+ * pykka_process_actor_new_python:
+ * @spec: `module:Class`, a Python actor class that the helper imports
+ *
+ * Makes a [class@Pykka.ProcessActor] whose helper runs a Python actor
+ * class, as [func@Pykka.subprocess_start_python_actor] does.
+ *
+ * Returns: (transfer full): a new, unstarted actor
+ */
+PykkaActor *
+pykka_process_actor_new_python (const char *spec)
+{
+  g_return_val_if_fail (spec != NULL, NULL);
+
+  return g_object_new (PYKKA_TYPE_PROCESS_ACTOR, "python-spec", spec, NULL);
+}
+
+/**
+ * pykka_process_actor_get_remote_ref:
+ * @self: a [class@Pykka.ProcessActor]
+ *
+ * Gets the remote ref to the actor in this instance's helper (its
+ * process: [method@Pykka.RemoteRef.get_subprocess]). Call it from the
+ * actor's own handlers.
+ *
+ * Returns: (transfer none) (nullable): the [class@Pykka.RemoteRef], or
+ *   %NULL before the start and after the stop or failure
+ */
+PykkaRemoteRef *
+pykka_process_actor_get_remote_ref (PykkaProcessActor *self)
+{
+  g_return_val_if_fail (PYKKA_IS_PROCESS_ACTOR (self), NULL);
+
+  return self->remote;
 }

@@ -1291,6 +1291,116 @@ test_watcher_dies_first (void)
   g_assert_no_error (error);
 }
 
+/* ---- supervised helper processes ---- */
+
+static PykkaActor *
+make_process_actor (gpointer user_data)
+{
+  return pykka_process_actor_new (TEST_DBUS_MODULE, "TestHostActor");
+}
+
+/* The pid of the helper behind @ref, or NULL (and *@error) if the ask failed. */
+static char *
+ask_pid (PykkaActorRef  *ref,
+         GError        **error)
+{
+  g_autoptr(PykkaFuture) future = NULL;
+  const GValue *value;
+  GValue v = G_VALUE_INIT;
+
+  future = pykka_actor_ref_ask (ref, test_value_string (&v, "pid"));
+  g_value_unset (&v);
+  value = pykka_future_get (future, TEST_TIMEOUT_MSEC, error);
+  return value != NULL ? g_value_dup_string (value) : NULL;
+}
+
+/* A process actor under a supervisor: its helper crashes, the ask in
+ * flight fails with the crash's reason, and the same ref answers from a
+ * fresh process. */
+static void
+test_supervised_process (void)
+{
+  g_autoptr(PykkaSupervisor) supervisor = pykka_supervisor_new (PYKKA_RESTART_ONE_FOR_ONE, 3, 60000);
+  g_autoptr(PykkaActorRef) supervisor_ref = NULL;
+  g_autoptr(PykkaActorRef) child = NULL;
+  g_autoptr(PykkaFuture) future = NULL;
+  g_autoptr(PykkaFuture) stopped = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  gint64 end;
+  GValue v = G_VALUE_INIT;
+
+  supervisor_ref = pykka_actor_start (PYKKA_ACTOR (supervisor), &error);
+  g_assert_no_error (error);
+  child = pykka_supervisor_start_child (supervisor, make_process_actor, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  future = pykka_actor_ref_ask (child, test_value_int (&v, 20));
+  g_value_unset (&v);
+  g_assert_cmpint (test_get_int (future), ==, 21);
+  g_clear_object (&future);
+  first = ask_pid (child, &error);
+  g_assert_no_error (error);
+
+  /* The helper crashes while this ask is in flight. */
+  future = pykka_actor_ref_ask (child, test_value_string (&v, "segv"));
+  g_value_unset (&v);
+  g_assert_null (pykka_future_get (future, TEST_TIMEOUT_MSEC, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_assert_nonnull (strstr (error->message, "process crashed"));
+  g_clear_error (&error);
+  g_clear_object (&future);
+
+  /* Until the restart, asks reach the dead helper and fail; then the
+   * same ref answers from a new process. */
+  end = g_get_monotonic_time () + TEST_TIMEOUT_MSEC * 1000;
+  while ((second = ask_pid (child, &error)) == NULL)
+    {
+      g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+      g_clear_error (&error);
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_usleep (10000);
+    }
+  g_assert_cmpstr (second, !=, first);
+  g_assert_true (pykka_actor_ref_is_alive (child));
+  g_assert_cmpuint (pykka_supervisor_get_restarts (supervisor), ==, 1);
+  future = pykka_actor_ref_ask (child, test_value_int (&v, 1));
+  g_value_unset (&v);
+  g_assert_cmpint (test_get_int (future), ==, 2);
+
+  stopped = pykka_actor_ref_stop (supervisor_ref);
+  pykka_future_get (stopped, TEST_TIMEOUT_MSEC, &error);
+  g_assert_no_error (error);
+  g_assert_false (pykka_actor_ref_is_alive (child));
+}
+
+/* Without a supervisor, a crash of the helper fails the process actor
+ * with the crash's reason. */
+static void
+test_process_actor_crash (void)
+{
+  g_autoptr(PykkaActor) actor = make_process_actor (NULL);
+  g_autoptr(PykkaActorRef) ref = NULL;
+  g_autoptr(PykkaFuture) terminated = NULL;
+  g_autoptr(GError) error = NULL;
+  const GValue *value;
+  const GError *reason;
+  GValue v = G_VALUE_INIT;
+
+  ref = pykka_actor_start (actor, &error);
+  g_assert_no_error (error);
+  terminated = pykka_actor_ref_get_terminated (ref);
+  g_assert_true (pykka_actor_ref_tell (ref, test_value_string (&v, "abort"), &error));
+  g_assert_no_error (error);
+  g_value_unset (&v);
+  value = pykka_future_get (terminated, TEST_TIMEOUT_MSEC, &error);
+  g_assert_no_error (error);
+  reason = pykka_terminated_get_reason (g_value_get_boxed (value));
+  g_assert_error (reason, PYKKA_ERROR, PYKKA_ERROR_FAILED);
+  g_assert_nonnull (strstr (reason->message, "process crashed"));
+}
+
 /* A C client of a Python actor in python3 -m pykka_glib.host. */
 static void
 test_python_actor (void)
@@ -1363,6 +1473,8 @@ main (int   argc,
   g_test_add_func ("/Pykka/DBus/watch-remote-killed", test_watch_remote_killed);
   g_test_add_func ("/Pykka/DBus/unwatch-remote", test_unwatch_remote);
   g_test_add_func ("/Pykka/DBus/watcher-dies-first", test_watcher_dies_first);
+  g_test_add_func ("/Pykka/DBus/supervised-process", test_supervised_process);
+  g_test_add_func ("/Pykka/DBus/process-actor-crash", test_process_actor_crash);
   g_test_add_func ("/Pykka/DBus/python-actor", test_python_actor);
 
   bus = g_test_dbus_new (G_TEST_DBUS_NONE);

@@ -133,3 +133,27 @@ def test_a_python_actor_watches_an_actor_in_a_helper_process():
     assert remote_ref == remote
     assert 'process crashed' in reason
     monitor.stop()
+
+
+@pytest.mark.skipif(not (HOST and MODULE), reason='needs the built helper and module')
+def test_a_supervised_process_actor_restarts_in_a_fresh_process():
+    supervisor = Pykka.Supervisor(strategy=Pykka.RestartStrategy.ONE_FOR_ONE,
+                                  max_restarts=3, within_msec=60000)
+    supervisor_ref = supervisor.start()
+    child = supervisor.start_child(
+        lambda: Pykka.ProcessActor.new(MODULE, 'TestHostActor'))
+    first = child.ask('pid', timeout=TIMEOUT)
+    with pytest.raises(Exception) as info:
+        child.ask('segv', timeout=TIMEOUT)
+    assert 'process crashed' in str(info.value)
+    second = None
+    for _ in range(int(TIMEOUT * 100)):
+        try:
+            second = child.ask('pid', timeout=TIMEOUT)
+            break
+        except Exception as error:  # the restart is not done yet
+            assert 'dead' in str(error)
+            GLib.usleep(10000)
+    assert second is not None and second != first
+    assert child.ask(1, timeout=TIMEOUT) == 2
+    supervisor_ref.stop()
