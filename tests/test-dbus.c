@@ -1243,14 +1243,19 @@ test_unwatch_remote (void)
   g_autoptr(PykkaRemoteRef) remote = start_in_subprocess ();
   g_autoptr(PykkaFuture) terminated = pykka_remote_ref_get_terminated (remote);
   g_autoptr(GError) error = NULL;
-  Watcher before = { 0 }, queued = { 0 };
+  Watcher before = { 0 }, queued = { 0 }, probe = { 0 };
+  PykkaTerminated *news;
   GValue v = G_VALUE_INIT;
 
   block_reset ();
   watcher_start (&before);
   watcher_start (&queued);
+  watcher_start (&probe);
   pykka_actor_watch_remote (before.actor, remote);
+  /* The news goes out in the order of the watches: once @probe has it,
+   * @queued's is queued. */
   pykka_actor_watch_remote (queued.actor, remote);
+  pykka_actor_watch_remote (probe.actor, remote);
   pykka_actor_unwatch_remote (before.actor, remote);
 
   /* @queued is busy while the news arrives; the unwatch comes after it. */
@@ -1261,6 +1266,9 @@ test_unwatch_remote (void)
   g_subprocess_send_signal (pykka_remote_ref_get_subprocess (remote), SIGKILL);
   pykka_future_get (terminated, TEST_TIMEOUT_MSEC, &error);
   g_assert_no_error (error);
+  news = watcher_pop (&probe);
+  g_assert_nonnull (news);
+  pykka_terminated_unref (news);
   pykka_actor_unwatch_remote (queued.actor, remote);
   block_release ();
 
@@ -1268,6 +1276,7 @@ test_unwatch_remote (void)
   g_assert_false (watcher_has_news (&queued));
   watcher_stop (&before);
   watcher_stop (&queued);
+  watcher_stop (&probe);
 }
 
 /* A watcher that dies first drops its watch: the remote ref is freed
