@@ -89,7 +89,10 @@ for step in $steps; do
     # stack overflows. CPython frees nothing at exit, so no leak check.
     echo "=== valgrind memcheck of the Python suite"
     setup "$valgrind_build"
+    # (test_dbus.py's helper process and test module, as meson test gives them.)
     meson devenv -C "$valgrind_build" env PYTHONMALLOC=malloc \
+      PYKKA_GLIB_HOST="$top/$valgrind_build/tools/pykka-glib-host" \
+      TEST_DBUS_MODULE="$top/$valgrind_build/tests/libdbus-test-module.so" \
       valgrind --quiet --error-exitcode=1 --leak-check=no --num-callers=30 \
         --suppressions="$top/tests/valgrind.supp" \
         /usr/bin/python3 -m pytest -q -p no:cacheprovider \
