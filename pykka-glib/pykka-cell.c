@@ -624,28 +624,9 @@ cell_stops_watching (PykkaCell *watcher,
 static gboolean cell_push_system (PykkaCell    *self,
                                   PykkaMessage *m);
 
-/* Queues the news of @ref's death to @watcher. */
-static void
-cell_send_terminated (PykkaCell       *watcher,
-                      PykkaTerminated *terminated)
-{
-  GValue value = G_VALUE_INIT;
-  PykkaMessage *m;
-
-  g_value_init (&value, PYKKA_TYPE_TERMINATED);
-  g_value_set_boxed (&value, terminated);
-  m = pykka_message_new (PYKKA_MESSAGE_TERMINATED, &value, NULL);
-  g_value_unset (&value);
-  if (!cell_push_system (watcher, m))
-    {
-      /* The watcher is dead or stopping: nobody to tell. */
-      pykka_message_free (m);
-      cell_stops_watching (watcher, pykka_actor_ref_get_cell (pykka_terminated_get_actor_ref (terminated)));
-    }
-}
-
-/* For pykka-remote-ref.c: queues the news of a remote actor's death to
- * @watcher; FALSE if it takes no mail (dead or stopping). */
+/* Queues the news of a death (a local or, for pykka-remote-ref.c, a
+ * remote actor's) to @watcher; FALSE if it takes no mail (dead or
+ * stopping). */
 gboolean
 pykka_cell_push_terminated (PykkaCell       *watcher,
                             PykkaTerminated *terminated)
@@ -661,6 +642,16 @@ pykka_cell_push_terminated (PykkaCell       *watcher,
     return TRUE;
   pykka_message_free (m);
   return FALSE;
+}
+
+/* Queues the news of @ref's death to @watcher. */
+static void
+cell_send_terminated (PykkaCell       *watcher,
+                      PykkaTerminated *terminated)
+{
+  /* The watcher is dead or stopping: nobody to tell. */
+  if (!pykka_cell_push_terminated (watcher, terminated))
+    cell_stops_watching (watcher, pykka_actor_ref_get_cell (pykka_terminated_get_actor_ref (terminated)));
 }
 
 /* The cell is STOPPED: tells its watchers and the future of its

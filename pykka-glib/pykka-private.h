@@ -50,6 +50,20 @@ typedef struct _PykkaThread    PykkaThread;
  * on top. Never on a context that the library did not make (the main
  * thread's, a GTK application's). */
 #define PYKKA_SPIN_USEC 20
+
+/* One step of such a spin: a few pause instructions, so that the spinning
+ * thread leaves the core's resources to its sibling and to the thread it
+ * waits for. */
+static inline void
+pykka_spin_pause (void)
+{
+  for (guint i = 0; i < 4; i++)
+    {
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause ();
+#endif
+    }
+}
 /* How long a flood keeps a context busy before the actors step aside for
  * one iteration (pykka_context_set_time_budget()): half a 60 Hz frame. */
 #define PYKKA_DEFAULT_TIME_BUDGET_USEC 8000

@@ -230,12 +230,7 @@ scheduler_spin_poll (GPollFD *fds,
 
       do
         {
-          for (guint i = 0; i < 4; i++)
-            {
-#if defined(__x86_64__) || defined(__i386__)
-              __builtin_ia32_pause ();
-#endif
-            }
+          pykka_spin_pause ();
           work = g_atomic_pointer_get (&self->head) != NULL;
         }
       while (!work && g_get_monotonic_time () < end);

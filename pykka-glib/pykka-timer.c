@@ -57,6 +57,24 @@ pykka_context_now (GMainContext *context)
   return context_now (context, &is_virtual);
 }
 
+/* The prepare of a source due at @deadline on its context's clock (@now,
+ * virtual or not): ready, or the poll timeout until then (none on a
+ * virtual clock, which only an advance moves). */
+static gboolean
+deadline_prepare (gint64    now,
+                  gboolean  is_virtual,
+                  gint64    deadline,
+                  gint     *timeout)
+{
+  if (now >= deadline)
+    {
+      *timeout = 0;
+      return TRUE;
+    }
+  *timeout = is_virtual ? -1 : (gint) MIN ((deadline - now + 999) / 1000, G_MAXINT);
+  return FALSE;
+}
+
 /* A timeout source on the clock of the context it is attached to: what
  * the waits of handlers use, so that a virtual clock drives them too. */
 typedef struct
@@ -80,13 +98,7 @@ clock_timeout_prepare (GSource *source,
       t->deadline = now + t->delay;
       t->armed = TRUE;
     }
-  if (now >= t->deadline)
-    {
-      *timeout = 0;
-      return TRUE;
-    }
-  *timeout = is_virtual ? -1 : (gint) MIN ((t->deadline - now + 999) / 1000, G_MAXINT);
-  return FALSE;
+  return deadline_prepare (now, is_virtual, t->deadline, timeout);
 }
 
 static gboolean
@@ -148,13 +160,7 @@ timer_prepare (GSource *source,
   gboolean is_virtual;
   gint64 now = context_now (g_source_get_context (source), &is_virtual);
 
-  if (now >= t->deadline)
-    {
-      *timeout = 0;
-      return TRUE;
-    }
-  *timeout = is_virtual ? -1 : (gint) MIN ((t->deadline - now + 999) / 1000, G_MAXINT);
-  return FALSE;
+  return deadline_prepare (now, is_virtual, t->deadline, timeout);
 }
 
 static gboolean

@@ -369,12 +369,7 @@ wait_on_cond (const PykkaWaitable *w,
   /* Spin briefly without the lock first. */
   for (gint64 now = start; now - start < PYKKA_SPIN_USEC && now < end; now = g_get_monotonic_time ())
     {
-      for (guint i = 0; i < 4; i++)
-        {
-#if defined(__x86_64__) || defined(__i386__)
-          __builtin_ia32_pause ();
-#endif
-        }
+      pykka_spin_pause ();
       g_mutex_lock (w->mutex);
       ready = w->is_ready (w->object);
       g_mutex_unlock (w->mutex);
