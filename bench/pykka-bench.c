@@ -1027,7 +1027,7 @@ pykka_spawn (gint    k,
 /* Stackful actors in a chain of @length, each asking the next and
  * suspending in get: ns per hop (one suspend + resume each), @rounds
  * times. */
-static double
+G_GNUC_NO_INLINE static double
 pykka_coroutine_chain (guint length,
                        gint  rounds)
 {
