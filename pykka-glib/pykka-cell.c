@@ -161,7 +161,8 @@ struct _PykkaCell
   GType            type;
   guint            own_thread : 1;
   guint            log_debug : 1;  /* debug messages shown, decided at start */
-  char            *urn;            /* (owned) */
+  char            *urn;            /* (owned) (atomic) (nullable) made when first asked for */
+  PykkaRegLink     reg;            /* under the registry's lock (pykka-registry.c) */
 
   /* Only touched by the thread running the actor's context */
   PykkaMessage    *handling;       /* (nullable) the message whose handler runs, while on_receive runs (pykka_cell_defer_reply()) */
@@ -229,6 +230,21 @@ const guint64 *
 pykka_cell_get_id_key (PykkaCell *self)
 {
   return &self->urn_id;
+}
+
+/* The cell's place in the registry: only pykka-registry.c, under its
+ * lock. */
+PykkaRegLink *
+pykka_cell_reg_link (PykkaCell *self)
+{
+  return &self->reg;
+}
+
+/* The urn if it was made already, else NULL (making it costs a string). */
+const char *
+pykka_cell_peek_urn (PykkaCell *self)
+{
+  return g_atomic_pointer_get (&self->urn);
 }
 
 /* Start order, for stopping in reverse. */
@@ -358,6 +374,7 @@ pykka_cell_unref (PykkaCell *self)
     return;
 
   g_assert (self->actor == NULL);
+  g_assert (self->reg.where == PYKKA_REG_NONE);
   g_clear_pointer (&self->ref_context, g_main_context_unref);
   if (self->susp != NULL)
     {
@@ -488,6 +505,12 @@ pykka_cell_get_urn (PykkaCell *self)
         {
           g_free (urn);
           urn = g_atomic_pointer_get (&self->urn);
+        }
+      else
+        {
+          /* Handed out from now on: a registered actor can be looked up
+           * by it. */
+          pykka_registry_urn_made (self);
         }
     }
   return urn;
@@ -1456,8 +1479,8 @@ pykka_cell_start (PykkaCell     *self,
   self->start_order = pykka_registry_next_serial ();
   pykka_scheduler_add_cell (self->link.scheduler);
   pykka_registry_add (self);
-  /* Asking costs a getenv(): once per actor, for its start and stop. */
-  self->log_debug = !g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN);
+  /* Decided once per actor, for its start and stop, without a getenv(). */
+  self->log_debug = pykka_scheduler_logs_debug (self->link.scheduler);
   if (self->log_debug)
     g_debug ("Registered actor %s (%s)", g_type_name (self->type), pykka_cell_get_urn (self));
 

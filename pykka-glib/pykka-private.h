@@ -139,6 +139,24 @@ pykka_cell_get_scheduler (PykkaCell *cell)
   return pykka_cell_run_link (cell)->scheduler;
 }
 
+/* A cell's place in the registry (pykka-registry.c), whose lock guards
+ * it: on the list of registered cells or on that of stopping ones, and
+ * whether the urn index has it. */
+typedef enum
+{
+  PYKKA_REG_NONE,
+  PYKKA_REG_RUNNING,
+  PYKKA_REG_STOPPING,
+} PykkaRegWhere;
+
+typedef struct
+{
+  PykkaCell *prev;
+  PykkaCell *next;
+  guint8     where;    /* PykkaRegWhere */
+  guint8     indexed;  /* in the registry's urn index */
+} PykkaRegLink;
+
 /* What the debug dump shows of a cell, read under its lock. */
 typedef struct
 {
@@ -236,6 +254,7 @@ gboolean        pykka_scheduler_is_orphaned     (PykkaScheduler *self);
 gboolean        pykka_scheduler_ref_if_busy     (PykkaScheduler *self);
 void            pykka_scheduler_orphan          (PykkaScheduler *self);
 guint64         pykka_scheduler_get_runs        (PykkaScheduler *self);
+gboolean        pykka_scheduler_logs_debug      (PykkaScheduler *self);
 char           *pykka_scheduler_describe_owner  (PykkaScheduler *self);
 gboolean        pykka_scheduler_is_other_thread (PykkaScheduler *self);
 
@@ -252,6 +271,8 @@ void            pykka_cell_set_type     (PykkaCell      *self,
                                          GType           type);
 GType           pykka_cell_get_gtype    (PykkaCell      *self);
 const guint64  *pykka_cell_get_id_key   (PykkaCell      *self);
+PykkaRegLink   *pykka_cell_reg_link     (PykkaCell      *self);
+const char     *pykka_cell_peek_urn     (PykkaCell      *self);
 guint64         pykka_cell_get_start_order   (PykkaCell      *self);
 PykkaActor     *pykka_cell_dup_actor    (PykkaCell      *self);
 void            pykka_cell_snapshot     (PykkaCell      *self,
@@ -469,6 +490,7 @@ void            pykka_actor_ref_notify_dead (PykkaActorRef *self);
 void            pykka_registry_add      (PykkaCell      *cell);
 void            pykka_registry_unregister_stopping (PykkaCell *cell);
 void            pykka_registry_remove   (PykkaCell      *cell);
+void            pykka_registry_urn_made (PykkaCell      *cell);
 guint64         pykka_registry_next_serial (void);
 char           *pykka_registry_make_urn (guint64         id);
 GPtrArray      *pykka_registry_dup_cells (GType          type);

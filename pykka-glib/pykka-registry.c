@@ -73,11 +73,28 @@ struct _PykkaRegistry
 G_DEFINE_FINAL_TYPE (PykkaRegistry, pykka_registry, G_TYPE_OBJECT)
 
 G_LOCK_DEFINE_STATIC (registry);
-static GHashTable *cells;       /* guint64 id -> PykkaCell* (owned); under registry */
-static GHashTable *stopping;    /* the same, of cells that left it and run their last hook; under registry */
-/* Names (issue 15.5). Invariant: a cell has names only while it is in
- * `cells`; the names leave with it, in the same locked step. So the cells
- * below are referenced but never released last here. */
+/* The registered cells, then those that left and run their last hook
+ * (stopping): two lists threaded through the cells' PykkaRegLink, in the
+ * order they joined, each holding a reference of its cells; under
+ * registry. Joining and leaving hash nothing. */
+typedef struct
+{
+  PykkaCell *head;
+  PykkaCell *tail;
+  guint      length;
+} CellList;
+
+static CellList running;
+static CellList stopping;
+/* The registered cells whose urn was made, by id (their key): the only
+ * ones pykka_registry_get_by_urn() can be asked for, since an urn that
+ * was never made was never handed out. Filled when the urn is made (or
+ * when a cell whose urn exists registers); no references (running has
+ * them); under registry. */
+static GHashTable *urns;        /* (nullable) guint64 id -> PykkaCell* */
+/* Names (issue 15.5). Invariant: a cell has names only while it is on
+ * `running`; the names leave with it, in the same locked step. So the
+ * cells below are referenced but never released last here. */
 static GHashTable *names;       /* (nullable) char *name (owned) -> PykkaCell* (owned); under registry */
 static GHashTable *names_of;    /* (nullable) guint64 id (the cell's key) -> GPtrArray of char* (owned), in registration order; under registry */
 static guint64 next_serial = 1; /* atomic */
@@ -249,35 +266,85 @@ notify_observers (PykkaCell *cell,
   g_rw_lock_reader_unlock (&observers_lock);
 }
 
+static void
+list_append (CellList  *list,
+             PykkaCell *cell,
+             guint      where)
+{
+  PykkaRegLink *link = pykka_cell_reg_link (cell);
+
+  link->prev = list->tail;
+  link->next = NULL;
+  if (list->tail != NULL)
+    pykka_cell_reg_link (list->tail)->next = cell;
+  else
+    list->head = cell;
+  list->tail = cell;
+  list->length++;
+  link->where = where;
+}
+
+static void
+list_unlink (CellList  *list,
+             PykkaCell *cell)
+{
+  PykkaRegLink *link = pykka_cell_reg_link (cell);
+
+  if (link->prev != NULL)
+    pykka_cell_reg_link (link->prev)->next = link->next;
+  else
+    list->head = link->next;
+  if (link->next != NULL)
+    pykka_cell_reg_link (link->next)->prev = link->prev;
+  else
+    list->tail = link->prev;
+  list->length--;
+  link->prev = link->next = NULL;
+  link->where = PYKKA_REG_NONE;
+}
+
+/* Puts @cell, on `running`, in the urn index (under the registry lock). */
+static void
+index_urn_locked (PykkaCell *cell)
+{
+  PykkaRegLink *link = pykka_cell_reg_link (cell);
+
+  if (link->indexed)
+    return;
+  if (urns == NULL)
+    urns = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_hash_table_insert (urns, (gpointer) pykka_cell_get_id_key (cell), cell);
+  link->indexed = TRUE;
+}
+
+/* The urn of @cell was just made (pykka_cell_get_urn(), which may run
+ * under any lock but this one's): a registered cell can be found by it
+ * from now on. */
+void
+pykka_registry_urn_made (PykkaCell *cell)
+{
+  G_LOCK (registry);
+  if (pykka_cell_reg_link (cell)->where == PYKKA_REG_RUNNING)
+    index_urn_locked (cell);
+  G_UNLOCK (registry);
+}
+
 void
 pykka_registry_add (PykkaCell *cell)
 {
   G_LOCK (registry);
-  if (cells == NULL)
-    cells = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
-                                   (GDestroyNotify) pykka_cell_unref);
-  g_hash_table_insert (cells, (gpointer) pykka_cell_get_id_key (cell), pykka_cell_ref (cell));
+  g_assert (pykka_cell_reg_link (cell)->where == PYKKA_REG_NONE);
+  list_append (&running, pykka_cell_ref (cell), PYKKA_REG_RUNNING);
+  /* An urn made before (by the instance's "urn", a describe) was handed
+   * out already. */
+  if (pykka_cell_peek_urn (cell) != NULL)
+    index_urn_locked (cell);
   G_UNLOCK (registry);
 
   notify_observers (cell, TRUE);
 }
 
-/* Takes @cell out of @table (under the registry lock); returns it (owned)
- * or NULL when it was not there. */
-static PykkaCell *
-steal_cell (GHashTable *table,
-            PykkaCell  *cell)
-{
-  PykkaCell *removed = NULL;
-
-  /* The key is the cell's own id: an entry under it is @cell. */
-  if (table != NULL)
-    g_hash_table_steal_extended (table, pykka_cell_get_id_key (cell), NULL, (gpointer *) &removed);
-  g_assert (removed == NULL || removed == cell);
-  return removed;
-}
-
-/* Frees the names of @cell, which leaves `cells` (under the registry
+/* Frees the names of @cell, which leaves `running` (under the registry
  * lock). Costs one pointer read while no actor has a name. */
 static void
 drop_names_locked (PykkaCell *cell)
@@ -292,47 +359,61 @@ drop_names_locked (PykkaCell *cell)
   g_ptr_array_unref (held);
 }
 
+/* Takes @cell off `running` with its names and its urn (under the
+ * registry lock); returns whether it was there. */
+static gboolean
+leave_running_locked (PykkaCell *cell)
+{
+  PykkaRegLink *link = pykka_cell_reg_link (cell);
+
+  if (link->where != PYKKA_REG_RUNNING)
+    return FALSE;
+  list_unlink (&running, cell);
+  if (link->indexed)
+    {
+      g_hash_table_remove (urns, pykka_cell_get_id_key (cell));
+      link->indexed = FALSE;
+    }
+  drop_names_locked (cell);
+  return TRUE;
+}
+
 /* The actor begins to stop (RUNNING -> STOPPING): it leaves the registry
  * but is kept on the list of stopping cells until it is dead. */
 void
 pykka_registry_unregister_stopping (PykkaCell *cell)
 {
-  PykkaCell *removed;
+  gboolean removed;
 
   G_LOCK (registry);
-  removed = steal_cell (cells, cell);
-  if (removed != NULL)
-    {
-      drop_names_locked (removed);
-      if (stopping == NULL)
-        stopping = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
-                                          (GDestroyNotify) pykka_cell_unref);
-      g_hash_table_insert (stopping, (gpointer) pykka_cell_get_id_key (removed), removed);
-    }
+  removed = leave_running_locked (cell);
+  if (removed)
+    list_append (&stopping, cell, PYKKA_REG_STOPPING);  /* (the reference moves) */
   G_UNLOCK (registry);
 
-  if (removed != NULL)
-    notify_observers (removed, FALSE);
+  if (removed)
+    notify_observers (cell, FALSE);
 }
 
 /* The actor is dead: it leaves the registry, or the stopping list. */
 void
 pykka_registry_remove (PykkaCell *cell)
 {
-  PykkaCell *removed;
+  gboolean removed;
 
   G_LOCK (registry);
-  removed = steal_cell (cells, cell);
-  if (removed != NULL)
-    drop_names_locked (removed);
-  else
-    removed = steal_cell (stopping, cell);
+  removed = leave_running_locked (cell);
+  if (!removed && pykka_cell_reg_link (cell)->where == PYKKA_REG_STOPPING)
+    {
+      list_unlink (&stopping, cell);
+      removed = TRUE;
+    }
   G_UNLOCK (registry);
 
-  if (removed != NULL)
+  if (removed)
     {
-      notify_observers (removed, FALSE);
-      pykka_cell_unref (removed);
+      notify_observers (cell, FALSE);
+      pykka_cell_unref (cell);
     }
 }
 
@@ -344,8 +425,7 @@ pykka_registry_is_quiet (void)
   gboolean quiet;
 
   G_LOCK (registry);
-  quiet = (cells == NULL || g_hash_table_size (cells) == 0) &&
-          (stopping == NULL || g_hash_table_size (stopping) == 0);
+  quiet = running.length == 0 && stopping.length == 0;
   G_UNLOCK (registry);
   return quiet;
 }
@@ -361,17 +441,11 @@ compare_start_order (gconstpointer a,
 }
 
 static void
-add_cells_of_type (GPtrArray  *result,
-                   GHashTable *table,
-                   GType       type)
+add_cells_of_type (GPtrArray *result,
+                   CellList  *list,
+                   GType      type)
 {
-  GHashTableIter iter;
-  PykkaCell *cell;
-
-  if (table == NULL)
-    return;
-  g_hash_table_iter_init (&iter, table);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &cell))
+  for (PykkaCell *cell = list->head; cell != NULL; cell = pykka_cell_reg_link (cell)->next)
     if (type == 0 || g_type_is_a (pykka_cell_get_gtype (cell), type))
       g_ptr_array_add (result, pykka_cell_ref (cell));
 }
@@ -385,9 +459,9 @@ dup_cells (GType    type,
   GPtrArray *result = g_ptr_array_new_with_free_func ((GDestroyNotify) pykka_cell_unref);
 
   G_LOCK (registry);
-  add_cells_of_type (result, cells, type);
+  add_cells_of_type (result, &running, type);
   if (with_stopping)
-    add_cells_of_type (result, stopping, type);
+    add_cells_of_type (result, &stopping, type);
   G_UNLOCK (registry);
 
   g_ptr_array_sort (result, compare_start_order);
@@ -505,7 +579,7 @@ pykka_registry_get_by_urn (const char *urn)
     return NULL;
 
   G_LOCK (registry);
-  if (cells != NULL && (cell = g_hash_table_lookup (cells, &id)) != NULL)
+  if (urns != NULL && (cell = g_hash_table_lookup (urns, &id)) != NULL)
     pykka_cell_ref (cell);
   G_UNLOCK (registry);
 
@@ -521,7 +595,7 @@ pykka_registry_get_by_urn (const char *urn)
   return ref;
 }
 
-/* Gives @name to @cell, which is in `cells` and alive (under the
+/* Gives @name to @cell, which is on `running` and alive (under the
  * registry lock). */
 static void
 add_name_locked (PykkaCell  *cell,
@@ -561,7 +635,7 @@ forget_name_locked (PykkaCell  *cell,
       }
   if (held != NULL && held->len == 0)
     g_hash_table_remove (names_of, pykka_cell_get_id_key (cell));
-  /* Last: drops the table's reference of the cell (`cells` holds one). */
+  /* Last: drops the table's reference of the cell (`running` holds one). */
   g_hash_table_remove (names, name);
 }
 
@@ -625,7 +699,7 @@ pykka_registry_register_name (const char     *name,
                               GError        **error)
 {
   PykkaCell *cell, *holder = NULL;
-  gboolean running = FALSE;
+  gboolean registered = FALSE;
 
   g_return_val_if_fail (name != NULL, FALSE);
   g_return_val_if_fail (PYKKA_IS_ACTOR_REF (ref), FALSE);
@@ -637,9 +711,8 @@ pykka_registry_register_name (const char     *name,
   cell = pykka_actor_ref_get_cell (ref);
 
   G_LOCK (registry);
-  running = cells != NULL && g_hash_table_lookup (cells, pykka_cell_get_id_key (cell)) == cell &&
-            pykka_cell_is_alive (cell);
-  if (running)
+  registered = pykka_cell_reg_link (cell)->where == PYKKA_REG_RUNNING && pykka_cell_is_alive (cell);
+  if (registered)
     {
       PykkaCell *current = names != NULL ? g_hash_table_lookup (names, name) : NULL;
 
@@ -659,7 +732,7 @@ pykka_registry_register_name (const char     *name,
 
   /* Describing a cell takes its mutex: only once the registry's lock is
    * released (docs/internals.md, lock order). */
-  if (!running)
+  if (!registered)
     {
       g_propagate_error (error, pykka_cell_dead_error (cell));
       return FALSE;
@@ -768,7 +841,7 @@ pykka_registry_dup_names (PykkaActorRef *ref)
   G_LOCK (registry);
   if (names_of != NULL &&
       (held = g_hash_table_lookup (names_of, pykka_cell_get_id_key (cell))) != NULL &&
-      g_hash_table_lookup (cells, pykka_cell_get_id_key (cell)) == cell &&
+      pykka_cell_reg_link (cell)->where == PYKKA_REG_RUNNING &&
       pykka_cell_is_alive (cell))
     for (guint i = 0; i < held->len; i++)
       g_strv_builder_add (builder, held->pdata[i]);

@@ -55,6 +55,7 @@ struct _PykkaScheduler
                                 * owned while ->n_cells > 0 */
   PykkaStackPool  *stack_pool; /* (owned) (nullable) created on first use */
   gint             budget_usec; /* atomic: time a flood may hold the context, see step aside */
+  gboolean         log_debug;  /* G_MESSAGES_DEBUG showed our debug messages when it was made */
   /* Only touched by the thread that runs the context */
   gint64           spent;       /* time in dispatches since the last step aside or empty queue, µs */
   gboolean         step_aside;  /* the next iteration runs without us */
@@ -480,6 +481,8 @@ pykka_scheduler_ref_for_context (GMainContext *context)
   g_source_set_static_name ((GSource *) self, "[pykka-scheduler]");
   g_source_set_priority ((GSource *) self, G_PRIORITY_DEFAULT);
   self->budget_usec = PYKKA_DEFAULT_TIME_BUDGET_USEC;
+  /* Asking costs a getenv(): once per context, not per actor. */
+  self->log_debug = !g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN);
   /* A handler that blocks outside a coroutine iterates the context again,
    * and the actors it waits for must get their turns there. */
   g_source_set_can_recurse ((GSource *) self, TRUE);
@@ -698,6 +701,15 @@ pykka_scheduler_orphan (PykkaScheduler *self)
 
 /* How often a thread allowed to run the context prepared it or ran its
  * actors directly: unchanged over a wait means nobody ran it. */
+/* Whether the actors of this context show their debug messages (start,
+ * stop): G_MESSAGES_DEBUG as it was when the context was first used for
+ * actors, or g_log_set_debug_enabled() now. */
+gboolean
+pykka_scheduler_logs_debug (PykkaScheduler *self)
+{
+  return self->log_debug || g_log_get_debug_enabled ();
+}
+
 guint64
 pykka_scheduler_get_runs (PykkaScheduler *self)
 {

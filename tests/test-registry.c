@@ -228,6 +228,89 @@ test_concurrent_registration (void)
   g_ptr_array_unref (records);
 }
 
+/* The urn index is filled when an urn is made: before the start, while
+ * running, or racing with the start on another thread. */
+#define URN_RACE_ACTORS 200
+
+typedef struct
+{
+  PykkaActorRef **refs;
+} UrnRace;
+
+static gpointer
+make_urns (gpointer data)
+{
+  UrnRace *race = data;
+
+  /* Makes each urn while the main thread may be starting that actor. */
+  for (guint i = 0; i < URN_RACE_ACTORS; i++)
+    pykka_actor_ref_get_urn (race->refs[i]);
+  return NULL;
+}
+
+static void
+test_urn_lookup (void)
+{
+  g_autoptr(TestActor) early = test_actor_new (test_record_int, NULL);
+  g_autoptr(PykkaActorRef) early_ref = g_object_ref (pykka_actor_get_actor_ref (PYKKA_ACTOR (early)));
+  g_autoptr(PykkaActorRef) late_ref = NULL;
+  g_autoptr(PykkaActorRef) found = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *early_urn = g_strdup (pykka_actor_ref_get_urn (early_ref));
+  g_autofree PykkaActorRef **refs = g_new0 (PykkaActorRef *, URN_RACE_ACTORS);
+  TestActor *actors[URN_RACE_ACTORS];
+  UrnRace race = { refs };
+  GThread *thread;
+
+  g_test_summary ("get_by_urn finds a running actor whose urn was made before its start, while it runs, or on another thread while it starts; never once it stops");
+
+  /* Made before the start. */
+  g_assert_null (pykka_registry_get_by_urn (early_urn));
+  g_object_unref (pykka_actor_start (PYKKA_ACTOR (early), &error));
+  g_assert_no_error (error);
+  found = pykka_registry_get_by_urn (early_urn);
+  g_assert_true (found == early_ref);
+  g_clear_object (&found);
+
+  /* Made while it runs. */
+  late_ref = test_start (0, test_record_int, NULL, NULL);
+  found = pykka_registry_get_by_urn (pykka_actor_ref_get_urn (late_ref));
+  g_assert_true (found == late_ref);
+  g_clear_object (&found);
+
+  /* Made on another thread, racing with the start. */
+  for (guint i = 0; i < URN_RACE_ACTORS; i++)
+    {
+      actors[i] = test_actor_new (test_record_int, NULL);
+      refs[i] = g_object_ref (pykka_actor_get_actor_ref (PYKKA_ACTOR (actors[i])));
+    }
+  thread = g_thread_new ("urns", make_urns, &race);
+  for (guint i = 0; i < URN_RACE_ACTORS; i++)
+    {
+      g_object_unref (pykka_actor_start (PYKKA_ACTOR (actors[i]), &error));
+      g_assert_no_error (error);
+      g_object_unref (actors[i]);
+    }
+  g_thread_join (thread);
+  for (guint i = 0; i < URN_RACE_ACTORS; i++)
+    {
+      found = pykka_registry_get_by_urn (pykka_actor_ref_get_urn (refs[i]));
+      g_assert_true (found == refs[i]);
+      g_clear_object (&found);
+    }
+
+  /* Stopping, stopped: gone. */
+  g_assert_true (pykka_actor_ref_stop_sync (early_ref, TEST_TIMEOUT_MSEC, NULL));
+  g_assert_null (pykka_registry_get_by_urn (early_urn));
+  test_stop_all ();
+  g_assert_null (pykka_registry_get_by_urn (pykka_actor_ref_get_urn (late_ref)));
+  for (guint i = 0; i < URN_RACE_ACTORS; i++)
+    {
+      g_assert_null (pykka_registry_get_by_urn (pykka_actor_ref_get_urn (refs[i])));
+      g_object_unref (refs[i]);
+    }
+}
+
 /* ------------------------------------------------------------------
  * Names (issue 15.5)
  * ------------------------------------------------------------------ */
@@ -592,6 +675,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Pykka/Registry/stop-all-lifo", test_stop_all_lifo);
   g_test_add_func ("/Pykka/Registry/stop-all-futures", test_stop_all_futures);
   g_test_add_func ("/Pykka/Registry/concurrent-registration", test_concurrent_registration);
+  g_test_add_func ("/Pykka/Registry/urn-lookup", test_urn_lookup);
   g_test_add_func ("/Pykka/Registry/names", test_names);
   g_test_add_func ("/Pykka/Registry/names-freed-on-stop", test_names_freed_on_stop);
   g_test_add_func ("/Pykka/Registry/names-freed-on-failure-kill-orphan", test_names_freed_on_failure_kill_orphan);
