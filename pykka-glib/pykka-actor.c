@@ -1078,6 +1078,16 @@ pykka_actor_get_actor_ref (PykkaActor *self)
   return priv->actor_ref;
 }
 
+/* The ref, without a type check: for the runtime's hot paths (the cell
+ * at a stop and a death), which hold a PykkaActor for sure. */
+PykkaActorRef *
+pykka_actor_peek_ref (PykkaActor *self)
+{
+  PykkaActorPrivate *priv = pykka_actor_get_instance_private (self);
+
+  return priv->actor_ref;
+}
+
 /**
  * pykka_actor_get_context:
  * @self: a [class@Pykka.Actor]

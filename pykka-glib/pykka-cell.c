@@ -171,6 +171,11 @@ struct _PykkaCell
 
   /* Protected by the wait-for graph's lock (below) */
   PykkaCell       *waits_for;      /* (unowned) (nullable) whose reply a handler of this actor waits for */
+
+  /* The START message: every actor has exactly one, so it lives here
+   * rather than in an allocation of its own (pykka_message_free() leaves
+   * it alone). In the mailbox from the start until its turn. */
+  PykkaMessage     start;
 };
 
 /* cell_susp() under the cell's mutex. */
@@ -423,8 +428,11 @@ pykka_message_new (PykkaMessageKind  kind,
                    const GValue     *value,
                    PykkaPromise     *reply)
 {
-  PykkaMessage *m = g_slice_new0 (PykkaMessage);
+  PykkaMessage *m;
 
+  /* (The START message is the cell's own.) */
+  g_assert (kind != PYKKA_MESSAGE_START);
+  m = g_slice_new0 (PykkaMessage);
   m->kind = kind;
   m->extra = reply != NULL ? pykka_promise_ref (reply) : NULL;
   if (value != NULL && G_VALUE_TYPE (value) != G_TYPE_INVALID)
@@ -474,7 +482,15 @@ message_begin (PykkaMessage *m)
 void
 pykka_message_free (PykkaMessage *m)
 {
-  PykkaMessageCancel *c = message_cancel (m);
+  PykkaMessageCancel *c;
+
+  /* A START message is its cell's ->start: nothing to free. */
+  if (m->kind == PYKKA_MESSAGE_START)
+    {
+      m->next = NULL;
+      return;
+    }
+  c = message_cancel (m);
 
   if (c != NULL)
     {
@@ -863,9 +879,13 @@ cell_stop_children_full (PykkaCell *self,
 {
   g_autoptr(GPtrArray) children = NULL;
 
+  /* Children are kept in the suspension: an actor that has none has no
+   * child (one added by this thread, or under the mutex before the stop
+   * began, made it visible here). */
+  if (g_atomic_pointer_get (&self->susp) == NULL)
+    return;
   g_mutex_lock (&self->mutex);
-  if (self->susp != NULL)
-    children = g_steal_pointer (&self->susp->children);
+  children = g_steal_pointer (&self->susp->children);
   g_mutex_unlock (&self->mutex);
   for (guint i = children != NULL ? children->len : 0; i > 0; i--)
     {
@@ -1193,21 +1213,28 @@ cell_announce_death (PykkaCell  *self,
 {
   gboolean unsettled;
   gboolean told;
+  gboolean plain;
 
   g_autoptr(PykkaActorRef) kept = NULL;
 
   g_mutex_lock (&self->mutex);
   unsettled = self->susp != NULL && self->susp->started != NULL && !pykka_future_is_done (self->susp->started);
   told = self->went_stopping;
-  if (self->susp != NULL)
+  /* Timers, watchers, watched cells and a terminated future are kept in
+   * the suspension, made only before the death (STOPPED, set already,
+   * refuses them): a cell without one has none to end. */
+  plain = self->susp == NULL;
+  if (!plain)
     kept = g_steal_pointer (&self->susp->kept_ref);
   g_mutex_unlock (&self->mutex);
   if (actor != NULL && !told)
-    pykka_actor_ref_notify_dead (pykka_actor_get_actor_ref (actor));
+    pykka_actor_ref_notify_dead (pykka_actor_peek_ref (actor));
   else if (kept != NULL && !told)
     pykka_actor_ref_notify_dead (kept);
+  if (plain)
+    return;
   cell_cancel_timers (self);
-  cell_tell_watchers (self, actor != NULL ? pykka_actor_get_actor_ref (actor) : kept);
+  cell_tell_watchers (self, actor != NULL ? pykka_actor_peek_ref (actor) : kept);
   if (unsettled)
     {
       g_autoptr(GError) dead = pykka_cell_dead_error (self);
@@ -1251,7 +1278,7 @@ cell_begin_stopping (PykkaCell  *self,
   pykka_registry_unregister_stopping (self);
   if (self->log_debug)
     g_debug ("Unregistered actor %s (%s)", g_type_name (self->type), pykka_cell_get_urn (self));
-  pykka_actor_ref_notify_dead (pykka_actor_get_actor_ref (actor));
+  pykka_actor_ref_notify_dead (pykka_actor_peek_ref (actor));
 }
 
 /* Started and not stopping: what PykkaActorRef:alive reports. */
@@ -1301,7 +1328,8 @@ pykka_cell_begin_start (PykkaCell   *self,
       return FALSE;
     }
   g_assert (self->head == NULL);
-  cell_append_locked (self, pykka_message_new (PYKKA_MESSAGE_START, NULL, NULL));
+  self->start.kind = PYKKA_MESSAGE_START;
+  cell_append_locked (self, &self->start);
   self->actor = g_object_ref (actor);
   g_atomic_int_set ((gint *) &self->state, PYKKA_CELL_STARTING);
   g_mutex_unlock (&self->mutex);
@@ -1464,10 +1492,12 @@ pykka_cell_start (PykkaCell     *self,
   else
     {
       GMainContext *pushed = g_main_context_get_thread_default ();
-      g_autoptr(GMainContext) chosen = NULL;
+      GMainContext *chosen;
       PykkaThread *me = pykka_thread_self ();
 
-      chosen = context != NULL ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
+      /* (No reference: the caller's, or the thread's pushed one, lives
+       * through the call; the scheduler keeps its context.) */
+      chosen = context != NULL ? context : pushed != NULL ? pushed : g_main_context_default ();
       self->link.scheduler = pykka_scheduler_ref_for_context (chosen);
       /* The thread that pushed the context owns it; the main thread owns
        * the global default context. Other contexts belong to the first
@@ -2508,7 +2538,9 @@ cell_die (PykkaCell    *self,
 
   pykka_registry_remove (self);
   pykka_scheduler_remove_cell (self->link.scheduler);
-  pykka_cell_drop_resumes (self);
+  /* (Resumes are kept in the suspension, and none is added once dead.) */
+  if (g_atomic_pointer_get (&self->susp) != NULL)
+    pykka_cell_drop_resumes (self);
   cell_answer_all_dead (self, m, NULL);
 
   if (self->own_thread && self->susp != NULL && self->susp->own_loop != NULL)
@@ -2983,10 +3015,15 @@ handle_message (PykkaCell    *self,
         }
       else
         {
+          gboolean asked;
+
           g_mutex_lock (&self->mutex);
           self->started_ok = TRUE;
+          asked = self->susp != NULL;
           g_mutex_unlock (&self->mutex);
-          cell_settle_started (self, NULL);
+          /* (A start outcome asked for later sees started_ok.) */
+          if (asked)
+            cell_settle_started (self, NULL);
         }
       break;
 

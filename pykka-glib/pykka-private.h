@@ -94,6 +94,7 @@ struct _PykkaMessage
                              * for a LATEST message its key (a string) */
   GValue            value;  /* unset for START and STOP */
 };
+/* (A START message is never allocated: each cell has its own, embedded.) */
 
 enum
 {
@@ -342,6 +343,7 @@ gboolean        pykka_cell_push_terminated (PykkaCell     *watcher,
                                             PykkaTerminated *terminated);
 
 /* pykka-actor.c */
+PykkaActorRef  *pykka_actor_peek_ref    (PykkaActor     *self);
 void            pykka_actor_adopt_cell  (PykkaActor     *self,
                                          PykkaCell      *cell,
                                          PykkaActorRef  *ref);
