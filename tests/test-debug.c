@@ -229,6 +229,65 @@ test_log_actors (void)
   g_test_trap_assert_stderr ("*Pykka-Message*0 running actor(s)*");
 }
 
+/* Starts and stops one actor on a context of its own (a new scheduler). */
+static void
+start_and_stop_one (gint id)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(PykkaActorRef) ref = NULL;
+
+  g_main_context_push_thread_default (context);
+  ref = test_start (0, test_record_int, GINT_TO_POINTER (id), NULL);
+  g_assert_true (pykka_actor_ref_stop_sync (ref, TEST_TIMEOUT_MSEC, NULL));
+  g_main_context_pop_thread_default (context);
+}
+
+static void
+test_debug_log (void)
+{
+  g_test_summary ("G_MESSAGES_DEBUG=Pykka, read when a context gets its first actor, logs starts and stops; so does g_log_set_debug_enabled() for actors started after it; without either nothing is logged");
+
+  if (g_test_subprocess ())
+    {
+      if (g_strcmp0 (g_getenv ("PYKKA_TEST_LOG"), "env") == 0)
+        {
+          g_setenv ("G_MESSAGES_DEBUG", "Pykka", TRUE);
+          start_and_stop_one (1);
+        }
+      else if (g_strcmp0 (g_getenv ("PYKKA_TEST_LOG"), "enabled") == 0)
+        {
+          g_unsetenv ("G_MESSAGES_DEBUG");
+          start_and_stop_one (1);
+          g_log_set_debug_enabled (TRUE);
+          start_and_stop_one (2);
+        }
+      else
+        {
+          g_unsetenv ("G_MESSAGES_DEBUG");
+          start_and_stop_one (1);
+        }
+      return;
+    }
+
+  g_setenv ("PYKKA_TEST_LOG", "env", TRUE);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*Registered actor TestActor (urn:uuid:*)*Stopped actor TestActor (urn:uuid:*)*");
+
+  g_setenv ("PYKKA_TEST_LOG", "enabled", TRUE);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+  /* Only the actor started after g_log_set_debug_enabled(): one of each. */
+  g_test_trap_assert_stdout ("*Registered actor TestActor*Stopped actor TestActor*");
+  g_test_trap_assert_stdout_unmatched ("*Registered actor*Registered actor*");
+
+  g_setenv ("PYKKA_TEST_LOG", "none", TRUE);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout_unmatched ("*Registered actor*");
+  g_unsetenv ("PYKKA_TEST_LOG");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -237,6 +296,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Pykka/Debug/dump-states", test_dump_states);
   g_test_add_func ("/Pykka/Debug/signal-handler", test_signal_handler);
   g_test_add_func ("/Pykka/Debug/log-actors", test_log_actors);
+  g_test_add_func ("/Pykka/Debug/debug-log", test_debug_log);
 
   return g_test_run ();
 }
