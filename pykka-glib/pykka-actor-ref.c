@@ -299,7 +299,7 @@ send_and_wait (PykkaActorRef     *self,
 
   send_with_reply (self, kind, message, promise, NULL);
   value = pykka_promise_get (promise, timeout_msec, error);
-  if (value != NULL && G_IS_VALUE (value))
+  if (value != NULL && G_VALUE_TYPE (value) != G_TYPE_INVALID)
     pykka_value_init_copy (reply, value);
   pykka_promise_unref (promise);
   return value != NULL;

@@ -93,6 +93,7 @@ typedef struct
   PykkaMessage    *co_message;     /* (owned) message the coroutine handles */
   const char      *waiting_for;    /* (nullable) what a suspended coroutine waits on, for debugging */
   gpointer         co_wait;        /* (nullable) the heap state of that wait (pykka-wait.c), while suspended */
+  const char      *type_name;      /* (nullable) of the actor's type, kept for the descriptions of its coroutines */
   PykkaCell       *async_wait;     /* (owned) (nullable) source of the first future a running handler awaits asynchronously */
   PykkaMessage    *current;        /* (nullable) a cancellable ask whose handler runs (or is suspended) */
   PykkaMessage    *kill;           /* (owned) (nullable) the KILL of pykka_cell_kill(), handled before the mailbox; set under the cell's mutex */
@@ -344,29 +345,27 @@ pykka_cell_get_suspended_size (PykkaCell *self)
   return size;
 }
 
-/* What a suspended coroutine waits on ("future", "event"), for the debug
- * dump; NULL once it runs again. Only the actor's thread sets it. */
-void
-pykka_cell_set_waiting_for (PykkaCell  *self,
-                            const char *what)
-{
-  cell_susp (self)->waiting_for = what;
-}
-
 /* The heap state of the wait a coroutine of the cell is suspended in
- * (NULL once it runs again), for pykka_cell_kill_orphaned(). Only the
- * actor's thread sets it. */
+ * (NULL once it runs again), for pykka_cell_kill_orphaned(), and what it
+ * waits on ("future", "event"), for the debug dump. Only the actor's
+ * thread sets them. */
 void
-pykka_cell_set_co_wait (PykkaCell *self,
-                        gpointer   co_wait)
+pykka_cell_set_co_wait (PykkaCell  *self,
+                        gpointer    co_wait,
+                        const char *what)
 {
-  cell_susp (self)->co_wait = co_wait;
+  PykkaSuspension *susp = cell_susp (self);
+
+  susp->co_wait = co_wait;
+  susp->waiting_for = what;
 }
 
 PykkaCell *
 pykka_cell_ref (PykkaCell *self)
 {
-  g_atomic_ref_count_inc (&self->ref_count);
+  /* Inline atomics: GLib's g_atomic_ref_count_*() are calls, and a hop
+   * between actors takes and drops several references. */
+  g_atomic_int_inc ((gint *) &self->ref_count);
   return self;
 }
 
@@ -375,7 +374,7 @@ pykka_cell_unref (PykkaCell *self)
 {
   GMainLoop *own_loop = NULL;
 
-  if (!g_atomic_ref_count_dec (&self->ref_count))
+  if (!g_atomic_int_dec_and_test ((gint *) &self->ref_count))
     return;
 
   g_assert (self->actor == NULL);
@@ -428,11 +427,16 @@ pykka_message_new (PykkaMessageKind  kind,
                    const GValue     *value,
                    PykkaPromise     *reply)
 {
+  PykkaThread *me = pykka_thread_current;
   PykkaMessage *m;
 
   /* (The START message is the cell's own.) */
   g_assert (kind != PYKKA_MESSAGE_START);
-  m = g_slice_new0 (PykkaMessage);
+  /* A spare is zeroed already (see pykka_message_free()). */
+  if (PYKKA_SPARES && me != NULL && me->n_spare_messages > 0)
+    m = me->spare_messages[--me->n_spare_messages];
+  else
+    m = g_slice_new0 (PykkaMessage);
   m->kind = kind;
   m->extra = reply != NULL ? pykka_promise_ref (reply) : NULL;
   if (value != NULL && G_VALUE_TYPE (value) != G_TYPE_INVALID)
@@ -506,7 +510,19 @@ pykka_message_free (PykkaMessage *m)
   else if (m->extra != NULL)
     pykka_promise_unref (m->extra);
   pykka_value_clear (&m->value);
-  g_slice_free (PykkaMessage, m);
+  {
+    PykkaThread *me = pykka_thread_current;
+
+    /* Kept for this thread's next message: the actor's thread frees what
+     * its handlers' asks send, and a sender's thread often is one. */
+    if (PYKKA_SPARES && me != NULL && me->n_spare_messages < PYKKA_SPARE_MESSAGES)
+      {
+        memset (m, 0, sizeof *m);
+        me->spare_messages[me->n_spare_messages++] = m;
+      }
+    else
+      g_slice_free (PykkaMessage, m);
+  }
 }
 
 const char *
@@ -3212,7 +3228,9 @@ pykka_cell_run_turn (PykkaCell *self,
               /* Named for the report of a stack overflow: the urn only if
                * somebody made it already (making it costs a string per
                * actor). */
-              pykka_coroutine_set_description (self->susp->co, g_type_name (self->type),
+              if (G_UNLIKELY (self->susp->type_name == NULL))
+                self->susp->type_name = g_type_name (self->type);
+              pykka_coroutine_set_description (self->susp->co, self->susp->type_name,
                                                g_atomic_pointer_get (&self->urn));
               cell_resume_coroutine (self);
             }

@@ -143,6 +143,11 @@ typedef struct
 
 /* The largest save buffer a finished coroutine keeps for the next one. */
 #define PYKKA_SPARE_SAVED_MAX (64 * 1024)
+/* Finished coroutines a pool keeps for reuse. */
+#define PYKKA_MAX_SPARES 32
+/* Stacks pykka_coroutine_new() looks at for one without a suspended
+ * occupant. */
+#define PYKKA_STACK_LOOKS 4
 
 struct _PykkaStackPool
 {
@@ -153,10 +158,13 @@ struct _PykkaStackPool
   gsize guard_size;      /* PROT_NONE bytes below each stack, multiple of page_size */
   gsize page_size;
   guint n_coroutines;    /* live (not freed) coroutines of this pool */
-  /* A finished coroutine kept by pykka_coroutine_recycle() with its save
-   * buffer, for the next pykka_coroutine_new(): a stackful actor starts
-   * one per message. Only the pool's thread touches it. */
+  /* Finished coroutines kept by pykka_coroutine_recycle() with their
+   * save buffers, for the next pykka_coroutine_new()s (a stackful actor
+   * starts one per message; a chain of N actors asking each other ends N
+   * at once), linked through ->user_data, at most PYKKA_MAX_SPARES. Only
+   * the pool's thread touches them. */
   PykkaCoroutine *spare;
+  guint n_spares;
 
   /* Context of the native stack that called pykka_coroutine_resume(), valid
    * while one of our coroutines runs. Only one coroutine of a pool runs at a
@@ -220,8 +228,12 @@ struct _PykkaCoroutine
 #endif
 };
 
-/* The coroutine running on this thread, NULL on a native stack. */
-static __thread PykkaCoroutine *pykka_current;
+/* The coroutine running on this thread, NULL on a native stack. In the
+ * initial-exec TLS model, as pykka_thread_current: one load, where the
+ * default model of a shared library calls __tls_get_addr() on every
+ * suspension and resume (two pointers' worth fits the static TLS that
+ * glibc keeps for libraries loaded later). */
+static __thread PykkaCoroutine *pykka_current __attribute__ ((tls_model ("initial-exec")));
 
 /* ---- the register switch ------------------------------------------------ */
 
@@ -470,7 +482,7 @@ static struct sigaction pykka_previous_segv;
  * when the thread ends. */
 static void pykka_altstack_free (gpointer data);
 static GPrivate pykka_altstack = G_PRIVATE_INIT (pykka_altstack_free);
-static __thread gboolean pykka_altstack_checked;
+static __thread gboolean pykka_altstack_checked __attribute__ ((tls_model ("initial-exec")));
 
 static void
 pykka_write_str (const char *str)
@@ -670,10 +682,13 @@ pykka_stack_pool_free (PykkaStackPool *pool)
       munmap (stack->mapping, pool->stack_size + pool->guard_size);
     }
 
-  if (pool->spare != NULL)
+  while (pool->spare != NULL)
     {
-      g_free (pool->spare->saved);
-      g_free (pool->spare);
+      PykkaCoroutine *co = pool->spare;
+
+      pool->spare = co->user_data;
+      g_free (co->saved);
+      g_free (co);
     }
 
 #ifdef PYKKA_TSAN
@@ -706,7 +721,9 @@ pykka_coroutine_new (PykkaStackPool    *pool,
       guint8 *saved;
       gsize saved_capacity;
 
-      co = g_steal_pointer (&pool->spare);
+      co = pool->spare;
+      pool->spare = co->user_data;
+      pool->n_spares--;
       saved = co->saved;
       saved_capacity = co->saved_capacity;
       memset (co, 0, sizeof *co);
@@ -716,6 +733,21 @@ pykka_coroutine_new (PykkaStackPool    *pool,
   else
     co = g_new0 (PykkaCoroutine, 1);
   co->pool = pool;
+  /* Round robin, but past stacks whose occupant is suspended (a few
+   * looks): resuming on such a stack would copy the occupant away. */
+  if (pool->stacks[pool->next_stack].occupant != NULL)
+    {
+      for (guint i = 1; i < MIN (PYKKA_STACK_LOOKS, pool->n_stacks); i++)
+        {
+          guint n = (pool->next_stack + i) % pool->n_stacks;
+
+          if (pool->stacks[n].occupant == NULL)
+            {
+              pool->next_stack = n;
+              break;
+            }
+        }
+    }
   co->stack = &pool->stacks[pool->next_stack];
   co->func = func;
   co->user_data = user_data;
@@ -1013,8 +1045,8 @@ pykka_coroutine_free (PykkaCoroutine *co)
 }
 
 /* On the pool's thread, for a coroutine that just finished: keeps it
- * for the pool's next pykka_coroutine_new() if the pool has no spare yet,
- * else frees it. */
+ * for the pool's next pykka_coroutine_new()s if the pool has fewer than
+ * PYKKA_MAX_SPARES spares, else frees it. */
 void
 pykka_coroutine_recycle (PykkaCoroutine *co)
 {
@@ -1022,13 +1054,15 @@ pykka_coroutine_recycle (PykkaCoroutine *co)
 
   g_return_if_fail (co->finished && co != pykka_current);
 
-  if (pool->spare != NULL)
+  if (pool->n_spares >= PYKKA_MAX_SPARES)
     {
       pykka_coroutine_free (co);
       return;
     }
   pool->n_coroutines--;
+  co->user_data = pool->spare;
   pool->spare = co;
+  pool->n_spares++;
 }
 
 gsize

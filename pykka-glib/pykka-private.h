@@ -170,6 +170,22 @@ typedef struct
 } PykkaCellSnapshot;
 
 
+/* Per-thread spares (see PykkaThread): not in builds with a sanitizer,
+ * whose allocator must see every free to find a use after it. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+# define PYKKA_SPARES 0
+#elif defined(__has_feature)
+# if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#  define PYKKA_SPARES 0
+# endif
+#endif
+#ifndef PYKKA_SPARES
+# define PYKKA_SPARES 1
+#endif
+#define PYKKA_SPARE_MESSAGES 16
+#define PYKKA_SPARE_PROMISES 16
+#define PYKKA_SPARE_CO_WAITS 16
+
 /* pykka-thread.c: one per thread that touches the runtime. */
 struct _PykkaThread
 {
@@ -186,6 +202,17 @@ struct _PykkaThread
   gint64           deadline;       /* 0, or monotonic time after which a wait starts no turn */
   PykkaScheduler  *spinning;       /* (unowned) (nullable) an own-thread actor's thread: the
                                     * scheduler its poll spins for (alive while its loop runs) */
+  /* Spares of what every ask allocates, left by this thread's frees for
+   * its next allocations (no malloc per message): messages, bare
+   * promises, the heap state of a coroutine's wait (as many as a chain
+   * of actors asking each other has open at once). Freed when the
+   * thread ends (pykka_thread_drop_spares()). */
+  PykkaMessage    *spare_messages[PYKKA_SPARE_MESSAGES];
+  guint            n_spare_messages;
+  guint            n_spare_promises;
+  PykkaPromise    *spare_promises[PYKKA_SPARE_PROMISES];
+  guint            n_spare_co_waits;
+  gpointer         spare_co_waits[PYKKA_SPARE_CO_WAITS]; /* see pykka-wait.c */
 };
 
 /* The calling thread's, in the initial-exec TLS model: one load, no
@@ -214,6 +241,7 @@ void            pykka_thread_add_owned   (PykkaThread    *owner,
                                           PykkaScheduler *scheduler);
 void            pykka_thread_remove_owned (PykkaThread   *owner,
                                           PykkaScheduler *scheduler);
+void            pykka_thread_drop_spares (PykkaThread    *self);
 
 /* pykka-scheduler.c */
 typedef enum
@@ -279,10 +307,9 @@ PykkaActor     *pykka_cell_dup_actor    (PykkaCell      *self);
 void            pykka_cell_snapshot     (PykkaCell      *self,
                                          PykkaCellSnapshot *snapshot);
 gsize           pykka_cell_get_suspended_size (PykkaCell *self);
-void            pykka_cell_set_waiting_for (PykkaCell   *self,
-                                         const char     *what);
 void            pykka_cell_set_co_wait  (PykkaCell      *self,
-                                         gpointer        co_wait);
+                                         gpointer        co_wait,
+                                         const char     *what);
 gboolean        pykka_cell_push         (PykkaCell      *self,
                                          PykkaMessage   *message);
 void            pykka_cell_wake         (PykkaCell      *self);
@@ -525,6 +552,7 @@ typedef void (*PykkaPromiseHook) (PykkaPromise *promise,
                                   gpointer      user_data);
 
 PykkaPromise   *pykka_promise_new        (void);
+void            pykka_promise_free_spare (PykkaPromise   *self);
 PykkaPromise   *pykka_promise_ref        (PykkaPromise   *self);
 void            pykka_promise_unref      (PykkaPromise   *self);
 PykkaPromise   *pykka_future_get_promise (PykkaFuture    *self);
@@ -574,7 +602,8 @@ struct _PykkaWaiter
   GMainContext *context;   /* (nullable) iterated by the waiting thread */
   GThread      *thread;    /* the waiting thread, when iterating */
   PykkaCell    *cell;      /* (nullable) whose coroutine waits */
-  gboolean      fired;     /* protected by the object's mutex */
+  PykkaThread  *by;        /* (unowned) the thread that woke it, set before ->fired */
+  gint          fired;     /* atomic; set under the object's mutex */
 };
 
 typedef struct
@@ -599,6 +628,7 @@ void            pykka_waiters_wake_all   (PykkaWaiter        **waiters);
 GError         *pykka_wait_timeout_error (PykkaCell           *source,
                                           gint                 timeout_msec);
 void            pykka_wait_abandon_coroutine (gpointer         co_wait);
+void            pykka_wait_free_spare        (gpointer         co_wait);
 
 
 /* Issue 12 (F10, F14), pykka-promise.c: a wait for a promise that reports

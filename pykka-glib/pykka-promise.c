@@ -11,7 +11,8 @@
 void
 pykka_promise_clear (PykkaPromise *self)
 {
-  g_slist_free_full (self->hooks, pykka_promise_hook_free);
+  if (self->hooks != NULL)
+    g_slist_free_full (self->hooks, pykka_promise_hook_free);
   pykka_value_clear (&self->value);
   g_clear_error (&self->error);
   g_clear_pointer (&self->source, pykka_cell_unref);
@@ -23,7 +24,7 @@ pykka_promise_clear (PykkaPromise *self)
 static gboolean
 promise_is_ready (gpointer object)
 {
-  return ((PykkaPromise *) object)->done;
+  return g_atomic_int_get (&((PykkaPromise *) object)->done);
 }
 
 static void
@@ -54,7 +55,7 @@ pykka_promise_complete (PykkaPromise *self,
   if (self->done)
     {
       g_mutex_unlock (&self->mutex);
-      if (value != NULL && G_IS_VALUE (value))
+      if (value != NULL && G_VALUE_TYPE (value) != G_TYPE_INVALID)
         g_value_unset (value);
       g_clear_error (&error);
       return FALSE;
@@ -62,7 +63,7 @@ pykka_promise_complete (PykkaPromise *self,
 
   if (error != NULL)
     self->error = error;
-  else if (value != NULL && G_IS_VALUE (value))
+  else if (value != NULL && G_VALUE_TYPE (value) != G_TYPE_INVALID)
     {
       self->value = *value;
       memset (value, 0, sizeof *value);
@@ -95,10 +96,23 @@ pykka_promise_complete (PykkaPromise *self,
 PykkaPromise *
 pykka_promise_new (void)
 {
-  PykkaPromise *self = g_slice_new0 (PykkaPromise);
+  PykkaThread *me = pykka_thread_current;
+  PykkaPromise *self;
 
+  /* A spare is zeroed already (see pykka_promise_unref()). */
+  if (PYKKA_SPARES && me != NULL && me->n_spare_promises > 0)
+    self = me->spare_promises[--me->n_spare_promises];
+  else
+    self = g_slice_new0 (PykkaPromise);
   pykka_promise_init (self, NULL);
   return self;
+}
+
+/* Frees a spare of pykka_promise_unref(). */
+void
+pykka_promise_free_spare (PykkaPromise *self)
+{
+  g_slice_free (PykkaPromise, self);
 }
 
 /* A promise embedded in a future lives as long as the future: its
@@ -109,7 +123,7 @@ pykka_promise_ref (PykkaPromise *self)
   if (self->owner != NULL)
     g_object_ref (self->owner);
   else
-    g_atomic_ref_count_inc (&self->ref_count);
+    g_atomic_int_inc ((gint *) &self->ref_count);  /* inline, unlike g_atomic_ref_count_inc() */
   return self;
 }
 
@@ -118,10 +132,19 @@ pykka_promise_unref (PykkaPromise *self)
 {
   if (self->owner != NULL)
     g_object_unref (self->owner);
-  else if (g_atomic_ref_count_dec (&self->ref_count))
+  else if (g_atomic_int_dec_and_test ((gint *) &self->ref_count))
     {
+      PykkaThread *me = pykka_thread_current;
+
       pykka_promise_clear (self);
-      g_slice_free (PykkaPromise, self);
+      /* Kept for this thread's next bare promise (an ask_sync). */
+      if (PYKKA_SPARES && me != NULL && me->n_spare_promises < PYKKA_SPARE_PROMISES)
+        {
+          memset (self, 0, sizeof *self);
+          me->spare_promises[me->n_spare_promises++] = self;
+        }
+      else
+        g_slice_free (PykkaPromise, self);
     }
 }
 

@@ -142,6 +142,22 @@ pykka_thread_get_name (PykkaThread *self)
   return self->name != NULL ? self->name : "(unnamed thread)";
 }
 
+/* Frees the spares of @self: on its thread once it is no longer the
+ * current one (a free from now on leaves no spare). */
+void
+pykka_thread_drop_spares (PykkaThread *self)
+{
+  for (guint i = 0; i < self->n_spare_messages; i++)
+    g_slice_free (PykkaMessage, self->spare_messages[i]);
+  self->n_spare_messages = 0;
+  for (guint i = 0; i < self->n_spare_promises; i++)
+    pykka_promise_free_spare (self->spare_promises[i]);
+  self->n_spare_promises = 0;
+  for (guint i = 0; i < self->n_spare_co_waits; i++)
+    pykka_wait_free_spare (self->spare_co_waits[i]);
+  self->n_spare_co_waits = 0;
+}
+
 static void
 thread_state_ended (gpointer data)
 {
@@ -169,5 +185,6 @@ thread_state_ended (gpointer data)
 
   if (pykka_thread_current == self)
     pykka_thread_current = NULL;
+  pykka_thread_drop_spares (self);
   pykka_thread_unref (self);
 }

@@ -35,13 +35,19 @@ pykka_waiters_wake_all (PykkaWaiter **waiters)
   while (w != NULL)
     {
       PykkaWaiter *next = w->next;
+      PykkaCell *cell = w->cell;
+      GMainContext *context = w->context;
+      GThread *thread = w->thread;
 
       w->next = NULL;
-      w->fired = TRUE;
-      if (w->cell != NULL)
-        pykka_cell_wake (w->cell);
-      else if (w->context != NULL && w->thread != g_thread_self ())
-        g_main_context_wakeup (w->context);  /* a thread cannot wake itself */
+      w->by = pykka_thread_current;
+      /* The last touch of @w: a coroutine woken by a completion of its own
+       * thread reads ->fired without the lock (wait_in_coroutine()). */
+      g_atomic_int_set (&w->fired, TRUE);
+      if (cell != NULL)
+        pykka_cell_wake (cell);
+      else if (context != NULL && thread != g_thread_self ())
+        g_main_context_wakeup (context);  /* a thread cannot wake itself */
       w = next;
     }
 }
@@ -107,6 +113,31 @@ typedef struct
   GSource      *timer;     /* (nullable) */
 } CoWait;
 
+/* A zeroed CoWait: the thread's spare if it has one. */
+static CoWait *
+co_wait_new (void)
+{
+  PykkaThread *me = pykka_thread_self ();
+
+  if (PYKKA_SPARES && me->n_spare_co_waits > 0)
+    return me->spare_co_waits[--me->n_spare_co_waits];
+  return g_slice_new0 (CoWait);
+}
+
+static void
+co_wait_free (CoWait *cw)
+{
+  PykkaThread *me = pykka_thread_current;
+
+  if (PYKKA_SPARES && me != NULL && me->n_spare_co_waits < PYKKA_SPARE_CO_WAITS)
+    {
+      memset (cw, 0, sizeof *cw);
+      me->spare_co_waits[me->n_spare_co_waits++] = cw;
+    }
+  else
+    g_slice_free (CoWait, cw);
+}
+
 /* The coroutine waiting with @co_wait will never run again (its actor
  * was orphaned): its wait ends here. On the actor's thread. */
 void
@@ -124,14 +155,22 @@ pykka_wait_abandon_coroutine (gpointer co_wait)
     }
   if (cw->timeout != NULL)
     g_slice_free (CoTimeout, cw->timeout);
-  g_slice_free (CoWait, cw);
+  co_wait_free (cw);
 }
 
+/* Frees the thread's spare (pykka_thread_drop_spares()). */
+void
+pykka_wait_free_spare (gpointer co_wait)
+{
+  g_slice_free (CoWait, co_wait);
+}
+
+/* The wait of a handler on @cell's coroutine. */
 static gboolean
 wait_in_coroutine (const PykkaWaitable *w,
+                   PykkaCell           *cell,
                    gint                 timeout_msec)
 {
-  PykkaCell *cell = pykka_scheduler_get_current_cell ();
   /* The coroutine's stack may be copied away while it is suspended, so
    * anything another thread touches lives on the heap. */
   CoWait *cw = NULL;
@@ -145,7 +184,7 @@ wait_in_coroutine (const PykkaWaitable *w,
   for (gboolean registered = FALSE;;)
     {
       g_mutex_lock (w->mutex);
-      if (registered && waiter->fired)
+      if (registered && g_atomic_int_get (&waiter->fired))
         registered = FALSE;  /* woken: no longer in the list */
       ready = w->is_ready (w->object);
       if (ready || (timeout != NULL && timeout->timed_out) || pykka_cell_is_killing (cell))
@@ -159,7 +198,7 @@ wait_in_coroutine (const PykkaWaitable *w,
         {
           if (waiter == NULL)
             {
-              cw = g_slice_new0 (CoWait);
+              cw = co_wait_new ();
               cw->mutex = w->mutex;
               cw->waiters = w->waiters;
               waiter = &cw->waiter;
@@ -186,11 +225,22 @@ wait_in_coroutine (const PykkaWaitable *w,
 
       cw->timeout = timeout;
       cw->timer = timer;
-      pykka_cell_set_co_wait (cell, cw);
-      pykka_cell_set_waiting_for (cell, w->what);
+      pykka_cell_set_co_wait (cell, cw, w->what);
       pykka_coroutine_yield ();
-      pykka_cell_set_waiting_for (cell, NULL);
-      pykka_cell_set_co_wait (cell, NULL);
+      pykka_cell_set_co_wait (cell, NULL, NULL);
+
+      /* Woken by a completion on this thread (an actor of the same
+       * context answered, the usual case of a coroutine's ask): that
+       * completion has returned, so nobody else touches the waiter or
+       * the waitable's lock any more, and the outcome is read without
+       * the lock. A completion on another thread may still be in
+       * pykka_waiters_wake_all(): the lock below waits for it. */
+      if (g_atomic_int_get (&waiter->fired) && waiter->by == pykka_thread_current &&
+          w->is_ready (w->object))
+        {
+          ready = TRUE;
+          break;
+        }
     }
 
   if (timer != NULL)
@@ -201,7 +251,7 @@ wait_in_coroutine (const PykkaWaitable *w,
   if (timeout != NULL)
     g_slice_free (CoTimeout, timeout);
   if (cw != NULL)
-    g_slice_free (CoWait, cw);
+    co_wait_free (cw);
 
   return ready;
 }
@@ -283,7 +333,7 @@ wait_iterating (const PykkaWaitable *w,
                 gint64               end)
 {
   PykkaThread *me = pykka_thread_self ();
-  PykkaWaiter waiter = { NULL, ctx, g_thread_self (), NULL, FALSE };
+  PykkaWaiter waiter = { .context = ctx, .thread = g_thread_self () };
   PykkaScheduler *scheduler = NULL;
   GSource *timer = NULL;
   gboolean timed_out = FALSE;
@@ -558,7 +608,7 @@ pykka_wait_full (const PykkaWaitable *waitable,
 
   end = timeout_msec < 0 ? G_MAXINT64 : g_get_monotonic_time () + (gint64) timeout_msec * G_TIME_SPAN_MILLISECOND;
   if (in_coroutine)
-    ready = wait_in_coroutine (waitable, timeout_msec);
+    ready = wait_in_coroutine (waitable, waiter, timeout_msec);
   else
     ready = wait_outside_coroutine (waitable, end);
 
