@@ -46,6 +46,12 @@ struct _PykkaScheduler
   GMutex           mutex;
   PykkaCell       *head;       /* (owned refs) run queue; under ->mutex, read atomically */
   PykkaCell       *tail;       /* under ->mutex */
+  /* The local run queue: cells that the thread running the context
+   * queued from a turn of one of its actors (a reply's wake, an ask to a
+   * neighbour), without the lock. Only that thread touches it, and only
+   * within scheduler_run(), whose end moves what is left to ->head. */
+  PykkaCell       *local_head; /* (owned refs) */
+  PykkaCell       *local_tail;
   gint             sleeping;   /* atomic: TRUE once prepare found nothing to do, SPINNING in a spin */
   GThread         *poll_thread; /* atomic: the thread that ran prepare last */
   gint             n_cells;    /* atomic: live actors on this context */
@@ -80,13 +86,36 @@ stat_inc (guint64 *counter)
   __atomic_store_n (counter, __atomic_load_n (counter, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
 }
 
+/* Whether the calling thread runs a turn of one of the scheduler's
+ * actors: then it runs the context, alone, and may use the local run
+ * queue. */
+static inline gboolean
+runs_here (PykkaScheduler *self)
+{
+  PykkaCell *current = pykka_thread_self ()->current_cell;
+
+  return current != NULL && pykka_cell_get_scheduler (current) == self;
+}
+
+/* Only within scheduler_run(): the shared queue first (cells queued by
+ * other threads, or before this run), then the local one. */
 static PykkaCell *
 run_queue_pop (PykkaScheduler *self)
 {
   PykkaCell *cell;
 
   if (g_atomic_pointer_get (&self->head) == NULL)
-    return NULL;
+    {
+      cell = self->local_head;
+      if (cell != NULL)
+        {
+          self->local_head = pykka_cell_run_link (cell)->next;
+          if (self->local_head == NULL)
+            self->local_tail = NULL;
+          pykka_cell_run_link (cell)->next = NULL;
+        }
+      return cell;
+    }
 
   g_mutex_lock (&self->mutex);
   cell = self->head;
@@ -113,6 +142,9 @@ run_queue_has_plain (PykkaScheduler *self)
   for (PykkaCell *c = self->head; c != NULL && !found; c = pykka_cell_run_link (c)->next)
     found = !pykka_cell_run_link (c)->stackful;
   g_mutex_unlock (&self->mutex);
+  if (!found && runs_here (self))
+    for (PykkaCell *c = self->local_head; c != NULL && !found; c = pykka_cell_run_link (c)->next)
+      found = !pykka_cell_run_link (c)->stackful;
   return found;
 }
 
@@ -121,9 +153,21 @@ run_queue_has_plain (PykkaScheduler *self)
 static inline gboolean
 run_queue_has_work (PykkaScheduler *self)
 {
-  if (g_atomic_pointer_get (&self->head) == NULL)
+  /* (A loop nested in a turn may look at the local queue.) */
+  if (g_atomic_pointer_get (&self->head) == NULL &&
+      !(runs_here (self) && self->local_head != NULL))
     return FALSE;
   return G_LIKELY (pykka_coroutine_self () == NULL) || run_queue_has_plain (self);
+}
+
+/* After @self's run queue went from empty to not: wakes the context if
+ * its poller may sleep (not when this is the poller). */
+static inline void
+run_queue_wake (PykkaScheduler *self)
+{
+  if (g_atomic_int_compare_and_exchange (&self->sleeping, TRUE, FALSE) &&
+      g_atomic_pointer_get (&self->poll_thread) != g_thread_self ())
+    g_main_context_wakeup (self->context);
 }
 
 /* Takes a reference to @cell. */
@@ -134,6 +178,17 @@ run_queue_push (PykkaScheduler *self,
   gboolean was_empty;
 
   pykka_cell_ref (cell);
+  /* From a turn of an actor of the same context: the running thread's
+   * local queue, no lock, no wake-up (this thread runs the queue). */
+  if (runs_here (self))
+    {
+      if (self->local_tail != NULL)
+        pykka_cell_run_link (self->local_tail)->next = cell;
+      else
+        self->local_head = cell;
+      self->local_tail = cell;
+      return;
+    }
   g_mutex_lock (&self->mutex);
   was_empty = self->head == NULL;
   if (was_empty)
@@ -144,9 +199,8 @@ run_queue_push (PykkaScheduler *self,
   g_mutex_unlock (&self->mutex);
 
   /* The thread that polls cannot be asleep while it pushes itself. */
-  if (was_empty && g_atomic_int_compare_and_exchange (&self->sleeping, TRUE, FALSE) &&
-      g_atomic_pointer_get (&self->poll_thread) != g_thread_self ())
-    g_main_context_wakeup (self->context);
+  if (was_empty)
+    run_queue_wake (self);
 }
 
 /* Whether the calling thread may run the actors now, claiming the
@@ -280,6 +334,7 @@ scheduler_run (PykkaScheduler *self,
   PykkaThread *me = pykka_thread_self ();
   gboolean in_coroutine = pykka_coroutine_self () != NULL;
   PykkaCell *deferred = NULL;  /* stackful cells met inside a coroutine */
+  gboolean local_left;
   gboolean push;
   PykkaCell *cell;
   guint turns = 0;
@@ -357,9 +412,22 @@ scheduler_run (PykkaScheduler *self,
   /* Different threads may run this context in turn (ordered by GLib's
    * context lock). Ending every run under our lock orders what this run
    * wrote before the next run's first pop on another thread, in a way
-   * ThreadSanitizer sees too. */
+   * ThreadSanitizer sees too. What is left in the local queue (the
+   * budget ran out) joins the shared one in the same step. */
   g_mutex_lock (&self->mutex);
+  local_left = self->local_head != NULL && self->head == NULL;
+  if (self->local_head != NULL)
+    {
+      if (self->head == NULL)
+        g_atomic_pointer_set (&self->head, self->local_head);
+      else
+        pykka_cell_run_link (self->tail)->next = self->local_head;
+      self->tail = self->local_tail;
+      self->local_head = self->local_tail = NULL;
+    }
   g_mutex_unlock (&self->mutex);
+  if (local_left)
+    run_queue_wake (self);
 
   return turns;
 }

@@ -465,6 +465,82 @@ test_blocking_ask_times_out_while_busy (void)
   test_record_free (rc);
 }
 
+typedef struct
+{
+  PykkaActorRef *peer;
+  gint           peer_handled;
+  gboolean       saw_peer;  /* the nested loop ran the peer */
+  gboolean       done;
+} NestedLoop;
+
+static gboolean
+count_receive (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  gint *handled = test_actor_get_data (self);
+
+  (*handled)++;
+  return TRUE;
+}
+
+static gboolean
+nested_loop_receive (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  NestedLoop *n = test_actor_get_data (self);
+  GMainContext *ctx = g_main_context_get_thread_default ();
+  gint64 end = g_get_monotonic_time () + TEST_TIMEOUT_MSEC * 1000;
+  GValue v = G_VALUE_INIT;
+
+  /* Queued from a turn of an actor of the same context: the running
+   * thread's local run queue. */
+  test_value_int (&v, 1);
+  g_assert_true (pykka_actor_ref_tell (n->peer, &v, NULL));
+  g_value_unset (&v);
+  while (n->peer_handled == 0 && g_get_monotonic_time () < end)
+    g_main_context_iteration (ctx, FALSE);
+  n->saw_peer = n->peer_handled == 1;
+  n->done = TRUE;
+  return TRUE;
+}
+
+static void
+check_nested_loop_runs_local_queue (GType outer_type)
+{
+  g_autoptr(GMainContext) ctx = g_main_context_new ();
+  NestedLoop n = { NULL, 0, FALSE, FALSE };
+  g_autoptr(PykkaActorRef) outer = NULL;
+  g_autoptr(PykkaActorRef) peer = NULL;
+  TestRecord *r1, *r2;
+
+  g_main_context_push_thread_default (ctx);
+  peer = test_start (0, count_receive, &n.peer_handled, &r1);
+  n.peer = peer;
+  outer = test_start (outer_type, nested_loop_receive, &n, &r2);
+  g_main_context_pop_thread_default (ctx);
+
+  test_tell_int (outer, 1);
+  test_iterate_until (ctx, n.done);
+  g_assert_true (n.saw_peer);
+
+  {
+    g_autoptr(PykkaFuture) s1 = pykka_actor_ref_stop (outer);
+    g_autoptr(PykkaFuture) s2 = pykka_actor_ref_stop (peer);
+
+    test_iterate_until (ctx, pykka_future_is_done (s1) && pykka_future_is_done (s2));
+  }
+  test_record_free (r1);
+  test_record_free (r2);
+}
+
+static void
+test_nested_loop_runs_local_queue (void)
+{
+  g_test_summary ("A handler that tells an actor of its own context and iterates the context (a nested loop) sees that actor run: "
+                  "what a turn queues without the scheduler's lock is visible to the nested iteration, for plain and stackful handlers");
+
+  check_nested_loop_runs_local_queue (TEST_TYPE_ACTOR);
+  check_nested_loop_runs_local_queue (TEST_TYPE_STACKFUL_ACTOR);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -478,6 +554,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Pykka/Scheduler/context-priority", test_context_priority);
   g_test_add_func ("/Pykka/Scheduler/blocking-ask-runs-actors-directly", test_blocking_ask_runs_actors_directly);
   g_test_add_func ("/Pykka/Scheduler/blocking-ask-times-out-while-busy", test_blocking_ask_times_out_while_busy);
+  g_test_add_func ("/Pykka/Scheduler/nested-loop-runs-local-queue", test_nested_loop_runs_local_queue);
 
   return g_test_run ();
 }
