@@ -251,20 +251,17 @@ pykka_actor_ref_tell (PykkaActorRef  *self,
   return TRUE;
 }
 
-/* Sends a message of @kind answered through @promise, cancellable with
- * @cancellable (nullable); a dead actor fails it at once with ACTOR_DEAD
- * (or FALSE for a stop). */
-static void
-send_with_reply (PykkaActorRef    *self,
-                 PykkaMessageKind  kind,
-                 const GValue     *message,
-                 PykkaPromise     *promise,
-                 GCancellable     *cancellable)
+/* send_with_reply() for a promise whose source is set. */
+G_ALWAYS_INLINE static inline void
+send_with_reply_sourced (PykkaActorRef    *self,
+                         PykkaMessageKind  kind,
+                         const GValue     *message,
+                         PykkaPromise     *promise,
+                         GCancellable     *cancellable)
 {
   g_autoptr(GError) error = NULL;
   PykkaMessage *m;
 
-  pykka_promise_set_source (promise, self->cell);
   if (kind == PYKKA_MESSAGE_STOP)
     pykka_promise_mark_stop (promise);
   m = pykka_message_new (kind, message, promise);
@@ -285,8 +282,22 @@ send_with_reply (PykkaActorRef    *self,
     }
 }
 
+/* Sends a message of @kind answered through @promise, cancellable with
+ * @cancellable (nullable); a dead actor fails it at once with ACTOR_DEAD
+ * (or FALSE for a stop). */
+static void
+send_with_reply (PykkaActorRef    *self,
+                 PykkaMessageKind  kind,
+                 const GValue     *message,
+                 PykkaPromise     *promise,
+                 GCancellable     *cancellable)
+{
+  pykka_promise_set_source (promise, self->cell);
+  send_with_reply_sourced (self, kind, message, promise, cancellable);
+}
+
 /* Sends a message of @kind and waits for its answer, without a future. */
-static gboolean
+G_ALWAYS_INLINE static inline gboolean
 send_and_wait (PykkaActorRef     *self,
                PykkaMessageKind   kind,
                const GValue      *message,
@@ -297,7 +308,10 @@ send_and_wait (PykkaActorRef     *self,
   PykkaPromise *promise = pykka_promise_new ();
   const GValue *value;
 
-  send_with_reply (self, kind, message, promise, NULL);
+  /* The caller holds @self, and so the cell, for as long as this wait
+   * reads the promise's source: no reference of the promise's. */
+  pykka_promise_lend_source (promise, self->cell);
+  send_with_reply_sourced (self, kind, message, promise, NULL);
   value = pykka_promise_get (promise, timeout_msec, error);
   if (value != NULL && G_VALUE_TYPE (value) != G_TYPE_INVALID)
     pykka_value_init_copy (reply, value);

@@ -188,19 +188,27 @@ cell_susp_locked (PykkaCell *self)
   return self->susp;
 }
 
+/* Out of line, so that the callers' fast path needs no stack frame. */
+G_GNUC_NO_INLINE static PykkaSuspension *
+cell_susp_make (PykkaCell *self)
+{
+  PykkaSuspension *susp;
+
+  g_mutex_lock (&self->mutex);
+  susp = cell_susp_locked (self);
+  g_mutex_unlock (&self->mutex);
+  return susp;
+}
+
 /* The cell's suspension state, made on first use. Any thread may make it
  * (under the mutex); once made it stays until the cell is freed. */
-static PykkaSuspension *
+static inline PykkaSuspension *
 cell_susp (PykkaCell *self)
 {
   PykkaSuspension *susp = g_atomic_pointer_get (&self->susp);
 
   if (G_UNLIKELY (susp == NULL))
-    {
-      g_mutex_lock (&self->mutex);
-      susp = cell_susp_locked (self);
-      g_mutex_unlock (&self->mutex);
-    }
+    susp = cell_susp_make (self);
   return susp;
 }
 
@@ -3283,7 +3291,7 @@ G_LOCK_DEFINE_STATIC (graph);
 /* Walks of longer chains give up (no cycle is reported). */
 #define PYKKA_MAX_WAIT_CHAIN 4096
 
-static GError *
+G_GNUC_NO_INLINE static GError *
 cycle_error (PykkaCell *waiter,
              PykkaCell *target)
 {

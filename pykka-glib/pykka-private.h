@@ -568,6 +568,8 @@ gboolean        pykka_promise_remove_hook (PykkaPromise  *self,
 void            pykka_promise_mark_stop  (PykkaPromise   *self);
 void            pykka_promise_set_source (PykkaPromise   *self,
                                           PykkaCell      *cell);
+void            pykka_promise_lend_source (PykkaPromise  *self,
+                                          PykkaCell      *cell);
 gboolean        pykka_promise_take_value (PykkaPromise   *self,
                                           GValue         *value);
 gboolean        pykka_promise_take_error (PykkaPromise   *self,

@@ -34,6 +34,7 @@ struct _PykkaPromise
   GMainContext *home;      /* (owned) (nullable) context whose iteration completes a derived future */
   gint          done;      /* atomic; set under ->mutex */
   gint          stop;      /* the promise of a stop: a timed-out wait says "to stop"; set before it is shared */
+  gint          lent_source; /* ->source is not referenced (pykka_promise_lend_source()) */
 };
 
 /* @self zeroed. Inline: pykka_future_new() runs it for every ask, and it

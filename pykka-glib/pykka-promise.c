@@ -15,7 +15,10 @@ pykka_promise_clear (PykkaPromise *self)
     g_slist_free_full (self->hooks, pykka_promise_hook_free);
   pykka_value_clear (&self->value);
   g_clear_error (&self->error);
-  g_clear_pointer (&self->source, pykka_cell_unref);
+  if (self->lent_source)
+    self->source = NULL;
+  else
+    g_clear_pointer (&self->source, pykka_cell_unref);
   g_clear_pointer (&self->home, g_main_context_unref);
   g_mutex_clear (&self->mutex);
   g_cond_clear (&self->cond);
@@ -224,6 +227,19 @@ pykka_promise_set_source (PykkaPromise *self,
 {
   g_assert (self->source == NULL);
   self->source = pykka_cell_ref (cell);
+}
+
+/* pykka_promise_set_source() without a reference, for a bare promise
+ * whose only reader of the source is a wait of a caller that keeps
+ * @cell alive meanwhile (send_and_wait()); nothing else reads a bare
+ * promise's source. Saves two atomics per blocking ask. */
+void
+pykka_promise_lend_source (PykkaPromise *self,
+                           PykkaCell    *cell)
+{
+  g_assert (self->source == NULL && self->owner == NULL);
+  self->source = cell;
+  self->lent_source = TRUE;
 }
 
 gboolean
