@@ -243,7 +243,8 @@ static __thread PykkaCoroutine *pykka_current __attribute__ ((tls_model ("initia
  *
  * Pushes the callee-saved registers and the FPU control words on the current
  * stack, stores rsp in *from_sp, loads rsp from *to_sp and pops the same
- * layout from there. Frame layout, from the saved rsp upwards:
+ * layout from there, loading the FPU control words only when they differ
+ * from the current ones. Frame layout, from the saved rsp upwards:
  *   [MXCSR (4) | x87 CW (4)] r15 r14 r13 r12 rbx rbp <return address>
  */
 G_GNUC_INTERNAL void pykka_coroutine_switch (void **from_sp,
@@ -275,15 +276,22 @@ __asm__ (
   "  pushq %r15\n"
   "  .cfi_adjust_cfa_offset 8\n"
   "  .cfi_rel_offset %r15, 0\n"
-  "  subq $8, %rsp\n"
+  /* Zeroed first: fnstcw writes 2 of the 4 bytes of its slot. */
+  "  pushq $0\n"
   "  .cfi_adjust_cfa_offset 8\n"
   "  stmxcsr (%rsp)\n"
   "  fnstcw 4(%rsp)\n"
   "  movq %rsp, (%rdi)\n"
+  "  movq (%rsp), %rax\n"
   /* The target stack has the same layout, so the CFI stays valid. */
   "  movq (%rsi), %rsp\n"
+  /* Loading the FPU modes is slow (fldcw, ldmxcsr): only when they
+   * differ, which they almost never do. */
+  "  cmpq (%rsp), %rax\n"
+  "  je 1f\n"
   "  ldmxcsr (%rsp)\n"
   "  fldcw 4(%rsp)\n"
+  "1:\n"
   "  addq $8, %rsp\n"
   "  .cfi_adjust_cfa_offset -8\n"
   "  popq %r15\n"
