@@ -3285,8 +3285,30 @@ done:
  * waiter would close a cycle and could never end: it fails at once with
  * PYKKA_ERROR_DEADLOCK naming the cycle. One lock guards the graph; only
  * handlers that wait take it, never a tell or an ask.
+ *
+ * A cell's edge is written only by the thread that runs its context (its
+ * handlers wait, its turns end the waits), with atomics, so that a walk
+ * under the lock may meet an edge written without it. The fast path, no
+ * lock: a handler that waits for an actor of its own context, when
+ * neither of the two waits already (the usual ask of a coroutine). Such
+ * an edge ends at a cell with no edge, so it closes no cycle, and every
+ * later step of the chain from there is written by the same thread:
+ * either with the fast path too (then it closes no cycle either), or
+ * under the lock, whose release publishes the fast edges written before
+ * to every later walk, and whose walk sees all of them. A fast edge is
+ * also removed without the lock (a walk that still sees it sees the
+ * graph of a moment before its removal: nothing written by this thread
+ * after it is published yet); any other edge is removed under the lock,
+ * so that no walk combines its stale copy with newer edges of other
+ * threads.
  */
 G_LOCK_DEFINE_STATIC (graph);
+
+static inline PykkaCell *
+cell_waits_for (PykkaCell *self)
+{
+  return g_atomic_pointer_get (&self->waits_for);
+}
 
 /* Walks of longer chains give up (no cycle is reported). */
 #define PYKKA_MAX_WAIT_CHAIN 4096
@@ -3305,7 +3327,7 @@ cycle_error (PykkaCell *waiter,
                         P_("Deadlock: %s waits for a reply from itself"), first);
 
   text = g_string_new (first);
-  for (PykkaCell *c = target; c != NULL && n < 64; c = c->waits_for, n++)
+  for (PykkaCell *c = target; c != NULL && n < 64; c = cell_waits_for (c), n++)
     {
       g_autofree char *who = pykka_cell_describe (c);
 
@@ -3327,6 +3349,33 @@ cycle_error (PykkaCell *waiter,
   }
 }
 
+/* The locked part of pykka_wait_graph_add(). */
+G_GNUC_NO_INLINE static gboolean
+wait_graph_add_locked (PykkaCell  *waiter,
+                       PykkaCell  *target,
+                       PykkaCell **previous,
+                       GError    **error)
+{
+  guint n = 0;
+
+  G_LOCK (graph);
+  for (PykkaCell *c = target; c != NULL && n < PYKKA_MAX_WAIT_CHAIN; c = cell_waits_for (c), n++)
+    {
+      if (c == waiter)
+        {
+          GError *cycle = cycle_error (waiter, target);
+
+          G_UNLOCK (graph);
+          g_propagate_error (error, cycle);
+          return FALSE;
+        }
+    }
+  *previous = cell_waits_for (waiter);
+  g_atomic_pointer_set (&waiter->waits_for, target);
+  G_UNLOCK (graph);
+  return TRUE;
+}
+
 /*
  * pykka_wait_graph_add:
  *
@@ -3340,31 +3389,38 @@ pykka_wait_graph_add (PykkaCell  *waiter,
                       PykkaCell **previous,
                       GError    **error)
 {
-  guint n = 0;
-
   *previous = NULL;
   if (waiter == NULL || target == NULL)
     return TRUE;
 
-  G_LOCK (graph);
-  for (PykkaCell *c = target; c != NULL && n < PYKKA_MAX_WAIT_CHAIN; c = c->waits_for, n++)
+  /* The fast path (see above): @waiter's handler runs here, so this
+   * thread runs the context of @target too, and writes both edges. */
+  if (target != waiter &&
+      waiter == pykka_thread_self ()->current_cell &&
+      waiter->link.scheduler == target->link.scheduler &&
+      cell_waits_for (waiter) == NULL && cell_waits_for (target) == NULL)
     {
-      if (c == waiter)
-        {
-          GError *cycle = cycle_error (waiter, target);
-
-          G_UNLOCK (graph);
-          g_propagate_error (error, cycle);
-          return FALSE;
-        }
+      g_atomic_pointer_set (&waiter->waits_for, target);
+      *previous = waiter;  /* for pykka_wait_graph_remove(): a fast edge */
+      return TRUE;
     }
-  *previous = waiter->waits_for;
-  waiter->waits_for = target;
-  G_UNLOCK (graph);
-  return TRUE;
+
+  return wait_graph_add_locked (waiter, target, previous, error);
 }
 
-/* Ends the wait that pykka_wait_graph_add() recorded. */
+G_GNUC_NO_INLINE static void
+wait_graph_remove_locked (PykkaCell *waiter,
+                          PykkaCell *target,
+                          PykkaCell *previous)
+{
+  G_LOCK (graph);
+  if (cell_waits_for (waiter) == target)
+    g_atomic_pointer_set (&waiter->waits_for, previous);
+  G_UNLOCK (graph);
+}
+
+/* Ends the wait that pykka_wait_graph_add() recorded: @previous is what
+ * it gave, or NULL. On the thread that runs @waiter's context. */
 void
 pykka_wait_graph_remove (PykkaCell *waiter,
                          PykkaCell *target,
@@ -3373,8 +3429,14 @@ pykka_wait_graph_remove (PykkaCell *waiter,
   if (waiter == NULL || target == NULL)
     return;
 
-  G_LOCK (graph);
-  if (waiter->waits_for == target)
-    waiter->waits_for = previous;
-  G_UNLOCK (graph);
+  if (previous == waiter)
+    {
+      /* A fast edge: nothing else was recorded over it (that would have
+       * needed the lock, and its own remove came first). */
+      if (cell_waits_for (waiter) == target)
+        g_atomic_pointer_set (&waiter->waits_for, NULL);
+      return;
+    }
+
+  wait_graph_remove_locked (waiter, target, previous);
 }

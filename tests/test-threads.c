@@ -1418,6 +1418,46 @@ test_deadlock_ring_two_threads (void)
   test_stop_all ();
 }
 
+static void
+test_deadlock_ring_fast_edge (void)
+{
+  PykkaActorRef *slots[3] = { NULL, NULL, NULL };
+  /* A asks C, C asks B, B asks A. */
+  PykkaActor *a = thr_actor_new (THR_TYPE_STACKFUL_ACTOR, hop_receive, &slots[1], NULL);
+  PykkaActor *c = thr_actor_new (THR_TYPE_STACKFUL_ACTOR, hop_receive, &slots[2], NULL);
+  PykkaActor *b = thr_actor_new (THR_TYPE_STACKFUL_ACTOR, hop_receive, &slots[0], NULL);
+  LoopThread *first, *second;
+  g_autoptr(PykkaFuture) f = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("A ring of three stackful actors across two threads whose first wait is between two actors of one context "
+                  "(A and C on a context run by one thread, B on another; A asks C, C asks B, B asks A): the wait of A for C "
+                  "is recorded without the graph's lock, and B's wait, on the other thread, still sees it and fails at once "
+                  "with DEADLOCK naming the three urns; every actor lives on");
+
+  slots[0] = g_object_ref (pykka_actor_get_actor_ref (a));
+  slots[1] = g_object_ref (pykka_actor_get_actor_ref (c));
+  slots[2] = g_object_ref (pykka_actor_get_actor_ref (b));
+  first = loop_thread_new ("fast-ring-1", a, c, NULL);
+  second = loop_thread_new ("fast-ring-2", b, NULL);
+
+  f = test_ask_int (slots[0], 3);
+  g_assert_null (pykka_future_get (f, TEST_TIMEOUT_MSEC, &error));
+  assert_deadlock_names (error, slots, 3);
+  g_test_message ("%s", error->message);
+  for (guint i = 0; i < 3; i++)
+    g_assert_true (pykka_actor_ref_is_alive (slots[i]));
+
+  loop_thread_free (first);
+  loop_thread_free (second);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_assert_false (pykka_actor_ref_is_alive (slots[i]));
+      g_object_unref (slots[i]);
+    }
+  test_stop_all ();
+}
+
 /* 1: replies with the future of an ask to its own actor; 0: answers 0. */
 static gboolean
 reply_with_own_ask (TestActor     *self,
@@ -1836,6 +1876,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Pykka/Threads/deadlock-stackful-pair", test_deadlock_stackful_pair);
   g_test_add_func ("/Pykka/Threads/deadlock-own-thread-pair", test_deadlock_own_thread_pair);
   g_test_add_func ("/Pykka/Threads/deadlock-ring-two-threads", test_deadlock_ring_two_threads);
+  g_test_add_func ("/Pykka/Threads/deadlock-ring-fast-edge", test_deadlock_ring_fast_edge);
   g_test_add_func ("/Pykka/Threads/deadlock-reply-with-own-ask", test_deadlock_reply_with_own_ask);
   g_test_add_func ("/Pykka/Threads/timeout-bounds-work", test_timeout_bounds_work);
   g_test_add_func ("/Pykka/Threads/timeout-bounds-turns", test_timeout_bounds_turns);
