@@ -44,7 +44,8 @@ pykka_promise_init (PykkaPromise *self,
                     PykkaFuture  *owner)
 {
   self->owner = owner;
-  g_atomic_ref_count_init (&self->ref_count);
+  /* (g_atomic_ref_count_init() is a call; nobody else sees @self yet.) */
+  self->ref_count = 1;
   g_mutex_init (&self->mutex);
   g_cond_init (&self->cond);
 }
