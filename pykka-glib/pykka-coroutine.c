@@ -726,17 +726,24 @@ pykka_coroutine_new (PykkaStackPool    *pool,
 
   if (pool->spare != NULL)
     {
-      guint8 *saved;
-      gsize saved_capacity;
-
+      /* A finished coroutine: ->sp and ->saved_size are 0, its TSan
+       * fiber went back to the pool (see resume()); it keeps its save
+       * buffer. The rest is reset field by field (a memset of the whole
+       * struct, large with ucontext, was a rep stos per message). */
       co = pool->spare;
       pool->spare = co->user_data;
       pool->n_spares--;
-      saved = co->saved;
-      saved_capacity = co->saved_capacity;
-      memset (co, 0, sizeof *co);
-      co->saved = saved;
-      co->saved_capacity = saved_capacity;
+      co->type_name = NULL;
+      co->urn = NULL;
+      co->started = FALSE;
+      co->finished = FALSE;
+#ifdef PYKKA_COROUTINE_UCONTEXT
+      co->sp_slack = 0;
+#endif
+#ifdef PYKKA_ASAN
+      co->asan_fake_stack = NULL;
+#endif
+      g_assert (co->sp == NULL && co->saved_size == 0);
     }
   else
     co = g_new0 (PykkaCoroutine, 1);
@@ -747,7 +754,10 @@ pykka_coroutine_new (PykkaStackPool    *pool,
     {
       for (guint i = 1; i < MIN (PYKKA_STACK_LOOKS, pool->n_stacks); i++)
         {
-          guint n = (pool->next_stack + i) % pool->n_stacks;
+          guint n = pool->next_stack + i;
+
+          if (n >= pool->n_stacks)
+            n -= pool->n_stacks;  /* (no division per look) */
 
           if (pool->stacks[n].occupant == NULL)
             {
