@@ -102,7 +102,8 @@ pykka_promise_new (void)
   PykkaThread *me = pykka_thread_current;
   PykkaPromise *self;
 
-  /* A spare is zeroed already (see pykka_promise_unref()). */
+  /* A spare is zeroed already (see pykka_promise_unref()), but for its
+   * mutex and condition, which pykka_promise_init() makes. */
   if (PYKKA_SPARES && me != NULL && me->n_spare_promises > 0)
     self = me->spare_promises[--me->n_spare_promises];
   else
@@ -140,10 +141,20 @@ pykka_promise_unref (PykkaPromise *self)
       PykkaThread *me = pykka_thread_current;
 
       pykka_promise_clear (self);
-      /* Kept for this thread's next bare promise (an ask_sync). */
+      /* Kept for this thread's next bare promise (an ask_sync), zeroed:
+       * what pykka_promise_clear() left, field by field (a memset of the
+       * struct was a rep stos per ask). Its waiters have left it (a wait
+       * takes its waiter off before it returns, a completion empties the
+       * list) and its mutex and condition are made again by
+       * pykka_promise_init(). */
       if (PYKKA_SPARES && me != NULL && me->n_spare_promises < PYKKA_SPARE_PROMISES)
         {
-          memset (self, 0, sizeof *self);
+          g_assert (self->waiters == NULL && self->sleepers == 0 &&
+                    G_VALUE_TYPE (&self->value) == G_TYPE_INVALID);
+          self->hooks = NULL;
+          self->done = FALSE;
+          self->stop = FALSE;
+          self->lent_source = FALSE;
           me->spare_promises[me->n_spare_promises++] = self;
         }
       else
