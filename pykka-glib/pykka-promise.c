@@ -71,7 +71,9 @@ pykka_promise_complete (PykkaPromise *self,
       self->value = *value;
       memset (value, 0, sizeof *value);
     }
-  g_atomic_int_set (&self->done, TRUE);
+  /* Release, not seq_cst (an xchg on x86): readers only need the
+   * outcome written before it; ->sleepers is read under the mutex. */
+  __atomic_store_n (&self->done, TRUE, __ATOMIC_RELEASE);
 
   hooks = g_steal_pointer (&self->hooks);
   pykka_waiters_wake_all (&self->waiters);

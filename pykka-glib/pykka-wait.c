@@ -43,7 +43,7 @@ pykka_waiters_wake_all (PykkaWaiter **waiters)
       w->by = pykka_thread_current;
       /* The last touch of @w: a coroutine woken by a completion of its own
        * thread reads ->fired without the lock (wait_in_coroutine()). */
-      g_atomic_int_set (&w->fired, TRUE);
+      __atomic_store_n (&w->fired, TRUE, __ATOMIC_RELEASE);
       if (cell != NULL)
         pykka_cell_wake (cell);
       else if (context != NULL && thread != g_thread_self ())
