@@ -769,8 +769,6 @@ pykka_scheduler_orphan (PykkaScheduler *self)
     }
 }
 
-/* How often a thread allowed to run the context prepared it or ran its
- * actors directly: unchanged over a wait means nobody ran it. */
 /* Whether the actors of this context show their debug messages (start,
  * stop): G_MESSAGES_DEBUG as it was when the context was first used for
  * actors, or g_log_set_debug_enabled() now. */
@@ -780,6 +778,8 @@ pykka_scheduler_logs_debug (PykkaScheduler *self)
   return self->log_debug || g_log_get_debug_enabled ();
 }
 
+/* How often a thread allowed to run the context prepared it or ran its
+ * actors directly: unchanged over a wait means nobody ran it. */
 guint64
 pykka_scheduler_get_runs (PykkaScheduler *self)
 {

@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* Hostile orderings for the speed work of issue 18: the registry's
+ * intrusive lists and urn index, the START message embedded in the cell,
+ * the per-thread spares, the local run queue and the FPU control words
+ * loaded only when they differ. Each test asserts the documented
+ * behaviour; every wait has TEST_TIMEOUT_MSEC; no timing is asserted.
+ * Under valgrind on a normal build (spares on), a spare used after its
+ * reuse or a cell kept in the urn index after its death shows up as an
+ * invalid read. */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "test-util.h"
+
+/* Rounds, scaled by $PYKKA_STRESS_SCALE (a float, default 1). */
+static guint
+scaled (guint rounds)
+{
+  const char *scale = g_getenv ("PYKKA_STRESS_SCALE");
+  double factor = scale != NULL ? g_ascii_strtod (scale, NULL) : 1.0;
+
+  return MAX (1, (guint) (rounds * (factor > 0 ? factor : 1.0)));
+}
+
+/* ------------------------------------------------------------------
+ * Registry: urns made on another thread while the actors stop
+ * ------------------------------------------------------------------ */
+
+typedef struct
+{
+  PykkaActorRef **refs;
+  guint           n;
+  gint            done;   /* atomic */
+} UrnHunt;
+
+static gpointer
+hunt_urns (gpointer data)
+{
+  UrnHunt *h = data;
+
+  /* Makes each urn (the first time) and looks it up, over and over,
+   * while the main thread stops the actors. */
+  for (guint round = 0; round < 4; round++)
+    for (guint i = 0; i < h->n; i++)
+      {
+        const char *urn = pykka_actor_ref_get_urn (h->refs[i]);
+        g_autoptr(PykkaActorRef) found = pykka_registry_get_by_urn (urn);
+
+        g_assert_true (found == NULL || found == h->refs[i]);
+      }
+  g_atomic_int_set (&h->done, TRUE);
+  return NULL;
+}
+
+static void
+test_urn_made_while_stopping (void)
+{
+  guint n = scaled (40);
+  g_autofree PykkaActorRef **refs = g_new0 (PykkaActorRef *, n);
+  g_autofree PykkaFuture **stops = g_new0 (PykkaFuture *, n);
+  UrnHunt hunt = { refs, n, FALSE };
+  GThread *thread;
+
+  g_test_summary ("Urns made on another thread while their actors stop: a stopped actor is never found by its urn, and the registry ends empty");
+
+  for (guint i = 0; i < n; i++)
+    refs[i] = test_start (0, test_record_int, NULL, NULL);
+  thread = g_thread_new ("urns", hunt_urns, &hunt);
+  for (guint i = 0; i < n; i++)
+    stops[i] = pykka_actor_ref_stop (refs[i]);
+  for (guint i = 0; i < n; i++)
+    test_iterate_until (NULL, pykka_future_is_done (stops[i]));
+  test_iterate_until (NULL, g_atomic_int_get (&hunt.done));
+  g_thread_join (thread);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_assert_false (pykka_actor_ref_is_alive (refs[i]));
+      g_assert_null (pykka_registry_get_by_urn (pykka_actor_ref_get_urn (refs[i])));
+      g_object_unref (stops[i]);
+      g_object_unref (refs[i]);
+    }
+  g_assert_null (pykka_registry_get_all ());
+}
+
+/* ------------------------------------------------------------------
+ * The embedded START: stopped and killed before the first turn
+ * ------------------------------------------------------------------ */
+
+static void
+test_start_killed_before_first_turn (void)
+{
+  guint rounds = scaled (20);
+
+  g_test_summary ("An actor stopped, then killed before its START ran: every message is answered, the START is dropped once, nothing hangs or leaks");
+
+  for (guint i = 0; i < rounds; i++)
+    {
+      TestRecord *record = NULL;
+      g_autoptr(PykkaActorRef) ref = test_start (0, test_record_int, NULL, &record);
+      g_autoptr(PykkaFuture) asked = test_ask_int (ref, 1);
+      g_autoptr(PykkaFuture) stopped = pykka_actor_ref_stop (ref);
+      g_autoptr(PykkaFuture) terminated = pykka_actor_ref_get_terminated (ref);
+      g_autoptr(PykkaFuture) late = NULL;
+
+      /* Every other round the kill comes while the stop is queued. */
+      if (i % 2 == 0)
+        pykka_actor_ref_kill (ref);
+      test_iterate_until (NULL, pykka_future_is_done (terminated));
+      test_iterate_until (NULL, pykka_future_is_done (asked) && pykka_future_is_done (stopped));
+      g_assert_false (pykka_actor_ref_is_alive (ref));
+      /* A message after the death is refused at once. */
+      late = pykka_actor_ref_ask (ref, test_value_int (&(GValue) G_VALUE_INIT, 2));
+      g_assert_true (pykka_future_is_done (late));
+      g_assert_cmpint (g_atomic_int_get (&record->n_started), <=, 1);
+      test_record_free (record);
+    }
+  g_assert_null (pykka_registry_get_all ());
+}
+
+/* ------------------------------------------------------------------
+ * Spares: messages and bare promises allocated on short-lived threads
+ * and freed on the actor's thread (and the other way round)
+ * ------------------------------------------------------------------ */
+
+typedef struct
+{
+  PykkaActorRef *ref;
+  guint          asks;
+  gint          *finished;  /* atomic */
+} Asker;
+
+static gpointer
+ask_many (gpointer data)
+{
+  Asker *a = data;
+
+  for (guint i = 0; i < a->asks; i++)
+    {
+      g_auto(GValue) msg = G_VALUE_INIT;
+      g_auto(GValue) reply = G_VALUE_INIT;
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (pykka_actor_ref_ask_sync (a->ref, test_value_int (&msg, (gint) i),
+                                               TEST_TIMEOUT_MSEC, &reply, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (g_value_get_int (&reply), ==, (gint) i);
+    }
+  g_atomic_int_inc (a->finished);
+  return NULL;
+}
+
+static void
+test_spares_across_threads (void)
+{
+  g_autoptr(PykkaActorRef) ref = test_start (0, test_echo, NULL, NULL);
+  guint rounds = scaled (3);
+  gint finished = 0;
+
+  g_test_summary ("Blocking asks from threads that end, answered on the main thread: each message and bare promise freed on one thread and reused on another carries the right reply");
+
+  for (guint r = 0; r < rounds; r++)
+    {
+      Asker askers[3];
+      GThread *threads[3];
+
+      for (guint t = 0; t < G_N_ELEMENTS (threads); t++)
+        {
+          askers[t] = (Asker) { ref, 40, &finished };
+          threads[t] = g_thread_new ("asker", ask_many, &askers[t]);
+        }
+      test_iterate_until (NULL, (guint) g_atomic_int_get (&finished) == (r + 1) * G_N_ELEMENTS (threads));
+      for (guint t = 0; t < G_N_ELEMENTS (threads); t++)
+        g_thread_join (threads[t]);
+    }
+  test_stop_all ();
+}
+
+/* ------------------------------------------------------------------
+ * The FPU control words across a suspension
+ * ------------------------------------------------------------------ */
+
+/* The SSE rounding mode (MXCSR bits 13-14), without libm. */
+#if defined(__x86_64__) && defined(__GNUC__)
+# define MODE_NEAREST 0
+static gint
+get_mode (void)
+{
+  return (gint) ((__builtin_ia32_stmxcsr () >> 13) & 3);
+}
+
+static void
+set_mode (gint mode)
+{
+  __builtin_ia32_ldmxcsr ((__builtin_ia32_stmxcsr () & ~(3u << 13)) | ((guint) mode << 13));
+}
+
+/* The rounding mode a handler sees. */
+static gboolean
+report_rounding (TestActor     *self,
+                 const GValue  *message,
+                 GValue        *reply,
+                 GError       **error)
+{
+  g_value_init (reply, G_TYPE_INT);
+  g_value_set_int (reply, get_mode ());
+  return TRUE;
+}
+
+/* Sets the rounding mode of the message, asks the actor of its data (a
+ * suspension of this coroutine) and replies whether its mode survived. */
+static gboolean
+round_and_ask (TestActor     *self,
+               const GValue  *message,
+               GValue        *reply,
+               GError       **error)
+{
+  PykkaActorRef *other = test_actor_get_data (self);
+  gint mode = g_value_get_int (message);
+  g_auto(GValue) msg = G_VALUE_INIT;
+  g_auto(GValue) theirs = G_VALUE_INIT;
+  gboolean kept;
+
+  set_mode (mode);
+  if (!pykka_actor_ref_ask_sync (other, test_value_int (&msg, 0), TEST_TIMEOUT_MSEC, &theirs, error))
+    {
+      set_mode (MODE_NEAREST);
+      return FALSE;
+    }
+  kept = get_mode () == mode;
+  set_mode (MODE_NEAREST);
+  g_value_init (reply, G_TYPE_INT);
+  g_value_set_int (reply, kept);
+  return TRUE;
+}
+
+static void
+test_rounding_mode_survives_suspension (void)
+{
+  g_autoptr(PykkaActorRef) reporter = test_start (TEST_TYPE_STACKFUL_ACTOR, report_rounding, NULL, NULL);
+  g_autoptr(PykkaActorRef) asker = test_start (TEST_TYPE_STACKFUL_ACTOR, round_and_ask, reporter, NULL);
+  const gint modes[] = { 2, 1, 3, MODE_NEAREST };  /* up, down, toward zero, nearest */
+
+  g_test_summary ("A stackful handler that changes its rounding mode and suspends finds it again on resume; the native stack keeps its own");
+
+  for (guint i = 0; i < G_N_ELEMENTS (modes) * 3; i++)
+    {
+      g_autoptr(PykkaFuture) f = test_ask_int (asker, modes[i % G_N_ELEMENTS (modes)]);
+
+      test_iterate_until (NULL, pykka_future_is_done (f));
+      g_assert_cmpint (test_get_int (f), ==, TRUE);
+      g_assert_cmpint (get_mode (), ==, MODE_NEAREST);
+    }
+  test_stop_all ();
+}
+
+#endif
+
+/* ------------------------------------------------------------------
+ * The local run queue under a nested loop with a spent time budget
+ * ------------------------------------------------------------------ */
+
+typedef struct
+{
+  PykkaActorRef *peer;      /* (unowned) */
+  TestRecord    *peer_record;
+  guint          tells;
+} Nester;
+
+/* Tells the peer (the local run queue: same context, from a turn), then
+ * iterates the context until the peer has handled all of it. */
+static gboolean
+tell_and_nest (TestActor     *self,
+               const GValue  *message,
+               GValue        *reply,
+               GError       **error)
+{
+  Nester *n = test_actor_get_data (self);
+  gint before = g_atomic_int_get (&n->peer_record->n_received);
+  gint64 end = g_get_monotonic_time () + TEST_TIMEOUT_MSEC * G_TIME_SPAN_MILLISECOND;
+
+  for (guint i = 0; i < n->tells; i++)
+    test_tell_int (n->peer, (gint) i);
+  while (g_atomic_int_get (&n->peer_record->n_received) < before + (gint) n->tells)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_main_context_iteration (NULL, FALSE);
+    }
+  g_value_init (reply, G_TYPE_INT);
+  g_value_set_int (reply, g_atomic_int_get (&n->peer_record->n_received) - before);
+  return TRUE;
+}
+
+static void
+test_nested_loop_spent_budget (void)
+{
+  guint budget = pykka_context_get_time_budget (NULL);
+  TestRecord *record = NULL;
+  g_autoptr(PykkaActorRef) peer = test_start (0, test_record_int, NULL, &record);
+  Nester nester = { peer, record, 200 };
+  g_autoptr(PykkaActorRef) ref = test_start (0, tell_and_nest, &nester, NULL);
+
+  g_test_summary ("A handler iterating its context after queueing work for a neighbour, with a time budget so small that each nested run ends with cells left on the local queue: all of it runs");
+
+  pykka_context_set_time_budget (NULL, 1);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(PykkaFuture) f = test_ask_int (ref, 0);
+
+      test_iterate_until (NULL, pykka_future_is_done (f));
+      g_assert_cmpint (test_get_int (f), ==, (gint) nester.tells);
+    }
+  pykka_context_set_time_budget (NULL, budget);
+  test_stop_all ();
+  test_record_free (record);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/Pykka/Races18/urn-made-while-stopping", test_urn_made_while_stopping);
+  g_test_add_func ("/Pykka/Races18/start-killed-before-first-turn", test_start_killed_before_first_turn);
+  g_test_add_func ("/Pykka/Races18/spares-across-threads", test_spares_across_threads);
+#if defined(__x86_64__) && defined(__GNUC__)
+  g_test_add_func ("/Pykka/Races18/rounding-mode-survives-suspension", test_rounding_mode_survives_suspension);
+#endif
+  g_test_add_func ("/Pykka/Races18/nested-loop-spent-budget", test_nested_loop_spent_budget);
+
+  return g_test_run ();
+}
