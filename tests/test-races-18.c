@@ -318,6 +318,178 @@ test_nested_loop_spent_budget (void)
   test_record_free (record);
 }
 
+
+/* ------------------------------------------------------------------
+ * Registry: mass start and stop on two threads, a model and readers
+ * ------------------------------------------------------------------ */
+
+typedef struct
+{
+  guint  actors;
+  gint  *running;   /* atomic: workers not finished */
+  gint  *stopping;  /* atomic: readers go on while set */
+} Churn;
+
+/* Starts actors on a context of its own, asks each (so that they run),
+ * stops them all and waits for their deaths, iterating its context. */
+static gpointer
+churn_actors (gpointer data)
+{
+  Churn *c = data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autofree PykkaActorRef **refs = g_new0 (PykkaActorRef *, c->actors);
+  g_autofree PykkaFuture **futures = g_new0 (PykkaFuture *, c->actors);
+
+  g_main_context_push_thread_default (context);
+  for (guint round = 0; round < 2; round++)
+    {
+      for (guint i = 0; i < c->actors; i++)
+        {
+          refs[i] = test_start (0, test_echo, NULL, NULL);
+          futures[i] = test_ask_int (refs[i], (gint) i);
+        }
+      for (guint i = 0; i < c->actors; i++)
+        {
+          test_iterate_until (context, pykka_future_is_done (futures[i]));
+          g_assert_cmpint (test_get_int (futures[i]), ==, (gint) i);
+          g_object_unref (futures[i]);
+          /* Half of them die by a kill, half by a stop. */
+          if (i % 2 == 0)
+            futures[i] = pykka_actor_ref_stop (refs[i]);
+          else
+            {
+              pykka_actor_ref_kill (refs[i]);
+              futures[i] = pykka_actor_ref_get_terminated (refs[i]);
+            }
+        }
+      for (guint i = 0; i < c->actors; i++)
+        {
+          test_iterate_until (context, pykka_future_is_done (futures[i]));
+          g_assert_false (pykka_actor_ref_is_alive (refs[i]));
+          g_clear_object (&futures[i]);
+          g_clear_object (&refs[i]);
+        }
+    }
+  g_main_context_pop_thread_default (context);
+  g_atomic_int_dec_and_test (c->running);
+  return NULL;
+}
+
+/* Reads the registry while the workers churn: every ref it hands out is
+ * of a TestActor, and every urn it makes finds the actor or nothing. */
+static gpointer
+read_registry (gpointer data)
+{
+  Churn *c = data;
+
+  while (g_atomic_int_get (c->stopping) == 0)
+    {
+      g_autolist(PykkaActorRef) all = pykka_registry_get_all ();
+      g_autolist(PykkaActorRef) typed = pykka_registry_get_by_type (TEST_TYPE_ACTOR);
+
+      for (GList *l = all; l != NULL; l = l->next)
+        {
+          g_autoptr(PykkaActorRef) found = pykka_registry_get_by_urn (pykka_actor_ref_get_urn (l->data));
+
+          g_assert_true (found == NULL || found == l->data);
+          g_assert_true (g_type_is_a (pykka_actor_ref_get_actor_type (l->data), TEST_TYPE_ACTOR));
+        }
+      g_assert_cmpuint (g_list_length (typed), <=, g_list_length (all) + 2 * c->actors);
+      g_thread_yield ();
+    }
+  return NULL;
+}
+
+static void
+test_registry_churn_two_threads (void)
+{
+  g_autoptr(PykkaRegistryModel) model = pykka_registry_model_new (TEST_TYPE_ACTOR);
+  gint running = 2;
+  gint stopping = 0;
+  Churn churn = { scaled (30), &running, &stopping };
+  GThread *workers[2], *reader;
+
+  g_test_summary ("Actors started, stopped and killed in bulk on two threads while a third reads the registry (all, by type, by urn) and a model follows it: the model and the registry end empty, nothing is found after its death");
+
+  reader = g_thread_new ("reader", read_registry, &churn);
+  for (guint i = 0; i < G_N_ELEMENTS (workers); i++)
+    workers[i] = g_thread_new ("churn", churn_actors, &churn);
+  test_iterate_until (NULL, g_atomic_int_get (&running) == 0);
+  for (guint i = 0; i < G_N_ELEMENTS (workers); i++)
+    g_thread_join (workers[i]);
+  g_atomic_int_set (&stopping, 1);
+  g_thread_join (reader);
+
+  g_assert_null (pykka_registry_get_all ());
+  test_iterate_until (NULL, g_list_model_get_n_items (G_LIST_MODEL (model)) == 0);
+}
+
+/* ------------------------------------------------------------------
+ * An actor whose urn was made but that never starts
+ * ------------------------------------------------------------------ */
+
+static void
+test_urn_of_actor_never_started (void)
+{
+  TestActor *actor = test_actor_new (test_echo, NULL);
+  g_autoptr(PykkaActorRef) ref = g_object_ref (pykka_actor_get_actor_ref (PYKKA_ACTOR (actor)));
+  g_autofree char *urn = g_strdup (pykka_actor_ref_get_urn (ref));
+
+  g_test_summary ("An actor whose urn was made and that never starts is never found by it, and its cell is freed without a registry entry");
+
+  g_assert_null (pykka_registry_get_by_urn (urn));
+  g_assert_false (pykka_actor_ref_is_alive (ref));
+  g_object_unref (actor);
+  g_assert_null (pykka_registry_get_by_urn (urn));
+  g_assert_null (pykka_registry_get_all ());
+}
+
+/* ------------------------------------------------------------------
+ * A blocking ask that times out: its bare promise (which borrows its
+ * source) outlives the asker's ref and the actor
+ * ------------------------------------------------------------------ */
+
+static gpointer
+ask_and_give_up (gpointer data)
+{
+  PykkaActorRef *ref = data;
+  g_auto(GValue) msg = G_VALUE_INIT;
+  g_autoptr(GError) error = NULL;
+
+  /* Nobody runs the main context meanwhile: the ask times out. */
+  g_assert_false (pykka_actor_ref_ask_sync (ref, test_value_int (&msg, 7), 1, NULL, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_TIMEOUT);
+  g_object_unref (ref);
+  return NULL;
+}
+
+static void
+test_timed_out_ask_outlives_actor (void)
+{
+  guint rounds = scaled (10);
+
+  g_test_summary ("A blocking ask from another thread times out and drops its ref; the actor then handles the ask and dies: the bare promise, whose source was only lent, is answered and freed without reading it");
+
+  for (guint i = 0; i < rounds; i++)
+    {
+      TestRecord *record = NULL;
+      PykkaActorRef *ref = test_start (0, test_record_int, NULL, &record);
+      g_autoptr(PykkaFuture) terminated = pykka_actor_ref_get_terminated (ref);
+
+      g_thread_join (g_thread_new ("give-up", ask_and_give_up, g_object_ref (ref)));
+      /* The ask is still queued: the actor handles it (or it is answered
+       * dead) after the asker gave up. */
+      if (i % 2 == 0)
+        pykka_actor_ref_kill (ref);
+      else
+        g_object_unref (pykka_actor_ref_stop (ref));
+      g_object_unref (ref);
+      test_iterate_until (NULL, pykka_future_is_done (terminated));
+      test_record_free (record);
+    }
+  g_assert_null (pykka_registry_get_all ());
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -330,6 +502,9 @@ main (int argc, char *argv[])
   g_test_add_func ("/Pykka/Races18/rounding-mode-survives-suspension", test_rounding_mode_survives_suspension);
 #endif
   g_test_add_func ("/Pykka/Races18/nested-loop-spent-budget", test_nested_loop_spent_budget);
+  g_test_add_func ("/Pykka/Races18/registry-churn-two-threads", test_registry_churn_two_threads);
+  g_test_add_func ("/Pykka/Races18/urn-of-actor-never-started", test_urn_of_actor_never_started);
+  g_test_add_func ("/Pykka/Races18/timed-out-ask-outlives-actor", test_timed_out_ask_outlives_actor);
 
   return g_test_run ();
 }
