@@ -15,6 +15,8 @@
 
 #include "test-util.h"
 
+#include "pykka-private.h"
+
 /* Rounds, scaled by $PYKKA_STRESS_SCALE (a float, default 1). */
 static guint
 scaled (guint rounds)
@@ -490,6 +492,102 @@ test_timed_out_ask_outlives_actor (void)
   g_assert_null (pykka_registry_get_all ());
 }
 
+/* ------------------------------------------------------------------
+ * Helpers in turn: a context nobody owns, run by the blocking asks of
+ * several threads; a stackful actor there asks a neighbour of its
+ * context (a fast wait-for edge, the local run queue, a suspension that
+ * another helper may resume)
+ * ------------------------------------------------------------------ */
+
+/* Asks the actor of its data (same context) for the message and
+ * replies what it answered. */
+static gboolean
+ask_neighbour (TestActor     *self,
+               const GValue  *message,
+               GValue        *reply,
+               GError       **error)
+{
+  PykkaActorRef *neighbour = test_actor_get_data (self);
+
+  return pykka_actor_ref_ask_sync (neighbour, message, TEST_TIMEOUT_MSEC, reply, error);
+}
+
+typedef struct
+{
+  PykkaActorRef *ref;
+  gint           base;
+  guint          asks;
+  guint          wrong;    /* answers that were not the value asked */
+  GError        *error;    /* (owned) (nullable) the first error */
+} Helper;
+
+static gpointer
+help_by_asking (gpointer data)
+{
+  Helper *h = data;
+
+  for (guint i = 0; i < h->asks; i++)
+    {
+      g_auto(GValue) msg = G_VALUE_INIT;
+      g_auto(GValue) reply = G_VALUE_INIT;
+      GError *error = NULL;
+
+      if (!pykka_actor_ref_ask_sync (h->ref, test_value_int (&msg, h->base + (gint) i),
+                                     TEST_TIMEOUT_MSEC, &reply, &error))
+        {
+          if (h->error == NULL)
+            h->error = error;
+          else
+            g_error_free (error);
+          continue;
+        }
+      if (g_value_get_int (&reply) != h->base + (gint) i)
+        h->wrong++;
+    }
+  return NULL;
+}
+
+static void
+test_helpers_run_stackful_chain (void)
+{
+  g_autoptr(GMainContext) ctx = g_main_context_new ();
+  g_autoptr(TestActor) echo = test_actor_new_of_type (TEST_TYPE_ACTOR, test_echo, NULL, "context", ctx, NULL);
+  g_autoptr(PykkaActorRef) echo_ref = NULL;
+  g_autoptr(TestActor) asker = NULL;
+  g_autoptr(PykkaActorRef) asker_ref = NULL;
+  g_autoptr(GError) error = NULL;
+  Helper helpers[3];
+  GThread *threads[3];
+  guint n = scaled (30);
+
+  g_test_summary ("A stackful actor and its neighbour on a context nobody owns, run in turn by the blocking asks of three threads: every ask is answered with its own value, whichever thread resumes the suspended handler");
+
+  echo_ref = pykka_actor_start (PYKKA_ACTOR (echo), &error);
+  g_assert_no_error (error);
+  asker = test_actor_new_of_type (TEST_TYPE_STACKFUL_ACTOR, ask_neighbour, echo_ref, "context", ctx, NULL);
+  asker_ref = pykka_actor_start (PYKKA_ACTOR (asker), &error);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    {
+      helpers[i] = (Helper) { asker_ref, (gint) (i + 1) * 100000, n, 0, NULL };
+      threads[i] = g_thread_new ("helper", help_by_asking, &helpers[i]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    {
+      g_thread_join (threads[i]);
+      g_assert_no_error (helpers[i].error);
+      g_assert_cmpuint (helpers[i].wrong, ==, 0);
+    }
+  g_assert_cmpint (pykka_scheduler_may_run_context (ctx), ==, PYKKA_RUN_HELP);
+
+  g_assert_true (pykka_actor_ref_stop_sync (asker_ref, TEST_TIMEOUT_MSEC, &error));
+  g_assert_no_error (error);
+  g_assert_true (pykka_actor_ref_stop_sync (echo_ref, TEST_TIMEOUT_MSEC, &error));
+  g_assert_no_error (error);
+  test_stop_all ();
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -505,6 +603,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Pykka/Races18/registry-churn-two-threads", test_registry_churn_two_threads);
   g_test_add_func ("/Pykka/Races18/urn-of-actor-never-started", test_urn_of_actor_never_started);
   g_test_add_func ("/Pykka/Races18/timed-out-ask-outlives-actor", test_timed_out_ask_outlives_actor);
+  g_test_add_func ("/Pykka/Races18/helpers-run-stackful-chain", test_helpers_run_stackful_chain);
 
   return g_test_run ();
 }
