@@ -1382,24 +1382,28 @@ test_deadlock_own_thread_pair (void)
   g_object_unref (pair.refs[1]);
 }
 
+/* A ring of three stackful actors, each asking the ref in the next slot:
+ * @a and @c on a context run by one thread, @b on a context run by
+ * another. The first ask (to slots[0]'s actor, @a) fails at once with
+ * DEADLOCK naming the three urns, and every actor lives on. @in_slots
+ * gives the actors in slot order. */
 static void
-test_deadlock_ring_two_threads (void)
+assert_ring_deadlocks (PykkaActorRef  *slots[3],
+                       PykkaActor     *in_slots[3],
+                       PykkaActor     *a,
+                       PykkaActor     *b,
+                       PykkaActor     *c,
+                       const char     *first_name,
+                       const char     *second_name)
 {
-  PykkaActorRef *slots[3] = { NULL, NULL, NULL };
-  PykkaActor *a = thr_actor_new (THR_TYPE_STACKFUL_ACTOR, hop_receive, &slots[1], NULL);
-  PykkaActor *b = thr_actor_new (THR_TYPE_STACKFUL_ACTOR, hop_receive, &slots[2], NULL);
-  PykkaActor *c = thr_actor_new (THR_TYPE_STACKFUL_ACTOR, hop_receive, &slots[0], NULL);
   LoopThread *first, *second;
   g_autoptr(PykkaFuture) f = NULL;
   g_autoptr(GError) error = NULL;
 
-  g_test_summary ("A ring of three stackful actors across two threads (A and C on a context run by one thread, B on a context run by another; A asks B, B asks C, C asks A) fails at once with DEADLOCK naming the three urns; every actor lives on");
-
-  slots[0] = g_object_ref (pykka_actor_get_actor_ref (a));
-  slots[1] = g_object_ref (pykka_actor_get_actor_ref (b));
-  slots[2] = g_object_ref (pykka_actor_get_actor_ref (c));
-  first = loop_thread_new ("ring-1", a, c, NULL);
-  second = loop_thread_new ("ring-2", b, NULL);
+  for (guint i = 0; i < 3; i++)
+    slots[i] = g_object_ref (pykka_actor_get_actor_ref (in_slots[i]));
+  first = loop_thread_new (first_name, a, c, NULL);
+  second = loop_thread_new (second_name, b, NULL);
 
   f = test_ask_int (slots[0], 3);
   g_assert_null (pykka_future_get (f, TEST_TIMEOUT_MSEC, &error));
@@ -1419,6 +1423,21 @@ test_deadlock_ring_two_threads (void)
 }
 
 static void
+test_deadlock_ring_two_threads (void)
+{
+  PykkaActorRef *slots[3] = { NULL, NULL, NULL };
+  /* A asks B, B asks C, C asks A. */
+  PykkaActor *a = thr_actor_new (THR_TYPE_STACKFUL_ACTOR, hop_receive, &slots[1], NULL);
+  PykkaActor *b = thr_actor_new (THR_TYPE_STACKFUL_ACTOR, hop_receive, &slots[2], NULL);
+  PykkaActor *c = thr_actor_new (THR_TYPE_STACKFUL_ACTOR, hop_receive, &slots[0], NULL);
+  PykkaActor *in_slots[3] = { a, b, c };
+
+  g_test_summary ("A ring of three stackful actors across two threads (A and C on a context run by one thread, B on a context run by another; A asks B, B asks C, C asks A) fails at once with DEADLOCK naming the three urns; every actor lives on");
+
+  assert_ring_deadlocks (slots, in_slots, a, b, c, "ring-1", "ring-2");
+}
+
+static void
 test_deadlock_ring_fast_edge (void)
 {
   PykkaActorRef *slots[3] = { NULL, NULL, NULL };
@@ -1426,36 +1445,14 @@ test_deadlock_ring_fast_edge (void)
   PykkaActor *a = thr_actor_new (THR_TYPE_STACKFUL_ACTOR, hop_receive, &slots[1], NULL);
   PykkaActor *c = thr_actor_new (THR_TYPE_STACKFUL_ACTOR, hop_receive, &slots[2], NULL);
   PykkaActor *b = thr_actor_new (THR_TYPE_STACKFUL_ACTOR, hop_receive, &slots[0], NULL);
-  LoopThread *first, *second;
-  g_autoptr(PykkaFuture) f = NULL;
-  g_autoptr(GError) error = NULL;
+  PykkaActor *in_slots[3] = { a, c, b };
 
   g_test_summary ("A ring of three stackful actors across two threads whose first wait is between two actors of one context "
                   "(A and C on a context run by one thread, B on another; A asks C, C asks B, B asks A): the wait of A for C "
                   "is recorded without the graph's lock, and B's wait, on the other thread, still sees it and fails at once "
                   "with DEADLOCK naming the three urns; every actor lives on");
 
-  slots[0] = g_object_ref (pykka_actor_get_actor_ref (a));
-  slots[1] = g_object_ref (pykka_actor_get_actor_ref (c));
-  slots[2] = g_object_ref (pykka_actor_get_actor_ref (b));
-  first = loop_thread_new ("fast-ring-1", a, c, NULL);
-  second = loop_thread_new ("fast-ring-2", b, NULL);
-
-  f = test_ask_int (slots[0], 3);
-  g_assert_null (pykka_future_get (f, TEST_TIMEOUT_MSEC, &error));
-  assert_deadlock_names (error, slots, 3);
-  g_test_message ("%s", error->message);
-  for (guint i = 0; i < 3; i++)
-    g_assert_true (pykka_actor_ref_is_alive (slots[i]));
-
-  loop_thread_free (first);
-  loop_thread_free (second);
-  for (guint i = 0; i < 3; i++)
-    {
-      g_assert_false (pykka_actor_ref_is_alive (slots[i]));
-      g_object_unref (slots[i]);
-    }
-  test_stop_all ();
+  assert_ring_deadlocks (slots, in_slots, a, b, c, "fast-ring-1", "fast-ring-2");
 }
 
 /* 1: replies with the future of an ask to its own actor; 0: answers 0. */
