@@ -504,7 +504,8 @@ pykka_actor_ref_tell_latest (PykkaActorRef  *self,
  * has returned and [vfunc@Pykka.Actor.on_stop] has run. Wait for the
  * death with [method@Pykka.ActorRef.stop_sync] if needed.
  *
- * Returns: %TRUE if the actor was running and is now being killed
+ * Returns: %TRUE if the actor was running (or being started by another
+ *   thread) and is now being killed
  */
 gboolean
 pykka_actor_ref_kill (PykkaActorRef *self)

@@ -801,8 +801,13 @@ pykka_actor_stop (PykkaActor *self)
  * A handler that is suspended (waiting for a reply future, or a stackful
  * handler waiting in a coroutine) finishes its wait first.
  *
- * Returns: %TRUE if the actor was running and is now being killed,
- *   %FALSE if it was not started, already dead, stopping or being killed
+ * An actor that another thread is starting ([method@Pykka.Actor.start]
+ * has not returned yet) is killed as soon as its start is done: it never
+ * handles a message, and [vfunc@Pykka.Actor.on_start] does not run.
+ *
+ * Returns: %TRUE if the actor was running (or starting) and is now being
+ *   killed, %FALSE if it was not started, already dead, stopping or being
+ *   killed
  */
 gboolean
 pykka_actor_kill (PykkaActor   *self,

@@ -1370,7 +1370,17 @@ pykka_cell_finish_start (PykkaCell *self)
 
   g_mutex_lock (&self->mutex);
   g_assert (self->state == PYKKA_CELL_STARTING);
-  g_atomic_int_set ((gint *) &self->state, PYKKA_CELL_RUNNING);
+  if (self->susp != NULL && self->susp->kill != NULL)
+    {
+      /* Killed while pykka_actor_start() ran (see pykka_cell_kill()):
+       * KILLING from the first turn on, the kill before the START. */
+      g_atomic_int_set ((gint *) &self->state, PYKKA_CELL_KILLING);
+      g_atomic_int_set (&self->susp->control, 1);
+      if (self->susp->capacity != 0)
+        g_cond_broadcast (&self->susp->room);
+    }
+  else
+    g_atomic_int_set ((gint *) &self->state, PYKKA_CELL_RUNNING);
   schedule = self->scheduled = TRUE;
   g_mutex_unlock (&self->mutex);
 
@@ -1845,15 +1855,22 @@ pykka_cell_kill (PykkaCell    *self,
 {
   PykkaMessage *m = pykka_message_new (PYKKA_MESSAGE_KILL, NULL, NULL);
   gboolean schedule = FALSE;
+  gboolean starting;
 
   g_mutex_lock (&self->mutex);
-  if (self->state != PYKKA_CELL_RUNNING)
+  /* While another thread is in pykka_actor_start() (STARTING), the kill
+   * waits in the cell: pykka_cell_finish_start() makes the actor KILLING
+   * instead of RUNNING and schedules it. A second kill is refused. */
+  starting = self->state == PYKKA_CELL_STARTING;
+  if ((self->state != PYKKA_CELL_RUNNING && !starting) ||
+      (starting && self->susp != NULL && self->susp->kill != NULL))
     {
       g_mutex_unlock (&self->mutex);
       pykka_message_free (m);
       return FALSE;
     }
-  g_atomic_int_set ((gint *) &self->state, PYKKA_CELL_KILLING);
+  if (!starting)
+    g_atomic_int_set ((gint *) &self->state, PYKKA_CELL_KILLING);
   if (cell_susp_locked (self)->death == NULL)
     self->susp->death = reason != NULL ? g_error_copy (reason)
                                        : g_error_new_literal (PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD,
@@ -1866,7 +1883,8 @@ pykka_cell_kill (PykkaCell    *self,
     g_cond_broadcast (&self->susp->room);
   /* A suspended handler is woken too: its waits end (see
    * pykka_cell_run_turn()). */
-  schedule = cell_flag_control_locked (self);
+  if (!starting)
+    schedule = cell_flag_control_locked (self);
   g_mutex_unlock (&self->mutex);
 
   if (schedule)

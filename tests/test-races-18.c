@@ -588,6 +588,81 @@ test_helpers_run_stackful_chain (void)
   test_stop_all ();
 }
 
+/* ------------------------------------------------------------------
+ * A kill while the actor is STARTING (pykka_actor_start() has not
+ * returned): here from a registry observer, which runs inside the start
+ * ------------------------------------------------------------------ */
+
+typedef struct
+{
+  PykkaCell     *cell;   /* (unowned) the starting actor's */
+  PykkaActorRef *ref;    /* (owned) */
+  gint           first;  /* what the two kills returned, -1 if not called */
+  gint           second;
+} KillAtStart;
+
+static void
+kill_at_start_observer (PykkaCell *cell,
+                        gboolean   added,
+                        gpointer   user_data)
+{
+  KillAtStart *k = user_data;
+
+  if (!added || cell != k->cell)
+    return;
+  k->first = pykka_actor_ref_kill (k->ref);
+  k->second = pykka_actor_ref_kill (k->ref);
+}
+
+static void
+test_kill_while_starting (void)
+{
+  g_test_summary ("A kill while pykka_actor_start() runs (the actor STARTING) is not lost: it returns TRUE and a second "
+                  "kill FALSE; once the start is done the actor dies, killed, without running on_start or handling the "
+                  "message sent meanwhile (its ask fails with ACTOR_DEAD); on the caller's context and on a thread of its own");
+
+  for (guint own = 0; own < 2; own++)
+    {
+      g_autoptr(TestActor) actor = test_actor_new_of_type (TEST_TYPE_ACTOR, test_record_int, NULL,
+                                                           "use-own-thread", (gboolean) own, NULL);
+      TestRecord *record = test_record_ref (test_actor_get_record (actor));
+      KillAtStart k = { NULL, NULL, -1, -1 };
+      g_autoptr(PykkaActorRef) ref = NULL;
+      g_autoptr(PykkaFuture) asked = NULL;
+      g_autoptr(PykkaFuture) terminated = NULL;
+      g_autoptr(GError) error = NULL;
+      PykkaTerminated *t;
+
+      k.ref = g_object_ref (pykka_actor_get_actor_ref (PYKKA_ACTOR (actor)));
+      k.cell = pykka_actor_ref_get_cell (k.ref);
+      /* Sent before the start: queued behind it. */
+      asked = test_ask_int (k.ref, 1);
+
+      pykka_registry_add_observer (kill_at_start_observer, &k);
+      ref = pykka_actor_start (PYKKA_ACTOR (actor), &error);
+      pykka_registry_remove_observer (kill_at_start_observer, &k);
+      g_assert_no_error (error);
+      g_assert_cmpint (k.first, ==, TRUE);
+      g_assert_cmpint (k.second, ==, FALSE);
+
+      terminated = pykka_actor_ref_get_terminated (ref);
+      test_iterate_until (NULL, pykka_future_is_done (terminated));
+      t = g_value_get_boxed (pykka_future_get (terminated, 0, NULL));
+      g_assert_error (pykka_terminated_get_reason (t), PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+      g_assert_false (pykka_actor_ref_is_alive (ref));
+
+      test_iterate_until (NULL, pykka_future_is_done (asked));
+      g_assert_null (pykka_future_get (asked, 0, &error));
+      g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+      g_assert_cmpint (g_atomic_int_get (&record->n_received), ==, 0);
+      g_assert_cmpint (g_atomic_int_get (&record->n_started), ==, 0);
+
+      g_object_unref (k.ref);
+      test_record_free (record);
+    }
+  g_assert_null (pykka_registry_get_all ());
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -595,6 +670,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/Pykka/Races18/urn-made-while-stopping", test_urn_made_while_stopping);
   g_test_add_func ("/Pykka/Races18/start-killed-before-first-turn", test_start_killed_before_first_turn);
+  g_test_add_func ("/Pykka/Races18/kill-while-starting", test_kill_while_starting);
   g_test_add_func ("/Pykka/Races18/spares-across-threads", test_spares_across_threads);
 #if defined(__x86_64__) && defined(__GNUC__)
   g_test_add_func ("/Pykka/Races18/rounding-mode-survives-suspension", test_rounding_mode_survives_suspension);
