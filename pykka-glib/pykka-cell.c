@@ -441,9 +441,7 @@ pykka_message_new (PykkaMessageKind  kind,
   /* (The START message is the cell's own.) */
   g_assert (kind != PYKKA_MESSAGE_START);
   /* A spare is zeroed already (see pykka_message_free()). */
-  if (PYKKA_SPARES && me != NULL && me->n_spare_messages > 0)
-    m = me->spare_messages[--me->n_spare_messages];
-  else
+  if (me == NULL || (m = pykka_spares_take (&me->spare_messages)) == NULL)
     m = g_slice_new0 (PykkaMessage);
   m->kind = kind;
   m->extra = reply != NULL ? pykka_promise_ref (reply) : NULL;
@@ -523,11 +521,8 @@ pykka_message_free (PykkaMessage *m)
 
     /* Kept for this thread's next message: the actor's thread frees what
      * its handlers' asks send, and a sender's thread often is one. */
-    if (PYKKA_SPARES && me != NULL && me->n_spare_messages < PYKKA_SPARE_MESSAGES)
-      {
-        memset (m, 0, sizeof *m);
-        me->spare_messages[me->n_spare_messages++] = m;
-      }
+    if (me != NULL && pykka_spares_keep (&me->spare_messages, m))
+      memset (m, 0, sizeof *m);
     else
       g_slice_free (PykkaMessage, m);
   }

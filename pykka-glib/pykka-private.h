@@ -182,9 +182,33 @@ typedef struct
 #ifndef PYKKA_SPARES
 # define PYKKA_SPARES 1
 #endif
-#define PYKKA_SPARE_MESSAGES 16
-#define PYKKA_SPARE_PROMISES 16
-#define PYKKA_SPARE_CO_WAITS 16
+
+/* A bounded stack of spare allocations of one kind (all its items have
+ * the same size), kept by one thread. */
+typedef struct
+{
+  guint    n;
+  gpointer items[16];
+} PykkaSpares;
+
+/* A spare to reuse, or NULL (none kept, or spares are off). */
+static inline gpointer
+pykka_spares_take (PykkaSpares *spares)
+{
+  return PYKKA_SPARES && spares->n > 0 ? spares->items[--spares->n] : NULL;
+}
+
+/* Keeps @item for a later pykka_spares_take(), if there is room (and
+ * spares are on); else the caller frees it. */
+static inline gboolean
+pykka_spares_keep (PykkaSpares *spares,
+                   gpointer     item)
+{
+  if (!PYKKA_SPARES || spares->n >= G_N_ELEMENTS (spares->items))
+    return FALSE;
+  spares->items[spares->n++] = item;
+  return TRUE;
+}
 
 /* pykka-thread.c: one per thread that touches the runtime. */
 struct _PykkaThread
@@ -207,12 +231,9 @@ struct _PykkaThread
    * promises, the heap state of a coroutine's wait (as many as a chain
    * of actors asking each other has open at once). Freed when the
    * thread ends (pykka_thread_drop_spares()). */
-  PykkaMessage    *spare_messages[PYKKA_SPARE_MESSAGES];
-  guint            n_spare_messages;
-  guint            n_spare_promises;
-  PykkaPromise    *spare_promises[PYKKA_SPARE_PROMISES];
-  guint            n_spare_co_waits;
-  gpointer         spare_co_waits[PYKKA_SPARE_CO_WAITS]; /* see pykka-wait.c */
+  PykkaSpares      spare_messages;  /* PykkaMessage */
+  PykkaSpares      spare_promises;  /* bare PykkaPromise */
+  PykkaSpares      spare_co_waits;  /* see pykka-wait.c */
 };
 
 /* The calling thread's, in the initial-exec TLS model: one load, no

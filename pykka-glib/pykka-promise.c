@@ -106,9 +106,7 @@ pykka_promise_new (void)
 
   /* A spare is zeroed already (see pykka_promise_unref()), but for its
    * mutex and condition, which pykka_promise_init() makes. */
-  if (PYKKA_SPARES && me != NULL && me->n_spare_promises > 0)
-    self = me->spare_promises[--me->n_spare_promises];
-  else
+  if (me == NULL || (self = pykka_spares_take (&me->spare_promises)) == NULL)
     self = g_slice_new0 (PykkaPromise);
   pykka_promise_init (self, NULL);
   return self;
@@ -149,7 +147,7 @@ pykka_promise_unref (PykkaPromise *self)
        * takes its waiter off before it returns, a completion empties the
        * list) and its mutex and condition are made again by
        * pykka_promise_init(). */
-      if (PYKKA_SPARES && me != NULL && me->n_spare_promises < PYKKA_SPARE_PROMISES)
+      if (me != NULL && pykka_spares_keep (&me->spare_promises, self))
         {
           g_assert (self->waiters == NULL && self->sleepers == 0 &&
                     G_VALUE_TYPE (&self->value) == G_TYPE_INVALID);
@@ -157,7 +155,6 @@ pykka_promise_unref (PykkaPromise *self)
           self->done = FALSE;
           self->stop = FALSE;
           self->lent_source = FALSE;
-          me->spare_promises[me->n_spare_promises++] = self;
         }
       else
         g_slice_free (PykkaPromise, self);

@@ -142,20 +142,30 @@ pykka_thread_get_name (PykkaThread *self)
   return self->name != NULL ? self->name : "(unnamed thread)";
 }
 
+static void
+free_spare_message (gpointer message)
+{
+  g_slice_free (PykkaMessage, message);
+}
+
+static void
+spares_drop (PykkaSpares    *spares,
+             GDestroyNotify  free_func)
+{
+  gpointer item;
+
+  while ((item = pykka_spares_take (spares)) != NULL)
+    free_func (item);
+}
+
 /* Frees the spares of @self: on its thread once it is no longer the
  * current one (a free from now on leaves no spare). */
 void
 pykka_thread_drop_spares (PykkaThread *self)
 {
-  for (guint i = 0; i < self->n_spare_messages; i++)
-    g_slice_free (PykkaMessage, self->spare_messages[i]);
-  self->n_spare_messages = 0;
-  for (guint i = 0; i < self->n_spare_promises; i++)
-    pykka_promise_free_spare (self->spare_promises[i]);
-  self->n_spare_promises = 0;
-  for (guint i = 0; i < self->n_spare_co_waits; i++)
-    pykka_wait_free_spare (self->spare_co_waits[i]);
-  self->n_spare_co_waits = 0;
+  spares_drop (&self->spare_messages, free_spare_message);
+  spares_drop (&self->spare_promises, (GDestroyNotify) pykka_promise_free_spare);
+  spares_drop (&self->spare_co_waits, pykka_wait_free_spare);
 }
 
 static void

@@ -117,11 +117,9 @@ typedef struct
 static CoWait *
 co_wait_new (void)
 {
-  PykkaThread *me = pykka_thread_self ();
+  CoWait *cw = pykka_spares_take (&pykka_thread_self ()->spare_co_waits);
 
-  if (PYKKA_SPARES && me->n_spare_co_waits > 0)
-    return me->spare_co_waits[--me->n_spare_co_waits];
-  return g_slice_new0 (CoWait);
+  return cw != NULL ? cw : g_slice_new0 (CoWait);
 }
 
 static void
@@ -129,11 +127,8 @@ co_wait_free (CoWait *cw)
 {
   PykkaThread *me = pykka_thread_current;
 
-  if (PYKKA_SPARES && me != NULL && me->n_spare_co_waits < PYKKA_SPARE_CO_WAITS)
-    {
-      memset (cw, 0, sizeof *cw);
-      me->spare_co_waits[me->n_spare_co_waits++] = cw;
-    }
+  if (me != NULL && pykka_spares_keep (&me->spare_co_waits, cw))
+    memset (cw, 0, sizeof *cw);
   else
     g_slice_free (CoWait, cw);
 }
