@@ -1282,7 +1282,9 @@ cell_begin_stopping (PykkaCell  *self,
   gboolean stopping = FALSE;
 
   g_mutex_lock (&self->mutex);
-  if (self->state == PYKKA_CELL_RUNNING || self->state == PYKKA_CELL_KILLING)
+  /* (An orphaned cell goes from STOPPING back to KILLING to unwind its
+   * handler: it stopped once already.) */
+  if ((self->state == PYKKA_CELL_RUNNING || self->state == PYKKA_CELL_KILLING) && !self->went_stopping)
     {
       g_atomic_int_set ((gint *) &self->state, PYKKA_CELL_STOPPING);
       self->went_stopping = stopping = TRUE;
@@ -2478,13 +2480,38 @@ cell_die_locked (PykkaCell     *self,
   return m;
 }
 
+static void wait_graph_clear (PykkaCell *self);
+static gboolean cell_resume_coroutine (PykkaCell *self);
+
+/* The stackful handler of an orphaned cell is resumed once, here, as a
+ * turn would resume it: the cell is KILLING, so its wait (and any later
+ * one) fails at once with ACTOR_DEAD, and the handler returns through
+ * its own code, which releases what its frame holds and ends its wait
+ * (off the future, out of the wait-for graph). Returns whether it
+ * returned; a handler that suspends again is left to be dropped. */
+static gboolean
+cell_unwind_orphaned (PykkaCell *self)
+{
+  PykkaThread *me = pykka_thread_self ();
+  gboolean done;
+
+  self->link.running_outer = me->current_cell;
+  me->current_cell = self;
+  done = cell_resume_coroutine (self);
+  me->current_cell = self->link.running_outer;
+  self->link.running_outer = NULL;
+  return done;
+}
+
 /*
  * pykka_cell_kill_orphaned:
  *
  * The thread that owned the actor's context has ended (this runs on it,
  * as it ends): no thread may run the actor again, so it dies at once,
  * without hooks, and every ask it had to answer fails with ACTOR_DEAD
- * saying why.
+ * saying why. A stackful handler suspended in a wait is resumed once,
+ * here, its wait failing with that ACTOR_DEAD (cell_unwind_orphaned()),
+ * so that it returns through its own code.
  */
 void
 pykka_cell_kill_orphaned (PykkaCell *self)
@@ -2494,6 +2521,7 @@ pykka_cell_kill_orphaned (PykkaCell *self)
   g_autofree char *owner = pykka_scheduler_describe_owner (self->link.scheduler);
   PykkaMessage *m;
   PykkaActor *actor;
+  gboolean unwind = FALSE;
 
   cause = g_error_new (PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD,
                        /* Translators: why an actor died; %s is a thread, such as "thread “worker”". */
@@ -2502,6 +2530,34 @@ pykka_cell_kill_orphaned (PykkaCell *self)
   g_mutex_lock (&self->mutex);
   if (!state_takes_mail (self->state) || self->state == PYKKA_CELL_STARTING)
     {
+      g_mutex_unlock (&self->mutex);
+      return;
+    }
+  if (self->susp != NULL && self->susp->co != NULL && !self->running && pykka_coroutine_self () == NULL &&
+      pykka_scheduler_is_owner (self->link.scheduler))
+    {
+      /* (Also from STOPPING: a handler suspended in on_stop or
+       * on_failure; cell_begin_stopping() does not run twice. Only on
+       * the owner, the one thread that resumes the context's
+       * coroutines: an own-thread actor whose thread could not be
+       * made orphans a context that helpers may be running.) */
+      if (self->susp->death == NULL)
+        self->susp->death = g_error_copy (cause);
+      g_atomic_int_set ((gint *) &self->state, PYKKA_CELL_KILLING);
+      unwind = TRUE;
+    }
+  g_mutex_unlock (&self->mutex);
+
+  if (unwind)
+    {
+      cell_unwind_orphaned (self);
+      wait_graph_clear (self);
+    }
+
+  g_mutex_lock (&self->mutex);
+  if (self->state == PYKKA_CELL_STOPPED)
+    {
+      /* The resumed handler was on_stop's: its actor died on return. */
       g_mutex_unlock (&self->mutex);
       return;
     }
@@ -2515,7 +2571,8 @@ pykka_cell_kill_orphaned (PykkaCell *self)
   pykka_registry_remove (self);
   pykka_cell_drop_resumes (self);
 
-  /* What a suspended handler had: its stack is dropped unwound. */
+  /* A handler that suspended again (see cell_unwind_orphaned()): its
+   * stack is dropped unwound. */
   if (self->susp != NULL && self->susp->co != NULL)
     {
       /* The wait it is suspended in ends, off the future it waits on. */
@@ -2544,6 +2601,10 @@ pykka_cell_kill_orphaned (PykkaCell *self)
     g_clear_object (&self->susp->suspended_cancellable);
   if (self->susp != NULL)
     g_clear_object (&self->susp->suspended_on);
+  /* Whatever it waited for (a dropped stack, a reply future), it waits
+   * no more: a stale edge made later walks through it see a cycle that
+   * is not there (or read a freed cell). */
+  wait_graph_clear (self);
 
   cell_answer_all_dead (self, m, reason);
   pykka_scheduler_remove_cell (self->link.scheduler);
@@ -3430,6 +3491,18 @@ wait_graph_remove_locked (PykkaCell *waiter,
   G_LOCK (graph);
   if (cell_waits_for (waiter) == target)
     g_atomic_pointer_set (&waiter->waits_for, previous);
+  G_UNLOCK (graph);
+}
+
+/* @self, orphaned, waits for nothing any more (on the thread that ran
+ * its context, as it ends). */
+static void
+wait_graph_clear (PykkaCell *self)
+{
+  if (cell_waits_for (self) == NULL)
+    return;
+  G_LOCK (graph);
+  g_atomic_pointer_set (&self->waits_for, NULL);
   G_UNLOCK (graph);
 }
 

@@ -307,6 +307,7 @@ guint64         pykka_scheduler_get_runs        (PykkaScheduler *self);
 gboolean        pykka_scheduler_logs_debug      (PykkaScheduler *self);
 char           *pykka_scheduler_describe_owner  (PykkaScheduler *self);
 gboolean        pykka_scheduler_is_other_thread (PykkaScheduler *self);
+gboolean        pykka_scheduler_is_owner        (PykkaScheduler *self);
 
 /* Shared stacks per context for stackful actors, and their size. */
 #define PYKKA_N_SHARED_STACKS 32
@@ -544,6 +545,7 @@ void            pykka_registry_urn_made (PykkaCell      *cell);
 guint64         pykka_registry_next_serial (void);
 char           *pykka_registry_make_urn (guint64         id);
 GPtrArray      *pykka_registry_dup_cells (GType          type);
+GPtrArray      *pykka_registry_dup_cells_all (void);
 
 /* pykka-registry.c: observers of registrations, for PykkaRegistryModel
  * (issue 13.4). @func runs on the registering thread right after each

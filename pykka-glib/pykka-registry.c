@@ -475,6 +475,14 @@ pykka_registry_dup_cells (GType type)
   return dup_cells (type, FALSE);
 }
 
+/* The same, all types, with the cells whose on_stop or on_failure runs
+ * (the stopping list). */
+GPtrArray *
+pykka_registry_dup_cells_all (void)
+{
+  return dup_cells (0, TRUE);
+}
+
 static PykkaActorRef *
 cell_dup_ref (PykkaCell *cell)
 {

@@ -759,7 +759,8 @@ pykka_scheduler_orphan (PykkaScheduler *self)
   if (!g_atomic_int_compare_and_exchange (&self->orphaned, FALSE, TRUE))
     return;
 
-  cells = pykka_registry_dup_cells (0);
+  /* (With the stopping ones: a stackful on_stop may be suspended.) */
+  cells = pykka_registry_dup_cells_all ();
   for (guint i = cells->len; i > 0; i--)
     {
       PykkaCell *cell = cells->pdata[i - 1];
@@ -799,6 +800,14 @@ pykka_scheduler_is_other_thread (PykkaScheduler *self)
   if (owner == NULL)
     return self->context == g_main_context_default () && !me->is_main;
   return owner != me;
+}
+
+/* Whether the calling thread is the context's owner (also while it
+ * ends and orphans it). */
+gboolean
+pykka_scheduler_is_owner (PykkaScheduler *self)
+{
+  return g_atomic_pointer_get (&self->owner) == pykka_thread_self ();
 }
 
 /* "the main thread", "thread “pykka-actor”"… for messages. */

@@ -100,7 +100,8 @@ co_timeout_fired_cb (gpointer data)
 
 /* What a coroutine's wait holds on the heap while it is suspended. The
  * cell keeps it then (pykka_cell_set_co_wait()): an actor orphaned
- * meanwhile drops the coroutine's stack unwound, and
+ * meanwhile resumes the handler once (its wait fails: the cell is
+ * KILLING); only one that suspends again is dropped unwound, and
  * pykka_wait_abandon_coroutine() takes the waiter off the waitable and
  * frees the rest (else the waiter, left on the future, woke the freed
  * cell when the future completed later). */

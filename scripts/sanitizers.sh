@@ -21,7 +21,7 @@ valgrind_build=${PYKKA_VALGRIND_BUILD:-_build}
 # The C test programs (no scripts, benchmarks or binding suites).
 c_tests="test-coroutine test-future test-event test-actor test-actor-ref
   test-registry test-registry-model test-scheduler test-suspend test-normalize test-i18n
-  test-debug test-application test-relay test-watch test-supervisor test-timer test-router test-mailbox test-messages test-await test-races test-races-18 test-dbus test-threads test-faults test-bad-input test-stress test-model fuzz-corpus fuzz-dbus-corpus"
+  test-debug test-application test-relay test-watch test-supervisor test-timer test-router test-mailbox test-messages test-await test-races test-races-18 test-races-19 test-dbus test-threads test-faults test-bad-input test-stress test-model fuzz-corpus fuzz-dbus-corpus"
 
 # Scale tests that only measure the runtime's footprint are skipped under
 # instrumentation: 100 000 actors exceed the per-test deadline under TSan
