@@ -557,17 +557,27 @@ pykka_cell_describe (PykkaCell *self)
   return g_strdup_printf ("%s (%s)", g_type_name (self->type), pykka_cell_get_urn (self));
 }
 
+/* The ACTOR_DEAD error of an actor that was not started (yet). */
+GError *
+pykka_cell_unstarted_error (PykkaCell *self)
+{
+  g_autofree char *who = pykka_cell_describe (self);
+
+  return g_error_new (PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD,
+                      /* Translators: %s is an actor, such as "MyCounter (urn:uuid:…)". */
+                      P_("Actor %s was never started: it takes no message until pykka_actor_start() (start() in Python, JavaScript and Vala) has started it"),
+                      who);
+}
+
 GError *
 pykka_cell_dead_error (PykkaCell *self)
 {
-  g_autofree char *who = pykka_cell_describe (self);
+  g_autofree char *who = NULL;
   g_autoptr(GError) death = NULL;
 
   if (g_atomic_int_get ((gint *) &self->state) == PYKKA_CELL_NEW)
-    return g_error_new (PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD,
-                        /* Translators: %s is an actor, such as "MyCounter (urn:uuid:…)". */
-                        P_("Actor %s was never started: it takes no message until pykka_actor_start() (start() in Python, JavaScript and Vala) has started it"),
-                        who);
+    return pykka_cell_unstarted_error (self);
+  who = pykka_cell_describe (self);
   death = pykka_cell_dup_death (self);
   if (death != NULL)
     return g_error_new (PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD,
@@ -1302,6 +1312,13 @@ cell_begin_stopping (PykkaCell  *self,
   pykka_actor_ref_notify_dead (pykka_actor_peek_ref (actor));
 }
 
+/* Another thread is inside pykka_actor_start(). */
+gboolean
+pykka_cell_is_starting (PykkaCell *self)
+{
+  return g_atomic_int_get ((gint *) &self->state) == PYKKA_CELL_STARTING;
+}
+
 /* Started and not stopping: what PykkaActorRef:alive reports. */
 gboolean
 pykka_cell_is_alive (PykkaCell *self)
@@ -1394,18 +1411,24 @@ static void cell_answer_all_dead (PykkaCell    *self,
 static void cell_announce_death (PykkaCell  *self,
                                  PykkaActor *actor);
 
-/* STARTING -> STOPPED: the start failed (no thread). What was sent
- * meanwhile is answered as for a dead actor. */
+/* STARTING -> STOPPED: the start failed (@why: no thread). What was sent
+ * meanwhile is answered as for a dead actor; a name registration waiting
+ * for the start's end fails saying why. */
 static void
-pykka_cell_abort_start (PykkaCell *self)
+pykka_cell_abort_start (PykkaCell    *self,
+                        const GError *why)
 {
+  g_autoptr(GError) cause = NULL;
   PykkaMessage *m;
   PykkaActor *actor;
 
+  /* Translators: why an actor died; %s is the error of its start, such as "Actor X cannot have a thread of its own: …". */
+  cause = g_error_new (PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD, P_("its start failed: %s"), why->message);
   g_mutex_lock (&self->mutex);
-  m = cell_die_locked (self, NULL, &actor);
+  m = cell_die_locked (self, cause, &actor);
   g_mutex_unlock (&self->mutex);
 
+  pykka_registry_start_failed (self);
   cell_answer_all_dead (self, m, NULL);
   cell_announce_death (self, actor);
   g_clear_object (&actor);
@@ -1490,6 +1513,8 @@ fail:
   return FALSE;
 }
 
+void (*pykka_cell_starting_hook) (PykkaCell *cell);
+
 /*
  * pykka_cell_start:
  *
@@ -1512,11 +1537,17 @@ pykka_cell_start (PykkaCell     *self,
 
   self->link.stackful = PYKKA_ACTOR_GET_CLASS (actor)->stackful;
 
+  if (G_UNLIKELY (pykka_cell_starting_hook != NULL))
+    pykka_cell_starting_hook (self);
+
   if (own_thread)
     {
-      if (!start_own_thread (self, context, error))
+      GError *failed = NULL;
+
+      if (!start_own_thread (self, context, &failed))
         {
-          pykka_cell_abort_start (self);
+          pykka_cell_abort_start (self, failed);
+          g_propagate_error (error, failed);
           return FALSE;
         }
     }

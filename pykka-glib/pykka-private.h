@@ -337,6 +337,12 @@ gboolean        pykka_cell_push         (PykkaCell      *self,
 void            pykka_cell_wake         (PykkaCell      *self);
 gboolean        pykka_cell_is_alive     (PykkaCell      *self);
 gboolean        pykka_cell_is_new       (PykkaCell      *self);
+gboolean        pykka_cell_is_starting  (PykkaCell      *self);
+GError         *pykka_cell_unstarted_error (PykkaCell   *self);
+/* Tests only: when set, pykka_cell_start() calls it with the cell
+ * STARTING, before the cell joins the registry (a deterministic way into
+ * that window from another thread). */
+extern void (*pykka_cell_starting_hook) (PykkaCell *cell);
 char           *pykka_cell_describe_busy (PykkaCell     *self);
 gboolean        pykka_cell_kill         (PykkaCell      *self,
                                          const GError   *reason);
@@ -546,6 +552,10 @@ guint64         pykka_registry_next_serial (void);
 char           *pykka_registry_make_urn (guint64         id);
 GPtrArray      *pykka_registry_dup_cells (GType          type);
 GPtrArray      *pykka_registry_dup_cells_all (void);
+void            pykka_registry_start_failed (PykkaCell     *cell);
+/* Tests only: how many pykka_registry_register_name() calls wait for the
+ * end of a start. */
+guint           pykka_registry_count_start_waiters (void);
 
 /* pykka-registry.c: observers of registrations, for PykkaRegistryModel
  * (issue 13.4). @func runs on the registering thread right after each

@@ -97,6 +97,12 @@ static GHashTable *urns;        /* (nullable) guint64 id -> PykkaCell* */
  * cells below are referenced but never released last here. */
 static GHashTable *names;       /* (nullable) char *name (owned) -> PykkaCell* (owned); under registry */
 static GHashTable *names_of;    /* (nullable) guint64 id (the cell's key) -> GPtrArray of char* (owned), in registration order; under registry */
+/* A name registration for a cell that another thread is starting (STARTING,
+ * not on `running` yet) waits for the start's end: the cell joins
+ * `running` (pykka_registry_add()) or dies (pykka_registry_start_failed()),
+ * which wake it. Under registry. */
+static GCond   start_ended;
+static guint   start_waiters;
 static guint64 next_serial = 1; /* atomic */
 static guint64 urn_base[2];     /* random bits of every urn, set once */
 
@@ -339,9 +345,33 @@ pykka_registry_add (PykkaCell *cell)
    * out already. */
   if (pykka_cell_peek_urn (cell) != NULL)
     index_urn_locked (cell);
+  if (G_UNLIKELY (start_waiters > 0))
+    g_cond_broadcast (&start_ended);
   G_UNLOCK (registry);
 
   notify_observers (cell, TRUE);
+}
+
+/* @cell's start failed (it is dead): name registrations that waited for
+ * it fail. */
+void
+pykka_registry_start_failed (PykkaCell *cell)
+{
+  G_LOCK (registry);
+  if (start_waiters > 0)
+    g_cond_broadcast (&start_ended);
+  G_UNLOCK (registry);
+}
+
+guint
+pykka_registry_count_start_waiters (void)
+{
+  guint n;
+
+  G_LOCK (registry);
+  n = start_waiters;
+  G_UNLOCK (registry);
+  return n;
 }
 
 /* Frees the names of @cell, which leaves `running` (under the registry
@@ -691,7 +721,10 @@ check_name (const char  *name,
  *
  * Only an alive actor (started, not stopping, not killed) can take a
  * name; any other fails with %PYKKA_ERROR_ACTOR_DEAD, as a tell to it
- * would. An
+ * would. An actor that another thread is starting
+ * ([method@Pykka.Actor.start] has not returned) takes the name once its
+ * start is done: the call waits for that; if the start fails, it fails
+ * with %PYKKA_ERROR_ACTOR_DEAD giving the start's error. An
  * empty @name, or one that is not valid UTF-8, fails with
  * %PYKKA_ERROR_INVALID_ARGUMENT.
  *
@@ -708,6 +741,7 @@ pykka_registry_register_name (const char     *name,
 {
   PykkaCell *cell, *holder = NULL;
   gboolean registered = FALSE;
+  gboolean unstarted;
 
   g_return_val_if_fail (name != NULL, FALSE);
   g_return_val_if_fail (PYKKA_IS_ACTOR_REF (ref), FALSE);
@@ -719,7 +753,19 @@ pykka_registry_register_name (const char     *name,
   cell = pykka_actor_ref_get_cell (ref);
 
   G_LOCK (registry);
+  /* Another thread is inside pykka_actor_start() and the cell has not
+   * joined the registry yet: the name waits for the start's end (which
+   * runs no code of the application: it is short). */
+  while (pykka_cell_reg_link (cell)->where == PYKKA_REG_NONE && pykka_cell_is_starting (cell))
+    {
+      start_waiters++;
+      g_cond_wait (&start_ended, &G_LOCK_NAME (registry));
+      start_waiters--;
+    }
   registered = pykka_cell_reg_link (cell)->where == PYKKA_REG_RUNNING && pykka_cell_is_alive (cell);
+  /* (Read here: a start that begins right after must not make the
+   * error say dead.) */
+  unstarted = !registered && pykka_cell_is_new (cell);
   if (registered)
     {
       PykkaCell *current = names != NULL ? g_hash_table_lookup (names, name) : NULL;
@@ -742,7 +788,7 @@ pykka_registry_register_name (const char     *name,
    * released (docs/internals.md, lock order). */
   if (!registered)
     {
-      g_propagate_error (error, pykka_cell_dead_error (cell));
+      g_propagate_error (error, unstarted ? pykka_cell_unstarted_error (cell) : pykka_cell_dead_error (cell));
       return FALSE;
     }
   if (holder != NULL)

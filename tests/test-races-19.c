@@ -48,6 +48,16 @@ future_wait (PykkaFuture *f)
   return pykka_future_is_done (f);
 }
 
+/* Rounds, scaled by $PYKKA_STRESS_SCALE (a float, default 1). */
+static guint
+scaled (guint rounds)
+{
+  const char *scale = g_getenv ("PYKKA_STRESS_SCALE");
+  double factor = scale != NULL ? g_ascii_strtod (scale, NULL) : 1.0;
+
+  return MAX (1, (guint) (rounds * (factor > 0 ? factor : 1.0)));
+}
+
 static void
 count_finalized (gpointer data,
                  GObject *where_the_object_was)
@@ -155,14 +165,22 @@ frame_on_stop (TestActor *self, GError **error)
   return ok;
 }
 
+/* on_start: the same. */
+static gboolean
+frame_on_start (TestActor *self, GError **error)
+{
+  return frame_on_stop (self, error);
+}
+
 typedef struct
 {
   Frame         *frame;
-  const char    *ask;               /* what to ask the actor; NULL: stop it (its on_stop waits) */
+  const char    *ask;               /* what to ask the actor; NULL: stop it (its on_stop waits); "": its on_start waits, ask nothing */
   gint           actor_finalized;   /* atomic */
   PykkaFuture   *asked;             /* (owned) out */
   PykkaActorRef *ref;               /* (owned) out */
   gboolean       hold;              /* once the handler waits, the thread waits for go before it ends */
+  gboolean       kill;              /* once the handler waits, kill the actor and end before its turn */
   gint           go;                /* atomic */
 } Orphaner;
 
@@ -180,9 +198,13 @@ orphan_thread (gpointer data)
   g_main_context_push_thread_default (context);
   actor = test_actor_new_of_type (TEST_TYPE_STACKFUL_ACTOR, frame_receive, o->frame, NULL);
   g_object_weak_ref (G_OBJECT (actor), count_finalized, &o->actor_finalized);
+  if (o->ask != NULL && o->ask[0] == '\0')
+    test_actor_set_on_start (actor, frame_on_start);
   o->ref = pykka_actor_start (PYKKA_ACTOR (actor), &error);
   g_assert_no_error (error);
-  if (o->ask == NULL)
+  if (o->ask != NULL && o->ask[0] == '\0')
+    o->asked = pykka_actor_ref_get_terminated (o->ref);
+  else if (o->ask == NULL)
     {
       test_actor_set_on_stop (actor, frame_on_stop);
       o->asked = pykka_actor_ref_stop (o->ref);
@@ -200,8 +222,11 @@ orphan_thread (gpointer data)
           g_usleep (100);
         }
     }
-  while (g_main_context_iteration (context, FALSE))
-    ;
+  if (o->kill)
+    g_assert_true (pykka_actor_ref_kill (o->ref));
+  else
+    while (g_main_context_iteration (context, FALSE))
+      ;
   g_main_context_pop_thread_default (context);
   return NULL;
 }
@@ -246,6 +271,37 @@ test_orphaned_frame_released (gconstpointer data)
   /* Nobody waits on the gate any more. */
   g_assert_true (pykka_future_set_value (gate, test_value_int (&v, 1), NULL));
   g_value_unset (&v);
+}
+
+static void
+test_orphaned_after_kill (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PykkaFuture) gate = pykka_future_new ();
+  Orphaner o = { 0, };
+  Frame f;
+
+  g_test_summary ("A stackful handler holds an object and waits; its actor is killed, and the thread that runs its "
+                  "context ends before the kill's turn: the handler's wait fails, its frame releases the object, "
+                  "the asker gets ACTOR_DEAD saying it was killed, the actor is finalized");
+
+  frame_init (&f);
+  f.gate = g_object_ref (gate);
+  o.frame = &f;
+  o.ask = "hold-and-wait";
+  o.kill = TRUE;
+  g_thread_join (g_thread_new ("orphaner", orphan_thread, &o));
+
+  g_assert_true (future_wait (o.asked));
+  g_assert_null (pykka_future_get (o.asked, 0, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_assert_nonnull (strstr (error->message, "killed"));
+  g_assert_cmpint (g_atomic_int_get (&f.held_finalized), ==, 1);
+  g_assert_cmpint (g_atomic_int_get (&f.waits), ==, 1);
+  g_clear_object (&o.asked);
+  g_clear_object (&o.ref);
+  frame_clear (&f);
+  g_assert_cmpint (g_atomic_int_get (&o.actor_finalized), ==, 1);
 }
 
 static void
@@ -373,6 +429,236 @@ test_orphaned_in_on_stop (void)
   g_assert_cmpint (g_atomic_int_get (&o.actor_finalized), ==, 1);
 }
 
+static void
+test_orphaned_in_on_start (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PykkaFuture) gate = pykka_future_new ();
+  Orphaner o = { 0, };
+  PykkaTerminated *t;
+  Frame f;
+
+  g_test_summary ("A stackful actor's on_start holds an object and waits; the thread that runs its context ends: "
+                  "on_start's wait fails with ACTOR_DEAD and it returns, its frame releases the object, the actor "
+                  "dies (its death reason: the orphaning) and is finalized");
+
+  frame_init (&f);
+  f.gate = g_object_ref (gate);
+  o.frame = &f;
+  o.ask = "";
+  g_thread_join (g_thread_new ("orphaner", orphan_thread, &o));
+
+  g_assert_true (future_wait (o.asked));
+  t = g_value_get_boxed (pykka_future_get (o.asked, 0, &error));
+  g_assert_no_error (error);
+  g_assert_error (pykka_terminated_get_reason (t), PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_assert_nonnull (strstr (pykka_terminated_get_reason (t)->message, "orphaned"));
+  g_assert_cmpint (g_atomic_int_get (&f.held_finalized), ==, 1);
+  g_assert_cmpint (g_atomic_int_get (&f.wait_code), ==, PYKKA_ERROR_ACTOR_DEAD);
+  g_assert_null (pykka_registry_get_all ());
+  g_clear_object (&o.asked);
+  g_clear_object (&o.ref);
+  frame_clear (&f);
+  g_assert_cmpint (g_atomic_int_get (&o.actor_finalized), ==, 1);
+}
+
+/* ------------------------------------------------------------------
+ * A name registered while another thread is inside pykka_actor_start()
+ * (R16): the test hook of pykka_cell_start() runs in that window
+ * ------------------------------------------------------------------ */
+
+typedef struct
+{
+  PykkaCell     *cell;    /* (unowned) the starting actor's */
+  PykkaActorRef *ref;     /* (owned) */
+  const char    *name;
+  GThread       *thread;  /* the registering thread */
+  gboolean       ok;      /* what the registration returned */
+  GError        *error;
+  gint           done;    /* atomic */
+} NameAtStart;
+
+static NameAtStart *name_at_start;
+
+static gpointer
+register_thread (gpointer data)
+{
+  NameAtStart *n = data;
+
+  n->ok = pykka_registry_register_name (n->name, n->ref, &n->error);
+  g_atomic_int_set (&n->done, 1);
+  return NULL;
+}
+
+/* Inside the start (the actor STARTING, not registered yet): another
+ * thread registers the name; the start goes on once that registration
+ * waits for it (before the fix: once it had failed). */
+static void
+name_at_start_hook (PykkaCell *cell)
+{
+  NameAtStart *n = name_at_start;
+  gint64 end = g_get_monotonic_time () + TEST_TIMEOUT_MSEC * G_TIME_SPAN_MILLISECOND;
+
+  if (n == NULL || cell != n->cell)
+    return;
+  n->thread = g_thread_new ("namer", register_thread, n);
+  while (pykka_registry_count_start_waiters () == 0 && !g_atomic_int_get (&n->done))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_usleep (100);
+    }
+}
+
+static void
+test_name_while_starting (void)
+{
+  g_autoptr(TestActor) actor = test_actor_new (NULL, NULL);
+  g_autoptr(PykkaActorRef) ref = NULL;
+  g_autoptr(PykkaActorRef) found = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) names = NULL;
+  NameAtStart n = { 0, };
+
+  g_test_summary ("A name registered on another thread while pykka_actor_start() runs (the actor STARTING, not yet "
+                  "in the registry) waits for the start's end and is kept: the registration returns TRUE and the "
+                  "name finds the actor; before, it failed with ACTOR_DEAD");
+
+  n.ref = g_object_ref (pykka_actor_get_actor_ref (PYKKA_ACTOR (actor)));
+  n.cell = pykka_actor_ref_get_cell (n.ref);
+  n.name = "races19-starting";
+  name_at_start = &n;
+  pykka_cell_starting_hook = name_at_start_hook;
+  ref = pykka_actor_start (PYKKA_ACTOR (actor), &error);
+  pykka_cell_starting_hook = NULL;
+  name_at_start = NULL;
+  g_assert_no_error (error);
+  g_thread_join (n.thread);
+
+  g_assert_no_error (n.error);
+  g_assert_true (n.ok);
+  found = pykka_registry_lookup_name (n.name);
+  g_assert_true (found == ref);
+  names = pykka_registry_dup_names (ref);
+  g_assert_cmpstrv (names, ((const char *[]) { "races19-starting", NULL }));
+
+  g_assert_true (pykka_actor_ref_stop_sync (ref, TEST_TIMEOUT_MSEC, &error));
+  g_assert_no_error (error);
+  g_clear_object (&found);
+  found = pykka_registry_lookup_name (n.name);
+  g_assert_null (found);
+  g_object_unref (n.ref);
+}
+
+static void
+test_name_while_start_fails (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(TestActor) owner = NULL;
+  g_autoptr(PykkaActorRef) owner_ref = NULL;
+  g_autoptr(TestActor) actor = NULL;
+  g_autoptr(PykkaActorRef) ref = NULL;
+  g_autoptr(PykkaActorRef) found = NULL;
+  g_autoptr(GError) error = NULL;
+  NameAtStart n = { 0, };
+
+  g_test_summary ("A name registered on another thread while pykka_actor_start() runs, and the start then fails "
+                  "(a thread of its own on a context this thread owns): the registration fails with ACTOR_DEAD "
+                  "giving the start's error, and the name is free");
+
+  /* This thread owns the context: an own-thread actor cannot have it. */
+  g_main_context_push_thread_default (context);
+  owner = test_actor_new (NULL, NULL);
+  owner_ref = pykka_actor_start (PYKKA_ACTOR (owner), &error);
+  g_assert_no_error (error);
+
+  actor = test_actor_new_of_type (TEST_TYPE_ACTOR, NULL, NULL, "context", context, "use-own-thread", TRUE, NULL);
+  n.ref = g_object_ref (pykka_actor_get_actor_ref (PYKKA_ACTOR (actor)));
+  n.cell = pykka_actor_ref_get_cell (n.ref);
+  n.name = "races19-start-fails";
+  name_at_start = &n;
+  pykka_cell_starting_hook = name_at_start_hook;
+  ref = pykka_actor_start (PYKKA_ACTOR (actor), &error);
+  pykka_cell_starting_hook = NULL;
+  name_at_start = NULL;
+  g_assert_null (ref);
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT);
+  g_thread_join (n.thread);
+
+  g_assert_false (n.ok);
+  g_assert_error (n.error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_assert_nonnull (strstr (n.error->message, "its start failed"));
+  g_assert_nonnull (strstr (n.error->message, error->message));
+  found = pykka_registry_lookup_name (n.name);
+  g_assert_null (found);
+
+  g_clear_error (&error);
+  g_assert_true (pykka_actor_ref_stop_sync (owner_ref, TEST_TIMEOUT_MSEC, &error));
+  g_assert_no_error (error);
+  g_main_context_pop_thread_default (context);
+  g_clear_error (&n.error);
+  g_object_unref (n.ref);
+}
+
+typedef struct
+{
+  PykkaActor *actor;  /* (owned) */
+  gint        go;     /* atomic */
+} StartRace;
+
+static gpointer
+start_thread (gpointer data)
+{
+  StartRace *r = data;
+  g_autoptr(GError) error = NULL;
+  PykkaActorRef *ref;
+
+  while (!g_atomic_int_get (&r->go))
+    ;
+  ref = pykka_actor_start (r->actor, &error);
+  g_assert_no_error (error);
+  g_object_unref (ref);
+  return NULL;
+}
+
+static void
+test_name_races_start (void)
+{
+  guint n = scaled (200);
+
+  g_test_summary ("One thread starts an actor (on a thread of its own) while another registers a name for it, "
+                  "over and over, in both orders: the registration either finds the actor never started (NEW) or "
+                  "takes the name, never ACTOR_DEAD of a live actor");
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(TestActor) actor = test_actor_new_of_type (TEST_TYPE_ACTOR, NULL, NULL, "use-own-thread", TRUE, NULL);
+      PykkaActorRef *ref = pykka_actor_get_actor_ref (PYKKA_ACTOR (actor));
+      g_autoptr(GError) error = NULL;
+      StartRace r = { PYKKA_ACTOR (actor), 0 };
+      GThread *thread = g_thread_new ("starter", start_thread, &r);
+      gboolean ok;
+
+      g_atomic_int_set (&r.go, 1);
+      ok = pykka_registry_register_name ("races19-race", ref, &error);
+      g_thread_join (thread);
+      if (!ok)
+        {
+          g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+          if (strstr (error->message, "never started") == NULL)
+            g_error ("%s", error->message);
+        }
+      else
+        {
+          g_autoptr(PykkaActorRef) found = pykka_registry_lookup_name ("races19-race");
+
+          g_assert_true (found == ref);
+        }
+      g_clear_error (&error);
+      g_assert_true (pykka_actor_ref_stop_sync (ref, TEST_TIMEOUT_MSEC, &error));
+      g_assert_no_error (error);
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -382,8 +668,13 @@ main (int argc, char *argv[])
                         test_orphaned_frame_released);
   g_test_add_data_func ("/Pykka/Races19/orphaned/frame-released-waits-again", GINT_TO_POINTER (TRUE),
                         test_orphaned_frame_released);
+  g_test_add_func ("/Pykka/Races19/orphaned/after-kill", test_orphaned_after_kill);
   g_test_add_func ("/Pykka/Races19/orphaned/edge-removed", test_orphaned_edge_removed);
   g_test_add_func ("/Pykka/Races19/orphaned/in-on-stop", test_orphaned_in_on_stop);
+  g_test_add_func ("/Pykka/Races19/orphaned/in-on-start", test_orphaned_in_on_start);
+  g_test_add_func ("/Pykka/Races19/names/while-starting", test_name_while_starting);
+  g_test_add_func ("/Pykka/Races19/names/while-start-fails", test_name_while_start_fails);
+  g_test_add_func ("/Pykka/Races19/names/races-start", test_name_races_start);
 
   return g_test_run ();
 }
