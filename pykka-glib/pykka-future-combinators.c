@@ -103,7 +103,9 @@ derived_reduce (Derived    *d,
     {
       GValue next = G_VALUE_INIT;
 
-      if (!d->func.reduce (&acc, list->pdata[i], &next, d->user_data, error))
+      /* (TRUE with an error fails too, as a handler's does; the error
+       * must not reach the next call.) */
+      if (!d->func.reduce (&acc, list->pdata[i], &next, d->user_data, error) || *error != NULL)
         {
           g_value_unset (&acc);
           if (G_IS_VALUE (&next))
@@ -156,7 +158,7 @@ derived_ready_cb (GObject      *source,
 
   if (value == NULL)
     pykka_promise_take_error (pykka_future_get_promise (d->result), error);
-  else if (derived_compute (d, value, &out, &error))
+  else if (derived_compute (d, value, &out, &error) && error == NULL)
     pykka_promise_take_value (pykka_future_get_promise (d->result), &out);
   else
     {

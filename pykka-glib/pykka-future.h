@@ -25,6 +25,7 @@ G_DECLARE_FINAL_TYPE (PykkaFuture, pykka_future, PYKKA, FUTURE, GObject)
  * @error: return location for an error
  *
  * Computes the value of a mapped future from the value of its source.
+ * %TRUE with @error set counts as a failure (@result is dropped).
  *
  * Returns: %TRUE with @result set, or %FALSE with @error set
  */
@@ -54,6 +55,7 @@ typedef gboolean (*PykkaFutureFilterFunc) (const GValue *item,
  * @error: return location for an error
  *
  * Folds one element into the accumulated value of a reduced future.
+ * %TRUE with @error set counts as a failure: the reduce stops there.
  *
  * Returns: %TRUE with @result set, or %FALSE with @error set
  */

@@ -659,6 +659,71 @@ test_name_races_start (void)
     }
 }
 
+/* ------------------------------------------------------------------
+ * Hostile callbacks of derived futures (R17)
+ * ------------------------------------------------------------------ */
+
+static gint reduce_calls;
+
+static gboolean
+map_true_with_error (const GValue *value, GValue *result, gpointer user_data, GError **error)
+{
+  g_value_init (result, G_TYPE_STRING);
+  g_value_set_string (result, "a value that must not be kept");
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED, "map said TRUE with an error");
+  return TRUE;
+}
+
+static gboolean
+reduce_true_with_error (const GValue *acc, const GValue *item, GValue *result, gpointer user_data, GError **error)
+{
+  g_atomic_int_inc (&reduce_calls);
+  g_value_init (result, G_TYPE_INT);
+  g_value_set_int (result, g_value_get_int (acc) + g_value_get_int (item));
+  if (g_value_get_int (item) == 2)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED, "reduce said TRUE with an error");
+  return TRUE;
+}
+
+static void
+test_derived_true_with_error (void)
+{
+  g_autoptr(PykkaFuture) source = pykka_future_new ();
+  g_autoptr(PykkaFuture) list = pykka_future_new ();
+  g_autoptr(PykkaFuture) mapped = NULL;
+  g_autoptr(PykkaFuture) reduced = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *items = pykka_value_list_new (4);
+  GValue v = G_VALUE_INIT;
+
+  g_test_summary ("A map or reduce callback that returns TRUE and sets an error (as a handler may): the derived "
+                  "future fails with that error, as an ask does, the value is dropped, the reduce stops there, "
+                  "nothing leaks");
+
+  mapped = pykka_future_map (source, map_true_with_error, NULL, NULL);
+  g_assert_true (pykka_future_set_value (source, test_value_int (&v, 1), NULL));
+  g_value_unset (&v);
+  test_iterate_until (NULL, pykka_future_is_done (mapped));
+  g_assert_null (pykka_future_get (mapped, 0, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+  g_clear_error (&error);
+
+  reduced = pykka_future_reduce (list, reduce_true_with_error, NULL, NULL, NULL);
+  for (gint i = 1; i <= 4; i++)
+    {
+      pykka_value_list_add (items, test_value_int (&v, i));
+      g_value_unset (&v);
+    }
+  g_value_init (&v, G_TYPE_PTR_ARRAY);
+  g_value_take_boxed (&v, items);
+  g_assert_true (pykka_future_set_value (list, &v, NULL));
+  g_value_unset (&v);
+  test_iterate_until (NULL, pykka_future_is_done (reduced));
+  g_assert_null (pykka_future_get (reduced, 0, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+  g_assert_cmpint (g_atomic_int_get (&reduce_calls), ==, 1);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -675,6 +740,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Pykka/Races19/names/while-starting", test_name_while_starting);
   g_test_add_func ("/Pykka/Races19/names/while-start-fails", test_name_while_start_fails);
   g_test_add_func ("/Pykka/Races19/names/races-start", test_name_races_start);
+  g_test_add_func ("/Pykka/Races19/hostile/derived-true-with-error", test_derived_true_with_error);
 
   return g_test_run ();
 }
