@@ -169,7 +169,7 @@ future_wait_get (PyObject    *py_future,
       Py_END_ALLOW_THREADS
     }
   if (value != NULL)
-    return value_to_py (value, FALSE);
+    return value_to_py (value);
   if (py_future == NULL || error == NULL || gerror_payload_present (error))
     return raise_gerror (error);
   else
@@ -420,12 +420,17 @@ ref_ask (PyObject         *self,
             g_value_unset (&reply);
           return raise_gerror (error);
         }
-      result = value_to_py (&reply, TRUE);
+      result = value_to_py (&reply);
       if (G_IS_VALUE (&reply))
         g_value_unset (&reply);
       return result;
     }
 
+  if (future == NULL)
+    {
+      /* A precondition failed (it logged a critical). */
+      return raise_gerror (NULL);
+    }
   if (!block)
     return pygobject_new_full ((GObject *) future, TRUE, NULL);
   /* In a handler (which suspends), or to an actor on a thread of its own. */
@@ -474,6 +479,8 @@ py_ask_cancellable (PyObject        *module,
   future = pykka_actor_ref_ask_cancellable (ref, &value, (GCancellable *) cancellable);
   Py_END_ALLOW_THREADS
   g_value_unset (&value);
+  if (future == NULL)
+    return raise_gerror (NULL);
   return pygobject_new_full ((GObject *) future, TRUE, NULL);
 }
 

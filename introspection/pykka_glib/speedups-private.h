@@ -96,7 +96,7 @@ gboolean   gerror_payload_present (const GError *error);
 PyObject  *gerror_to_exception    (const GError *error);
 PyObject  *fetch_exception        (void);
 int        message_to_value       (GValue *value, PyObject *obj);
-PyObject  *value_to_py            (const GValue *value, gboolean copy_boxed);
+PyObject  *value_to_py            (const GValue *value);
 int        reply_to_value         (GValue *reply, PyObject *obj);
 PyObject  *raise_gerror           (GError *error);
 int        timeout_to_ms          (PyObject *timeout, gint *ms);
@@ -114,6 +114,7 @@ extern __thread PyObject *handed_back_by;
 PyObject  *worker_run             (PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject  *py_take_worker_pool    (PyObject *module, PyObject *unused);
 PyObject  *py_install_on_receive  (PyObject *module, PyObject *cls);
+void       worker_abandon         (PyObject *worker);
 
 /* ------------------------------------------------------------------------
  * speedups-suspend.c

@@ -64,6 +64,36 @@ waiter_let_go (gpointer data)
   waiter_unref (waiter);
 }
 
+static PyObject *pending_take (PyObject *worker);
+
+/* A resumed handler switched out of its worker without returning or
+ * waiting: its pending reply fails with a RuntimeError (set as the
+ * Python error on return, for the resume's log), and the worker is
+ * abandoned. */
+static void
+abandon_suspended (PyObject *worker)
+{
+  PyObject *pending = pending_take (worker);
+  PyObject *exc;
+
+  PyErr_SetString (PyExc_RuntimeError, "the handler switched out of its greenlet without returning");
+  exc = fetch_exception ();
+  if (pending != NULL && exc != NULL)
+    {
+      PyObject *settle_args[3] = { pending, Py_False, exc };
+      PyObject *settled = settle_pending (NULL, settle_args, 3);
+
+      if (settled == NULL)
+        PyErr_WriteUnraisable (worker);
+      Py_XDECREF (settled);
+    }
+  worker_abandon (worker);
+  if (exc != NULL)
+    PyErr_SetObject ((PyObject *) Py_TYPE (exc), exc);
+  Py_XDECREF (exc);
+  Py_XDECREF (pending);
+}
+
 /* pykka_actor_suspend_until()'s callback, in a turn of the actor once
  * @future completed or the timeout passed: switches back into the
  * suspended worker (in suspend()) with whether @future is done. */
@@ -89,7 +119,17 @@ waiter_resume_cb (PykkaActor  *actor,
     {
       slot_set (worker, off_caller, (PyObject *) PyGreenlet_GetCurrent ());
       slot_set (worker, off_depth, Py_NewRef (depth));
+      handed_back_by = NULL;
       result = PyGreenlet_Switch ((PyGreenlet *) worker, args, NULL);
+      if (result != NULL && handed_back_by != worker)
+        {
+          /* The handler switched out of its worker by itself (P33): as on
+           * its first leg, its asker gets a RuntimeError, and the worker
+           * is abandoned. */
+          Py_CLEAR (result);
+          abandon_suspended (worker);
+        }
+      handed_back_by = NULL;
     }
   if (result == NULL)
     {
@@ -126,6 +166,20 @@ pending_new (void)
   if (capsule == NULL)
     g_object_unref (future);
   return capsule;
+}
+
+/* Takes the pending reply of @worker out of its slot (a new reference,
+ * or NULL if it has none). */
+static PyObject *
+pending_take (PyObject *worker)
+{
+  PyObject *pending = SLOT (worker, off_pending);
+
+  if (pending == NULL || pending == Py_None)
+    return NULL;
+  pending = Py_NewRef (pending);
+  slot_set (worker, off_pending, Py_NewRef (Py_None));
+  return pending;
 }
 
 PykkaFuture *

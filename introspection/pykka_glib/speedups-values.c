@@ -279,10 +279,21 @@ message_to_value (GValue   *value,
     return 0;
   if (type == &PyUnicode_Type)
     {
-      const char *s = PyUnicode_AsUTF8 (obj);
+      Py_ssize_t size;
+      const char *s = PyUnicode_AsUTF8AndSize (obj, &size);
 
-      if (s == NULL)
-        return -1;
+      if (s == NULL || strlen (s) != (size_t) size)
+        {
+          /* No C string: a lone surrogate (os.fsdecode() of a file name
+           * that is not UTF-8) or an embedded NUL, which a gchararray
+           * would cut. A valid message all the same, travelling as
+           * itself (P30). */
+          if (s == NULL && !PyErr_ExceptionMatches (PyExc_UnicodeEncodeError))
+            return -1;
+          PyErr_Clear ();
+          take_pyobject (value, obj);
+          return 0;
+        }
       g_value_init (value, G_TYPE_STRING);
       g_value_set_string (value, s);
       return 0;
@@ -311,6 +322,14 @@ message_to_value (GValue   *value,
                            "an unset GObject.Value cannot be a message or a future's value");
           return -1;
         }
+      if (G_TYPE_IS_VALUE_ABSTRACT (G_VALUE_TYPE (source)))
+        {
+          /* GObject.Value(GObject.TYPE_ENUM): GLib refuses to send or
+           * store it (P32). */
+          PyErr_Format (PyExc_ValueError, "a GObject.Value of the abstract type %s cannot be "
+                        "a message or a future's value", G_VALUE_TYPE_NAME (source));
+          return -1;
+        }
       g_value_init (value, G_VALUE_TYPE (source));
       g_value_copy (source, value);
       return 0;
@@ -325,14 +344,17 @@ message_to_value (GValue   *value,
   return 0;
 }
 
-/* A reply or a future's value for Python (an unset value is None). */
+/* A message, a reply or a future's value for Python (an unset value is
+ * None). A boxed value is copied: the Python object may outlive the
+ * GValue (a handler keeps its message, a caller the value of a future it
+ * drops), and PyGObject's wrapper of a boxed it does not own would point
+ * into freed memory then (P31). */
 PyObject *
-value_to_py (const GValue *value,
-             gboolean      copy_boxed)
+value_to_py (const GValue *value)
 {
   if (G_VALUE_TYPE (value) == G_TYPE_INVALID)
     Py_RETURN_NONE;
-  return pyg_value_as_pyobject (value, copy_boxed);
+  return pyg_value_as_pyobject (value, TRUE);
 }
 
 /* The reply of a Python handler: a gboolean, gint or gdouble, a NULL
@@ -357,6 +379,12 @@ reply_to_value (GValue   *reply,
       if (source == NULL || G_VALUE_TYPE (source) == G_TYPE_INVALID)
         {
           PyErr_SetString (PyExc_ValueError, "a handler cannot reply with an unset GObject.Value");
+          return -1;
+        }
+      if (G_TYPE_IS_VALUE_ABSTRACT (G_VALUE_TYPE (source)))
+        {
+          PyErr_Format (PyExc_ValueError, "a handler cannot reply with a GObject.Value of the "
+                        "abstract type %s", G_VALUE_TYPE_NAME (source));
           return -1;
         }
       g_value_init (reply, PYKKA_TYPE_FUTURE);

@@ -143,6 +143,23 @@ worker_run (PyObject        *module,
 
       value = run_handler (actor, message);
       ok = value != NULL;
+      if (SLOT (self, off_actor) == NULL || SLOT (self, off_actor) == Py_None)
+        {
+          /* Abandoned (worker_abandon()): the handler had switched out of
+           * this worker by itself, its message was answered already, and
+           * nobody waits for this outcome; or the worker is being
+           * deallocated (its slots are cleared before greenlet kills it):
+           * nothing resumes it any more. The worker ends here, quietly:
+           * the GreenletExit of its deallocation is no handler's failure
+           * (it must not kill the actor and stop every other, P33). */
+          Py_CLEAR (actor);
+          Py_CLEAR (message);
+          if (!ok && PyErr_ExceptionMatches (PyExc_GreenletExit))
+            return NULL;
+          PyErr_Clear ();
+          Py_XDECREF (value);
+          Py_RETURN_NONE;
+        }
       if (!ok)
         {
           /* Any exception, GreenletExit and every other BaseException
@@ -217,6 +234,19 @@ worker_run (PyObject        *module,
     }
 }
 
+/* The handler running in @worker switched out of it by itself (to the
+ * worker's parent, or to any other greenlet) instead of returning or
+ * waiting: its message has been answered with a RuntimeError, and the
+ * worker is nobody's any more. Marks it abandoned: it never suspends nor
+ * hands anything back, and ends quietly (worker_run()). */
+void
+worker_abandon (PyObject *worker)
+{
+  slot_set (worker, off_actor, Py_NewRef (Py_None));
+  slot_set (worker, off_caller, Py_NewRef (Py_None));
+  slot_set (worker, off_depth, Py_NewRef (Py_None));
+}
+
 /* Whether @worker can run a handler: not a greenlet that died (a worker
  * ended by a GreenletExit thrown into it while idle). */
 static gboolean
@@ -241,7 +271,7 @@ actor_on_receive (PykkaActor   *actor,
   self = pygobject_new ((GObject *) actor);
   if (self == NULL)
     goto python_error;
-  msg = value_to_py (message, FALSE);
+  msg = value_to_py (message);
   if (msg == NULL)
     goto python_error;
   pool = Py_XNewRef (worker_pool ());
@@ -289,6 +319,8 @@ actor_on_receive (PykkaActor   *actor,
        * fails. */
       PyErr_SetString (PyExc_RuntimeError, "the handler switched out of its greenlet "
                        "without returning");
+      if (worker_usable (worker))
+        worker_abandon (worker);
       Py_CLEAR (worker);
       goto handler_error;
     }

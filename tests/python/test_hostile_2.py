@@ -1,0 +1,277 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The Python layer, second adversarial review (issue 18, session 5):
+values that are no C value, boxed values kept past their message, greenlet
+operations and deallocations inside handlers, objects going away in every
+order, the same call from two threads, leaks counted with objects.
+
+Each class is one defect of docs/reliability.md (P30...). No test asserts
+a timing; every wait has a timeout."""
+
+import gc
+import threading
+import weakref
+
+import greenlet
+
+from gi.module import get_introspection_module
+from gi.repository import GLib, GObject, Pykka
+
+import pytest
+
+from conftest import TIMEOUT, drain, iterate_until
+
+C = get_introspection_module('Pykka')
+
+
+class Echo(Pykka.Actor):
+    def on_receive(self, message):
+        return message
+
+
+class Keeper(Pykka.Actor):
+    """Keeps every message it is told; 'kept' asks for them."""
+
+    def __init__(self):
+        super().__init__()
+        self.kept = []
+
+    def on_receive(self, message):
+        if isinstance(message, str) and message == 'kept':
+            return self.kept
+        self.kept.append(message)
+        return None
+
+
+class Suspending(Pykka.Actor):
+    """Replies with the message after a round trip to a helper (the reply
+    then completes the handler's pending future)."""
+
+    def __init__(self, helper):
+        super().__init__()
+        self.helper = helper
+
+    def on_receive(self, message):
+        self.helper.ask('hop', timeout=TIMEOUT)
+        return message
+
+
+def assert_all_alive(*refs):
+    for ref in refs:
+        assert ref.is_alive()
+        assert ref.ask('ping', timeout=TIMEOUT) == 'ping'
+
+
+def churn():
+    """Allocates and frees boxed values and memory, so that a freed one is
+    reused at once."""
+    junk = [GLib.DateTime.new_utc(1999, 2, 2, 2, 2, 2) for _ in range(500)]
+    junk += [GLib.Bytes.new(b'z' * 24) for _ in range(500)]
+    del junk
+    gc.collect()
+
+
+# ---------------------------------------------------------------------------
+# P30: a str that is no C string (a lone surrogate, an embedded NUL)
+
+
+NOT_C_STRINGS = ['\udcff', 'caf\udce9.txt', 'a\x00b', '\x00', 'nul at the end\x00']
+
+
+class TestStrThatIsNoCString:
+    @pytest.mark.parametrize('text', NOT_C_STRINGS)
+    def test_message_arrives_whole(self, text):
+        ref = Keeper.start()
+        ref.tell(text)
+        assert ref.ask('kept', timeout=TIMEOUT) == [text]
+        echo = Echo.start()
+        assert echo.ask(text, timeout=TIMEOUT) == text
+        assert echo.ask(text, block=False).get(TIMEOUT) == text
+
+    @pytest.mark.parametrize('text', NOT_C_STRINGS)
+    def test_future_value_and_suspended_reply(self, text):
+        future = Pykka.Future()
+        future.set(text)
+        assert future.get(TIMEOUT) == text
+        ref = Suspending.start(Echo.start())
+        assert ref.ask(text, timeout=TIMEOUT) == text
+        assert ref.ask(text, block=False).get(TIMEOUT) == text
+
+    def test_broadcast(self):
+        refs = [Keeper.start() for _ in range(2)]
+        Pykka.ActorRegistry.broadcast('a\x00b', target_class=Keeper)
+        for ref in refs:
+            assert ref.ask('kept', timeout=TIMEOUT) == ['a\x00b']
+
+    def test_plain_strings_still_reach_c_as_strings(self):
+        ref = Echo.start()
+        future = C.ActorRef.ask(ref, GObject.Value(GObject.TYPE_STRING, 'plain'))
+        assert C.Future.get(future, TIMEOUT * 1000) == 'plain'
+
+
+# ---------------------------------------------------------------------------
+# P31: boxed values kept after their message or future is gone
+
+
+def boxed_values(i):
+    return [GLib.DateTime.new_utc(2000 + i, 1, 2, 3, 4, 5),
+            GLib.Bytes.new(b'bytes %d' % i),
+            GObject.Value(GLib.DateTime, GLib.DateTime.new_utc(2100 + i, 1, 1, 0, 0, 0))]
+
+
+def plain(value):
+    if isinstance(value, GLib.DateTime):
+        return value.format_iso8601()
+    if isinstance(value, GLib.Bytes):
+        return value.get_data()
+    return value
+
+
+EXPECTED_BOXED = [['%d-01-02T03:04:05Z' % (2000 + i), b'bytes %d' % i,
+                   '%d-01-01T00:00:00Z' % (2100 + i)] for i in range(3)]
+
+
+class TestBoxedValuesOutliveTheirCarrier:
+    def test_messages_kept_by_the_handler(self):
+        ref = Keeper.start()
+        for i in range(3):
+            for value in boxed_values(i):
+                ref.tell(value)
+        churn()
+        kept = ref.ask('kept', timeout=TIMEOUT)
+        churn()
+        assert [plain(v) for v in kept] == sum(EXPECTED_BOXED, [])
+
+    def test_future_value_after_the_future_is_gone(self):
+        values = []
+        for i in range(3):
+            for value in boxed_values(i):
+                future = Pykka.Future()
+                future.set(value)
+                values.append(future.get(TIMEOUT))
+                del future
+        churn()
+        assert [plain(v) for v in values] == sum(EXPECTED_BOXED, [])
+
+    def test_suspended_reply_after_the_future_is_gone(self):
+        ref = Suspending.start(Echo.start())
+        values = [ref.ask(value, block=False).get(TIMEOUT)
+                  for i in range(3) for value in boxed_values(i)]
+        gc.collect()
+        churn()
+        assert [plain(v) for v in values] == sum(EXPECTED_BOXED, [])
+
+    def test_own_thread_actor_reply(self):
+        class Threaded(Pykka.ThreadingActor):
+            def __init__(self, helper):
+                super().__init__()
+                self.helper = helper
+
+            def on_receive(self, message):
+                # A suspension: the reply is a boxed GValue of the future.
+                self.helper.ask('hop', timeout=TIMEOUT)
+                return message
+
+        ref = Threaded.start(Echo.start())
+        values = [ref.ask(value, timeout=TIMEOUT) for i in range(3) for value in boxed_values(i)]
+        churn()
+        assert [plain(v) for v in values] == sum(EXPECTED_BOXED, [])
+
+
+# ---------------------------------------------------------------------------
+# P32: a GObject.Value of an abstract type
+
+
+class TestAbstractGValue:
+    def test_refused_with_value_error(self):
+        ref = Echo.start()
+        odd = GObject.Value(GObject.TYPE_ENUM)
+        with pytest.raises(ValueError, match='abstract'):
+            ref.tell(odd)
+        with pytest.raises(ValueError, match='abstract'):
+            ref.ask(odd, timeout=TIMEOUT)
+        with pytest.raises(ValueError, match='abstract'):
+            ref.ask(odd, block=False)
+        future = Pykka.Future()
+        with pytest.raises(ValueError, match='abstract'):
+            future.set(odd)
+        assert not future.is_done()
+        assert_all_alive(ref)
+
+    def test_as_a_reply_is_the_handlers_failure(self):
+        class Odd(Pykka.Actor):
+            def on_receive(self, message):
+                return GObject.Value(GObject.TYPE_FLAGS)
+
+        ref = Odd.start()
+        with pytest.raises(ValueError, match='abstract'):
+            ref.ask('x', timeout=TIMEOUT)
+        assert ref.is_alive()
+
+
+# ---------------------------------------------------------------------------
+# P33: a handler switching out of its worker; a worker deallocated while
+# its handler is suspended
+
+
+class ParentSwitcher(Pykka.Actor):
+    def __init__(self, helper=None):
+        super().__init__()
+        self.helper = helper
+        self.unwound = []
+
+    def on_receive(self, message):
+        if message == 'unwound':
+            return self.unwound
+        if message in ('parent', 'parent after suspension'):
+            if message == 'parent after suspension':
+                self.helper.ask('hop', timeout=TIMEOUT)
+            try:
+                greenlet.getcurrent().parent.switch('escaped')
+            finally:
+                self.unwound.append(message)
+            return 'never'
+        return message
+
+
+class TestHandlerSwitchesOut:
+    @pytest.mark.parametrize('message', ['parent', 'parent after suspension'])
+    def test_asker_gets_runtime_error_and_nothing_else_stops(self, message):
+        helper = Echo.start()
+        bystander = Echo.start()
+        ref = ParentSwitcher.start(helper)
+        with pytest.raises(RuntimeError, match='switched out'):
+            ref.ask(message, timeout=TIMEOUT)
+        gc.collect()
+        drain()
+        assert_all_alive(ref, helper, bystander)
+        # The abandoned handler was unwound (its worker's GreenletExit).
+        iterate_until(lambda: ref.ask('unwound', timeout=TIMEOUT) == [message])
+        with pytest.raises(RuntimeError, match='switched out'):
+            ref.ask(message, block=False).get(TIMEOUT)
+        assert_all_alive(ref, helper, bystander)
+
+    def test_killed_while_suspended_stops_nobody_else(self):
+        gate = Pykka.Future()
+        started = []
+
+        class Waiting(Pykka.Actor):
+            def on_receive(self, message):
+                started.append(message)
+                return gate.get(TIMEOUT)
+
+        bystander = Echo.start()
+        ref = Waiting.start()
+        future = ref.ask('wait', block=False)
+        iterate_until(lambda: started)
+        C.Actor.kill(ref._actor, GLib.Error('killed by the test'))
+        with pytest.raises(Pykka.ActorDeadError):
+            future.get(TIMEOUT)
+        gc.collect()
+        drain()
+        assert not ref.is_alive()
+        assert_all_alive(bystander)
+        assert Pykka.ActorRegistry.get_all() == [bystander]
+        gate.set('late')
+        drain()
+        assert_all_alive(bystander)
+
