@@ -54,7 +54,17 @@ def _start(actor):
         logger.debug('Registered %s', _c_get_actor_ref(actor))
         logger.debug('Starting %s', actor)
     if actor.use_own_thread and not actor.use_daemon_thread:
-        actor.__dict__['_pykka_exit_hold'] = hold = _hold_exit()
+        # Only the first start() of the actor makes the exit hold: a
+        # second one (another thread's at the same time, or a later one)
+        # fails in the runtime, and must neither replace the hold that the
+        # actor's thread is about to take nor release it (P34).
+        with _start_lock:
+            first = '_pykka_start_tried' not in actor.__dict__
+            actor.__dict__['_pykka_start_tried'] = True
+            if first:
+                actor.__dict__['_pykka_exit_hold'] = hold = _hold_exit()
+        if not first:
+            return _c_start(actor)
         try:
             return _c_start(actor)
         except BaseException:
@@ -62,6 +72,11 @@ def _start(actor):
                 _release_exit(hold)
             raise
     return _c_start(actor)
+
+
+# Orders the first start() of a non-daemon own-thread actor (its exit
+# hold) against the others; held only around the check.
+_start_lock = threading.Lock()
 
 
 def _keep_wrapper(actor):

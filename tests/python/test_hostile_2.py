@@ -275,3 +275,92 @@ class TestHandlerSwitchesOut:
         drain()
         assert_all_alive(bystander)
 
+
+
+# ---------------------------------------------------------------------------
+# P34: two threads starting the same ThreadingActor at once
+
+
+class Threaded(Pykka.ThreadingActor):
+    def on_receive(self, message):
+        return message
+
+
+def start_from_two_threads(actor):
+    """actor.start() from two threads at once; the errors of the loser."""
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def start():
+        barrier.wait(TIMEOUT)
+        try:
+            actor.start()
+        except GLib.Error as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(TIMEOUT)
+    return errors
+
+
+class TestConcurrentStart:
+    def test_one_start_wins_and_no_exit_hold_is_left(self):
+        from pykka_glib import _actor
+
+        for _ in range(20):
+            actor = Threaded()
+            errors = start_from_two_threads(actor)
+            assert len(errors) == 1
+            assert actor.actor_ref.ask('ping', timeout=TIMEOUT) == 'ping'
+            # A start after the race fails too, and leaves no hold either.
+            with pytest.raises(GLib.Error):
+                actor.start()
+            assert actor.actor_ref.stop(timeout=TIMEOUT) is True
+            thread_of_actor = [t for t in threading.enumerate() if t.name.startswith('Threaded-')]
+            for thread in thread_of_actor:
+                thread.join(TIMEOUT)
+        assert not any(hold.locked() for hold in _actor._exit_holds)
+        assert not _actor._exit_holds
+
+    def test_the_interpreter_exits(self):
+        import subprocess
+        import textwrap
+
+        from conftest import PYTHON, python_env
+
+        script = textwrap.dedent('''
+            import threading
+            import gi
+            gi.require_version('Pykka', '1.0')
+            from gi.repository import Pykka
+
+            class Threaded(Pykka.ThreadingActor):
+                def on_receive(self, message):
+                    return message
+
+            for _ in range(10):
+                actor = Threaded()
+                barrier = threading.Barrier(2)
+
+                def start():
+                    barrier.wait(20)
+                    try:
+                        actor.start()
+                    except Exception:
+                        pass
+
+                threads = [threading.Thread(target=start) for _ in range(2)]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join(20)
+                actor.actor_ref.stop(timeout=20)
+            print('done', flush=True)
+        ''')
+        result = subprocess.run([PYTHON, '-c', script], env=python_env(), capture_output=True,
+                                text=True, timeout=TIMEOUT * 3)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == 'done\n'
