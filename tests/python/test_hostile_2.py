@@ -364,3 +364,64 @@ class TestConcurrentStart:
                                 text=True, timeout=TIMEOUT * 3)
         assert result.returncode == 0, result.stderr
         assert result.stdout == 'done\n'
+
+
+# ---------------------------------------------------------------------------
+# P35: a blocking stop of its own actor in on_stop or on_failure
+
+
+class StopsItselfAgain(Pykka.Actor):
+    def __init__(self, record, how):
+        super().__init__()
+        self.record = record
+        self.how = how
+
+    def stop_again(self, hook):
+        try:
+            if self.how == 'ref':
+                self.record.append((hook, self.actor_ref.stop(timeout=TIMEOUT)))
+            else:
+                self.record.append((hook, Pykka.ActorRegistry.stop_all(timeout=TIMEOUT)))
+        except Exception as exc:
+            self.record.append((hook, exc))
+
+    def on_stop(self):
+        self.stop_again('on_stop')
+
+    def on_failure(self, exception_type, exception_value, traceback):
+        self.stop_again('on_failure')
+
+    def on_receive(self, message):
+        if message == 'fail':
+            raise ValueError('told to fail')
+        return message
+
+
+class TestStopItselfInStopHooks:
+    @pytest.mark.parametrize('how', ['ref', 'stop_all'])
+    def test_on_stop(self, how):
+        record = []
+        ref = StopsItselfAgain.start(record, how)
+        assert ref.stop(timeout=TIMEOUT) is True
+        assert record == [('on_stop', False if how == 'ref' else [])]
+
+    @pytest.mark.parametrize('how', ['ref', 'stop_all'])
+    def test_on_failure(self, how):
+        record = []
+        ref = StopsItselfAgain.start(record, how)
+        ref.tell('fail')
+        iterate_until(lambda: record)
+        assert record == [('on_failure', False if how == 'ref' else [])]
+        assert not ref.is_alive()
+
+    def test_another_actor_stopped_from_on_stop(self):
+        other = Echo.start()
+        record = []
+
+        class StopsOther(Pykka.Actor):
+            def on_stop(self):
+                record.append(other.stop(timeout=TIMEOUT))
+
+        assert StopsOther.start().stop(timeout=TIMEOUT) is True
+        assert record == [True]
+        assert not other.is_alive()

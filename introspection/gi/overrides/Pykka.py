@@ -925,7 +925,18 @@ class ActorRef(Pykka.ActorRef):
                 # An actor stopping itself from a handler: the stop comes
                 # after this handler, so waiting for it would never end.
                 return _c_ref_is_alive(self)
-            return future.get(timeout)
+            try:
+                return future.get(timeout)
+            except GLib.Error as error:
+                # Its own on_stop or on_failure stopping the actor (or a
+                # hook that another actor's stop waits for): the actor is
+                # stopping already, and its death waits for this hook. As
+                # in Pykka, whose actor_stopped is set before on_stop:
+                # this call did not stop it (P35).
+                if error.domain == _PYKKA_DOMAIN and error.code == Pykka.Error.DEADLOCK and \
+                        not _c_ref_is_alive(self):
+                    return False
+                raise
         return future
 
     def ask_cancellable(self, message, cancellable=None):
