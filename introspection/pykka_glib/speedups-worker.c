@@ -17,6 +17,10 @@ __thread PyObject *handed_back_by;
  * exception's traceback and locals) until its next handler. */
 static __thread PyObject *handed_back_value;
 
+/* The (actor, message) of a worker's first handler, from on_receive to
+ * worker_run() (owned while set). */
+static __thread PyObject *handed_in;
+
 /* Idle workers a thread keeps once their handler had suspended. */
 #define MAX_IDLE_WORKERS 64
 
@@ -128,13 +132,35 @@ worker_run (PyObject        *module,
   if (self == NULL)
     return NULL;
   Py_DECREF (self);
-  if (nargs != 2 || !Py_IS_TYPE (self, (PyTypeObject *) worker_type))
+  if (nargs == 0 && handed_in != NULL)
+    {
+      /* Started by on_receive: (actor, message) come through handed_in,
+       * not as the arguments of run(), which the greenlet would keep
+       * until the worker ends (the first actor and message of every
+       * worker, for ever: P36). */
+      PyObject *first = g_steal_pointer (&handed_in);
+
+      actor = Py_NewRef (PyTuple_GET_ITEM (first, 0));
+      message = Py_NewRef (PyTuple_GET_ITEM (first, 1));
+      Py_DECREF (first);
+    }
+  else if (nargs == 2)
+    {
+      actor = Py_NewRef (args[0]);
+      message = Py_NewRef (args[1]);
+    }
+  else
     {
       PyErr_SetString (PyExc_TypeError, "a worker runs with (actor, message)");
       return NULL;
     }
-  actor = Py_NewRef (args[0]);
-  message = Py_NewRef (args[1]);
+  if (!Py_IS_TYPE (self, (PyTypeObject *) worker_type))
+    {
+      Py_DECREF (actor);
+      Py_DECREF (message);
+      PyErr_SetString (PyExc_TypeError, "a worker runs with (actor, message)");
+      return NULL;
+    }
 
   for (;;)
     {
@@ -303,7 +329,15 @@ actor_on_receive (PykkaActor   *actor,
   if (args == NULL)
     goto python_error;
   handed_back_by = NULL;
-  value = PyGreenlet_Switch ((PyGreenlet *) worker, args, NULL);
+  if (!PyGreenlet_STARTED ((PyGreenlet *) worker))
+    {
+      /* A new worker: run() gets no arguments (see worker_run()). */
+      Py_XSETREF (handed_in, Py_NewRef (args));
+      value = PyGreenlet_Switch ((PyGreenlet *) worker, empty_tuple, NULL);
+      Py_CLEAR (handed_in);
+    }
+  else
+    value = PyGreenlet_Switch ((PyGreenlet *) worker, args, NULL);
   if (handed_back_value != NULL)
     {
       /* (Taken even when not ours: it was handed to this greenlet.) */

@@ -425,3 +425,54 @@ class TestStopItselfInStopHooks:
         assert StopsOther.start().stop(timeout=TIMEOUT) is True
         assert record == [True]
         assert not other.is_alive()
+
+
+# ---------------------------------------------------------------------------
+# P36: a new worker kept its first actor and message for its whole life
+
+
+class Finalized:
+    """A message whose end is recorded."""
+
+    def __init__(self, record, name):
+        weakref.finalize(self, record.append, name)
+
+
+class TestWorkersKeepNoFirstHandler:
+    @pytest.mark.parametrize('how', ['ask', 'tell', 'suspend'])
+    def test_first_actor_and_message_are_released(self, how):
+        from pykka_glib import _speedups
+
+        record = []
+
+        class Recorded(Pykka.Actor):
+            def __init__(self, helper):
+                super().__init__()
+                self.helper = helper
+                weakref.finalize(self, record.append, 'actor')
+
+            def on_receive(self, message):
+                if how == 'suspend':
+                    self.helper.ask('hop', timeout=TIMEOUT)
+                return None
+
+        helper = Echo.start()
+        # Every handler below runs in a new worker of this thread.
+        idle = _speedups.take_worker_pool()
+        try:
+            ref = Recorded.start(helper)
+            if how == 'tell':
+                ref.tell(Finalized(record, 'message'))
+            else:
+                ref.ask(Finalized(record, 'message'), timeout=TIMEOUT)
+            assert ref.stop(timeout=TIMEOUT) is True
+            del ref
+            iterate_until(lambda: gc.collect() is not None and len(record) == 2)
+            assert sorted(record) == ['actor', 'message']
+            # The new workers went to the pool and still serve.
+            assert len(_speedups.take_worker_pool()) >= 1
+            assert helper.ask('ping', timeout=TIMEOUT) == 'ping'
+        finally:
+            del idle
+            gc.collect()
+            drain()
