@@ -476,3 +476,60 @@ class TestWorkersKeepNoFirstHandler:
             del idle
             gc.collect()
             drain()
+
+
+# ---------------------------------------------------------------------------
+# P37: asyncio's CancelledError ending an async handler
+
+
+class AwaitsCancelled(Pykka.Actor):
+    def __init__(self, record):
+        super().__init__()
+        self.record = record
+
+    async def on_receive(self, message):
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        if message == 'future':
+            awaited = loop.create_future()
+            loop.call_soon(awaited.cancel)
+        else:
+            awaited = loop.create_task(asyncio.sleep(TIMEOUT * 10))
+            loop.call_soon(awaited.cancel)
+        return await awaited
+
+    def on_failure(self, exception_type, exception_value, traceback):
+        self.record.append(exception_type.__name__)
+
+
+class TestCancelledErrorInAsyncHandler:
+    @pytest.mark.parametrize('what', ['future', 'task'])
+    def test_asker_gets_it_and_nothing_stops(self, what):
+        import asyncio
+
+        import pykka_glib.asyncio as pykka_asyncio
+
+        record = []
+
+        async def main():
+            bystander = Echo.start()
+            ref = AwaitsCancelled.start(record)
+            try:
+                await ref.ask(what, block=False)
+            except asyncio.CancelledError as exc:
+                outcome = type(exc).__name__
+            alive = [ref.is_alive(), bystander.is_alive(),
+                     await bystander.ask('ping', block=False)]
+            # Told: on_failure, as for an Exception; only that actor stops.
+            ref.tell(what)
+            while ref.is_alive():
+                await asyncio.sleep(0.001)
+            alive.append(bystander.is_alive())
+            await bystander.stop(block=False)
+            return outcome, alive
+
+        outcome, alive = pykka_asyncio.run(asyncio.wait_for(main(), TIMEOUT))
+        assert outcome == 'CancelledError'
+        assert alive == [True, True, 'ping', True]
+        assert record == ['CancelledError']

@@ -1453,7 +1453,14 @@ def _on_base_exception(actor, exc):
     Pykka, the actor stops at once (on_stop runs, on_failure does not;
     what is queued fails with ActorDeadError) and so does every other
     actor. Unlike Pykka, whose asker never gets an answer, the asker of
-    that message gets ActorDeadError: a reply is never lost here."""
+    that message gets ActorDeadError: a reply is never lost here.
+
+    asyncio's CancelledError is no such signal: it is how an awaited
+    asyncio future or task that was cancelled ends an ``async def``
+    handler, and fails the handler as an Exception does (P37)."""
+    asyncio = sys.modules.get('asyncio')
+    if asyncio is not None and isinstance(exc, asyncio.CancelledError):
+        return
     try:
         logger.debug('%r in %s. Stopping all actors.', exc, actor)
     except Exception:
