@@ -262,6 +262,31 @@ number_to_value (GValue   *value,
   return FALSE;
 }
 
+/* Keeps the wrapper of the GObject @obj alive as long as its GObject:
+ * PyGObject does so (a toggle reference) only for a wrapper that has an
+ * instance dict. Without one (a class with __slots__, or one whose
+ * instances never got an attribute) the receiver gets a new wrapper, not
+ * the sent object; for a class with __slots__ that wrapper's slots were
+ * never set, which crashes PyGObject (P38). Reading __dict__ makes it, as
+ * _actor._keep_wrapper() does for actors. */
+static int
+keep_gobject_wrapper (PyObject *obj)
+{
+  PyObject *dict;
+
+  if (((PyGObject *) obj)->inst_dict != NULL)
+    return 0;
+  dict = PyObject_GetAttrString (obj, "__dict__");
+  if (dict == NULL)
+    {
+      /* No dict to make: travels as before. */
+      PyErr_Clear ();
+      return 0;
+    }
+  Py_DECREF (dict);
+  return 0;
+}
+
 /* A message or a future's value: @value must be zero-filled. */
 int
 message_to_value (GValue   *value,
@@ -334,6 +359,9 @@ message_to_value (GValue   *value,
       g_value_copy (source, value);
       return 0;
     }
+  if (G_TYPE_IS_OBJECT (gtype) && PyObject_TypeCheck (obj, &PyGObject_Type) &&
+      pygobject_get (obj) != NULL)
+    keep_gobject_wrapper (obj);
   g_value_init (value, gtype);
   if (pyg_value_from_pyobject_with_error (value, obj) < 0)
     {
@@ -392,6 +420,7 @@ reply_to_value (GValue   *reply,
     }
   else if (PyObject_TypeCheck (obj, &PyGObject_Type) && pygobject_get (obj) != NULL)
     {
+      keep_gobject_wrapper (obj);
       g_value_init (reply, G_TYPE_OBJECT);
       g_value_set_object (reply, pygobject_get (obj));
     }

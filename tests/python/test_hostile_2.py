@@ -533,3 +533,52 @@ class TestCancelledErrorInAsyncHandler:
         assert outcome == 'CancelledError'
         assert alive == [True, True, 'ping', True]
         assert record == ['CancelledError']
+
+
+# ---------------------------------------------------------------------------
+# P38: GObjects whose wrapper has no instance dict
+
+
+class SlottedObject(GObject.Object):
+    __slots__ = ('tag',)
+
+    def __init__(self, tag):
+        super().__init__()
+        self.tag = tag
+
+
+class TestGObjectsArriveAsThemselves:
+    def test_slotted_gobject_message_kept_by_the_handler(self):
+        ref = Keeper.start()
+        for i in range(3):
+            ref.tell(SlottedObject(i))
+        gc.collect()
+        kept = ref.ask('kept', timeout=TIMEOUT)
+        assert [obj.tag for obj in kept] == [0, 1, 2]
+        del kept
+        gc.collect()
+
+    def test_identity_as_message_reply_and_future_value(self):
+        class Replier(Pykka.Actor):
+            def __init__(self, helper):
+                super().__init__()
+                self.helper = helper
+
+            def on_receive(self, message):
+                if message == 'suspend':
+                    self.helper.ask('hop', timeout=TIMEOUT)
+                return SlottedObject(message)
+
+        echo = Echo.start()
+        for obj in (SlottedObject('sent'), GObject.Object()):
+            assert echo.ask(obj, timeout=TIMEOUT) is obj
+            assert echo.ask(obj, block=False).get(TIMEOUT) is obj
+            future = Pykka.Future()
+            future.set(obj)
+            assert future.get(TIMEOUT) is obj
+        ref = Replier.start(echo)
+        for how in ('direct', 'suspend'):
+            reply = ref.ask(how, timeout=TIMEOUT)
+            gc.collect()
+            assert reply.tag == how
+        gc.collect()
