@@ -582,3 +582,54 @@ class TestGObjectsArriveAsThemselves:
             gc.collect()
             assert reply.tag == how
         gc.collect()
+
+
+# ---------------------------------------------------------------------------
+# P39: traversable attributes that form a cycle
+
+
+class Node:
+    pykka_traversable = True
+
+    def __init__(self, name):
+        self.name = name
+        self.value = 'value of ' + name
+
+    def hello(self):
+        return 'hello from ' + self.name
+
+
+class Cyclic(Pykka.Actor):
+    def __init__(self):
+        super().__init__()
+        self.a = Node('a')
+        self.b = Node('b')
+        self.a.peer = self.b
+        self.b.peer = self.a
+        self.a.itself = self.a
+        self.plain = 3
+
+
+class TestTraversableCycles:
+    def test_proxy_is_made_and_every_path_works(self):
+        # Each proxy is made on a thread of its own, so that a hang fails
+        # the test instead of blocking it.
+        ref = Cyclic.start()
+        proxies = []
+        thread = threading.Thread(target=lambda: proxies.append(ref.proxy()), daemon=True)
+        thread.start()
+        thread.join(TIMEOUT)
+        assert proxies, 'making the proxy did not end'
+        proxy = proxies[0]
+        assert proxy.a.hello().get(TIMEOUT) == 'hello from a'
+        assert proxy.a.peer.hello().get(TIMEOUT) == 'hello from b'
+        assert proxy.a.peer.peer.hello().get(TIMEOUT) == 'hello from a'
+        assert proxy.b.peer.itself.itself.peer.value.get(TIMEOUT) == 'value of b'
+        assert proxy.plain.get(TIMEOUT) == 3
+        with pytest.raises(AttributeError):
+            proxy.a.peer.peer.missing
+        with pytest.raises(AttributeError):
+            proxy.a.peer._private
+        # Not traversable: no nested proxy below a plain value.
+        with pytest.raises(AttributeError):
+            proxy.plain.real

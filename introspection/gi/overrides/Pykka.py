@@ -1076,6 +1076,11 @@ class ActorProxy:
         to_visit = collections.deque()
         for name, attr in _public_attributes(actor).items():
             to_visit.append(((name,), attr))
+        # Traversable objects looked into already: one reachable again (a
+        # cycle, such as two traversables holding each other) is listed
+        # but not looked into again, or this would never end (P39);
+        # paths through it are found on demand (_introspect_path).
+        seen = {id(actor)}
         while to_visit:
             path, attr = to_visit.popleft()
             if path[-1].startswith('_'):
@@ -1088,10 +1093,36 @@ class ActorProxy:
                 continue
             is_traversable = _is_traversable(attr)
             result[path] = _AttrInfo(callable=callable(attr), traversable=is_traversable)
-            if is_traversable:
+            if is_traversable and id(attr) not in seen:
+                seen.add(id(attr))
                 for name, sub in _public_attributes(attr).items():
                     to_visit.append((path + (name,), sub))
         return result
+
+    def _introspect_path(self, path):
+        """The _AttrInfo of @path, looked up in the object at its parent
+        path (a path through a cycle of traversables, which
+        _introspect_attributes() does not list), or None."""
+        if path[-1].startswith('_'):
+            return None
+        parent_path = path[:-1]
+        if parent_path:
+            parent_info = self._known_attrs.get(parent_path) or self._introspect_path(parent_path)
+            if parent_info is None or not parent_info.traversable:
+                return None
+        try:
+            parent = self._object_at(parent_path)
+        except AttributeError:
+            return None
+        attrs = _public_attributes(parent)
+        if path[-1] not in attrs:
+            return None
+        attr = attrs[path[-1]]
+        if isinstance(attr, (staticmethod, classmethod)):
+            attr = attr.__func__
+        info = _AttrInfo(callable=callable(attr), traversable=_is_traversable(attr))
+        self._known_attrs[path] = info
+        return info
 
     def _object_at(self, path):
         obj = self._actor
@@ -1130,6 +1161,8 @@ class ActorProxy:
                 raise _dead_error_for_ref(self.actor_ref)
             self._known_attrs = self._introspect_attributes()
             info = self._known_attrs.get(path)
+            if info is None:
+                info = self._introspect_path(path)
             if info is None:
                 raise AttributeError('%s has no attribute %r' % (self, name))
         if info.callable:
