@@ -181,7 +181,8 @@ pykka_dbus_value_to_variant (const GValue  *value,
                                      P_("A string that is not valid UTF-8 cannot cross a process"));
                 return NULL;
               }
-          result = g_variant_new_strv (strv, -1);
+          /* A %NULL array is an empty one. */
+          result = g_variant_new_strv (strv, strv != NULL ? -1 : 0);
           break;
         }
       if (type == G_TYPE_BYTES)

@@ -1454,6 +1454,28 @@ test_python_actor (void)
   g_assert_no_error (error);
 }
 
+/* ---- hostile input and lost replies (issue 18, session 5) ---- */
+
+/* A string array GValue holding NULL (an empty Python list becomes one in
+ * some bindings) is an empty array, not a crash. */
+static void
+test_values_null_strv (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) variant = NULL;
+  g_auto(GValue) out = G_VALUE_INIT;
+  g_auto(GValue) v = G_VALUE_INIT;
+
+  g_value_init (&v, G_TYPE_STRV);
+  variant = pykka_dbus_value_to_variant (&v, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (variant);
+  g_assert_true (g_variant_is_of_type (variant, G_VARIANT_TYPE_STRING_ARRAY));
+  g_assert_cmpuint (g_variant_n_children (variant), ==, 0);
+  g_assert_true (pykka_dbus_value_from_variant (variant, &out, &error));
+  g_assert_true (G_VALUE_HOLDS (&out, G_TYPE_STRV));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1485,6 +1507,7 @@ main (int   argc,
   g_test_add_func ("/Pykka/DBus/supervised-process", test_supervised_process);
   g_test_add_func ("/Pykka/DBus/process-actor-crash", test_process_actor_crash);
   g_test_add_func ("/Pykka/DBus/python-actor", test_python_actor);
+  g_test_add_func ("/Pykka/DBus/values-null-strv", test_values_null_strv);
 
   bus = g_test_dbus_new (G_TEST_DBUS_NONE);
   g_test_dbus_up (bus);
