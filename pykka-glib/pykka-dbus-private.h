@@ -18,6 +18,8 @@ G_BEGIN_DECLS
 void      pykka_dbus_ensure_errors        (void);
 GError   *pykka_dbus_error_from_message   (GDBusMessage *message);
 gboolean  pykka_dbus_error_is_peer_gone   (const GError *error);
+gboolean  pykka_dbus_check_nesting        (GVariant     *body,
+                                           GError      **error);
 
 /* What pykka-glib keeps per connection: one filter (run in GDBus's worker
  * thread for every incoming message) takes the replies to remote asks

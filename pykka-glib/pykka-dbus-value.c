@@ -2,6 +2,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "pykka-dbus.h"
 
 #include "pykka-dbus-private.h"
@@ -43,6 +45,100 @@ no_value (void)
   return g_variant_ref_sink (g_variant_new_signature (""));
 }
 
+/* D-Bus's limits of nesting (the specification, "Valid signatures";
+ * dbus-daemon and GDBus enforce them): a message whose body nests
+ * deeper is refused by the bus or the peer, which then closes the whole
+ * connection. Each array, struct, dict entry and variant is one level of
+ * the body's 64; a signature (the body's, or a variant's) nests at most
+ * 32 arrays and 32 structs. */
+#define MAX_TOTAL_DEPTH   64
+#define MAX_TYPE_DEPTH    32
+
+static gboolean
+type_has_variant (const GVariantType *type)
+{
+  return memchr (g_variant_type_peek_string (type), 'v',
+                 g_variant_type_get_string_length (type)) != NULL;
+}
+
+/* Whether values of @type (with no `v` in it), at level @total of the
+ * body and inside @arrays arrays and @structs structs of its signature,
+ * stay within the limits. */
+static gboolean
+type_within_limits (const GVariantType *type,
+                    guint               total,
+                    guint               arrays,
+                    guint               structs)
+{
+  if (total > MAX_TOTAL_DEPTH || arrays > MAX_TYPE_DEPTH || structs > MAX_TYPE_DEPTH)
+    return FALSE;
+  if (g_variant_type_is_array (type) || g_variant_type_is_maybe (type))
+    return type_within_limits (g_variant_type_element (type), total + 1, arrays + 1, structs);
+  if (g_variant_type_is_tuple (type) || g_variant_type_is_dict_entry (type))
+    for (const GVariantType *item = g_variant_type_first (type); item != NULL;
+         item = g_variant_type_next (item))
+      if (!type_within_limits (item, total + 1, arrays, structs + 1))
+        return FALSE;
+  return TRUE;
+}
+
+/* The same for a value, looking into its variants (each starts a
+ * signature of its own). */
+static gboolean
+value_within_limits (GVariant *value,
+                     guint     total,
+                     guint     arrays,
+                     guint     structs)
+{
+  const GVariantType *type = g_variant_get_type (value);
+  gboolean ok = TRUE;
+  gsize n;
+
+  if (!type_has_variant (type))
+    return type_within_limits (type, total, arrays, structs);
+  if (total > MAX_TOTAL_DEPTH || arrays > MAX_TYPE_DEPTH || structs > MAX_TYPE_DEPTH)
+    return FALSE;
+  if (g_variant_type_is_array (type) || g_variant_type_is_maybe (type))
+    arrays++;
+  else if (g_variant_type_is_tuple (type) || g_variant_type_is_dict_entry (type))
+    structs++;
+  else
+    arrays = structs = 0;   /* a variant: its own signature */
+
+  n = g_variant_n_children (value);
+  for (gsize i = 0; ok && i < n; i++)
+    {
+      GVariant *child = g_variant_get_child_value (value, i);
+
+      ok = value_within_limits (child, total + 1, arrays, structs);
+      g_variant_unref (child);
+    }
+  return ok;
+}
+
+/* Whether @body (a tuple, a message's arguments) nests within D-Bus's
+ * limits; if not, sets %PYKKA_ERROR_INVALID_ARGUMENT. */
+gboolean
+pykka_dbus_check_nesting (GVariant  *body,
+                          GError   **error)
+{
+  gsize n = g_variant_n_children (body);
+
+  for (gsize i = 0; i < n; i++)
+    {
+      g_autoptr(GVariant) arg = g_variant_get_child_value (body, i);
+
+      if (!value_within_limits (arg, 0, 0, 0))
+        {
+          g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT,
+                       P_("A value nested deeper than D-Bus allows (%d levels, %d arrays or structs in a signature) cannot cross a process"),
+                       MAX_TOTAL_DEPTH, MAX_TYPE_DEPTH);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 static GVariant *
 too_large (gsize    size,
            GError **error)
@@ -76,8 +172,10 @@ too_large (gsize    size,
  *
  * Returns: (transfer full) (nullable): a new floating-free #GVariant, or
  *   %NULL with %PYKKA_ERROR_INVALID_ARGUMENT for a value that cannot
- *   cross a process (an object, a pointer, another boxed type) or one
- *   larger than %PYKKA_DBUS_MAX_VALUE_SIZE
+ *   cross a process (an object, a pointer, another boxed type), one
+ *   larger than %PYKKA_DBUS_MAX_VALUE_SIZE, or a #GVariant nested deeper
+ *   than D-Bus allows (64 levels in a message, arrays and variants
+ *   counted, 32 arrays or 32 structs in a signature)
  */
 GVariant *
 pykka_dbus_value_to_variant (const GValue  *value,
@@ -216,6 +314,15 @@ pykka_dbus_value_to_variant (const GValue  *value,
 
       g_variant_unref (result);
       return too_large (size, error);
+    }
+  /* It travels as the `v` argument of a message: one level down. */
+  if (!value_within_limits (result, 1, 0, 0))
+    {
+      g_variant_unref (result);
+      g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT,
+                   P_("A value nested deeper than D-Bus allows (%d levels, %d arrays or structs in a signature) cannot cross a process"),
+                   MAX_TOTAL_DEPTH, MAX_TYPE_DEPTH);
+      return NULL;
     }
   return result;
 }

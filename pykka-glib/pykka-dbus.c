@@ -573,6 +573,9 @@ reply_hook (PykkaPromise *promise,
       break;
     case REPLY_TYPED:
       body = typed_reply_body (reply->method, value, &error);
+      /* Too deep a reply would make the bus close this connection. */
+      if (body != NULL && !pykka_dbus_check_nesting (body, &error))
+        g_clear_pointer (&body, g_variant_unref);
       break;
     default:
       g_assert_not_reached ();

@@ -144,6 +144,20 @@ echo_actor_on_receive (PykkaActor    *actor,
         }
       if (g_str_equal (name, "Nothing"))
         return TRUE;
+      if (g_str_equal (name, "Deep"))
+        {
+          guint depth;
+          GVariant *v;
+
+          /* @depth variants around an int, the out argument's included. */
+          g_variant_get (params, "(u)", &depth);
+          v = g_variant_new_int32 (7);
+          for (guint i = 0; i < depth; i++)
+            v = g_variant_new_variant (v);
+          g_value_init (reply, G_TYPE_VARIANT);
+          g_value_set_variant (reply, g_variant_new_tuple (&v, 1));
+          return TRUE;
+        }
       if (g_str_equal (name, "Wrong"))
         {
           g_value_init (reply, G_TYPE_STRING);
@@ -1476,6 +1490,181 @@ test_values_null_strv (void)
   g_assert_true (G_VALUE_HOLDS (&out, G_TYPE_STRV));
 }
 
+/* A variant nested deeper than D-Bus allows (64 levels; 32 arrays in a
+ * signature) was refused by the bus, which then closed the sender's whole
+ * connection: every ref on it died. It now fails before it is sent,
+ * with INVALID_ARGUMENT, and the connection goes on working; the same
+ * for a typed export's reply, which took the exporting connection down. */
+static GVariant *
+nest (guint    depth,
+      gboolean arrays)
+{
+  GVariant *v = g_variant_new_int32 (7);
+
+  for (guint i = 0; i < depth; i++)
+    v = arrays ? g_variant_new_array (NULL, &v, 1) : g_variant_new_variant (v);
+  return g_variant_ref_sink (v);
+}
+
+static void
+ask_deep (PykkaRemoteRef  *remote,
+          GVariant        *deep,
+          gboolean         fits)
+{
+  g_autoptr(PykkaFuture) future = NULL;
+  g_autoptr(GError) error = NULL;
+  const GValue *value;
+  GValue v = G_VALUE_INIT;
+
+  g_value_init (&v, G_TYPE_VARIANT);
+  g_value_set_variant (&v, deep);
+  future = pykka_remote_ref_ask (remote, &v);
+  g_value_unset (&v);
+  value = pykka_future_get (future, TEST_TIMEOUT_MSEC, &error);
+  if (fits)
+    {
+      g_assert_no_error (error);
+      g_assert_true (G_VALUE_HOLDS (value, G_TYPE_VARIANT));
+      g_assert_true (g_variant_equal (g_value_get_variant (value), deep));
+    }
+  else
+    {
+      g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT);
+      g_assert_nonnull (strstr (error->message, "nested deeper"));
+      g_clear_error (&error);
+      g_value_init (&v, G_TYPE_VARIANT);
+      g_value_set_variant (&v, deep);
+      g_assert_false (pykka_remote_ref_tell (remote, &v, &error));
+      g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT);
+      g_value_unset (&v);
+    }
+  /* The connection survived. */
+  g_clear_object (&future);
+  future = pykka_remote_ref_ask (remote, test_value_int (&v, 1));
+  g_value_unset (&v);
+  g_assert_cmpint (test_get_int (future), ==, 2);
+  g_assert_true (pykka_remote_ref_is_alive (remote));
+}
+
+static const char deep_xml[] =
+  "<node><interface name='org.example.Deep'>"
+  "<method name='Deep'><arg type='u' direction='in'/><arg type='v' direction='out'/></method>"
+  "</interface></node>";
+
+static void
+test_deep_variants (void)
+{
+  g_autoptr(GDBusConnection) server = bus_connect ();
+  g_autoptr(GDBusConnection) client = bus_connect ();
+  g_autoptr(PykkaActorRef) ref = start_echo (TRUE);
+  g_autoptr(PykkaRemoteRef) remote = NULL;
+  g_autoptr(PykkaRemoteRef) direct = NULL;
+  g_autoptr(GDBusServer) listener = NULL;
+  g_autoptr(GDBusNodeInfo) node = g_dbus_node_info_new_for_xml (deep_xml, NULL);
+  g_autoptr(GError) error = NULL;
+  /* Variants around an int: the message adds two (its argument, and the
+   * `v` that keeps a variant a variant), so 62 is the deepest. */
+  const struct { guint depth; gboolean arrays; gboolean fits; } cases[] = {
+    { 16, FALSE, TRUE }, { 62, FALSE, TRUE }, { 63, FALSE, FALSE }, { 200, FALSE, FALSE },
+    { 32, TRUE, TRUE }, { 33, TRUE, FALSE },
+  };
+
+  pykka_actor_ref_export_on_dbus (ref, server, "/test/echo", &error);
+  g_assert_no_error (error);
+  remote = pykka_remote_ref_new (client, g_dbus_connection_get_unique_name (server), "/test/echo");
+  listener = pykka_actor_ref_listen (ref, NULL, "/test/echo", &error);
+  g_assert_no_error (error);
+  direct = connect_direct (listener);
+  {
+    g_autoptr(PykkaFuture) first = NULL;
+    GValue v = G_VALUE_INIT;
+
+    first = pykka_remote_ref_ask (direct, test_value_int (&v, 0));
+    g_value_unset (&v);
+    g_assert_cmpint (wait_int (first), ==, 1);   /* accepted */
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GVariant) deep = nest (cases[i].depth, cases[i].arrays);
+
+      g_test_message ("%u %s", cases[i].depth, cases[i].arrays ? "arrays" : "variants");
+      ask_deep (remote, deep, cases[i].fits);
+      ask_deep (direct, deep, cases[i].fits);
+    }
+
+  /* A typed export whose handler replies too deep a value: an error
+   * reply, and the exporting connection stays open. */
+  pykka_actor_ref_export_interface (ref, server, "/deep", node->interfaces[0], &error);
+  g_assert_no_error (error);
+  for (guint depth = 64; depth <= 65; depth++)
+    {
+      g_autoptr(GVariant) reply =
+        g_dbus_connection_call_sync (client, g_dbus_connection_get_unique_name (server), "/deep",
+                                     "org.example.Deep", "Deep", g_variant_new ("(u)", depth),
+                                     NULL, G_DBUS_CALL_FLAGS_NONE, TEST_TIMEOUT_MSEC, NULL, &error);
+
+      if (depth == 64)
+        g_assert_no_error (error);
+      else
+        {
+          g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_INVALID_ARGUMENT);
+          g_clear_error (&error);
+        }
+      g_assert_false (g_dbus_connection_is_closed (server));
+    }
+  stop_echo (ref);
+}
+
+/* Raw calls that do not follow the interface: each gets a D-Bus error. */
+static void
+test_hostile_calls (void)
+{
+  g_autoptr(GDBusConnection) server = bus_connect ();
+  g_autoptr(GDBusConnection) client = bus_connect ();
+  g_autoptr(PykkaActorRef) ref = start_echo (TRUE);
+  const char *name = g_dbus_connection_get_unique_name (server);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  const struct { const char *method; const char *args; } calls[] = {
+    { "Ask", NULL }, { "Ask", "(i)" }, { "Ask", "(vv)" }, { "Tell", "(s)" },
+    { "Ask", "(v)h" }, { "Nope", "(v)" },
+  };
+
+  pykka_actor_ref_export_on_dbus (ref, server, "/test/echo", &error);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (calls); i++)
+    {
+      GVariant *args = NULL;
+
+      if (g_strcmp0 (calls[i].args, "(i)") == 0)
+        args = g_variant_new ("(i)", 1);
+      else if (g_strcmp0 (calls[i].args, "(vv)") == 0)
+        args = g_variant_new ("(vv)", g_variant_new_int32 (1), g_variant_new_int32 (2));
+      else if (g_strcmp0 (calls[i].args, "(s)") == 0)
+        args = g_variant_new ("(s)", "tell");
+      else if (g_strcmp0 (calls[i].args, "(v)h") == 0)
+        args = g_variant_new ("(v)", g_variant_new_handle (0));
+      else if (calls[i].args != NULL)
+        args = g_variant_new ("(v)", g_variant_new_int32 (1));
+      reply = g_dbus_connection_call_sync (client, name, "/test/echo", PYKKA_DBUS_INTERFACE,
+                                           calls[i].method, args, NULL, G_DBUS_CALL_FLAGS_NONE,
+                                           TEST_TIMEOUT_MSEC, NULL, &error);
+      g_test_message ("%s %s: %s", calls[i].method, calls[i].args,
+                      error != NULL ? error->message : "ok");
+      g_assert_null (reply);
+      g_assert_nonnull (error);
+      g_assert_false (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT));
+      g_clear_error (&error);
+    }
+  /* Still answering. */
+  reply = ask_raw (client, name, g_variant_new_int32 (1), &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&reply, g_variant_unref);
+  stop_echo (ref);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1508,6 +1697,8 @@ main (int   argc,
   g_test_add_func ("/Pykka/DBus/process-actor-crash", test_process_actor_crash);
   g_test_add_func ("/Pykka/DBus/python-actor", test_python_actor);
   g_test_add_func ("/Pykka/DBus/values-null-strv", test_values_null_strv);
+  g_test_add_func ("/Pykka/DBus/deep-variants", test_deep_variants);
+  g_test_add_func ("/Pykka/DBus/hostile-calls", test_hostile_calls);
 
   bus = g_test_dbus_new (G_TEST_DBUS_NONE);
   g_test_dbus_up (bus);
