@@ -211,15 +211,34 @@ pykka_remote_pending_complete (gpointer      data,
 
 /* Marks @self dead with @reason (taken; NULL for a normal stop), once;
  * with @sweep, its pending asks fail at once. */
+/* Takes the asks of @self still waiting for a reply out of the
+ * connection's table, under its mutex. */
+static GPtrArray *
+target_steal_pending (Target        *self,
+                      PykkaDBusConn *conn)
+{
+  GPtrArray *swept = g_ptr_array_new_with_free_func (pykka_remote_pending_free);
+  GHashTableIter iter;
+  Pending *pending;
+
+  g_hash_table_iter_init (&iter, conn->pending);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &pending))
+    if (pending->target == self)
+      {
+        g_hash_table_iter_steal (&iter);
+        g_ptr_array_add (swept, pending);
+      }
+  return swept;
+}
+
 static void
 target_mark_dead (Target   *self,
                   GError   *reason,
                   gboolean  sweep)
 {
   PykkaDBusConn *conn = pykka_dbus_conn_get (self->connection);
-  g_autoptr(GPtrArray) swept = g_ptr_array_new_with_free_func (pykka_remote_pending_free);
+  g_autoptr(GPtrArray) swept = NULL;
   g_auto(GValue) value = G_VALUE_INIT;
-  GHashTableIter iter;
   Pending *pending;
   gboolean already;
 
@@ -233,16 +252,8 @@ target_mark_dead (Target   *self,
   g_clear_error (&reason);
   /* Also after a normal death: the peer is gone now, and a reply still
    * pending never comes. */
-  if (sweep)
-    {
-      g_hash_table_iter_init (&iter, conn->pending);
-      while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &pending))
-        if (pending->target == self)
-          {
-            g_hash_table_iter_steal (&iter);
-            g_ptr_array_add (swept, pending);
-          }
-    }
+  swept = sweep ? target_steal_pending (self, conn)
+                : g_ptr_array_new_with_free_func (pykka_remote_pending_free);
   g_mutex_unlock (&conn->mutex);
 
   for (guint i = 0; i < swept->len; i++)
@@ -495,6 +506,21 @@ pykka_remote_ref_finalize (GObject *object)
 
   if (self->owns_connection || target->process != NULL)
     g_dbus_connection_close (target->connection, NULL, NULL, NULL);
+  if (self->owns_connection && target->process == NULL)
+    {
+      /* Closed by us: no reply can arrive for the asks still pending,
+       * and nothing else would answer them (a helper's exit does). */
+      PykkaDBusConn *conn = pykka_dbus_conn_get (target->connection);
+      g_autoptr(GPtrArray) swept = NULL;
+
+      g_mutex_lock (&conn->mutex);
+      swept = target_steal_pending (target, conn);
+      g_mutex_unlock (&conn->mutex);
+      for (guint i = 0; i < swept->len; i++)
+        fail_future (((Pending *) g_ptr_array_index (swept, i))->future,
+                     g_error_new_literal (PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD,
+                                          P_("No reply can arrive: the remote ref was finalized, which closed its connection")));
+    }
   if (target->process == NULL)
     g_main_context_invoke_full (pykka_dbus_thread_get_context (), G_PRIORITY_DEFAULT,
                                 stop_watch_cb, target, target_unref);

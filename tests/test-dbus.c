@@ -1665,6 +1665,41 @@ test_hostile_calls (void)
   stop_echo (ref);
 }
 
+/* The asker drops a ref that owns its connection while an ask is
+ * pending: the ask fails (ACTOR_DEAD, peer gone) instead of waiting for
+ * a reply that can no longer arrive. */
+static void
+test_ref_dropped_mid_ask (void)
+{
+  g_autoptr(PykkaActorRef) ref = start_echo (TRUE);
+  g_autoptr(GDBusServer) server = NULL;
+  g_autoptr(PykkaRemoteRef) remote = NULL;
+  g_autoptr(PykkaFuture) first = NULL;
+  g_autoptr(PykkaFuture) blocked = NULL;
+  g_autoptr(GError) error = NULL;
+  GValue v = G_VALUE_INIT;
+
+  block_reset ();
+  server = pykka_actor_ref_listen (ref, NULL, "/test/echo", &error);
+  g_assert_no_error (error);
+  remote = connect_direct (server);
+  first = pykka_remote_ref_ask (remote, test_value_int (&v, 1));
+  g_value_unset (&v);
+  g_assert_cmpint (wait_int (first), ==, 2);
+
+  blocked = pykka_remote_ref_ask (remote, test_value_string (&v, "block"));
+  g_value_unset (&v);
+  test_iterate_until (NULL, block_has_entered ());
+  g_clear_object (&remote);
+
+  g_assert_null (pykka_future_get (blocked, TEST_TIMEOUT_MSEC, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  g_assert_nonnull (strstr (error->message, "finalized"));
+  g_clear_error (&error);
+  block_release ();
+  stop_echo (ref);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1699,6 +1734,7 @@ main (int   argc,
   g_test_add_func ("/Pykka/DBus/values-null-strv", test_values_null_strv);
   g_test_add_func ("/Pykka/DBus/deep-variants", test_deep_variants);
   g_test_add_func ("/Pykka/DBus/hostile-calls", test_hostile_calls);
+  g_test_add_func ("/Pykka/DBus/ref-dropped-mid-ask", test_ref_dropped_mid_ask);
 
   bus = g_test_dbus_new (G_TEST_DBUS_NONE);
   g_test_dbus_up (bus);
