@@ -32,10 +32,36 @@ host_path (void)
   return path != NULL ? path : PYKKA_LIBEXECDIR "/pykka-glib-host";
 }
 
+/* How long a helper has for its D-Bus handshake, which it does once it
+ * has loaded the actor's module; `$PYKKA_GLIB_HOST_START_TIMEOUT_MSEC`
+ * changes it. */
+#define HOST_START_TIMEOUT_MSEC 30000
+
+static guint
+host_start_timeout_msec (void)
+{
+  const char *text = g_getenv ("PYKKA_GLIB_HOST_START_TIMEOUT_MSEC");
+  guint64 msec;
+
+  if (text != NULL && g_ascii_string_to_unsigned (text, 10, 1, G_MAXINT, &msec, NULL))
+    return (guint) msec;
+  return HOST_START_TIMEOUT_MSEC;
+}
+
+static gboolean
+cancel_cb (gpointer data)
+{
+  g_cancellable_cancel (data);
+  return G_SOURCE_REMOVE;
+}
+
 static PykkaRemoteRef *
 start_helper (const char * const  *argv,
               GError             **error)
 {
+  g_autoptr(GCancellable) cancellable = NULL;
+  GSource *timeout;
+  guint timeout_msec;
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GSocket) socket = NULL;
@@ -71,14 +97,29 @@ start_helper (const char * const  *argv,
       return NULL;
     }
   stream = g_socket_connection_factory_create_connection (socket);
+  /* A helper whose module hangs as it loads never answers the handshake:
+   * give up after a while (pykka-glib's D-Bus thread cancels it). */
+  cancellable = g_cancellable_new ();
+  timeout_msec = host_start_timeout_msec ();
+  timeout = g_timeout_source_new (timeout_msec);
+  g_source_set_static_name (timeout, "[pykka] helper start timeout");
+  g_source_set_callback (timeout, cancel_cb, g_object_ref (cancellable), g_object_unref);
+  g_source_attach (timeout, pykka_dbus_thread_get_context ());
   connection = g_dbus_connection_new_sync (G_IO_STREAM (stream), NULL,
                                            G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT,
-                                           NULL, NULL, &local_error);
+                                           NULL, cancellable, &local_error);
+  g_source_destroy (timeout);
+  g_source_unref (timeout);
   if (connection == NULL)
     {
       g_subprocess_force_exit (process);
-      g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_FAILED,
-                   P_("The actor's process did not start: %s"), local_error->message);
+      if (g_cancellable_is_cancelled (cancellable))
+        g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_FAILED,
+                     P_("The actor's process did not start: no handshake within %u ms"),
+                     timeout_msec);
+      else
+        g_set_error (error, PYKKA_ERROR, PYKKA_ERROR_FAILED,
+                     P_("The actor's process did not start: %s"), local_error->message);
       return NULL;
     }
   return pykka_remote_ref_new_for_process (connection, process);
@@ -103,6 +144,11 @@ start_helper (const char * const  *argv,
  * of that actor: its ref dies with the reason "process crashed" and its
  * pending asks fail with %PYKKA_ERROR_ACTOR_DEAD; this process lives
  * on. The helper ends when its actor dies or when the ref is finalized.
+ *
+ * This call waits for the helper's handshake, which comes once the
+ * helper has loaded the module: a helper that does not get there within
+ * 30 seconds (`$PYKKA_GLIB_HOST_START_TIMEOUT_MSEC` changes it), say a
+ * module that hangs as it loads, is killed, and the call fails.
  *
  * Returns: (transfer full): a [class@Pykka.RemoteRef] to the actor, or
  *   %NULL with @error set when the helper did not start
@@ -131,7 +177,7 @@ pykka_subprocess_start_actor (const char  *module_path,
  * Python: the helper is `python3 -m pykka_glib.host` (the interpreter is
  * `/usr/bin/python3`, or `$PYKKA_GLIB_HOST_PYTHON`), which imports the
  * module (from its `sys.path`, so `$PYTHONPATH` counts) and starts the
- * class.
+ * class. The import must be done within the same 30 seconds.
  *
  * Returns: (transfer full): a [class@Pykka.RemoteRef] to the actor, or
  *   %NULL with @error set when the helper did not start

@@ -6,7 +6,10 @@
 
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
+
+#include <glib/gstdio.h>
 
 #include "test-util.h"
 #include "pykka-dbus-private.h"
@@ -1700,6 +1703,49 @@ test_ref_dropped_mid_ask (void)
   stop_echo (ref);
 }
 
+/* A helper that never does its D-Bus handshake (a module whose loading
+ * hangs): the start fails after PYKKA_GLIB_HOST_START_TIMEOUT_MSEC with
+ * a clear error, and the helper is killed, instead of blocking for ever. */
+static void
+test_subprocess_hangs_at_start (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("pykka-host-XXXXXX", NULL);
+  g_autofree char *script = g_build_filename (dir, "hanging-host", NULL);
+  g_autofree char *pid_file = g_build_filename (dir, "pid", NULL);
+  g_autofree char *text = g_strdup_printf ("#!/bin/sh\necho $$ > '%s'\nexec sleep 3600\n", pid_file);
+  g_autofree char *saved = g_strdup (g_getenv ("PYKKA_GLIB_HOST"));
+  g_autofree char *pid_text = NULL;
+  g_autoptr(PykkaRemoteRef) remote = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 end;
+
+  g_assert_true (g_file_set_contents (script, text, -1, NULL));
+  g_assert_cmpint (g_chmod (script, 0700), ==, 0);
+  g_setenv ("PYKKA_GLIB_HOST", script, TRUE);
+  g_setenv ("PYKKA_GLIB_HOST_START_TIMEOUT_MSEC", "200", TRUE);
+
+  remote = pykka_subprocess_start_actor ("nowhere.so", "Nothing", &error);
+  g_setenv ("PYKKA_GLIB_HOST", saved, TRUE);
+  g_unsetenv ("PYKKA_GLIB_HOST_START_TIMEOUT_MSEC");
+
+  g_assert_null (remote);
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "did not start"));
+  g_assert_nonnull (strstr (error->message, "200"));
+
+  /* The helper was killed (sleep would have run for an hour). */
+  g_assert_true (g_file_get_contents (pid_file, &pid_text, NULL, NULL));
+  end = g_get_monotonic_time () + TEST_TIMEOUT_MSEC * 1000;
+  while (kill ((pid_t) g_ascii_strtoll (pid_text, NULL, 10), 0) == 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_usleep (1000);
+    }
+  g_unlink (pid_file);
+  g_unlink (script);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1735,6 +1781,7 @@ main (int   argc,
   g_test_add_func ("/Pykka/DBus/deep-variants", test_deep_variants);
   g_test_add_func ("/Pykka/DBus/hostile-calls", test_hostile_calls);
   g_test_add_func ("/Pykka/DBus/ref-dropped-mid-ask", test_ref_dropped_mid_ask);
+  g_test_add_func ("/Pykka/DBus/host-hangs-at-start", test_subprocess_hangs_at_start);
 
   bus = g_test_dbus_new (G_TEST_DBUS_NONE);
   g_test_dbus_up (bus);
