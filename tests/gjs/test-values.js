@@ -119,8 +119,8 @@ test('JS to C: the GValue type a C actor gets', async () => {
     assert.equal(await typeSeenByC(null), 'gpointer', 'null');
     assert.equal(await typeSeenByC(new GLib.Variant('u', 1)), 'GVariant', 'a GLib.Variant');
     assert.equal(await typeSeenByC(new Gio.Cancellable()), 'GCancellable', 'a GObject');
-    assert.equal(await typeSeenByC(new Map()), 'JSObject', 'any other object');
-    assert.equal(await typeSeenByC(() => 1), 'JSObject', 'a function');
+    assert.equal(await typeSeenByC(new Map()), 'PykkaJSCarrier', 'any other object');
+    assert.equal(await typeSeenByC(() => 1), 'PykkaJSCarrier', 'a function');
 });
 
 test('JS to C: a C actor asked an array gets it too (GVariant)', async () => {
@@ -214,7 +214,7 @@ test('C to JS: a JS handler asked from C replies with GLib.Variants', async () =
     const asyncReply = await future.get_async(null);
     assert.ok(asyncReply instanceof GLib.Variant, `an async reply is a variant too (${asyncReply})`);
     assert.equal(asyncReply.get_type_string(), 'av');
-    // What cannot become a variant stays a JavaScript value (a JSObject).
+    // What cannot become a variant stays a JavaScript value (a PykkaJSCarrier).
     const [okOdd, odd] = actor.vfunc_on_receive(new Map());
     assert.ok(okOdd && !(odd instanceof GLib.Variant), `not a variant (${odd})`);
     const [, bytes] = actor.vfunc_on_receive(new Uint8Array([1]));

@@ -112,16 +112,29 @@ function _install(Pykka, GLib, GObject, Gio) {
     // code replies the same way. Everything else goes as GJS puts it in a
     // GValue.
 
+    // The carrier is a GObject holding the value in a JavaScript property:
+    // GJS 1.74 does not keep alive a JavaScript object that only a GValue
+    // holds (the "JSObject" boxed type), so a collection while a message
+    // waited in a mailbox, or a reply in its future, freed it and reading
+    // it crashed. A GObject that C holds keeps its JavaScript wrapper, and
+    // so the value, until C lets go of it.
+    const Carrier = GObject.registerClass({GTypeName: 'PykkaJSCarrier'},
+        class Carrier extends GObject.Object {});
+
     function carry(value) {
-        return {[_carrier]: true, value};
+        const carrier = new Carrier();
+        carrier[_carrier] = value;
+        return carrier;
+    }
+
+    function isCarrier(value) {
+        return value instanceof Carrier;
     }
 
     function uncarry(value) {
-        return value !== null && typeof value === 'object' && value[_carrier] === true
-            ? value.value : value;
+        return value instanceof Carrier ? value[_carrier] : value;
     }
 
-    // (GJS puts only these objects in a GValue by itself, as JSObject.)
     function isPlainObject(value) {
         return value !== null && typeof value === 'object' &&
             Object.getPrototypeOf(value) === Object.prototype;
@@ -133,12 +146,17 @@ function _install(Pykka, GLib, GObject, Gio) {
             (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === null);
     }
 
-    // What GJS cannot put in a GValue (arrays, typed arrays, functions,
-    // instances of JavaScript classes: all objects but plain ones and
-    // those of GObject types) travels in a carrier.
+    // Every JavaScript object but those of GObject types (GObjects, boxed
+    // types, GLib.Variants, which C keeps by reference counts) travels in
+    // a carrier: arrays, typed arrays, functions, instances of JavaScript
+    // classes, and plain objects too (GJS would put those in a GValue as a
+    // JSObject that it does not keep alive).
     function carryIfNeeded(value) {
-        if (value === null || (typeof value !== 'object' && typeof value !== 'function') ||
-            isPlainObject(value) || value.constructor?.$gtype !== undefined)
+        if (value === null || (typeof value !== 'object' && typeof value !== 'function'))
+            return value;
+        const gtype = value.constructor?.$gtype;
+        // (GJS gives Object itself the $gtype of JSObject.)
+        if (gtype !== undefined && gtype !== GObject.TYPE_JSOBJECT)
             return value;
         return carry(value);
     }
@@ -508,8 +526,8 @@ function _install(Pykka, GLib, GObject, Gio) {
             // reads JavaScript. Otherwise C, Vala or Python may read the
             // reply: arrays and plain objects become GLib.Variants.
             let convert = nativeReply;
-            if (message !== null && typeof message === 'object' && message[_carrier] === true) {
-                message = message.value;
+            if (isCarrier(message)) {
+                message = uncarry(message);
                 convert = carryIfNeeded;
             }
             const starting = this[_starting];
