@@ -379,7 +379,10 @@ name_vanished_cb (GDBusConnection *connection,
   g_autoptr(GError) cause = g_error_new (G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER,
                                          P_("The name %s has no owner"), name);
 
-  target_gone (self, cause);
+  /* The ref dies, but the asks it sent stay pending: the old owner may
+   * live on (it released the name, or another took it over) and answer
+   * them, and if it is gone, the bus answers each with an error. */
+  target_mark_dead (self, peer_gone_error (cause), FALSE);
 }
 
 typedef struct
@@ -592,7 +595,8 @@ remote_ref_new (GDBusConnection *connection,
  * The ref is dead when the remote actor dies, when the connection closes
  * and, for a ref by well-known bus name, when the name loses its owner:
  * pending asks then fail with %PYKKA_ERROR_ACTOR_DEAD ("peer gone") at
- * once, and later ones fail without being sent. Replies are taken in
+ * once (those to a name's old owner that lives on get its replies), and
+ * later ones fail without being sent. Replies are taken in
  * GDBus's own thread, so that a thread may block on
  * [method@Pykka.Future.get] of an ask without running any main context.
  *

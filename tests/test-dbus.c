@@ -1746,6 +1746,175 @@ test_subprocess_hangs_at_start (void)
   g_rmdir (dir);
 }
 
+/* A ref by well-known name whose name moves to another owner while an
+ * ask is in the old owner's handler: the ref dies (the name's actor is
+ * gone), but the old owner is alive and answers: that reply reaches the
+ * asker instead of being dropped for ACTOR_DEAD. Later asks fail at once. */
+static GVariant *
+bus_call (GDBusConnection *connection,
+          const char      *method,
+          GVariant        *args)
+{
+  g_autoptr(GError) error = NULL;
+  GVariant *reply = g_dbus_connection_call_sync (connection, "org.freedesktop.DBus",
+                                                 "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                                 method, args, G_VARIANT_TYPE ("(u)"),
+                                                 G_DBUS_CALL_FLAGS_NONE, TEST_TIMEOUT_MSEC,
+                                                 NULL, &error);
+
+  g_assert_no_error (error);
+  return reply;
+}
+
+static gboolean
+set_flag_cb (gpointer data)
+{
+  g_atomic_int_set ((gint *) data, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+/* Waits until pykka-glib's D-Bus thread has run what was queued for it
+ * so far (it runs its idles in order). */
+static void
+flush_dbus_thread (void)
+{
+  gint done = FALSE;
+
+  g_main_context_invoke (pykka_dbus_thread_get_context (), set_flag_cb, &done);
+  test_iterate_until (NULL, g_atomic_int_get (&done));
+}
+
+static void
+test_name_owner_changes_mid_ask (void)
+{
+  g_autoptr(GDBusConnection) first = bus_connect ();
+  g_autoptr(GDBusConnection) second = bus_connect ();
+  g_autoptr(GDBusConnection) client = bus_connect ();
+  g_autoptr(PykkaActorRef) ref = start_echo (TRUE);
+  g_autoptr(PykkaActorRef) other = start_echo (TRUE);
+  g_autoptr(PykkaRemoteRef) remote = NULL;
+  g_autoptr(PykkaFuture) blocked = NULL;
+  g_autoptr(PykkaFuture) late = NULL;
+  g_autoptr(PykkaFuture) terminated = NULL;
+  g_autoptr(GError) error = NULL;
+  GValue v = G_VALUE_INIT;
+
+  block_reset ();
+  pykka_actor_ref_export_on_dbus (ref, first, "/test/echo", &error);
+  g_assert_no_error (error);
+  pykka_actor_ref_export_on_dbus (other, second, "/test/echo", &error);
+  g_assert_no_error (error);
+  /* 0x1: ALLOW_REPLACEMENT; 0x2: REPLACE_EXISTING. */
+  g_variant_unref (bus_call (first, "RequestName", g_variant_new ("(su)", "org.pykka.Moving", 0x1)));
+
+  remote = pykka_remote_ref_new (client, "org.pykka.Moving", "/test/echo");
+  /* The ref's name watch is set up (its calls sent before the ask below,
+   * answered before its reply, and handled) before the name moves. */
+  flush_dbus_thread ();
+  late = pykka_remote_ref_ask (remote, test_value_int (&v, 1));
+  g_value_unset (&v);
+  g_assert_cmpint (test_get_int (late), ==, 2);
+  g_clear_object (&late);
+  flush_dbus_thread ();
+
+  blocked = pykka_remote_ref_ask (remote, test_value_string (&v, "block"));
+  g_value_unset (&v);
+  test_iterate_until (NULL, block_has_entered ());
+
+  terminated = pykka_remote_ref_get_terminated (remote);
+  g_variant_unref (bus_call (second, "RequestName", g_variant_new ("(su)", "org.pykka.Moving", 0x2)));
+  g_assert_nonnull (pykka_future_get (terminated, TEST_TIMEOUT_MSEC, &error));
+  g_assert_no_error (error);
+  g_assert_false (pykka_remote_ref_is_alive (remote));
+  g_assert_true (pykka_actor_ref_is_alive (ref));
+
+  /* The old owner answers the ask it took. */
+  block_release ();
+  /* ("block" replies no value.) */
+  pykka_future_get (blocked, TEST_TIMEOUT_MSEC, &error);
+  g_assert_no_error (error);
+
+  late = pykka_remote_ref_ask (remote, test_value_int (&v, 1));
+  g_value_unset (&v);
+  g_assert_true (pykka_future_is_done (late));
+  g_assert_null (pykka_future_get (late, 0, &error));
+  g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  stop_echo (ref);
+  stop_echo (other);
+}
+
+/* Two threads ask one remote ref at once: every reply reaches its own
+ * asker, exactly once. */
+typedef struct
+{
+  PykkaRemoteRef *remote;
+  guint           n;
+} AskMany;
+
+static gpointer
+ask_many_thread (gpointer data)
+{
+  AskMany *a = data;
+  /* Distinct values per thread: a reply that reached the wrong asker
+   * would show. */
+  gint base = g_random_int_range (0, 1 << 20) * 1000;
+  g_autoptr(GPtrArray) futures = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < a->n; i++)
+    {
+      GValue v = G_VALUE_INIT;
+
+      g_ptr_array_add (futures, pykka_remote_ref_ask (a->remote, test_value_int (&v, base + (gint) i)));
+      g_value_unset (&v);
+      if (futures->len == 50 || i == a->n - 1)
+        {
+          guint first = i + 1 - futures->len;
+
+          for (guint j = 0; j < futures->len; j++)
+            {
+              const GValue *value = pykka_future_get (g_ptr_array_index (futures, j),
+                                                      TEST_TIMEOUT_MSEC, &error);
+
+              g_assert_no_error (error);
+              g_assert_cmpint (g_value_get_int (value), ==, base + (gint) (first + j) + 1);
+            }
+          g_ptr_array_set_size (futures, 0);
+        }
+    }
+  return NULL;
+}
+
+static void
+test_two_threads_ask_one_ref (void)
+{
+  g_autoptr(GDBusConnection) server = bus_connect ();
+  g_autoptr(GDBusConnection) client = bus_connect ();
+  g_autoptr(PykkaActorRef) ref = start_echo (TRUE);
+  g_autoptr(PykkaRemoteRef) remote = NULL;
+  g_autoptr(GError) error = NULL;
+  AskMany a;
+  GThread *threads[2];
+
+  pykka_actor_ref_export_on_dbus (ref, server, "/test/echo", &error);
+  g_assert_no_error (error);
+  remote = pykka_remote_ref_new (client, g_dbus_connection_get_unique_name (server), "/test/echo");
+  a.remote = remote;
+  a.n = MAX (100, (guint) (2000 * test_scale ()));
+  for (guint t = 0; t < G_N_ELEMENTS (threads); t++)
+    threads[t] = g_thread_new ("asker", ask_many_thread, &a);
+  for (guint t = 0; t < G_N_ELEMENTS (threads); t++)
+    g_thread_join (threads[t]);
+  {
+    PykkaDBusConn *conn = pykka_dbus_conn_get (client);
+
+    g_mutex_lock (&conn->mutex);
+    g_assert_cmpuint (g_hash_table_size (conn->pending), ==, 0);
+    g_mutex_unlock (&conn->mutex);
+  }
+  stop_echo (ref);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1782,6 +1951,8 @@ main (int   argc,
   g_test_add_func ("/Pykka/DBus/hostile-calls", test_hostile_calls);
   g_test_add_func ("/Pykka/DBus/ref-dropped-mid-ask", test_ref_dropped_mid_ask);
   g_test_add_func ("/Pykka/DBus/host-hangs-at-start", test_subprocess_hangs_at_start);
+  g_test_add_func ("/Pykka/DBus/name-owner-changes-mid-ask", test_name_owner_changes_mid_ask);
+  g_test_add_func ("/Pykka/DBus/two-threads-ask-one-ref", test_two_threads_ask_one_ref);
 
   bus = g_test_dbus_new (G_TEST_DBUS_NONE);
   g_test_dbus_up (bus);
