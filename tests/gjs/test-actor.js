@@ -288,6 +288,53 @@ test('an async on_start that rejects stops the actor', async () => {
     await until(() => !ref.is_alive(), 'the actor to stop');
 });
 
+// Throws a value that is not an Error, as it is told by `what`.
+const OddFailingStart = GObject.registerClass({
+    Properties: {what: GObject.ParamSpec.string('what', '', '', GObject.ParamFlags.READWRITE, '')},
+}, class OddFailingStart extends Pykka.Actor {
+    async vfunc_on_start() {
+        await sleep(1);
+        throw {undefined, 'null': null, 'number': 42, 'string': 'plain text'}[this.what];
+    }
+
+    vfunc_on_stop() {
+        this.stopped = true;
+    }
+
+    vfunc_on_receive() {
+        return 'never';
+    }
+});
+
+test('an async on_start that rejects with a non-Error (undefined, null, 42, a string) stops the actor', async () => {
+    for (const what of ['undefined', 'null', 'number', 'string']) {
+        const actor = new OddFailingStart({what});
+        const ref = actor.start();
+        // eslint-disable-next-line no-await-in-loop
+        const e = await assert.throws(() => ref.ask('hello').get_async(null));
+        assert.ok(!`${e}`.includes('logError'), `${what}: ${e}`);
+        // eslint-disable-next-line no-await-in-loop
+        await until(() => !ref.is_alive(), `the actor to stop (${what})`);
+    }
+});
+
+const OddFailingStop = GObject.registerClass(
+class OddFailingStop extends Pykka.Actor {
+    async vfunc_on_stop() {
+        await null;
+        this.ran = true;
+        throw 42;
+    }
+});
+
+test('an async on_stop that rejects with a non-Error is logged, the stop goes on', async () => {
+    const actor = new OddFailingStop();
+    const ref = actor.start();
+    assert.ok(ref.stop_sync(5000), 'stopped');
+    await until(() => actor.ran === true, 'on_stop to finish');
+    await sleep(5);
+});
+
 const Forwarder = GObject.registerClass(
 class Forwarder extends Pykka.Actor {
     async vfunc_on_receive(message) {

@@ -90,6 +90,14 @@ function _describe(message) {
     return `of type ${typeof message}`;
 }
 
+// What logError() takes for any thrown value: it throws itself for a
+// value that is not an object (`throw 42`, `throw undefined`).
+function _loggable(error) {
+    if (error !== null && typeof error === 'object')
+        return error;
+    return new Error(`Non-exception ${error === null ? 'null' : typeof error} value ${String(error)} thrown`);
+}
+
 function _install(Pykka, GLib, GObject, Gio) {
     if (Pykka[_installed])
         return Pykka;
@@ -558,8 +566,8 @@ function _install(Pykka, GLib, GObject, Gio) {
                     delete this[_starting];
                 },
                 error => {
-                    logError(error, `on_start of actor ${className(this)} failed; stopping it`);
                     this.stop();
+                    logError(_loggable(error), `on_start of actor ${className(this)} failed; stopping it`);
                     throw error;
                 });
             p.catch(() => {});
@@ -575,7 +583,7 @@ function _install(Pykka, GLib, GObject, Gio) {
                 return r === undefined ? true : r;
             // on_stop cannot delay the stop: run it to its end, log failures.
             Promise.resolve(r).catch(error =>
-                logError(error, `async on_stop of actor ${className(this)} failed`));
+                logError(_loggable(error), `async on_stop of actor ${className(this)} failed`));
             return true;
         };
     }
