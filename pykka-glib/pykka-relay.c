@@ -83,6 +83,8 @@ typedef struct
   gulong          handler_id;     /* 0 once disconnected */
   GValue          pending;        /* the newest value not delivered, unset when none */
   gboolean        queued;         /* a delivery idle is attached */
+  /* Atomic: the first value (SYNC_CREATE) was read. */
+  gint            synced;
 } RelayLink;
 
 /* Idles attached to a context hold the link, so a link holds no context
@@ -231,22 +233,40 @@ source_notify_cb (GObject    *actor,
     relay_link_read (link, actor);
 }
 
-/* Actor thread, in the actor's context: the first value (SYNC_CREATE). */
-static gboolean
-sync_create_cb (gpointer data)
+/* The first value (SYNC_CREATE), once: in the actor's context, or at the
+ * actor's death, whichever comes first. */
+static void
+sync_create (RelayLink *link)
 {
-  RelayLink *link = data;
   GObject *actor;
 
-  if (g_atomic_int_get (&link->gone))
-    return G_SOURCE_REMOVE;
+  if (g_atomic_int_get (&link->gone) || !g_atomic_int_compare_and_exchange (&link->synced, 0, 1))
+    return;
   actor = g_weak_ref_get (&link->actor);
   if (actor != NULL)
     {
       relay_link_read (link, actor);
       g_object_unref (actor);
     }
+}
+
+/* Actor thread, in the actor's context. */
+static gboolean
+sync_create_cb (gpointer data)
+{
+  sync_create (data);
   return G_SOURCE_REMOVE;
+}
+
+/* At the actor's death (on the thread that completes it, or at once on
+ * the creating thread if it is dead already): its context may never run
+ * the idle again (an own-thread actor's thread has ended), and no hook
+ * or handler of it runs any more, so its property is read here. */
+static void
+sync_at_death_hook (PykkaPromise *promise,
+                    gpointer      data)
+{
+  sync_create (data);
 }
 
 /* Actor thread, in the actor's context: the handler goes after an unbind. */
@@ -355,8 +375,9 @@ pykka_property_relay_init (PykkaPropertyRelay *self)
  *   the value of @source_property transforms into
  * @flags: %G_BINDING_DEFAULT, or %G_BINDING_SYNC_CREATE to set the
  *   current value first, read in the actor's context (at once for an
- *   actor not started and without [property@Pykka.Actor:context]);
- *   other flags are not supported
+ *   actor not started and without [property@Pykka.Actor:context]; at
+ *   its death for an actor that dies first, or has died: its last
+ *   value); other flags are not supported
  * @context: (nullable): the context of @target's thread, where the values
  *   are set, or %NULL for the thread-default context of the caller
  *
@@ -438,7 +459,18 @@ pykka_property_relay_new (PykkaActor    *actor,
   if (flags & G_BINDING_SYNC_CREATE)
     {
       if (actor_context != NULL)
-        attach_idle (actor_context, sync_create_cb, link, "[pykka] property relay sync");
+        {
+          PykkaActorRef *actor_ref = pykka_actor_get_actor_ref (actor);
+
+          attach_idle (actor_context, sync_create_cb, link, "[pykka] property relay sync");
+          if (actor_ref != NULL)
+            {
+              g_autoptr(PykkaFuture) terminated = pykka_actor_ref_get_terminated (actor_ref);
+
+              pykka_promise_add_hook (pykka_future_get_promise (terminated), sync_at_death_hook,
+                                      relay_link_ref (link), relay_link_unref);
+            }
+        }
       else
         /* Not started: no thread runs it yet. */
         relay_link_read (link, G_OBJECT (actor));

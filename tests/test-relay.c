@@ -399,6 +399,29 @@ test_bad_arguments (void)
   g_object_unref (plain);
 }
 
+static void
+test_sync_create_after_stop (void)
+{
+  PykkaActorRef *ref;
+  g_autoptr(CounterActor) actor = new_counter (&ref);
+  g_autoptr(Mirror) mirror = g_object_new (TYPE_MIRROR, NULL);
+  g_autoptr(PykkaPropertyRelay) relay = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("A relay with SYNC_CREATE made for an own-thread actor that has stopped (its "
+                  "thread and context are gone): the mirror gets the actor's last value");
+
+  test_tell_int (ref, 7);
+  g_assert_cmpint (ask_count (ref), ==, 7);
+  pykka_actor_ref_stop_sync (ref, TEST_TIMEOUT_MSEC, &error);
+  g_assert_no_error (error);
+
+  relay = pykka_property_relay_new (PYKKA_ACTOR (actor), "count", mirror, "value", G_BINDING_SYNC_CREATE, NULL);
+  test_iterate_until (NULL, mirror->value == 7);
+  g_assert_false (mirror->wrong_thread);
+  g_object_unref (ref);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -411,6 +434,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Pykka/Relay/target-finalized-first", test_target_finalized_first);
   g_test_add_func ("/Pykka/Relay/not-started", test_not_started);
   g_test_add_func ("/Pykka/Relay/bad-arguments", test_bad_arguments);
+  g_test_add_func ("/Pykka/Relay/sync-create-after-stop", test_sync_create_after_stop);
 
   return g_test_run ();
 }
