@@ -1778,11 +1778,12 @@ set_flag_cb (gpointer data)
 static void
 flush_dbus_thread (void)
 {
-  gint done;
+  /* A static that is only ever accessed atomically: on the stack, the
+   * D-Bus thread's write would race (for ThreadSanitizer, which cannot
+   * see that g_main_context_invoke() orders it, through GLib's futex
+   * locks) with whatever the test wrote in that stack slot before. */
+  static gint done;
 
-  /* Every access atomic: the D-Bus thread's write and this stack slot's
-   * reuse by the next call are otherwise a race for ThreadSanitizer,
-   * which cannot see GLib's futex-based locks. */
   g_atomic_int_set (&done, FALSE);
   g_main_context_invoke (pykka_dbus_thread_get_context (), set_flag_cb, &done);
   test_iterate_until (NULL, g_atomic_int_get (&done));
