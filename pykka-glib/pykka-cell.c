@@ -574,8 +574,13 @@ pykka_cell_dead_error (PykkaCell *self)
 {
   g_autofree char *who = NULL;
   g_autoptr(GError) death = NULL;
+  PykkaCellState state = g_atomic_int_get ((gint *) &self->state);
 
-  if (g_atomic_int_get ((gint *) &self->state) == PYKKA_CELL_NEW)
+  /* Callers found the actor not alive. A state that is alive now was NEW
+   * then (states only move on, and none after NEW is alive again): a
+   * start began on another thread in between, the actor was never
+   * started when the caller looked, and is not dead. */
+  if (state == PYKKA_CELL_NEW || state == PYKKA_CELL_STARTING || state == PYKKA_CELL_RUNNING)
     return pykka_cell_unstarted_error (self);
   who = pykka_cell_describe (self);
   death = pykka_cell_dup_death (self);
@@ -1653,6 +1658,14 @@ pykka_cell_set_mailbox (PykkaCell *self,
 }
 
 /* Whether nobody started the actor yet (its settings may still change). */
+/* One atomic read of the state: callers that decide on two facts of it
+ * (new? starting?) read it once, not once per fact. */
+PykkaCellState
+pykka_cell_get_state (PykkaCell *self)
+{
+  return g_atomic_int_get ((gint *) &self->state);
+}
+
 gboolean
 pykka_cell_is_new (PykkaCell *self)
 {

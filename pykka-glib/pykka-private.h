@@ -337,6 +337,7 @@ gboolean        pykka_cell_push         (PykkaCell      *self,
 void            pykka_cell_wake         (PykkaCell      *self);
 gboolean        pykka_cell_is_alive     (PykkaCell      *self);
 gboolean        pykka_cell_is_new       (PykkaCell      *self);
+PykkaCellState  pykka_cell_get_state    (PykkaCell      *self);
 gboolean        pykka_cell_is_starting  (PykkaCell      *self);
 GError         *pykka_cell_unstarted_error (PykkaCell   *self);
 /* Tests only: when set, pykka_cell_start() calls it with the cell

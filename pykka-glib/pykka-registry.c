@@ -742,6 +742,7 @@ pykka_registry_register_name (const char     *name,
   PykkaCell *cell, *holder = NULL;
   gboolean registered = FALSE;
   gboolean unstarted;
+  PykkaCellState state;
 
   g_return_val_if_fail (name != NULL, FALSE);
   g_return_val_if_fail (PYKKA_IS_ACTOR_REF (ref), FALSE);
@@ -756,16 +757,19 @@ pykka_registry_register_name (const char     *name,
   /* Another thread is inside pykka_actor_start() and the cell has not
    * joined the registry yet: the name waits for the start's end (which
    * runs no code of the application: it is short). */
-  while (pykka_cell_reg_link (cell)->where == PYKKA_REG_NONE && pykka_cell_is_starting (cell))
+  for (;;)
     {
+      /* The state is read once per pass: a start that begins between two
+       * reads (NEW, then STARTING) must not make the error say dead. */
+      state = pykka_cell_get_state (cell);
+      if (pykka_cell_reg_link (cell)->where != PYKKA_REG_NONE || state != PYKKA_CELL_STARTING)
+        break;
       start_waiters++;
       g_cond_wait (&start_ended, &G_LOCK_NAME (registry));
       start_waiters--;
     }
   registered = pykka_cell_reg_link (cell)->where == PYKKA_REG_RUNNING && pykka_cell_is_alive (cell);
-  /* (Read here: a start that begins right after must not make the
-   * error say dead.) */
-  unstarted = !registered && pykka_cell_is_new (cell);
+  unstarted = !registered && state == PYKKA_CELL_NEW;
   if (registered)
     {
       PykkaCell *current = names != NULL ? g_hash_table_lookup (names, name) : NULL;

@@ -659,6 +659,52 @@ test_name_races_start (void)
     }
 }
 
+/* A tell and an ask sent while another thread starts the actor: each is
+ * taken, or fails saying the actor was never started, never that it is
+ * dead (the refusal and its error's wording were two reads of the
+ * state, a start could come between them). */
+static void
+test_tell_races_start (void)
+{
+  guint n = scaled (200);
+
+  g_test_summary ("One thread starts an actor (on a thread of its own) while another tells and asks it, over and "
+                  "over: each message is taken or fails with ACTOR_DEAD saying the actor was never started, never "
+                  "that a live actor is dead");
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(TestActor) actor = test_actor_new_of_type (TEST_TYPE_ACTOR, NULL, NULL, "use-own-thread", TRUE, NULL);
+      PykkaActorRef *ref = pykka_actor_get_actor_ref (PYKKA_ACTOR (actor));
+      g_autoptr(GError) error = NULL;
+      g_autoptr(PykkaFuture) asked = NULL;
+      StartRace r = { PYKKA_ACTOR (actor), 0 };
+      GThread *thread = g_thread_new ("starter", start_thread, &r);
+      GValue v = G_VALUE_INIT;
+
+      g_atomic_int_set (&r.go, 1);
+      if (!pykka_actor_ref_tell (ref, test_value_int (&v, 1), &error))
+        {
+          g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+          if (strstr (error->message, "never started") == NULL)
+            g_error ("tell: %s", error->message);
+          g_clear_error (&error);
+        }
+      asked = pykka_actor_ref_ask (ref, &v);
+      g_value_unset (&v);
+      g_thread_join (thread);
+      if (pykka_future_get (asked, TEST_TIMEOUT_MSEC, &error) == NULL)
+        {
+          g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+          if (strstr (error->message, "never started") == NULL)
+            g_error ("ask: %s", error->message);
+          g_clear_error (&error);
+        }
+      g_assert_true (pykka_actor_ref_stop_sync (ref, TEST_TIMEOUT_MSEC, &error));
+      g_assert_no_error (error);
+    }
+}
+
 /* ------------------------------------------------------------------
  * Hostile callbacks of derived futures (R17)
  * ------------------------------------------------------------------ */
@@ -740,6 +786,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Pykka/Races19/names/while-starting", test_name_while_starting);
   g_test_add_func ("/Pykka/Races19/names/while-start-fails", test_name_while_start_fails);
   g_test_add_func ("/Pykka/Races19/names/races-start", test_name_races_start);
+  g_test_add_func ("/Pykka/Races19/messages/race-start", test_tell_races_start);
   g_test_add_func ("/Pykka/Races19/hostile/derived-true-with-error", test_derived_true_with_error);
 
   return g_test_run ();
