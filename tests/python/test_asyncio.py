@@ -446,6 +446,44 @@ def test_an_async_handler_awaiting_asyncio_under_a_loop_without_glib_fails_clear
     assert asyncio.run(asyncio.wait_for(main(), TIMEOUT))
 
 
+def test_a_kept_failure_of_an_async_handler_keeps_neither_its_worker_nor_its_actor():
+    # The traceback of a failure that passed through the runtime's wait
+    # holds that wait's frame: the frame must not hold the worker greenlet
+    # (pooled and reused by later handlers: one that abandons it would
+    # never be unwound, P33) nor the actor.
+    import greenlet
+
+    class Sleeps(Pykka.Actor):
+        async def on_receive(self, message):
+            await asyncio.sleep(0.01)
+
+    kept = []
+
+    async def main():
+        ref = Sleeps.start()
+        try:
+            await ref.ask(None, block=False)
+        except RuntimeError as exc:
+            kept.append(exc)
+        finally:
+            await ref.stop(block=False)
+
+    asyncio.run(asyncio.wait_for(main(), TIMEOUT))
+    assert kept and 'does not run a GLib main context' in str(kept[0])
+    tb = kept[0].__traceback__
+    names = []
+    while tb is not None:
+        frame = tb.tb_frame
+        names.append(frame.f_code.co_name)
+        for name, value in frame.f_locals.items():
+            assert not isinstance(value, greenlet.greenlet), (frame.f_code.co_name, name)
+            if 'tests' not in frame.f_code.co_filename:
+                # (The handler's own frame holds its self, as in Pykka.)
+                assert not isinstance(value, Pykka.Actor), (frame.f_code.co_name, name)
+        tb = tb.tb_next
+    assert '_wait_asyncio' in names
+
+
 def test_an_actor_that_awaited_asyncio_is_finalized_after_stop():
     class Sleeper(Pykka.Actor):
         async def on_receive(self, message):

@@ -490,14 +490,22 @@ def _wait_asyncio(coroutine, waited):
     @coroutine) is done, then resumes @coroutine; returns what it yields
     next."""
     waited._asyncio_future_blocking = False
+    # Neither the worker nor the actor stays in this frame: the traceback
+    # of every exception that passes through it keeps it, and a worker
+    # kept by a stored exception is reused from the pool by other
+    # handlers, one of which may abandon it (P33): it would never be
+    # unwound.
     worker = _current_worker()
     actor = worker.actor if worker is not None else None
+    del worker
     problem = _asyncio_problem(waited.get_loop(), actor)
     if problem is not None:
-        who = actor if actor is not None else 'an actor hook'
-        return coroutine.throw(RuntimeError(
-            '%s awaits an asyncio future, but %s: run the actors\' GLib main context with an '
-            'asyncio loop on it (pykka_glib.asyncio.run())' % (who, problem)))
+        message = ('%s awaits an asyncio future, but %s: run the actors\' GLib main context with an '
+                   'asyncio loop on it (pykka_glib.asyncio.run())' % (
+                       actor if actor is not None else 'an actor hook', problem))
+        del actor
+        return coroutine.throw(RuntimeError(message))
+    del actor
     if not waited.done():
         wake = Future()
 
@@ -925,6 +933,9 @@ class ActorRef(Pykka.ActorRef):
                 # An actor stopping itself from a handler: the stop comes
                 # after this handler, so waiting for it would never end.
                 return _c_ref_is_alive(self)
+            # (Not kept in this frame, which a Timeout's traceback keeps:
+            # see _wait_asyncio.)
+            del g
             try:
                 return future.get(timeout)
             except GLib.Error as error:
