@@ -50,6 +50,9 @@ void           pykka_actor_resume_when        (PykkaActor       *self,
                                                GDestroyNotify    destroy);
 
 PYKKA_AVAILABLE_IN_ALL
+const GError  *pykka_future_peek_error        (PykkaFuture      *self);
+
+PYKKA_AVAILABLE_IN_ALL
 PykkaFuture   *pykka_actor_await_future       (PykkaActor       *self,
                                                PykkaFuture      *future,
                                                gint              timeout_msec,

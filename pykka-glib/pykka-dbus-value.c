@@ -82,6 +82,25 @@ type_within_limits (const GVariantType *type,
   return TRUE;
 }
 
+/* How many levels @type nests (a basic type or `v`: 1), counted up to
+ * @limit + 1 at most. */
+static guint
+type_depth (const GVariantType *type,
+            guint               limit)
+{
+  guint deepest = 0;
+
+  if (limit == 0)
+    return 1;
+  if (g_variant_type_is_array (type) || g_variant_type_is_maybe (type))
+    deepest = type_depth (g_variant_type_element (type), limit - 1);
+  else if (g_variant_type_is_tuple (type) || g_variant_type_is_dict_entry (type))
+    for (const GVariantType *item = g_variant_type_first (type); item != NULL && deepest < limit;
+         item = g_variant_type_next (item))
+      deepest = MAX (deepest, type_depth (item, limit - 1));
+  return deepest + 1;
+}
+
 /* The same for a value, looking into its variants (each starts a
  * signature of its own). */
 static gboolean
@@ -97,6 +116,12 @@ value_within_limits (GVariant *value,
   if (!type_has_variant (type))
     return type_within_limits (type, total, arrays, structs);
   if (total > MAX_TOTAL_DEPTH || arrays > MAX_TYPE_DEPTH || structs > MAX_TYPE_DEPTH)
+    return FALSE;
+  /* A type that nests too deep by itself is refused before its children
+   * are read: GLib 2.74 aborts reading a child of an untrusted value
+   * (made from bytes) whose type nests deeper than GVariant's own limit
+   * of 128, unless the value is a variant. */
+  if (total + type_depth (type, MAX_TOTAL_DEPTH + 1 - total) > MAX_TOTAL_DEPTH + 1)
     return FALSE;
   if (g_variant_type_is_array (type) || g_variant_type_is_maybe (type))
     arrays++;

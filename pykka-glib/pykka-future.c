@@ -255,6 +255,30 @@ pykka_future_set_error (PykkaFuture   *self,
 }
 
 /**
+ * pykka_future_peek_error: (skip)
+ * @self: a [class@Pykka.Future]
+ *
+ * For language bindings: the error of a future that failed, without a
+ * copy and without waiting. A completed future's outcome never changes,
+ * so the error stays valid as long as @self. Python's garbage collector
+ * uses it to see the exception a failed future holds, which the
+ * exception's traceback may lead back to the future (a cycle through C
+ * that it could not collect otherwise).
+ *
+ * Returns: (transfer none) (nullable): the error, or %NULL if @self is
+ *   not completed or has a value
+ */
+const GError *
+pykka_future_peek_error (PykkaFuture *self)
+{
+  g_return_val_if_fail (PYKKA_IS_FUTURE (self), NULL);
+
+  if (!pykka_promise_is_done (&self->promise))
+    return NULL;
+  return pykka_promise_peek_error (&self->promise);
+}
+
+/**
  * pykka_future_is_done:
  * @self: a [class@Pykka.Future]
  *

@@ -164,6 +164,8 @@ static PyMethodDef module_methods[] = {
     "The worker whose handler runs here and may suspend, or None." },
   { "event_methods", py_event_methods, METH_O,
     "The wait method for the Event class." },
+  { "track_future_exceptions", py_track_future_exceptions, METH_O,
+    "Makes the garbage collector see a failed future's exception through its wrapper." },
   { "future_methods", py_future_methods, METH_O,
     "The get method for the Future class." },
   { "n_waiters", py_n_waiters, METH_NOARGS,

@@ -134,6 +134,7 @@ PyObject  *py_n_waiters           (PyObject *module, PyObject *unused);
 
 PyObject  *py_ref_methods         (PyObject *module, PyObject *cls);
 PyObject  *py_future_methods      (PyObject *module, PyObject *cls);
+PyObject  *py_track_future_exceptions (PyObject *module, PyObject *cls);
 PyObject  *py_event_methods       (PyObject *module, PyObject *cls);
 PyObject  *py_future_set          (PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject  *py_future_set_exception (PyObject *module, PyObject *const *args, Py_ssize_t nargs);

@@ -88,6 +88,90 @@ python_error_clear (GError *error)
   g_free (box);
 }
 
+/* ------------------------------------------------------------------------
+ * A failed future's exception, seen by the garbage collector
+ *
+ * The exception's traceback leads back to every frame it passed through,
+ * and such a frame often holds the very future (`future.get()` in a try
+ * block): future -> (C) GError -> exception -> traceback -> frame ->
+ * future. Python's collector cannot see the link through C, and the
+ * whole cycle (frame, locals and all) would never be freed. So the
+ * wrapper class of futures traverses the exception too, exactly when the
+ * reference is its own: when the wrapper holds the only reference to the
+ * GObject (as PyGObject does for its closures) and the future's GError is
+ * the only copy of the exception's box. Then nothing without the GIL can
+ * reach the future, and clearing the wrapper (which drops the GObject)
+ * frees the exception. */
+
+static traverseproc future_base_traverse;
+
+static int
+future_traverse (PyObject *self,
+                 visitproc visit,
+                 void     *arg)
+{
+  GObject *object;
+  int err;
+
+  /* What subtype_traverse() does for the classes from this one up to
+   * GObject's wrapper type, which add no slots and no __dict__ (checked
+   * by py_track_future_exceptions()): an instance of a heap type refers
+   * to its type. */
+  Py_VISIT (Py_TYPE (self));
+  err = future_base_traverse (self, visit, arg);
+  if (err != 0)
+    return err;
+  object = pygobject_get (self);
+  if (object != NULL && g_atomic_int_get (&object->ref_count) == 1 && PYKKA_IS_FUTURE (object))
+    {
+      const GError *error = pykka_future_peek_error (PYKKA_FUTURE (object));
+
+      if (error != NULL && error->domain == python_error_quark)
+        {
+          ExceptionBox *box = python_error_get_private (error)->box;
+
+          if (box != NULL && g_atomic_int_get (&box->refs) == 1 && box->exc != NULL)
+            Py_VISIT (box->exc);
+        }
+    }
+  return 0;
+}
+
+/* track_future_exceptions(cls): makes the collector see the exception
+ * of a failed future through the wrappers of class @cls (and its
+ * subclasses). True if done; False (nothing changed) if a class between
+ * @cls and GObject's wrapper type adds slots or a __dict__. */
+PyObject *
+py_track_future_exceptions (PyObject *module,
+                            PyObject *cls)
+{
+  PyTypeObject *type = (PyTypeObject *) cls;
+  PyTypeObject *base;
+  traverseproc subtype;
+
+  if (!PyType_Check (cls) || !PyType_IsSubtype (type, &PyGObject_Type) ||
+      !(type->tp_flags & Py_TPFLAGS_HEAPTYPE) || !(type->tp_flags & Py_TPFLAGS_HAVE_GC))
+    {
+      PyErr_SetString (PyExc_TypeError, "track_future_exceptions(a wrapper class of Pykka.Future)");
+      return NULL;
+    }
+  if (type->tp_traverse == future_traverse)
+    Py_RETURN_TRUE;
+  /* Heap classes traverse with CPython's subtype_traverse(), up to the
+   * first base class with a traverse of its own: GObject's wrapper type,
+   * which is not a heap type and traverses the instance's __dict__. */
+  subtype = type->tp_traverse;
+  for (base = type; base->tp_traverse == subtype; base = base->tp_base)
+    if (Py_SIZE (base) != 0 || !(base->tp_flags & Py_TPFLAGS_HEAPTYPE) || base->tp_base == NULL)
+      Py_RETURN_FALSE;
+  if ((base->tp_flags & Py_TPFLAGS_HEAPTYPE) || base->tp_dictoffset != type->tp_dictoffset ||
+      (future_base_traverse != NULL && future_base_traverse != base->tp_traverse))
+    Py_RETURN_FALSE;
+  future_base_traverse = base->tp_traverse;
+  type->tp_traverse = future_traverse;
+  Py_RETURN_TRUE;
+}
+
 /* "Type: text" for @exc (never fails: a __str__ that raises gives a
  * placeholder). */
 static char *

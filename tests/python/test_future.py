@@ -2,8 +2,10 @@
 """Pykka.Future and Pykka.Event from Python."""
 
 import asyncio
+import gc
 import sys
 import threading
+import weakref
 
 from gi.module import get_introspection_module
 from gi.repository import GLib, Pykka
@@ -306,3 +308,122 @@ def test_a_mapped_future_is_computed_by_a_python_get_without_a_loop():
     assert mapped.get(TIMEOUT) == 42
     drain()
     assert calls == [41]
+
+
+# ---------------------------------------------------------------------------
+# A failed future whose exception's traceback leads back to it (the frame
+# that called get() holds the future): the cycle goes through C, and the
+# wrapper class makes the collector see it.
+
+
+class Kept(Exception):
+    pass
+
+
+class _Raiser(Pykka.Actor):
+    def on_receive(self, message):
+        raise Kept(message)
+
+
+def _fail_in_a_frame(future_factory, seen, keep=None):
+    # The future stays in this frame's locals; the exception passes
+    # through the frame, so its traceback holds the frame.
+    future = future_factory()
+    if keep is not None:
+        keep(future)
+    try:
+        future.get(TIMEOUT)
+    except Kept as exc:
+        seen.append((weakref.ref(exc), weakref.ref(future)))
+
+
+def _collected(seen):
+    gc.collect()
+    return [exc() is None and future() is None for exc, future in seen]
+
+
+def test_a_failed_future_in_a_cycle_with_its_exception_is_collected():
+    ref = _Raiser.start()
+    seen = []
+    _fail_in_a_frame(lambda: ref.ask('asked', block=False), seen)
+
+    def set_by_hand():
+        future = Pykka.Future()
+        future.set_exception(Kept('set'))
+        return future
+
+    _fail_in_a_frame(set_by_hand, seen)
+    assert _collected(seen) == [True, True]
+    ref.stop(timeout=TIMEOUT)
+
+
+def test_a_failed_future_held_elsewhere_keeps_its_exception():
+    # Held by C (a list store), then only by Python: the exception stays,
+    # and get() raises the very object, until the last holder lets go.
+    from gi.repository import Gio
+
+    store = Gio.ListStore.new(Pykka.Future)
+    seen = []
+
+    def failed():
+        future = Pykka.Future()
+        future.set_exception(Kept('held'))
+        return future
+
+    _fail_in_a_frame(failed, seen, keep=store.append)
+    assert _collected(seen) == [False]
+    held = store.get_item(0)
+    store.remove(0)
+    assert _collected(seen) == [False]
+    with pytest.raises(Kept) as info:
+        held.get(TIMEOUT)
+    assert info.value is seen[0][0]()
+    del held, info
+    assert _collected(seen) == [True]
+
+
+def test_an_exception_shared_by_two_failed_futures_is_collected_with_them():
+    seen = []
+    shared = Kept('shared')
+    first, second = Pykka.Future(), Pykka.Future()
+    first.set_exception(shared)
+    second.set_exception(shared)
+    for future in (first, second):
+        _fail_in_a_frame(lambda future=future: future, seen)
+    del first, second, future
+    exc = weakref.ref(shared)
+    del shared
+    gc.collect()
+    assert exc() is None
+    assert _collected(seen) == [True, True]
+
+
+def test_collections_while_threads_fail_futures():
+    # The collector runs while other threads complete, get and drop failed
+    # futures (without the GIL in C): nothing is freed early or twice.
+    class OwnThread(_Raiser):
+        use_own_thread = True
+
+    ref = OwnThread.start()
+    errors = []
+    stop = threading.Event()
+
+    def asker():
+        try:
+            while not stop.is_set():
+                seen = []
+                _fail_in_a_frame(lambda: ref.ask('t', block=False), seen)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=asker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for _ in range(50):
+        gc.collect()
+    stop.set()
+    for t in threads:
+        t.join(TIMEOUT)
+    assert not errors
+    assert not any(t.is_alive() for t in threads)
+    ref.stop(timeout=TIMEOUT)

@@ -279,6 +279,9 @@ def assert_actor_goes_on(ref, event):
     assert ref.ask('wait', timeout=TIMEOUT) == 'woke'
     iterate_until(lambda: _speedups.n_waiters() == 0)
     assert_thread_still_serves(ref)
+    # A Suspender keeps the workers it ran in (they go back to the pool):
+    # stopped, it keeps them from later tests no more.
+    ref.stop(timeout=TIMEOUT)
 
 
 class TestGreenletOperations:
@@ -333,17 +336,25 @@ class TestGreenletOperations:
         event = Pykka.Event()
         ref, future, worker = suspended_worker(event)
         exc = ValueError('from a handler')
+        # (Through a list emptied at the end: PyGObject keeps the class of
+        # a registered GType for ever, and with it what its handler's
+        # closure holds; the worker goes back to the pool and must not be
+        # kept from later tests.)
+        target = [worker, exc]
 
         class Thrower(Pykka.Actor):
             def on_receive(self, message):
-                worker.throw(exc)
+                target[0].throw(target[1])
                 return 'thrown'
 
-        assert Thrower.start().ask('go', timeout=TIMEOUT) == 'thrown'
+        thrower = Thrower.start()
+        assert thrower.ask('go', timeout=TIMEOUT) == 'thrown'
         with pytest.raises(ValueError) as info:
             future.get(TIMEOUT)
         assert info.value is exc
         assert_actor_goes_on(ref, event)
+        thrower.stop(timeout=TIMEOUT)
+        target.clear()
 
     def test_throw_makes_the_runtime_forget_the_wait_at_once(self):
         # The thrown-into handler goes on (here: catches and waits on an

@@ -233,25 +233,9 @@ class ParentSwitcher(Pykka.Actor):
         return message
 
 
-def end_idle_workers():
-    """Ends this thread's idle worker greenlets, so that the next handler
-    runs in a new one. A pooled worker may still be referenced by an
-    earlier test's frame (kept by a stored exception's traceback); such a
-    worker, once abandoned, is not deallocated, so never unwound."""
-    from pykka_glib import _speedups
-
-    current = greenlet.getcurrent()
-    for worker in _speedups.take_worker_pool():
-        worker.caller = None
-        worker.parent = current
-        worker.throw()
-        assert worker.dead
-
-
 class TestHandlerSwitchesOut:
     @pytest.mark.parametrize('message', ['parent', 'parent after suspension'])
     def test_asker_gets_runtime_error_and_nothing_else_stops(self, message):
-        end_idle_workers()
         helper = Echo.start()
         bystander = Echo.start()
         ref = ParentSwitcher.start(helper)

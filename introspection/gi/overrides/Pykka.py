@@ -777,6 +777,10 @@ Future = override(Future)
 # _get_from_hook().
 for _name, _method in _speedups.future_methods(Future).items():
     setattr(Future, _name, _method)
+# The collector sees a failed future's exception, whose traceback often
+# leads back to the future (a frame that called get()): see
+# speedups-values.c.
+_speedups.track_future_exceptions(Future)
 ThreadingFuture = Future
 __all__ += ['Future', 'ThreadingFuture']
 
