@@ -51,6 +51,8 @@ void           pykka_actor_resume_when        (PykkaActor       *self,
 
 PYKKA_AVAILABLE_IN_ALL
 const GError  *pykka_future_peek_error        (PykkaFuture      *self);
+PYKKA_AVAILABLE_IN_ALL
+const GValue  *pykka_future_peek_value        (PykkaFuture      *self);
 
 PYKKA_AVAILABLE_IN_ALL
 PykkaFuture   *pykka_actor_await_future       (PykkaActor       *self,

@@ -279,6 +279,27 @@ pykka_future_peek_error (PykkaFuture *self)
 }
 
 /**
+ * pykka_future_peek_value: (skip)
+ * @self: a [class@Pykka.Future]
+ *
+ * For language bindings: the value of a completed future, without a copy
+ * and without waiting; valid as long as @self (see
+ * pykka_future_peek_error()).
+ *
+ * Returns: (transfer none) (nullable): the value, or %NULL if @self is not
+ *   completed or failed
+ */
+const GValue *
+pykka_future_peek_value (PykkaFuture *self)
+{
+  g_return_val_if_fail (PYKKA_IS_FUTURE (self), NULL);
+
+  if (!pykka_promise_is_done (&self->promise) || pykka_promise_peek_error (&self->promise) != NULL)
+    return NULL;
+  return pykka_promise_peek_value (&self->promise);
+}
+
+/**
  * pykka_future_is_done:
  * @self: a [class@Pykka.Future]
  *

@@ -89,7 +89,8 @@ python_error_clear (GError *error)
 }
 
 /* ------------------------------------------------------------------------
- * A failed future's exception, seen by the garbage collector
+ * A failed future's exception (or a Python value), seen by the garbage
+ * collector
  *
  * The exception's traceback leads back to every frame it passed through,
  * and such a frame often holds the very future (`future.get()` in a try
@@ -125,6 +126,7 @@ future_traverse (PyObject *self,
   if (object != NULL && g_atomic_int_get (&object->ref_count) == 1 && PYKKA_IS_FUTURE (object))
     {
       const GError *error = pykka_future_peek_error (PYKKA_FUTURE (object));
+      const GValue *value;
 
       if (error != NULL && error->domain == python_error_quark)
         {
@@ -133,6 +135,11 @@ future_traverse (PyObject *self,
           if (box != NULL && g_atomic_int_get (&box->refs) == 1 && box->exc != NULL)
             Py_VISIT (box->exc);
         }
+      /* A Python value (not a GObject's wrapper: that is the GObject's,
+       * not the future's) is the future's own reference too. */
+      else if (error == NULL && (value = pykka_future_peek_value (PYKKA_FUTURE (object))) != NULL &&
+               G_VALUE_HOLDS (value, pyobject_gtype) && g_value_get_boxed (value) != NULL)
+        Py_VISIT ((PyObject *) g_value_get_boxed (value));
     }
   return 0;
 }

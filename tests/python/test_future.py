@@ -427,3 +427,38 @@ def test_collections_while_threads_fail_futures():
     assert not errors
     assert not any(t.is_alive() for t in threads)
     ref.stop(timeout=TIMEOUT)
+
+
+class _Holder:
+    pass
+
+
+def test_a_future_whose_python_value_leads_back_to_it_is_collected():
+    holder = _Holder()
+    future = Pykka.Future()
+    future.set(holder)
+    holder.future = future
+    assert future.get(TIMEOUT) is holder
+    gone = weakref.ref(holder)
+    del holder, future
+    gc.collect()
+    assert gone() is None
+
+
+def test_a_future_with_a_python_value_held_elsewhere_keeps_it():
+    from gi.repository import Gio
+
+    store = Gio.ListStore.new(Pykka.Future)
+    holder = _Holder()
+    future = Pykka.Future()
+    future.set(holder)
+    holder.future = future
+    store.append(future)
+    gone = weakref.ref(holder)
+    del holder, future
+    gc.collect()
+    assert gone() is not None
+    assert store.get_item(0).get(TIMEOUT) is gone()
+    store.remove(0)
+    gc.collect()
+    assert gone() is None
