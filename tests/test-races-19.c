@@ -620,6 +620,27 @@ start_thread (gpointer data)
   return NULL;
 }
 
+/* A new own-thread actor in @r, and a thread that starts it as soon as
+ * r->go is set. */
+static GThread *
+start_race_begin (StartRace *r)
+{
+  r->actor = PYKKA_ACTOR (test_actor_new_of_type (TEST_TYPE_ACTOR, NULL, NULL, "use-own-thread", TRUE, NULL));
+  r->go = 0;
+  return g_thread_new ("starter", start_thread, r);
+}
+
+/* @error is ACTOR_DEAD saying the actor was never started (cleared). */
+static void
+assert_never_started (GError    **error,
+                      const char *what)
+{
+  g_assert_error (*error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+  if (strstr ((*error)->message, "never started") == NULL)
+    g_error ("%s: %s", what, (*error)->message);
+  g_clear_error (error);
+}
+
 static void
 test_name_races_start (void)
 {
@@ -631,31 +652,26 @@ test_name_races_start (void)
 
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(TestActor) actor = test_actor_new_of_type (TEST_TYPE_ACTOR, NULL, NULL, "use-own-thread", TRUE, NULL);
-      PykkaActorRef *ref = pykka_actor_get_actor_ref (PYKKA_ACTOR (actor));
+      StartRace r;
+      GThread *thread = start_race_begin (&r);
+      PykkaActorRef *ref = pykka_actor_get_actor_ref (r.actor);
       g_autoptr(GError) error = NULL;
-      StartRace r = { PYKKA_ACTOR (actor), 0 };
-      GThread *thread = g_thread_new ("starter", start_thread, &r);
       gboolean ok;
 
       g_atomic_int_set (&r.go, 1);
       ok = pykka_registry_register_name ("races19-race", ref, &error);
       g_thread_join (thread);
       if (!ok)
-        {
-          g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
-          if (strstr (error->message, "never started") == NULL)
-            g_error ("%s", error->message);
-        }
+        assert_never_started (&error, "register");
       else
         {
           g_autoptr(PykkaActorRef) found = pykka_registry_lookup_name ("races19-race");
 
           g_assert_true (found == ref);
         }
-      g_clear_error (&error);
       g_assert_true (pykka_actor_ref_stop_sync (ref, TEST_TIMEOUT_MSEC, &error));
       g_assert_no_error (error);
+      g_object_unref (r.actor);
     }
 }
 
@@ -674,34 +690,24 @@ test_tell_races_start (void)
 
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(TestActor) actor = test_actor_new_of_type (TEST_TYPE_ACTOR, NULL, NULL, "use-own-thread", TRUE, NULL);
-      PykkaActorRef *ref = pykka_actor_get_actor_ref (PYKKA_ACTOR (actor));
+      StartRace r;
+      GThread *thread = start_race_begin (&r);
+      PykkaActorRef *ref = pykka_actor_get_actor_ref (r.actor);
       g_autoptr(GError) error = NULL;
       g_autoptr(PykkaFuture) asked = NULL;
-      StartRace r = { PYKKA_ACTOR (actor), 0 };
-      GThread *thread = g_thread_new ("starter", start_thread, &r);
       GValue v = G_VALUE_INIT;
 
       g_atomic_int_set (&r.go, 1);
       if (!pykka_actor_ref_tell (ref, test_value_int (&v, 1), &error))
-        {
-          g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
-          if (strstr (error->message, "never started") == NULL)
-            g_error ("tell: %s", error->message);
-          g_clear_error (&error);
-        }
+        assert_never_started (&error, "tell");
       asked = pykka_actor_ref_ask (ref, &v);
       g_value_unset (&v);
       g_thread_join (thread);
       if (pykka_future_get (asked, TEST_TIMEOUT_MSEC, &error) == NULL)
-        {
-          g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
-          if (strstr (error->message, "never started") == NULL)
-            g_error ("ask: %s", error->message);
-          g_clear_error (&error);
-        }
+        assert_never_started (&error, "ask");
       g_assert_true (pykka_actor_ref_stop_sync (ref, TEST_TIMEOUT_MSEC, &error));
       g_assert_no_error (error);
+      g_object_unref (r.actor);
     }
 }
 
