@@ -776,6 +776,231 @@ test_derived_true_with_error (void)
   g_assert_cmpint (g_atomic_int_get (&reduce_calls), ==, 1);
 }
 
+
+/* ------------------------------------------------------------------
+ * stop_all from two threads at once, while other threads start actors
+ * ------------------------------------------------------------------ */
+
+typedef struct
+{
+  GMutex      lock;
+  GPtrArray  *records;     /* (owned) TestRecord, under lock */
+  gint        finalized;   /* atomic: actors finalized */
+  gint        made;        /* atomic: actors made */
+  gint        go;          /* atomic: the stop_all threads may start */
+  gint        starters_done; /* atomic */
+  gint        stoppers_done; /* atomic */
+  gint        stop_ok;     /* atomic: stop_all calls that returned TRUE */
+} StopAll;
+
+static PykkaActorRef *
+stop_all_start_one (StopAll *s, gboolean own_thread, gboolean stackful)
+{
+  g_autoptr(TestActor) actor = test_actor_new_of_type (stackful ? TEST_TYPE_STACKFUL_ACTOR : TEST_TYPE_ACTOR,
+                                                       test_echo, NULL, "use-own-thread", own_thread, NULL);
+  PykkaActorRef *ref;
+
+  g_atomic_int_inc (&s->made);
+  g_object_weak_ref (G_OBJECT (actor), count_finalized, &s->finalized);
+  g_mutex_lock (&s->lock);
+  g_ptr_array_add (s->records, test_record_ref (test_actor_get_record (actor)));
+  g_mutex_unlock (&s->lock);
+  ref = pykka_actor_start (PYKKA_ACTOR (actor), NULL);
+  g_assert_nonnull (ref);
+  return ref;
+}
+
+static gpointer
+stop_all_starter (gpointer data)
+{
+  StopAll *s = data;
+
+  while (!g_atomic_int_get (&s->go))
+    g_usleep (50);
+  for (guint i = 0; i < 12; i++)
+    {
+      g_autoptr(PykkaActorRef) ref = stop_all_start_one (s, TRUE, i % 3 == 0);
+    }
+  g_atomic_int_inc (&s->starters_done);
+  return NULL;
+}
+
+static gpointer
+stop_all_stopper (gpointer data)
+{
+  StopAll *s = data;
+  g_autoptr(GError) error = NULL;
+
+  while (!g_atomic_int_get (&s->go))
+    g_usleep (50);
+  if (pykka_registry_stop_all (TEST_TIMEOUT_MSEC, &error))
+    g_atomic_int_inc (&s->stop_ok);
+  else
+    g_assert_false (g_error_matches (error, PYKKA_ERROR, PYKKA_ERROR_TIMEOUT));
+  g_atomic_int_inc (&s->stoppers_done);
+  return NULL;
+}
+
+static void
+test_stop_all_twice_at_once (void)
+{
+  g_test_summary ("pykka_registry_stop_all() from two threads at once, while two other threads start "
+                  "own-thread actors and the main thread runs its actors: both calls return without a "
+                  "timeout, every actor's on_stop runs exactly once, every actor is finalized");
+
+  for (guint round = 0; round < scaled (8); round++)
+    {
+      StopAll s = { 0 };
+      GThread *threads[4];
+
+      g_mutex_init (&s.lock);
+      s.records = g_ptr_array_new_with_free_func ((GDestroyNotify) test_record_free);
+      for (guint i = 0; i < 16; i++)
+        {
+          g_autoptr(PykkaActorRef) ref = stop_all_start_one (&s, i % 2 == 0, i % 4 == 1);
+        }
+      threads[0] = g_thread_new ("stop-all-1", stop_all_stopper, &s);
+      threads[1] = g_thread_new ("stop-all-2", stop_all_stopper, &s);
+      threads[2] = g_thread_new ("start-1", stop_all_starter, &s);
+      threads[3] = g_thread_new ("start-2", stop_all_starter, &s);
+      g_atomic_int_set (&s.go, 1);
+      test_iterate_until (NULL, g_atomic_int_get (&s.stoppers_done) == 2 &&
+                                g_atomic_int_get (&s.starters_done) == 2);
+      for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+        g_thread_join (threads[i]);
+      /* Actors started after the last round of both run on. */
+      {
+        g_autoptr(GError) error = NULL;
+
+        g_assert_true (pykka_registry_stop_all (TEST_TIMEOUT_MSEC, &error));
+        g_assert_no_error (error);
+      }
+      test_iterate_until (NULL, g_atomic_int_get (&s.finalized) == g_atomic_int_get (&s.made));
+      for (guint i = 0; i < s.records->len; i++)
+        {
+          TestRecord *r = s.records->pdata[i];
+
+          g_assert_cmpint (g_atomic_int_get (&r->n_started), ==, 1);
+          g_assert_cmpint (g_atomic_int_get (&r->n_stopped), ==, 1);
+        }
+      g_ptr_array_unref (s.records);
+      g_mutex_clear (&s.lock);
+    }
+}
+
+
+/* ------------------------------------------------------------------
+ * A stackful handler resumed by an error, which suspends again, while
+ * its actor is killed or stopped from another thread
+ * ------------------------------------------------------------------ */
+
+typedef struct
+{
+  PykkaFuture *gate1;          /* (owned) */
+  PykkaFuture *gate2;          /* (owned) */
+  gint         held_finalized; /* atomic */
+  gint         in_first;       /* atomic */
+  gint         in_second;      /* atomic: entering the second wait */
+  gint         second_code;    /* atomic: -1 value, else the error's code */
+} Twice;
+
+static gboolean
+twice_receive (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  Twice *t = test_actor_get_data (self);
+  g_autoptr(GObject) held = g_object_new (G_TYPE_OBJECT, NULL);
+  g_autoptr(GError) first = NULL;
+  const GValue *v;
+
+  g_object_weak_ref (held, count_finalized, &t->held_finalized);
+  g_atomic_int_set (&t->in_first, 1);
+  v = pykka_future_get (t->gate1, TEST_TIMEOUT_MSEC, &first);
+  g_assert_null (v);
+  g_assert_nonnull (first);
+  g_atomic_int_set (&t->in_second, 1);
+  v = pykka_future_get (t->gate2, TEST_TIMEOUT_MSEC, error);
+  if (v == NULL)
+    {
+      g_atomic_int_set (&t->second_code, (*error)->code);
+      return FALSE;
+    }
+  g_atomic_int_set (&t->second_code, -1);
+  g_value_init (reply, G_TYPE_INT);
+  g_value_set_int (reply, 2);
+  return TRUE;
+}
+
+static void
+test_suspend_again_after_error (gconstpointer data)
+{
+  gboolean kill = GPOINTER_TO_INT (data);
+
+  g_test_summary ("A stackful handler whose awaited future fails suspends again on a second future while another "
+                  "thread kills (or stops) its actor at the same time as the first future fails: the asker is "
+                  "answered once, the second wait ends (ACTOR_DEAD when killed, its value when stopped), the "
+                  "handler's frame is released, the actor is finalized and later completions touch nothing freed");
+
+  for (guint round = 0; round < scaled (200); round++)
+    {
+      g_autoptr(TestActor) actor = NULL;
+      g_autoptr(PykkaActorRef) ref = NULL;
+      g_autoptr(PykkaFuture) asked = NULL;
+      g_autoptr(PykkaFuture) stopped = NULL;
+      g_autoptr(GError) error = NULL;
+      gint actor_finalized = 0;
+      GValue v = G_VALUE_INIT;
+      Twice t = { 0 };
+      g_autoptr(GError) first_fails = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "first fails");
+
+      t.gate1 = pykka_future_new ();
+      t.gate2 = pykka_future_new ();
+      actor = test_actor_new_of_type (TEST_TYPE_STACKFUL_ACTOR, twice_receive, &t, "use-own-thread", TRUE, NULL);
+      g_object_weak_ref (G_OBJECT (actor), count_finalized, &actor_finalized);
+      ref = pykka_actor_start (PYKKA_ACTOR (actor), &error);
+      g_assert_no_error (error);
+      g_clear_object (&actor);
+      asked = ask_text (ref, "twice");
+      test_iterate_until (NULL, g_atomic_int_get (&t.in_first) == 1);
+      if (round % 3 == 0)
+        g_usleep (round % 7 * 10);
+      if (round % 2 == 0)
+        pykka_future_set_error (t.gate1, first_fails, NULL);
+      if (kill)
+        g_assert_true (pykka_actor_ref_kill (ref));
+      else
+        stopped = pykka_actor_ref_stop (ref);
+      if (round % 2 == 1)
+        pykka_future_set_error (t.gate1, first_fails, NULL);
+      if (!kill)
+        {
+          test_iterate_until (NULL, g_atomic_int_get (&t.in_second) == 1);
+          pykka_future_set_value (t.gate2, test_value_int (&v, 2), NULL);
+          g_value_unset (&v);
+          g_assert_true (future_wait (stopped));
+        }
+      g_assert_true (future_wait (asked));
+      if (kill)
+        {
+          g_assert_null (pykka_future_get (asked, 0, &error));
+          g_assert_error (error, PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD);
+          g_clear_error (&error);
+        }
+      else
+        g_assert_cmpint (g_value_get_int (pykka_future_get (asked, 0, NULL)), ==, 2);
+      test_iterate_until (NULL, g_atomic_int_get (&t.held_finalized) == 1);
+      g_assert_true (future_wait (pykka_actor_ref_get_terminated (ref)));
+      g_clear_object (&ref);
+      test_iterate_until (NULL, g_atomic_int_get (&actor_finalized) == 1);
+      if (kill)
+        {
+          pykka_future_set_value (t.gate2, test_value_int (&v, 2), NULL);
+          g_value_unset (&v);
+        }
+      g_clear_object (&t.gate1);
+      g_clear_object (&t.gate2);
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -794,6 +1019,11 @@ main (int argc, char *argv[])
   g_test_add_func ("/Pykka/Races19/names/races-start", test_name_races_start);
   g_test_add_func ("/Pykka/Races19/messages/race-start", test_tell_races_start);
   g_test_add_func ("/Pykka/Races19/hostile/derived-true-with-error", test_derived_true_with_error);
+  g_test_add_func ("/Pykka/Races19/stop-all/twice-at-once", test_stop_all_twice_at_once);
+  g_test_add_data_func ("/Pykka/Races19/suspend-again/after-error-killed", GINT_TO_POINTER (TRUE),
+                        test_suspend_again_after_error);
+  g_test_add_data_func ("/Pykka/Races19/suspend-again/after-error-stopped", GINT_TO_POINTER (FALSE),
+                        test_suspend_again_after_error);
 
   return g_test_run ();
 }
