@@ -931,7 +931,11 @@ cell_stop_children_full (PykkaCell *self,
         {
           g_autoptr(PykkaFuture) stopped = pykka_actor_ref_stop (child);
         }
-      if (wait)
+      /* A child whose turn runs further down this thread's stack (this
+       * turn runs nested in a wait of its plain handler) cannot die
+       * before this turn returns: waiting here never ended. It is told
+       * to stop and dies once its handler returns. */
+      if (wait && (pykka_coroutine_self () != NULL || !pykka_scheduler_is_running_cell (cell)))
         pykka_future_get (dead, -1, NULL);
     }
 }

@@ -4,6 +4,7 @@
 
 #include "pykka-supervisor.h"
 
+#include "pykka-coroutine-private.h"
 #include "pykka-private.h"
 
 /**
@@ -99,7 +100,11 @@ stop_children (PykkaSupervisor *self)
         {
           g_autoptr(PykkaFuture) stopped = pykka_actor_ref_stop (child);
         }
-      pykka_future_get (dead, -1, NULL);
+      /* Not a child whose turn runs further down this thread's stack
+       * (this turn runs nested in a wait of its plain handler): it
+       * cannot die before this returns, and waiting never ended. */
+      if (pykka_coroutine_self () != NULL || !pykka_scheduler_is_running_cell (cell))
+        pykka_future_get (dead, -1, NULL);
     }
 }
 

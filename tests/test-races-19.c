@@ -1001,6 +1001,105 @@ test_suspend_again_after_error (gconstpointer data)
     }
 }
 
+
+/* ------------------------------------------------------------------
+ * A parent's stop that runs nested in its child's handler
+ * ------------------------------------------------------------------ */
+
+typedef struct
+{
+  PykkaFuture   *gate;        /* (owned) what the child's handler waits for */
+  gint           waiting;     /* atomic */
+  gint           done;        /* atomic: the thread may end */
+  PykkaActorRef *parent;      /* (owned) out */
+  PykkaActorRef *child;       /* (owned) out */
+  PykkaFuture   *asked;       /* (owned) out */
+  PykkaFuture   *stopped;     /* (owned) out */
+  gint           ready;       /* atomic: the outs are set */
+} Nested;
+
+static gboolean
+nested_child_receive (TestActor *self, const GValue *message, GValue *reply, GError **error)
+{
+  Nested *n = test_actor_get_data (self);
+  const GValue *v;
+
+  g_atomic_int_set (&n->waiting, 1);
+  /* A plain handler's wait: other turns of this context run nested in it. */
+  v = pykka_future_get (n->gate, TEST_TIMEOUT_MSEC, error);
+  if (v == NULL)
+    return FALSE;
+  g_value_init (reply, G_TYPE_INT);
+  g_value_set_int (reply, g_value_get_int (v));
+  return TRUE;
+}
+
+static gpointer
+nested_thread (gpointer data)
+{
+  Nested *n = data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(TestActor) parent = NULL;
+  g_autoptr(TestActor) child = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_main_context_push_thread_default (context);
+  parent = test_actor_new (test_echo, NULL);
+  child = test_actor_new (nested_child_receive, n);
+  n->parent = pykka_actor_start (PYKKA_ACTOR (parent), &error);
+  g_assert_no_error (error);
+  n->child = pykka_actor_start_child (PYKKA_ACTOR (parent), PYKKA_ACTOR (child), &error);
+  g_assert_no_error (error);
+  /* The child's handler waits; the parent's stop (sent by the main thread
+   * then) runs nested in that wait. */
+  n->asked = ask_text (n->child, "hold");
+  g_atomic_int_set (&n->ready, 1);
+  while (!g_atomic_int_get (&n->done))
+    {
+      g_main_context_iteration (context, FALSE);
+      g_usleep (100);
+    }
+  g_main_context_pop_thread_default (context);
+  return NULL;
+}
+
+static void
+test_parent_stop_nested_in_child (void)
+{
+  Nested n = { 0 };
+  g_autoptr(PykkaFuture) parent_dead = NULL;
+  g_autoptr(PykkaFuture) child_dead = NULL;
+  GValue v = G_VALUE_INIT;
+  GThread *t;
+
+  g_test_summary ("A parent's stop whose turn runs nested in its child's plain handler (which waits, so other "
+                  "turns of the context run in its wait) stops the child without waiting for its death on that "
+                  "stack, which could never come: the parent dies, the child's handler then returns, and the "
+                  "child dies; before, the parent's turn waited for ever and the thread never ended");
+
+  n.gate = pykka_future_new ();
+  t = g_thread_new ("nested", nested_thread, &n);
+  test_iterate_until (NULL, g_atomic_int_get (&n.ready) == 1 && g_atomic_int_get (&n.waiting) == 1);
+  parent_dead = pykka_actor_ref_get_terminated (n.parent);
+  child_dead = pykka_actor_ref_get_terminated (n.child);
+  n.stopped = pykka_actor_ref_stop (n.parent);
+  if (!future_wait (parent_dead))
+    g_error ("the parent's stop never ended: it waits for a child whose handler is below it on its stack");
+  g_assert_true (pykka_future_set_value (n.gate, test_value_int (&v, 5), NULL));
+  g_value_unset (&v);
+  g_assert_true (future_wait (n.asked));
+  g_assert_cmpint (g_value_get_int (pykka_future_get (n.asked, 0, NULL)), ==, 5);
+  g_assert_true (future_wait (child_dead));
+  g_assert_true (future_wait (n.stopped));
+  g_atomic_int_set (&n.done, 1);
+  g_thread_join (t);
+  g_clear_object (&n.asked);
+  g_clear_object (&n.stopped);
+  g_clear_object (&n.parent);
+  g_clear_object (&n.child);
+  g_clear_object (&n.gate);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1020,6 +1119,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Pykka/Races19/messages/race-start", test_tell_races_start);
   g_test_add_func ("/Pykka/Races19/hostile/derived-true-with-error", test_derived_true_with_error);
   g_test_add_func ("/Pykka/Races19/stop-all/twice-at-once", test_stop_all_twice_at_once);
+  g_test_add_func ("/Pykka/Races19/children/parent-stop-nested-in-child", test_parent_stop_nested_in_child);
   g_test_add_data_func ("/Pykka/Races19/suspend-again/after-error-killed", GINT_TO_POINTER (TRUE),
                         test_suspend_again_after_error);
   g_test_add_data_func ("/Pykka/Races19/suspend-again/after-error-stopped", GINT_TO_POINTER (FALSE),
