@@ -495,6 +495,15 @@ scheduler_finalize (GSource *source)
     g_hash_table_remove (schedulers, self->context);
   G_UNLOCK (schedulers);
 
+  /* The last reference may go on another thread than the one that last
+   * ran this source (the last ref of an own-thread actor dropped by
+   * pykka_registry_stop_all()'s thread). GLib's dispatch holds a
+   * reference, so that run has ended; taking the lock that every run
+   * ends under orders it before the teardown below in a way that
+   * ThreadSanitizer sees too (it cannot see GSource's uninstrumented
+   * reference count). */
+  g_mutex_lock (&self->mutex);
+  g_mutex_unlock (&self->mutex);
   while ((cell = run_queue_pop (self)) != NULL)
     pykka_cell_unref (cell);
   if (self->owner != NULL)

