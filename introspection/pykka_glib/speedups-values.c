@@ -100,11 +100,71 @@ python_error_clear (GError *error)
  * wrapper class of futures traverses the exception too, exactly when the
  * reference is its own: when the wrapper holds the only reference to the
  * GObject (as PyGObject does for its closures) and the future's GError is
- * the only copy of the exception's box. Then nothing without the GIL can
- * reach the future, and clearing the wrapper (which drops the GObject)
- * frees the exception. */
+ * the only copy of the exception's box. Then clearing the wrapper (which
+ * drops the GObject) frees the exception. A GI call on the future can
+ * still ref it without the GIL while a collection runs, so the answer is
+ * read once per wrapper and collection (future_owns_outcome()). */
 
 static traverseproc future_base_traverse;
+
+/* The wrappers traversed in the collection under way, each with whether
+ * it showed the future's outcome (GINT_TO_POINTER (1 + shown)); NULL
+ * outside a collection. A collection traverses every object several
+ * times (to subtract the references inside the set, then to find what is
+ * reachable), and the answer must not change in between: it reads the
+ * GObject's and the box's counts, which C code changes without the GIL
+ * (a GI call on the future, such as a list store's splice, refs it on
+ * its own thread while the collector runs). Seen once and not the next
+ * time, the exception would be taken for garbage although its future is
+ * alive: its weak references cleared and its __del__ run. */
+static GHashTable *collecting;
+
+/* Whether @self, the wrapper of the future @object, shows the collector
+ * the future's exception or Python value. */
+static gboolean
+future_owns_outcome (PyObject *self,
+                     GObject  *object)
+{
+  gpointer seen;
+  gboolean owns;
+
+  if (collecting != NULL && g_hash_table_lookup_extended (collecting, self, NULL, &seen))
+    return GPOINTER_TO_INT (seen) - 1;
+  owns = g_atomic_int_get (&object->ref_count) == 1;
+  if (owns)
+    {
+      const GError *error = pykka_future_peek_error (PYKKA_FUTURE (object));
+
+      if (error != NULL && error->domain == python_error_quark)
+        {
+          ExceptionBox *box = python_error_get_private (error)->box;
+
+          owns = box != NULL && g_atomic_int_get (&box->refs) == 1;
+        }
+    }
+  if (collecting != NULL)
+    g_hash_table_insert (collecting, self, GINT_TO_POINTER (1 + owns));
+  return owns;
+}
+
+/* gc.callbacks entry: a collection starts or ends. */
+static PyObject *
+py_future_gc_phase (PyObject *module,
+                    PyObject *args)
+{
+  PyObject *phase, *info;
+
+  if (!PyArg_ParseTuple (args, "UO", &phase, &info))
+    return NULL;
+  g_clear_pointer (&collecting, g_hash_table_unref);
+  if (PyUnicode_CompareWithASCIIString (phase, "start") == 0)
+    collecting = g_hash_table_new (NULL, NULL);
+  Py_RETURN_NONE;
+}
+
+static PyMethodDef future_gc_phase_def = {
+  "_future_gc_phase", py_future_gc_phase, METH_VARARGS, NULL
+};
 
 static int
 future_traverse (PyObject *self,
@@ -123,24 +183,27 @@ future_traverse (PyObject *self,
   if (err != 0)
     return err;
   object = pygobject_get (self);
-  if (object != NULL && g_atomic_int_get (&object->ref_count) == 1 && PYKKA_IS_FUTURE (object))
-    {
-      const GError *error = pykka_future_peek_error (PYKKA_FUTURE (object));
-      const GValue *value;
+  if (object == NULL || !PYKKA_IS_FUTURE (object))
+    return 0;
+  if (!future_owns_outcome (self, object))
+    return 0;
+  {
+    const GError *error = pykka_future_peek_error (PYKKA_FUTURE (object));
+    const GValue *value;
 
-      if (error != NULL && error->domain == python_error_quark)
-        {
-          ExceptionBox *box = python_error_get_private (error)->box;
+    if (error != NULL && error->domain == python_error_quark)
+      {
+        ExceptionBox *box = python_error_get_private (error)->box;
 
-          if (box != NULL && g_atomic_int_get (&box->refs) == 1 && box->exc != NULL)
-            Py_VISIT (box->exc);
-        }
-      /* A Python value (not a GObject's wrapper: that is the GObject's,
-       * not the future's) is the future's own reference too. */
-      else if (error == NULL && (value = pykka_future_peek_value (PYKKA_FUTURE (object))) != NULL &&
-               G_VALUE_HOLDS (value, pyobject_gtype) && g_value_get_boxed (value) != NULL)
-        Py_VISIT ((PyObject *) g_value_get_boxed (value));
-    }
+        if (box != NULL && box->exc != NULL)
+          Py_VISIT (box->exc);
+      }
+    /* A Python value (not a GObject's wrapper: that is the GObject's,
+     * not the future's) is the future's own reference too. */
+    else if (error == NULL && (value = pykka_future_peek_value (PYKKA_FUTURE (object))) != NULL &&
+             G_VALUE_HOLDS (value, pyobject_gtype) && g_value_get_boxed (value) != NULL)
+      Py_VISIT ((PyObject *) g_value_get_boxed (value));
+  }
   return 0;
 }
 
@@ -174,6 +237,22 @@ py_track_future_exceptions (PyObject *module,
   if ((base->tp_flags & Py_TPFLAGS_HEAPTYPE) || base->tp_dictoffset != type->tp_dictoffset ||
       (future_base_traverse != NULL && future_base_traverse != base->tp_traverse))
     Py_RETURN_FALSE;
+  if (future_base_traverse == NULL)
+    {
+      PyObject *gc, *callbacks, *phase;
+      int ok = -1;
+
+      gc = PyImport_ImportModule ("gc");
+      callbacks = gc != NULL ? PyObject_GetAttrString (gc, "callbacks") : NULL;
+      phase = callbacks != NULL ? PyCFunction_New (&future_gc_phase_def, NULL) : NULL;
+      if (phase != NULL)
+        ok = PyList_Append (callbacks, phase);
+      Py_XDECREF (phase);
+      Py_XDECREF (callbacks);
+      Py_XDECREF (gc);
+      if (ok < 0)
+        return NULL;
+    }
   future_base_traverse = base->tp_traverse;
   type->tp_traverse = future_traverse;
   Py_RETURN_TRUE;

@@ -462,3 +462,53 @@ def test_a_future_with_a_python_value_held_elsewhere_keeps_it():
     store.remove(0)
     gc.collect()
     assert gone() is None
+
+
+def test_a_collection_while_c_refs_a_failed_future_keeps_its_exception():
+    # A GI call refs the future on its own thread, without the GIL, while
+    # another thread's collection runs: the collector must see the
+    # exception the same way all through one collection, or it takes the
+    # live exception for garbage (its weak references cleared, __del__
+    # run). A list store's splice refs the future after many others.
+    import random
+    from gi.repository import Gio, GObject
+
+    finalized = []
+
+    class Watched(Exception):
+        def __del__(self):
+            finalized.append(self.args)
+
+    filler = GObject.Object()
+    holder = Gio.ListStore.new(GObject.Object)
+    holder.append(filler)  # no toggle notification (and GIL) per ref
+    store = Gio.ListStore.new(GObject.Object)
+    junk = [[i] for i in range(100000)]  # a collection takes a while
+    stop = threading.Event()
+    bad = []
+
+    def collector():
+        while not stop.is_set():
+            gc.collect()
+
+    thread = threading.Thread(target=collector)
+    thread.start()
+    try:
+        for _ in range(60):
+            exc = Watched('a', 'b')
+            alive = weakref.ref(exc)
+            future = Pykka.Future()
+            future.set_exception(exc)
+            del exc
+            store.splice(0, 0, [filler] * random.randrange(1000, 60000) + [future])
+            store.remove_all()
+            if alive() is None or finalized:
+                bad.append((alive(), list(finalized)))
+            del future
+            finalized.clear()
+    finally:
+        stop.set()
+        thread.join(TIMEOUT)
+    del junk
+    assert not thread.is_alive()
+    assert bad == []
