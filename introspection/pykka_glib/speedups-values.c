@@ -118,6 +118,9 @@ static traverseproc future_base_traverse;
  * time, the exception would be taken for garbage although its future is
  * alive: its weak references cleared and its __del__ run. */
 static GHashTable *collecting;
+/* Whether a collection is under way (the table is made by its first
+ * future: most collections of the youngest generation see none). */
+static gboolean in_collection;
 
 /* Whether @self, the wrapper of the future @object, shows the collector
  * the future's exception or Python value. */
@@ -142,8 +145,12 @@ future_owns_outcome (PyObject *self,
           owns = box != NULL && g_atomic_int_get (&box->refs) == 1;
         }
     }
-  if (collecting != NULL)
-    g_hash_table_insert (collecting, self, GINT_TO_POINTER (1 + owns));
+  if (in_collection)
+    {
+      if (collecting == NULL)
+        collecting = g_hash_table_new (NULL, NULL);
+      g_hash_table_insert (collecting, self, GINT_TO_POINTER (1 + owns));
+    }
   return owns;
 }
 
@@ -157,8 +164,7 @@ py_future_gc_phase (PyObject *module,
   if (!PyArg_ParseTuple (args, "UO", &phase, &info))
     return NULL;
   g_clear_pointer (&collecting, g_hash_table_unref);
-  if (PyUnicode_CompareWithASCIIString (phase, "start") == 0)
-    collecting = g_hash_table_new (NULL, NULL);
+  in_collection = PyUnicode_CompareWithASCIIString (phase, "start") == 0;
   Py_RETURN_NONE;
 }
 
