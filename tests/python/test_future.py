@@ -512,3 +512,24 @@ def test_a_collection_while_c_refs_a_failed_future_keeps_its_exception():
     del junk
     assert not thread.is_alive()
     assert bad == []
+
+
+def test_a_failed_source_of_a_derived_future_is_collected():
+    # The derived future's callback re-raises the source's exception: its
+    # traceback must not keep the callback's frame, whose async result
+    # holds the source (through C) that holds the exception.
+    seen = []
+    for _ in range(3):
+        source = Pykka.Future()
+        derived = source.map(lambda value: value)
+        exc = Kept('source')
+        exc.source = source
+        seen.append(weakref.ref(exc))
+        source.set_exception(exc)
+        del exc
+        with pytest.raises(Kept):
+            derived.get(TIMEOUT)
+        drain()
+        del source, derived
+    gc.collect()
+    assert [alive() is None for alive in seen] == [True] * 3

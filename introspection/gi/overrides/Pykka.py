@@ -661,6 +661,11 @@ class Future(Pykka.Future):
             return result
 
         def on_source_done(source, result, *args):
+            # The exception settle() raises keeps this frame in its
+            # traceback: it must not keep the async result, which holds
+            # the source (through C, unseen by the collector) that holds
+            # the exception.
+            source = result = args = None
             try:
                 settle(0)
             except BaseException:
