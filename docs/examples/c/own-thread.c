@@ -56,10 +56,16 @@ static gpointer
 run_loop (gpointer data)
 {
   GMainLoop *loop = data;
+  GMainContext *context = g_main_loop_get_context (loop);
 
-  g_main_context_push_thread_default (g_main_loop_get_context (loop));
+  /* Until this thread runs the context, a thread that waits for one of
+   * its actors may be running it: pushing it needs it acquired first. */
+  while (!g_main_context_acquire (context))
+    g_usleep (100);
+  g_main_context_push_thread_default (context);
   g_main_loop_run (loop);
-  g_main_context_pop_thread_default (g_main_loop_get_context (loop));
+  g_main_context_pop_thread_default (context);
+  g_main_context_release (context);
   return NULL;
 }
 
