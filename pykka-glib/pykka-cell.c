@@ -200,6 +200,15 @@ cell_susp_make (PykkaCell *self)
   return susp;
 }
 
+/* The cell's suspension state if it was made, or %NULL: read without the
+ * mutex (another thread may make it meanwhile, for a child, a timer or a
+ * watch), so with the atomic load that pairs with its publication. */
+static inline PykkaSuspension *
+cell_peek_susp (PykkaCell *self)
+{
+  return g_atomic_pointer_get (&self->susp);
+}
+
 /* The cell's suspension state, made on first use. Any thread may make it
  * (under the mutex); once made it stays until the cell is freed. */
 static inline PykkaSuspension *
@@ -293,7 +302,7 @@ pykka_cell_snapshot (PykkaCell         *self,
   else if (self->running)
     snapshot->state = "running";
   else if (self->parked)
-    snapshot->state = self->susp == NULL ? "suspended" :
+    snapshot->state = cell_peek_susp (self) == NULL ? "suspended" :
                       self->susp->suspended_on != NULL ? "suspended on a reply future" :
                       self->susp->waiting_for == NULL ? "suspended" :
                       g_str_equal (self->susp->waiting_for, "event") ? "suspended on an event" :
@@ -313,13 +322,13 @@ pykka_cell_snapshot (PykkaCell         *self,
 GCancellable *
 pykka_cell_get_current_cancellable (PykkaCell *self)
 {
-  PykkaMessage *m = self->susp != NULL ? self->susp->current : NULL;
+  PykkaMessage *m = cell_peek_susp (self) != NULL ? self->susp->current : NULL;
 
   if (m != NULL && message_cancel (m) != NULL)
     return message_cancel (m)->cancellable;
   /* A handler that replied with a future and goes on in a binding's
    * resume (Python's greenlets): the ask that future answers. */
-  return self->susp != NULL && self->susp->resuming ? self->susp->suspended_cancellable : NULL;
+  return cell_peek_susp (self) != NULL && self->susp->resuming ? self->susp->suspended_cancellable : NULL;
 }
 
 /* The thread-default context of the thread that made the actor's ref
@@ -347,7 +356,7 @@ pykka_cell_get_suspended_size (PykkaCell *self)
   gsize size = 0;
 
   g_mutex_lock (&self->mutex);
-  if (self->susp != NULL && self->susp->co != NULL && self->parked)
+  if (cell_peek_susp (self) != NULL && self->susp->co != NULL && self->parked)
     size = pykka_coroutine_get_memory_size (self->susp->co);
   g_mutex_unlock (&self->mutex);
   return size;
@@ -388,7 +397,7 @@ pykka_cell_unref (PykkaCell *self)
   g_assert (self->actor == NULL);
   g_assert (self->reg.where == PYKKA_REG_NONE);
   g_clear_pointer (&self->ref_context, g_main_context_unref);
-  if (self->susp != NULL)
+  if (cell_peek_susp (self) != NULL)
     {
       g_clear_pointer (&self->susp->async_wait, pykka_cell_unref);
       g_clear_object (&self->susp->suspended_cancellable);
@@ -601,7 +610,7 @@ pykka_cell_dup_death (PykkaCell *self)
   GError *death = NULL;
 
   g_mutex_lock (&self->mutex);
-  if (self->susp != NULL && self->susp->death != NULL)
+  if (cell_peek_susp (self) != NULL && self->susp->death != NULL)
     death = g_error_copy (self->susp->death);
   g_mutex_unlock (&self->mutex);
   return death;
@@ -740,7 +749,7 @@ cell_tell_watchers (PykkaCell     *self,
   GError *death = NULL;
 
   g_mutex_lock (&self->mutex);
-  if (self->susp != NULL)
+  if (cell_peek_susp (self) != NULL)
     {
       watchers = g_steal_pointer (&self->susp->watchers);
       watching = g_steal_pointer (&self->susp->watching);
@@ -1018,7 +1027,7 @@ pykka_cell_defer_reply (PykkaCell  *self,
                    P_("Only a handler of actor %s, while it runs, can defer its reply"), who);
       return NULL;
     }
-  if (self->susp != NULL && self->susp->deferred != NULL)
+  if (cell_peek_susp (self) != NULL && self->susp->deferred != NULL)
     return g_object_ref (self->susp->deferred);
 
   handle = pykka_future_new ();
@@ -1060,7 +1069,7 @@ cell_timer_of_key_locked (PykkaCell  *self,
   GHashTableIter iter;
   gpointer id, entry;
 
-  if (self->susp == NULL || self->susp->timers == NULL || key == NULL)
+  if (cell_peek_susp (self) == NULL || self->susp->timers == NULL || key == NULL)
     return 0;
   g_hash_table_iter_init (&iter, self->susp->timers);
   while (g_hash_table_iter_next (&iter, &id, &entry))
@@ -1118,7 +1127,7 @@ pykka_cell_cancel_timer (PykkaCell  *self,
   g_mutex_lock (&self->mutex);
   if (key != NULL)
     id = cell_timer_of_key_locked (self, key);
-  found = id != 0 && self->susp != NULL && self->susp->timers != NULL &&
+  found = id != 0 && cell_peek_susp (self) != NULL && self->susp->timers != NULL &&
           g_hash_table_remove (self->susp->timers, GUINT_TO_POINTER (id));
   g_mutex_unlock (&self->mutex);
   return found;
@@ -1140,7 +1149,7 @@ pykka_cell_timer_fired (PykkaCell    *self,
    * counted as dead letters while on_stop ran a nested wait), and so is
    * one cancelled from another thread as it came due. */
   g_mutex_lock (&self->mutex);
-  live = self->state == PYKKA_CELL_RUNNING && self->susp != NULL && self->susp->timers != NULL &&
+  live = self->state == PYKKA_CELL_RUNNING && cell_peek_susp (self) != NULL && self->susp->timers != NULL &&
          g_hash_table_contains (self->susp->timers, GUINT_TO_POINTER (id));
   /* A one-shot timer is done once it fired. */
   if (live && last)
@@ -1167,7 +1176,7 @@ cell_cancel_timers (PykkaCell *self)
   g_autoptr(GHashTable) timers = NULL;
 
   g_mutex_lock (&self->mutex);
-  if (self->susp != NULL)
+  if (cell_peek_susp (self) != NULL)
     timers = g_steal_pointer (&self->susp->timers);
   g_mutex_unlock (&self->mutex);
 }
@@ -1180,7 +1189,7 @@ pykka_cell_discard (PykkaCell *self)
   gboolean asked;
 
   g_mutex_lock (&self->mutex);
-  asked = self->susp != NULL;
+  asked = cell_peek_susp (self) != NULL;
   if (!asked && self->state == PYKKA_CELL_NEW)
     g_atomic_int_set ((gint *) &self->state, PYKKA_CELL_STOPPED);
   g_mutex_unlock (&self->mutex);
@@ -1225,7 +1234,7 @@ cell_settle_started (PykkaCell    *self,
   PykkaFuture *started;
 
   g_mutex_lock (&self->mutex);
-  started = self->susp != NULL && self->susp->started != NULL ? g_object_ref (self->susp->started) : NULL;
+  started = cell_peek_susp (self) != NULL && self->susp->started != NULL ? g_object_ref (self->susp->started) : NULL;
   g_mutex_unlock (&self->mutex);
   if (started == NULL)
     return;
@@ -1256,12 +1265,12 @@ cell_announce_death (PykkaCell  *self,
   g_autoptr(PykkaActorRef) kept = NULL;
 
   g_mutex_lock (&self->mutex);
-  unsettled = self->susp != NULL && self->susp->started != NULL && !pykka_future_is_done (self->susp->started);
+  unsettled = cell_peek_susp (self) != NULL && self->susp->started != NULL && !pykka_future_is_done (self->susp->started);
   told = self->went_stopping;
   /* Timers, watchers, watched cells and a terminated future are kept in
    * the suspension, made only before the death (STOPPED, set already,
    * refuses them): a cell without one has none to end. */
-  plain = self->susp == NULL;
+  plain = cell_peek_susp (self) == NULL;
   if (!plain)
     kept = g_steal_pointer (&self->susp->kept_ref);
   g_mutex_unlock (&self->mutex);
@@ -1308,7 +1317,7 @@ cell_begin_stopping (PykkaCell  *self,
       g_atomic_int_set ((gint *) &self->state, PYKKA_CELL_STOPPING);
       self->went_stopping = stopping = TRUE;
       /* Blocked senders are refused from here on (see pykka_cell_kill()). */
-      if (self->susp != NULL && self->susp->capacity != 0)
+      if (cell_peek_susp (self) != NULL && self->susp->capacity != 0)
         g_cond_broadcast (&self->susp->room);
     }
   g_mutex_unlock (&self->mutex);
@@ -1393,7 +1402,7 @@ pykka_cell_finish_start (PykkaCell *self)
 
   g_mutex_lock (&self->mutex);
   g_assert (self->state == PYKKA_CELL_STARTING);
-  if (self->susp != NULL && self->susp->kill != NULL)
+  if (cell_peek_susp (self) != NULL && self->susp->kill != NULL)
     {
       /* Killed while pykka_actor_start() ran (see pykka_cell_kill()):
        * KILLING from the first turn on, the kill before the START. */
@@ -1644,7 +1653,7 @@ pykka_cell_set_mailbox (PykkaCell *self,
                         guint      value)
 {
   g_mutex_lock (&self->mutex);
-  if (value != 0 || self->susp != NULL || what == 2)
+  if (value != 0 || cell_peek_susp (self) != NULL || what == 2)
     {
       PykkaSuspension *susp = cell_susp_locked (self);
 
@@ -1683,9 +1692,9 @@ pykka_cell_get_mailbox (PykkaCell           *self,
                         guint               *timeout_msec)
 {
   g_mutex_lock (&self->mutex);
-  *capacity = self->susp != NULL ? self->susp->capacity : 0;
-  *policy = self->susp != NULL ? self->susp->policy : PYKKA_OVERFLOW_FAIL;
-  *timeout_msec = self->susp != NULL && self->susp->overflow_timeout_set ? self->susp->overflow_timeout_msec : 1000;
+  *capacity = cell_peek_susp (self) != NULL ? self->susp->capacity : 0;
+  *policy = cell_peek_susp (self) != NULL ? self->susp->policy : PYKKA_OVERFLOW_FAIL;
+  *timeout_msec = cell_peek_susp (self) != NULL && self->susp->overflow_timeout_set ? self->susp->overflow_timeout_msec : 1000;
   g_mutex_unlock (&self->mutex);
 }
 
@@ -1736,7 +1745,7 @@ pykka_cell_push_full (PykkaCell     *self,
         *error = pykka_cell_dead_error (self);
       return FALSE;
     }
-  if (G_UNLIKELY (self->susp != NULL && self->susp->capacity != 0) &&
+  if (G_UNLIKELY (cell_peek_susp (self) != NULL && self->susp->capacity != 0) &&
       (m->kind == PYKKA_MESSAGE_USER || m->kind == PYKKA_MESSAGE_LATEST) && cell_is_full_locked (self))
     {
       switch (self->susp->policy)
@@ -1908,7 +1917,7 @@ pykka_cell_kill (PykkaCell    *self,
    * instead of RUNNING and schedules it. A second kill is refused. */
   starting = self->state == PYKKA_CELL_STARTING;
   if ((self->state != PYKKA_CELL_RUNNING && !starting) ||
-      (starting && self->susp != NULL && self->susp->kill != NULL))
+      (starting && cell_peek_susp (self) != NULL && self->susp->kill != NULL))
     {
       g_mutex_unlock (&self->mutex);
       pykka_message_free (m);
@@ -1954,7 +1963,9 @@ pykka_cell_is_killing (PykkaCell *self)
 static inline gboolean
 cell_has_control (PykkaCell *self)
 {
-  return G_UNLIKELY (self->susp != NULL && g_atomic_int_get (&self->susp->control));
+  PykkaSuspension *susp = cell_peek_susp (self);
+
+  return G_UNLIKELY (susp != NULL && g_atomic_int_get (&susp->control));
 }
 
 /* The control lane, before the mailbox: a KILL, then a RESTART, then the
@@ -1966,7 +1977,7 @@ cell_take_control (PykkaCell *self)
   PykkaMessage *m = NULL;
 
   g_mutex_lock (&self->mutex);
-  if (self->susp != NULL)
+  if (cell_peek_susp (self) != NULL)
     {
       m = g_steal_pointer (&self->susp->kill);
       if (m == NULL)
@@ -2052,7 +2063,7 @@ pykka_cell_awaits_restart (PykkaCell *self)
   gboolean awaiting;
 
   g_mutex_lock (&self->mutex);
-  awaiting = self->susp != NULL && self->susp->awaiting;
+  awaiting = cell_peek_susp (self) != NULL && self->susp->awaiting;
   g_mutex_unlock (&self->mutex);
   return awaiting;
 }
@@ -2072,7 +2083,7 @@ pykka_cell_restart (PykkaCell *self,
   m = pykka_message_new (PYKKA_MESSAGE_RESTART, &value, NULL);
 
   g_mutex_lock (&self->mutex);
-  if (self->state != PYKKA_CELL_RUNNING || self->susp == NULL || self->susp->restart != NULL)
+  if (self->state != PYKKA_CELL_RUNNING || cell_peek_susp (self) == NULL || self->susp->restart != NULL)
     {
       g_mutex_unlock (&self->mutex);
       pykka_message_free (m);
@@ -2135,12 +2146,12 @@ pykka_cell_describe_busy (PykkaCell *self)
   g_autofree char *state = NULL;
 
   g_mutex_lock (&self->mutex);
-  if (self->susp != NULL && self->susp->resumes != NULL)
+  if (cell_peek_susp (self) != NULL && self->susp->resumes != NULL)
     {
       future = g_object_ref (((Resume *) self->susp->resumes->data)->future);
       awaited = TRUE;
     }
-  else if (self->susp != NULL && self->susp->suspended_on != NULL)
+  else if (cell_peek_susp (self) != NULL && self->susp->suspended_on != NULL)
     future = g_object_ref (self->susp->suspended_on);
   g_mutex_unlock (&self->mutex);
   if (future == NULL)
@@ -2325,7 +2336,7 @@ cell_run_resumes (PykkaCell  *self,
       Resume *ready = NULL;
 
       g_mutex_lock (&self->mutex);
-      for (GSList *l = self->susp != NULL ? self->susp->resumes : NULL; l != NULL; l = l->next)
+      for (GSList *l = cell_peek_susp (self) != NULL ? self->susp->resumes : NULL; l != NULL; l = l->next)
         {
           Resume *r = l->data;
 
@@ -2356,7 +2367,7 @@ pykka_cell_drop_resumes (PykkaCell *self)
   GSList *resumes;
 
   g_mutex_lock (&self->mutex);
-  resumes = self->susp != NULL ? g_steal_pointer (&self->susp->resumes) : NULL;
+  resumes = cell_peek_susp (self) != NULL ? g_steal_pointer (&self->susp->resumes) : NULL;
   g_mutex_unlock (&self->mutex);
   g_slist_free_full (resumes, resume_free);
 }
@@ -2380,7 +2391,7 @@ cell_take_all_locked (PykkaCell *self,
   batch->tail = g_steal_pointer (&self->tail);
   batch->length = self->length;
   self->length = 0;
-  if (G_UNLIKELY (self->susp != NULL && self->susp->capacity != 0))
+  if (G_UNLIKELY (cell_peek_susp (self) != NULL && self->susp->capacity != 0))
     g_cond_broadcast (&self->susp->room);
 }
 
@@ -2505,9 +2516,9 @@ cell_die_locked (PykkaCell     *self,
   m = g_steal_pointer (&self->head);
   self->tail = NULL;
   self->length = 0;
-  if (self->susp != NULL && self->susp->capacity != 0)
+  if (cell_peek_susp (self) != NULL && self->susp->capacity != 0)
     g_cond_broadcast (&self->susp->room);
-  if (self->susp != NULL && self->susp->kill != NULL)
+  if (cell_peek_susp (self) != NULL && self->susp->kill != NULL)
     {
       /* Killed, then dead otherwise (orphaned) before the kill ran. */
       self->susp->kill->next = m;
@@ -2515,9 +2526,9 @@ cell_die_locked (PykkaCell     *self,
     }
   /* A supervisor's decision that did not run yet comes too late: a
    * restart of a dead cell would make an instance with no ref. */
-  if (self->susp != NULL && self->susp->restart != NULL)
+  if (cell_peek_susp (self) != NULL && self->susp->restart != NULL)
     g_clear_pointer (&self->susp->restart, pykka_message_free);
-  if (self->susp != NULL && self->susp->system_head != NULL)
+  if (cell_peek_susp (self) != NULL && self->susp->system_head != NULL)
     {
       /* What the control lane still held goes first. */
       self->susp->system_tail->next = m;
@@ -2581,7 +2592,7 @@ pykka_cell_kill_orphaned (PykkaCell *self)
       g_mutex_unlock (&self->mutex);
       return;
     }
-  if (self->susp != NULL && self->susp->co != NULL && !self->running && pykka_coroutine_self () == NULL &&
+  if (cell_peek_susp (self) != NULL && self->susp->co != NULL && !self->running && pykka_coroutine_self () == NULL &&
       pykka_scheduler_is_owner (self->link.scheduler))
     {
       /* (Also from STOPPING: a handler suspended in on_stop or
@@ -2621,7 +2632,7 @@ pykka_cell_kill_orphaned (PykkaCell *self)
 
   /* A handler that suspended again (see cell_unwind_orphaned()): its
    * stack is dropped unwound. */
-  if (self->susp != NULL && self->susp->co != NULL)
+  if (cell_peek_susp (self) != NULL && self->susp->co != NULL)
     {
       /* The wait it is suspended in ends, off the future it waits on. */
       if (self->susp->co_wait != NULL)
@@ -2640,14 +2651,14 @@ pykka_cell_kill_orphaned (PykkaCell *self)
           pykka_promise_take_error (pykka_future_get_promise (handle), g_error_copy (reason));
         }
     }
-  if (self->susp != NULL && self->susp->suspended_reply != NULL)
+  if (cell_peek_susp (self) != NULL && self->susp->suspended_reply != NULL)
     {
       pykka_promise_take_error (self->susp->suspended_reply, g_error_copy (reason));
       g_clear_pointer (&self->susp->suspended_reply, pykka_promise_unref);
     }
-  if (self->susp != NULL)
+  if (cell_peek_susp (self) != NULL)
     g_clear_object (&self->susp->suspended_cancellable);
-  if (self->susp != NULL)
+  if (cell_peek_susp (self) != NULL)
     g_clear_object (&self->susp->suspended_on);
   /* Whatever it waited for (a dropped stack, a reply future), it waits
    * no more: a stale edge made later walks through it see a cycle that
@@ -2689,7 +2700,7 @@ cell_die (PykkaCell    *self,
     pykka_cell_drop_resumes (self);
   cell_answer_all_dead (self, m, NULL);
 
-  if (self->own_thread && self->susp != NULL && self->susp->own_loop != NULL)
+  if (self->own_thread && cell_peek_susp (self) != NULL && self->susp->own_loop != NULL)
     g_main_loop_quit (self->susp->own_loop);
 
   if (self->log_debug)
@@ -2723,7 +2734,7 @@ cell_hand_to_supervisor (PykkaCell    *self,
   PykkaMessage *m;
   GValue value = G_VALUE_INIT;
 
-  if (self->susp == NULL || self->susp->supervisor == NULL || cell_is_killing (self) ||
+  if (cell_peek_susp (self) == NULL || self->susp->supervisor == NULL || cell_is_killing (self) ||
       !pykka_cell_is_alive (self->susp->supervisor))
     return FALSE;
 
@@ -2861,7 +2872,7 @@ cell_fail (PykkaCell  *self,
 
   g_autoptr(GError) cause = NULL;
 
-  if (self->susp != NULL && self->susp->supervisor != NULL)
+  if (cell_peek_susp (self) != NULL && self->susp->supervisor != NULL)
     {
       /* Translators: why an actor died; %s is the error of its handler. */
       cause = g_error_new (error->domain, error->code, P_("a told message failed: %s"), error->message);
@@ -2926,7 +2937,7 @@ cell_suspend_on (PykkaCell     *self,
   PykkaCell *target = pykka_promise_get_source (pykka_future_get_promise (future));
   PykkaCell *previous;
 
-  if (target == NULL && self->susp != NULL)
+  if (target == NULL && cell_peek_susp (self) != NULL)
     target = self->susp->async_wait;
 
   if (!pykka_future_is_done (future) &&
@@ -3036,7 +3047,7 @@ handle_user_message (PykkaCell    *self,
   self->handling = m;
   ok = PYKKA_ACTOR_GET_CLASS (actor)->on_receive (actor, &m->value, &reply, &error);
   self->handling = NULL;
-  if (G_UNLIKELY (self->susp != NULL && self->susp->deferred != NULL))
+  if (G_UNLIKELY (cell_peek_susp (self) != NULL && self->susp->deferred != NULL))
     {
       /* The handler took its reply as a handle: its own outcome answers
        * nobody, but an error completes the handle if nothing did yet. */
@@ -3063,7 +3074,7 @@ handle_user_message (PykkaCell    *self,
     self->susp->current = NULL;
   /* What the handler awaited asynchronously matters only if it suspends
    * on a reply future (then cell_finish_suspension() drops it). */
-  if (self->susp != NULL && self->susp->async_wait != NULL &&
+  if (cell_peek_susp (self) != NULL && self->susp->async_wait != NULL &&
       !(ok && error == NULL && G_VALUE_TYPE (&reply) == PYKKA_TYPE_FUTURE && g_value_get_object (&reply) != NULL))
     g_clear_pointer (&self->susp->async_wait, pykka_cell_unref);
   if (!normalize_outcome (self, ok, &error, "on_receive"))
@@ -3081,7 +3092,7 @@ handle_user_message (PykkaCell    *self,
         {
           /* Replying with the future of an ask that waits for this very
            * actor (itself, or a cycle): it could never complete. */
-          if (self->susp != NULL)
+          if (cell_peek_susp (self) != NULL)
             g_clear_pointer (&self->susp->async_wait, pykka_cell_unref);
           g_value_unset (&reply);
           cell_answer_error (self, actor, m, error);
@@ -3121,7 +3132,7 @@ handle_message (PykkaCell    *self,
     }
   if (actor == NULL)
     {
-      if (m->kind == PYKKA_MESSAGE_KILL && self->susp != NULL && self->susp->awaiting)
+      if (m->kind == PYKKA_MESSAGE_KILL && cell_peek_susp (self) != NULL && self->susp->awaiting)
         {
           /* Killed while its failed instance awaits the supervisor's
            * decision: there is no instance to stop, the cell dies now
@@ -3165,7 +3176,7 @@ handle_message (PykkaCell    *self,
 
           g_mutex_lock (&self->mutex);
           self->started_ok = TRUE;
-          asked = self->susp != NULL;
+          asked = cell_peek_susp (self) != NULL;
           g_mutex_unlock (&self->mutex);
           /* (A start outcome asked for later sees started_ok.) */
           if (asked)
@@ -3251,7 +3262,9 @@ cell_resume_coroutine (PykkaCell *self)
 static gboolean
 cell_has_suspended_handler (PykkaCell *self)
 {
-  return self->susp != NULL && (self->susp->co != NULL || self->susp->suspended_on != NULL);
+  PykkaSuspension *susp = cell_peek_susp (self);
+
+  return susp != NULL && (susp->co != NULL || susp->suspended_on != NULL);
 }
 
 /* Ends a turn: decides whether the cell goes back on the run queue.
@@ -3269,8 +3282,8 @@ cell_end_turn_locked (PykkaCell *self)
     }
   else
     requeue = self->wake_pending ||
-              (self->head != NULL && state_takes_mail (self->state) && (self->susp == NULL || !self->susp->awaiting)) ||
-              (self->susp != NULL && (self->susp->kill != NULL || self->susp->restart != NULL ||
+              (self->head != NULL && state_takes_mail (self->state) && (cell_peek_susp (self) == NULL || !self->susp->awaiting)) ||
+              (cell_peek_susp (self) != NULL && (self->susp->kill != NULL || self->susp->restart != NULL ||
                                       (self->susp->system_head != NULL && !self->susp->awaiting)));
   self->wake_pending = FALSE;
   self->scheduled = requeue;
@@ -3302,16 +3315,16 @@ pykka_cell_run_turn (PykkaCell *self,
   self->wake_pending = FALSE;
   if (!cell_has_suspended_handler (self))
     cell_take_all_locked (self, &batch);
-  resumes = self->susp != NULL && self->susp->resumes != NULL;
+  resumes = cell_peek_susp (self) != NULL && self->susp->resumes != NULL;
   g_mutex_unlock (&self->mutex);
 
-  if (self->susp != NULL && self->susp->co != NULL && !cell_resume_coroutine (self))
+  if (cell_peek_susp (self) != NULL && self->susp->co != NULL && !cell_resume_coroutine (self))
     goto out;
 
   if (resumes && self->actor != NULL)
     cell_run_resumes (self, self->actor);
 
-  if (self->susp != NULL && self->susp->suspended_on != NULL)
+  if (cell_peek_susp (self) != NULL && self->susp->suspended_on != NULL)
     {
       if (!pykka_future_is_done (self->susp->suspended_on))
         {
@@ -3345,7 +3358,7 @@ pykka_cell_run_turn (PykkaCell *self,
             m = cell_take_control (self);
           if (m == NULL)
             {
-              if (batch.head == NULL || (self->susp != NULL && self->susp->awaiting))
+              if (batch.head == NULL || (cell_peek_susp (self) != NULL && self->susp->awaiting))
                 break;
               m = batch_pop (&batch);
             }
