@@ -508,6 +508,9 @@ ask_on_main (PykkaActorRef *ref)
   g_assert_true (g_value_get_boolean (value));
 }
 
+/* Set by start_ui_from_thread() once its ask was answered. */
+static gint starter_asked;
+
 static gpointer
 start_ui_from_thread (gpointer data)
 {
@@ -522,6 +525,7 @@ start_ui_from_thread (gpointer data)
     g_assert_no_error (error);
   }
   ask_on_main (ref);
+  g_atomic_int_set (&starter_asked, 1);
   return ref;
 }
 
@@ -547,9 +551,13 @@ off_main_activate_cb (GApplication *app, gpointer data)
   const GValue *value;
   GValue v = G_VALUE_INIT;
 
+  g_atomic_int_set (&starter_asked, 0);
   thread = g_thread_new ("starter", start_ui_from_thread, NULL);
-  /* The thread's ask waits for the main context: run it meanwhile. */
-  test_iterate_until (NULL, g_atomic_int_get (&ui_started) >= 1);
+  /* The thread's start and ask wait for the main context: run it until
+   * the ask is answered (the start alone is not enough: the join below
+   * would stop the main context before the ask's turn). */
+  test_iterate_until (NULL, g_atomic_int_get (&starter_asked) == 1);
+  g_assert_cmpint (g_atomic_int_get (&ui_started), >=, 1);
   f->refs[0] = g_thread_join (thread);
 
   {
