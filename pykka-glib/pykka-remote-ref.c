@@ -507,12 +507,12 @@ pykka_remote_ref_finalize (GObject *object)
   PykkaRemoteRef *self = PYKKA_REMOTE_REF (object);
   Target *target = self->target;
 
-  if (self->owns_connection || target->process != NULL)
-    g_dbus_connection_close (target->connection, NULL, NULL, NULL);
   if (self->owns_connection && target->process == NULL)
     {
-      /* Closed by us: no reply can arrive for the asks still pending,
-       * and nothing else would answer them (a helper's exit does). */
+      /* About to be closed by us: no reply can arrive for the asks still
+       * pending, and nothing else would answer them (a helper's exit
+       * does). Taken before the close, whose end (on GDBus's thread)
+       * would otherwise fail them first, saying less. */
       PykkaDBusConn *conn = pykka_dbus_conn_get (target->connection);
       g_autoptr(GPtrArray) swept = NULL;
 
@@ -524,6 +524,8 @@ pykka_remote_ref_finalize (GObject *object)
                      g_error_new_literal (PYKKA_ERROR, PYKKA_ERROR_ACTOR_DEAD,
                                           P_("No reply can arrive: the remote ref was finalized, which closed its connection")));
     }
+  if (self->owns_connection || target->process != NULL)
+    g_dbus_connection_close (target->connection, NULL, NULL, NULL);
   if (target->process == NULL)
     g_main_context_invoke_full (pykka_dbus_thread_get_context (), G_PRIORITY_DEFAULT,
                                 stop_watch_cb, target, target_unref);
