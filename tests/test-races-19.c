@@ -988,7 +988,11 @@ test_suspend_again_after_error (gconstpointer data)
       else
         g_assert_cmpint (g_value_get_int (pykka_future_get (asked, 0, NULL)), ==, 2);
       test_iterate_until (NULL, g_atomic_int_get (&t.held_finalized) == 1);
-      g_assert_true (future_wait (pykka_actor_ref_get_terminated (ref)));
+      {
+        g_autoptr(PykkaFuture) terminated = pykka_actor_ref_get_terminated (ref);
+
+        g_assert_true (future_wait (terminated));
+      }
       g_clear_object (&ref);
       test_iterate_until (NULL, g_atomic_int_get (&actor_finalized) == 1);
       if (kill)
