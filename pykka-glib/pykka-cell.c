@@ -583,7 +583,7 @@ pykka_cell_dead_error (PykkaCell *self)
 {
   g_autofree char *who = NULL;
   g_autoptr(GError) death = NULL;
-  PykkaCellState state = g_atomic_int_get ((gint *) &self->state);
+  PykkaCellState state = pykka_cell_get_state (self);
 
   /* Callers found the actor not alive. A state that is alive now was NEW
    * then (states only move on, and none after NEW is alive again): a
@@ -931,22 +931,27 @@ cell_stop_children_full (PykkaCell *self,
   children = g_steal_pointer (&self->susp->children);
   g_mutex_unlock (&self->mutex);
   for (guint i = children != NULL ? children->len : 0; i > 0; i--)
-    {
-      PykkaActorRef *child = children->pdata[i - 1];
-      PykkaCell *cell = pykka_actor_ref_get_cell (child);
-      g_autoptr(PykkaFuture) dead = pykka_cell_dup_terminated (cell, child);
+    pykka_cell_stop_child (children->pdata[i - 1], wait);
+}
 
-      if (!pykka_cell_awaits_restart (cell) || !pykka_cell_restart (cell, FALSE))
-        {
-          g_autoptr(PykkaFuture) stopped = pykka_actor_ref_stop (child);
-        }
-      /* A child whose turn runs further down this thread's stack (this
-       * turn runs nested in a wait of its plain handler) cannot die
-       * before this turn returns: waiting here never ended. It is told
-       * to stop and dies once its handler returns. */
-      if (wait && (pykka_coroutine_self () != NULL || !pykka_scheduler_is_running_cell (cell)))
-        pykka_future_get (dead, -1, NULL);
+/* Stops @child: a failed one that awaits its supervisor's decision dies
+ * of its failure. With @wait, waits for its death, unless that wait
+ * could never end (pykka_wait_is_nested(): this turn runs nested in a
+ * wait of the child's plain handler); the child then dies once its
+ * handler returns. */
+void
+pykka_cell_stop_child (PykkaActorRef *child,
+                       gboolean       wait)
+{
+  PykkaCell *cell = pykka_actor_ref_get_cell (child);
+  g_autoptr(PykkaFuture) dead = pykka_cell_dup_terminated (cell, child);
+
+  if (!pykka_cell_awaits_restart (cell) || !pykka_cell_restart (cell, FALSE))
+    {
+      g_autoptr(PykkaFuture) stopped = pykka_actor_ref_stop (child);
     }
+  if (wait && !pykka_wait_is_nested (cell))
+    pykka_future_get (dead, -1, NULL);
 }
 
 static void
@@ -1334,14 +1339,14 @@ cell_begin_stopping (PykkaCell  *self,
 gboolean
 pykka_cell_is_starting (PykkaCell *self)
 {
-  return g_atomic_int_get ((gint *) &self->state) == PYKKA_CELL_STARTING;
+  return pykka_cell_get_state (self) == PYKKA_CELL_STARTING;
 }
 
 /* Started and not stopping: what PykkaActorRef:alive reports. */
 gboolean
 pykka_cell_is_alive (PykkaCell *self)
 {
-  PykkaCellState state = g_atomic_int_get ((gint *) &self->state);
+  PykkaCellState state = pykka_cell_get_state (self);
 
   return state == PYKKA_CELL_STARTING || state == PYKKA_CELL_RUNNING;
 }
@@ -1682,7 +1687,7 @@ pykka_cell_get_state (PykkaCell *self)
 gboolean
 pykka_cell_is_new (PykkaCell *self)
 {
-  return g_atomic_int_get ((gint *) &self->state) == PYKKA_CELL_NEW;
+  return pykka_cell_get_state (self) == PYKKA_CELL_NEW;
 }
 
 void

@@ -368,6 +368,8 @@ void            pykka_cell_set_supervision (PykkaCell   *self,
 gboolean        pykka_cell_restart      (PykkaCell      *self,
                                          gboolean        restart);
 gboolean        pykka_cell_awaits_restart (PykkaCell    *self);
+void            pykka_cell_stop_child   (PykkaActorRef  *child,
+                                         gboolean        wait);
 void            pykka_cell_discard      (PykkaCell      *self);
 PykkaFuture    *pykka_cell_defer_reply  (PykkaCell      *self,
                                          GError        **error);
@@ -657,6 +659,7 @@ typedef struct
 
 gboolean        pykka_wait               (const PykkaWaitable *waitable,
                                           gint                 timeout_msec);
+gboolean        pykka_wait_is_nested     (PykkaCell           *source);
 gboolean        pykka_wait_full          (const PykkaWaitable *waitable,
                                           gint                 timeout_msec,
                                           GError             **error);

@@ -4,7 +4,6 @@
 
 #include "pykka-supervisor.h"
 
-#include "pykka-coroutine-private.h"
 #include "pykka-private.h"
 
 /**
@@ -83,29 +82,15 @@ dup_children (PykkaSupervisor *self)
   return copy;
 }
 
-/* Stops every child, newest first, and waits for each to be dead. */
+/* Stops every child, newest first, and waits for each to be dead
+ * (pykka_cell_stop_child()). */
 static void
 stop_children (PykkaSupervisor *self)
 {
   g_autoptr(GPtrArray) children = dup_children (self);
 
   for (guint i = children->len; i > 0; i--)
-    {
-      PykkaActorRef *child = children->pdata[i - 1];
-      PykkaCell *cell = pykka_actor_ref_get_cell (child);
-      g_autoptr(PykkaFuture) dead = pykka_actor_ref_get_terminated (child);
-
-      /* A failed child waits for a decision: it dies of its failure. */
-      if (!pykka_cell_awaits_restart (cell) || !pykka_cell_restart (cell, FALSE))
-        {
-          g_autoptr(PykkaFuture) stopped = pykka_actor_ref_stop (child);
-        }
-      /* Not a child whose turn runs further down this thread's stack
-       * (this turn runs nested in a wait of its plain handler): it
-       * cannot die before this returns, and waiting never ended. */
-      if (pykka_coroutine_self () != NULL || !pykka_scheduler_is_running_cell (cell))
-        pykka_future_get (dead, -1, NULL);
-    }
+    pykka_cell_stop_child (children->pdata[i - 1], TRUE);
 }
 
 static gboolean

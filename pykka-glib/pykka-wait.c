@@ -52,15 +52,21 @@ pykka_waiters_wake_all (PykkaWaiter **waiters)
     }
 }
 
-/* A wait for an actor whose turn runs further down this thread's stack
- * (a plain handler's wait runs other handlers nested in it) can never
- * end either: that turn cannot go on before the wait returns. */
+/* Whether a wait on this thread for @source could never end: its turn
+ * runs further down this thread's stack (a plain handler's wait runs
+ * other handlers nested in it), and cannot go on before the wait
+ * returns. A coroutine suspends only its own actor: never from one (the
+ * wait-for graph sees that case). */
+gboolean
+pykka_wait_is_nested (PykkaCell *source)
+{
+  return source != NULL && pykka_coroutine_self () == NULL && pykka_scheduler_is_running_cell (source);
+}
+
 static GError *
 check_nested (PykkaCell *source)
 {
-  /* A coroutine suspends only its own actor: the graph sees that case. */
-  if (source == NULL || pykka_coroutine_self () != NULL ||
-      !pykka_scheduler_is_running_cell (source))
+  if (!pykka_wait_is_nested (source))
     return NULL;
 
   {

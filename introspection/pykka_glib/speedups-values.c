@@ -178,6 +178,8 @@ future_traverse (PyObject *self,
                  void     *arg)
 {
   GObject *object;
+  const GError *error;
+  const GValue *value;
   int err;
 
   /* What subtype_traverse() does for the classes from this one up to
@@ -193,23 +195,19 @@ future_traverse (PyObject *self,
     return 0;
   if (!future_owns_outcome (self, object))
     return 0;
-  {
-    const GError *error = pykka_future_peek_error (PYKKA_FUTURE (object));
-    const GValue *value;
+  error = pykka_future_peek_error (PYKKA_FUTURE (object));
+  if (error != NULL && error->domain == python_error_quark)
+    {
+      ExceptionBox *box = python_error_get_private (error)->box;
 
-    if (error != NULL && error->domain == python_error_quark)
-      {
-        ExceptionBox *box = python_error_get_private (error)->box;
-
-        if (box != NULL && box->exc != NULL)
-          Py_VISIT (box->exc);
-      }
-    /* A Python value (not a GObject's wrapper: that is the GObject's,
-     * not the future's) is the future's own reference too. */
-    else if (error == NULL && (value = pykka_future_peek_value (PYKKA_FUTURE (object))) != NULL &&
-             G_VALUE_HOLDS (value, pyobject_gtype) && g_value_get_boxed (value) != NULL)
-      Py_VISIT ((PyObject *) g_value_get_boxed (value));
-  }
+      if (box != NULL && box->exc != NULL)
+        Py_VISIT (box->exc);
+    }
+  /* A Python value (not a GObject's wrapper: that is the GObject's, not
+   * the future's) is the future's own reference too. */
+  else if (error == NULL && (value = pykka_future_peek_value (PYKKA_FUTURE (object))) != NULL &&
+           G_VALUE_HOLDS (value, pyobject_gtype) && g_value_get_boxed (value) != NULL)
+    Py_VISIT ((PyObject *) g_value_get_boxed (value));
   return 0;
 }
 
